@@ -1,0 +1,2 @@
+"""cxralign."""
+__version__ = "0.1.0"

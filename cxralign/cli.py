@@ -1,0 +1,86 @@
+"""The ``cxralign`` command: parses arguments and calls the library, nothing more.
+
+Each command group lives in ``cxralign/commands/<name>.py`` with a
+``register(app)`` function; this module only assembles them and turns
+user-facing errors into one red line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import typer
+from rich.console import Console
+
+from cxralign import __version__
+from cxralign.errors import CxrAlignError
+
+COMMAND_MODULES = (
+    "label",
+    "data",
+    "build",
+    "models",
+    "eval",
+    "train",
+    "leaderboard",
+)
+
+app = typer.Typer(
+    name="cxralign",
+    help="Benchmark and evaluation toolkit for chest X-ray vision-language models (CXR-Align).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cxralign {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """cxralign: does a model prefer the true report of an image over a contradicting edit?"""
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        module_name = f"cxralign.commands.{name}"
+        if importlib.util.find_spec(module_name) is None:  # a group not installed in this build
+            continue
+        importlib.import_module(module_name).register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    _register_commands()
+    try:
+        app(args=argv, standalone_mode=False)
+    except CxrAlignError as error:
+        _err.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        _err.print("[yellow]interrupted; nothing half-written was left behind[/]")
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(error, click.exceptions.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()
