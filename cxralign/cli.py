@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=False)
     except CxrAlignError as error:
-        _err.print(f"[bold red]error:[/] {error}", highlight=False)
+        _err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         _err.print("[yellow]interrupted; nothing half-written was left behind[/]")
@@ -72,14 +72,28 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except Exception as error:  # click usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
+        usage_errors, aborts = _click_error_types()
+        if isinstance(error, usage_errors):
             error.show()
             sys.exit(error.exit_code)
-        if isinstance(error, click.exceptions.Abort):
+        if isinstance(error, aborts):
             sys.exit(1)
         raise
+
+
+def _click_error_types() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """Usage-error and abort classes: typer >= 0.20 vendors click as ``typer._click``, older typer uses click."""
+    usage: list[type[Exception]] = []
+    aborts: list[type[Exception]] = [typer.Abort]
+    for module_name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        usage.append(module.ClickException)
+        if hasattr(module, "Abort"):  # typer's vendored click raises typer.Abort instead
+            aborts.append(module.Abort)
+    return tuple(usage), tuple(aborts)
 
 
 if __name__ == "__main__":

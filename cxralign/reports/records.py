@@ -73,6 +73,7 @@ class Mention:
     cue: Cue | None = None
     attributes: Attributes = field(default_factory=Attributes)
     historical: bool = False  # about a prior study rather than the current image
+    implied: bool = False  # denied by a normality statement that does not name it ("lungs are clear")
 
     @property
     def span(self) -> tuple[int, int]:

@@ -1,0 +1,115 @@
+"""``cxralign leaderboard``: submit results, validate submissions, render the site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cxralign.errors import InputError
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+group = typer.Typer(
+    name="leaderboard",
+    help="Assemble, verify and render leaderboard submissions.",
+    no_args_is_help=True,
+)
+
+DEFAULT_SUBMISSIONS = Path("leaderboard/submissions")
+
+
+@group.command("submit")
+def submit(
+    results_dir: Path = typer.Argument(..., help="Eval results of one model: RESULTS/<model-slug>."),
+    name: str = typer.Option(..., "--name", help="Submission name (lowercase letters, digits, . _ -)."),
+    out: Path = typer.Option(DEFAULT_SUBMISSIONS, "--out", help="Submissions directory."),
+    model_name: str | None = typer.Option(
+        None, "--model-name", help="Display name (default: the zoo card's)."
+    ),
+    model_version: str | None = typer.Option(None, "--model-version", help="Model version or release tag."),
+    weights: str | None = typer.Option(
+        None, "--weights", help="Weight reference: hub id, URL, DOI or sha256."
+    ),
+    params: int | None = typer.Option(
+        None, "--params", help="Parameter count (default: card, else load and count)."
+    ),
+    licence: str | None = typer.Option(None, "--licence", help="Licence of the weights."),
+    training_data: list[str] = typer.Option(
+        [], "--training-data", help="A training dataset (repeat); 'undisclosed' if unknown."
+    ),
+    citation: str | None = typer.Option(None, "--citation", help="How to cite the model."),
+    datasets: list[Path] = typer.Option([], "--datasets", help="Extra known-dataset YAML (repeatable)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing submission of that name."),
+) -> None:
+    """Assemble a validated submission from eval results into OUT/NAME/."""
+    from cxralign.leaderboard import CardOverrides, Registry, assemble_submission
+
+    overrides = CardOverrides(
+        model_name, model_version, weights, params, licence, list(training_data), citation
+    )
+    path = assemble_submission(
+        results_dir, name, out, overrides, overwrite=overwrite, registry=Registry.default(list(datasets))
+    )
+    _out.print(f"submission written: {path}")
+
+
+@group.command("validate")
+def validate(
+    paths: list[Path] = typer.Argument(
+        None, help="Submission files or directories (default: leaderboard/submissions)."
+    ),
+    datasets: list[Path] = typer.Option([], "--datasets", help="Extra known-dataset YAML (repeatable)."),
+) -> None:
+    """Verify submissions: schema, task versions, dataset hashes, recomputed metrics, sizes. Exit 0 only if all hold."""
+    from cxralign.leaderboard import Registry, validate_paths
+
+    report = validate_paths(paths or [DEFAULT_SUBMISSIONS], registry=Registry.default(list(datasets)))
+    for note in report.notes:
+        _err.print(f"note: {note}")
+    for problem in report.problems:
+        _out.print(str(problem), soft_wrap=True)
+    if report.checked == 0 and not report.problems:
+        raise InputError("no submissions to validate")
+    if report.problems:
+        _err.print(f"[red]{len(report.problems)} problem(s) in {report.checked} submission(s)[/]")
+        raise typer.Exit(1)
+    _err.print(f"[green]{report.checked} submission(s) valid[/]")
+
+
+@group.command("render")
+def render(
+    submissions: Path = typer.Option(DEFAULT_SUBMISSIONS, "--submissions", help="Submissions directory."),
+    out: Path = typer.Option(Path("leaderboard/site"), "--out", help="Output directory of the static site."),
+    datasets: list[Path] = typer.Option([], "--datasets", help="Extra known-dataset YAML (repeatable)."),
+    reported: bool = typer.Option(
+        True, "--reported/--no-reported", help="Include numbers reported in papers."
+    ),
+) -> None:
+    """Validate every submission and write the static leaderboard (index.html, leaderboard.md, leaderboard.csv)."""
+    from cxralign.leaderboard import Registry, render_leaderboard
+
+    index, report = render_leaderboard(
+        submissions, out, registry=Registry.default(list(datasets)), include_reported=reported
+    )
+    _out.print(f"leaderboard: {index} ({len(report.verified)} entries)")
+
+
+@group.command("schema")
+def schema(
+    out: Path = typer.Option(
+        Path("leaderboard/schema/submission.schema.json"), "--out", help="Where to write it."
+    ),
+) -> None:
+    """Export the submission JSON Schema (from the pydantic models)."""
+    from cxralign.leaderboard import schema_text
+    from cxralign.utils.atomic import atomic_write_text
+
+    atomic_write_text(out, schema_text())
+    _out.print(f"schema written: {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="leaderboard")

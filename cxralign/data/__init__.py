@@ -1,0 +1,1 @@
+"""Data sources: report corpora, phantom radiographs and image loading."""

@@ -1,0 +1,234 @@
+"""The labelling loop behind ``cxralign label``: report records in, CheXpert-style label CSV out.
+
+Streams records through the report engine (order kept, several processes on
+request), writes one row per report and, optionally, one JSON line per mention,
+both atomically, and counts what a user needs to trust the output: mentions per
+finding, how many were negated or uncertain, empty reports, skipped inputs and
+decode repairs. The CLI only parses options, shows progress and prints the summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxralign.data.corpora import CorpusReader, ReportRecord
+from cxralign.errors import ConfigError
+from cxralign.utils.atomic import atomic_path
+from cxralign.vocab import vocabulary
+
+ID_COLUMN = "filename"
+"""Header of the first output column: OpenI uId, MIMIC study id, CheXpert Plus study or the CSV id."""
+
+
+@dataclass
+class FindingCounts:
+    """Mention- and report-level counts for one observation of the output vocabulary."""
+
+    mentions: int = 0
+    positive: int = 0
+    negated: int = 0
+    uncertain: int = 0
+    reports_positive: int = 0
+    reports_negative: int = 0
+    reports_uncertain: int = 0
+
+    def share(self, assertion: str) -> float:
+        """Share of this finding's mentions with the given assertion (0 when never mentioned)."""
+        return getattr(self, assertion) / self.mentions if self.mentions else 0.0
+
+
+@dataclass
+class LabelSummary:
+    """What one labelling run did; printed as a table by the CLI, returned to library callers."""
+
+    vocab: str
+    n_reports: int = 0
+    n_empty: int = 0
+    n_mentions: int = 0
+    n_mentions_outside_vocab: int = 0
+    findings: dict[str, FindingCounts] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    n_decode_replaced: int = 0
+    decode_replaced_in: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def reports_per_second(self) -> float:
+        return self.n_reports / self.seconds if self.seconds > 0 else 0.0
+
+
+def format_label(value: float | None) -> str:
+    """CheXpert labeler cell format: ``1.0`` / ``0.0`` / ``-1.0`` / blank."""
+    return "" if value is None else f"{float(value):.1f}"
+
+
+def _mention_json(report_id: str, mention: Any, labels: Sequence[str]) -> dict[str, Any]:
+    cue = mention.cue
+    attributes = mention.attributes
+    return {
+        "report_id": report_id,
+        "concept": mention.concept,
+        "labels": list(labels),
+        "text": mention.text,
+        "start": mention.start,
+        "end": mention.end,
+        "sentence_index": mention.sentence_index,
+        "section": mention.section,
+        "decision": mention.assertion.value,
+        "cue": None
+        if cue is None
+        else {"text": cue.text, "kind": cue.kind, "start": cue.start, "end": cue.end, "rule": cue.rule},
+        "attributes": {
+            "laterality": attributes.laterality,
+            "severity": attributes.severity,
+            "location": list(attributes.location),
+        },
+        "historical": mention.historical,
+        "implied": mention.implied,
+    }
+
+
+class _Engine:
+    """The report engine with the lexicon and vocabulary this run uses."""
+
+    def __init__(self, vocab: str, sections: Sequence[str] | None, lexicon: str | os.PathLike[str] | None):
+        from cxralign.reports import Engine, load_lexicon
+
+        self.vocab = vocab
+        self.lexicon = load_lexicon(lexicon)
+        self.engine = Engine(lexicon=self.lexicon, sections=tuple(sections) if sections else None)
+        self._labels_of: dict[str, tuple[str, ...]] = {}
+
+    def labels_of(self, concept: str) -> tuple[str, ...]:
+        """Vocabulary observations a lexicon concept counts towards (cached; empty when none)."""
+        found = self._labels_of.get(concept)
+        if found is None:
+            try:
+                label = self.lexicon.concept(concept).label(self.vocab)
+            except Exception:  # a concept the lexicon does not know: count it outside the vocabulary
+                label = None
+            found = self._labels_of[concept] = (label,) if label else ()
+        return found
+
+    def analyze_many(self, texts: Iterable[str], workers: int) -> Iterator[Any]:
+        return self.engine.analyze_many(texts, workers=workers)
+
+    def report_labels(self, analysis: Any) -> dict[str, float | None]:
+        return self.engine.report_labels(analysis, self.vocab)
+
+
+def _check_paths(out: Path, explain: Path | None, inputs: Sequence[Path]) -> None:
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a directory; give a file name such as labels.csv")
+    if explain is not None and explain.resolve() == out.resolve():
+        raise ConfigError("--explain and --out name the same file")
+    for path in inputs:
+        for target in (out, explain):
+            if target is not None and path.exists() and target.resolve() == path.resolve():
+                raise ConfigError(f"{target} is the input; write the output to another file")
+
+
+def label_corpus(
+    records: CorpusReader | Iterable[ReportRecord],
+    out: str | os.PathLike[str],
+    *,
+    vocab: str = "chexpert",
+    sections: Sequence[str] | None = None,
+    workers: int = 1,
+    explain: str | os.PathLike[str] | None = None,
+    lexicon: str | os.PathLike[str] | None = None,
+    on_report: Callable[[], None] | None = None,
+) -> LabelSummary:
+    """Label every report of ``records`` and write ``out`` (CSV) and ``explain`` (JSONL) atomically.
+
+    ``on_report`` is called once per written row (progress bars). An empty or
+    whitespace-only report gets an all-blank row: nothing was said, so nothing is
+    labelled, not even "No Finding". If anything fails or the run is interrupted,
+    neither output file is touched.
+    """
+    observations = vocabulary(vocab)
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {workers}")
+    out_path = Path(out)
+    explain_path = Path(explain) if explain is not None else None
+    source_path = getattr(records, "path", None)
+    _check_paths(out_path, explain_path, [source_path] if source_path is not None else [])
+    engine = _Engine(vocab, sections, lexicon)
+    summary = LabelSummary(vocab=vocab, findings={name: FindingCounts() for name in observations})
+    pending: deque[ReportRecord] = deque()
+
+    def texts() -> Iterator[str]:
+        for record in records:
+            pending.append(record)
+            yield record.text
+
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        csv_file = stack.enter_context(
+            open(stack.enter_context(atomic_path(out_path)), "w", newline="", encoding="utf-8")
+        )
+        explain_file = None
+        if explain_path is not None:
+            explain_file = stack.enter_context(
+                open(stack.enter_context(atomic_path(explain_path)), "w", encoding="utf-8")
+            )
+        writer = csv.writer(csv_file)
+        writer.writerow([ID_COLUMN, *observations])
+        for analysis in engine.analyze_many(texts(), workers):
+            record = pending.popleft()
+            labels = _count_report(record, analysis, engine, summary, explain_file)
+            writer.writerow([record.report_id, *(format_label(labels.get(name)) for name in observations)])
+            if on_report is not None:
+                on_report()
+    summary.seconds = time.perf_counter() - started
+    if isinstance(records, CorpusReader):
+        summary.skipped = list(records.skipped)
+        summary.n_decode_replaced = records.n_decode_replaced
+        summary.decode_replaced_in = list(records.decode_replaced_in)
+    return summary
+
+
+def _count_report(
+    record: ReportRecord, analysis: Any, engine: _Engine, summary: LabelSummary, explain_file: Any
+) -> dict[str, float | None]:
+    """Update the summary with one report; return its labels (all blank for an empty report)."""
+    summary.n_reports += 1
+    if not record.text.strip():
+        summary.n_empty += 1
+        return {}
+    for mention in analysis.mentions:
+        labels = engine.labels_of(mention.concept)
+        if explain_file is not None:
+            line = _mention_json(record.report_id, mention, labels)
+            explain_file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        if mention.implied:  # a denial read off "lungs are clear": explained, not counted as a mention
+            continue
+        summary.n_mentions += 1
+        if not labels:
+            summary.n_mentions_outside_vocab += 1
+        for label in labels:
+            counts = summary.findings[label]
+            counts.mentions += 1
+            assertion = mention.assertion.value
+            setattr(counts, assertion, getattr(counts, assertion) + 1)
+    labels = engine.report_labels(analysis)
+    for name, value in labels.items():
+        counts = summary.findings.get(name)
+        if counts is None or value is None:
+            continue
+        if value > 0:
+            counts.reports_positive += 1
+        elif value < 0:
+            counts.reports_uncertain += 1
+        else:
+            counts.reports_negative += 1
+    return labels

@@ -1,0 +1,1 @@
+"""Built-in adapters, one module per model family; imported lazily by the spec parser."""

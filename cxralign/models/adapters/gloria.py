@@ -1,0 +1,103 @@
+"""GLoRIA (Huang et al., ICCV 2021): global embeddings of its ResNet-50 + Bio_ClinicalBERT model.
+
+The released ``chexpert_resnet50.ckpt`` is a PyTorch Lightning checkpoint whose ``state_dict``
+holds ``gloria.img_encoder.model.*`` (torchvision ResNet-50), ``gloria.img_encoder.global_embedder``
+(2048->768), ``gloria.img_encoder.local_embedder`` and ``gloria.text_encoder.model.*`` (``BertModel``).
+Its ``hyper_parameters`` are an OmegaConf object, so loading it needs ``--trust-checkpoint``.
+
+Global features follow GLoRIA's code: images are upsampled to 299 px, pooled after ``layer4``
+and embedded by ``global_embedder``; the sentence embedding sums, over the last four BERT
+layers, the token states up to [SEP] divided by the padded length (97 words), which is what
+GLoRIA's word aggregation followed by a mean over positions computes. Images: resize 256,
+centre crop 224, normalise to [-1, 1].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from cxralign.models.adapter import DualEncoderAdapter
+from cxralign.models.adapters.common import hf_backbone_from_config, split_options
+from cxralign.models.base import TokenizedTexts
+from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
+from cxralign.models.errors import CheckpointError
+from cxralign.models.tokenization import HFTextTokenizer
+from cxralign.models.transforms import ImagePreprocess
+
+BERT = "emilyalsentzer/Bio_ClinicalBERT"
+WORD_NUM = 97
+LAST_N_LAYERS = 4
+
+
+class GloriaImageEncoder(nn.Module):
+    def __init__(self, embedding_dim: int) -> None:
+        super().__init__()
+        import torchvision
+
+        self.model = torchvision.models.resnet50(weights=None)
+        self.model.fc = nn.Identity()
+        self.global_embedder = nn.Linear(2048, embedding_dim)
+        self.local_embedder = nn.Conv2d(1024, embedding_dim, kernel_size=1, bias=False)
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(pixels, size=(299, 299), mode="bilinear", align_corners=True)
+        m = self.model
+        x = m.maxpool(m.relu(m.bn1(m.conv1(x))))
+        x = m.layer4(m.layer3(m.layer2(m.layer1(x))))
+        return self.global_embedder(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class GloriaTextEncoder(nn.Module):
+    def __init__(self, bert: nn.Module) -> None:
+        super().__init__()
+        self.model = bert
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        mask = attention_mask if attention_mask is not None else (input_ids != 0).long()
+        out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+        layers = torch.stack(out.hidden_states[-LAST_N_LAYERS:]).sum(0)  # batch, tokens, dim
+        summed = (layers * mask.unsqueeze(-1).to(layers.dtype)).sum(1)
+        return summed / input_ids.shape[1]
+
+
+class GloriaModule(nn.Module):
+    def __init__(self, bert: nn.Module) -> None:
+        super().__init__()
+        self.img_encoder = GloriaImageEncoder(bert.config.hidden_size)
+        self.text_encoder = GloriaTextEncoder(bert)
+
+
+class GloriaAdapter(DualEncoderAdapter):
+    def _image_features(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.module.img_encoder(pixels)
+
+    def _text_features(self, tokens: TokenizedTexts) -> torch.Tensor:
+        return self.module.text_encoder(tokens.input_ids, tokens.attention_mask)
+
+
+def load_gloria(target: str, *, spec: str, device: str = "auto", precision: str = "fp32",
+                trust_checkpoint: bool = False, card: Any = None, **_: Any) -> GloriaAdapter:
+    path, options = split_options(target, ("text",), spec)
+    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=trust_checkpoint))
+    inner = strip_prefix(state, "gloria.")
+    if not inner:
+        raise CheckpointError(f"{path} has no 'gloria.' keys: not a GLoRIA pretraining checkpoint")
+    text_name = options.get("text", BERT)
+    module = GloriaModule(hf_backbone_from_config(text_name))
+    load_exact(module, inner, path, ignore=("position_ids", "num_batches_tracked"))
+    return GloriaAdapter(
+        spec=spec,
+        module=module,
+        preprocess=ImagePreprocess(resize=256, crop=224, resize_mode="shortest", interpolation="bilinear",
+                                   mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+        tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM),
+        device=device,
+        precision=precision,
+        card=card,
+        fixed_logit_scale=1 / 0.07,
+        extra_fingerprint={"family": "gloria"},
+    )

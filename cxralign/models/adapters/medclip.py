@@ -1,0 +1,122 @@
+"""MedCLIP (Wang et al., EMNLP 2022): Swin-T ("ViT") or ResNet-50 image tower, Bio_ClinicalBERT text tower.
+
+The released ``pytorch_model.bin`` (inside medclip-vit-pretrained.zip / medclip-resnet-pretrained.zip)
+holds ``vision_model.model.*`` (a transformers ``SwinModel`` or a torchvision ResNet-50 whose ``fc``
+is the 2048->512 projection), ``vision_model.projection_head.weight`` (Swin only),
+``text_model.model.*`` (``BertModel``), ``text_model.projection_head.weight`` and ``logit_scale``.
+Text features average the hidden states of layers 1, 2 and the last one over all positions
+(padding included, as MedCLIP does) before the bias-free projection. Images are 224 px,
+grayscale replicated to 3 channels, normalised with MedCLIP's mean/std (0.586 / 0.280).
+
+Spec: ``medclip-vit:/path/to/dir_or_pytorch_model.bin`` with optional
+``?text=NAME_OR_DIR&vision=NAME_OR_DIR`` naming the architecture configs (defaults: the hub ids
+MedCLIP uses, read from the local Hugging Face cache).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from cxralign.models.adapter import DualEncoderAdapter
+from cxralign.models.adapters.common import hf_backbone_from_config, split_options
+from cxralign.models.base import TokenizedTexts
+from cxralign.models.checkpoints import load_exact, read_checkpoint, unwrap_state_dict
+from cxralign.models.tokenization import HFTextTokenizer
+from cxralign.models.transforms import ImagePreprocess
+
+BERT = "emilyalsentzer/Bio_ClinicalBERT"
+SWIN = "microsoft/swin-tiny-patch4-window7-224"
+MEDCLIP_MEAN = 0.5862785803043838
+MEDCLIP_STD = 0.27950088968644304
+WEIGHTS_NAME = "pytorch_model.bin"
+
+
+class MedClipText(nn.Module):
+    def __init__(self, bert: nn.Module, dim: int = 512) -> None:
+        super().__init__()
+        self.model = bert
+        self.projection_head = nn.Linear(bert.config.hidden_size, dim, bias=False)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        hidden = out.hidden_states
+        stacked = torch.stack([hidden[1], hidden[2], hidden[-1]])  # layers, batch, tokens, dim
+        return self.projection_head(stacked.permute(1, 0, 2, 3).mean(2).mean(1))
+
+
+class MedClipSwin(nn.Module):
+    def __init__(self, swin: nn.Module, dim: int = 512) -> None:
+        super().__init__()
+        self.model = swin
+        self.projection_head = nn.Linear(swin.config.hidden_size if hasattr(swin.config, "hidden_size") else 768, dim, bias=False)
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.projection_head(self.model(pixel_values=pixels).pooler_output)
+
+
+class MedClipResNet(nn.Module):
+    def __init__(self, dim: int = 512) -> None:
+        super().__init__()
+        import torchvision
+
+        self.model = torchvision.models.resnet50(weights=None)
+        self.model.fc = nn.Linear(self.model.fc.in_features, dim, bias=False)
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.model(pixels)
+
+
+class MedClipModule(nn.Module):
+    def __init__(self, vision: nn.Module, text: nn.Module) -> None:
+        super().__init__()
+        self.vision_model = vision
+        self.text_model = text
+        self.logit_scale = nn.Parameter(torch.log(torch.tensor(1 / 0.07)))
+
+
+class MedClipAdapter(DualEncoderAdapter):
+    def _image_features(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.module.vision_model(pixels)
+
+    def _text_features(self, tokens: TokenizedTexts) -> torch.Tensor:
+        return self.module.text_model(tokens.input_ids, tokens.attention_mask)
+
+
+def _load(target: str, variant: str, *, spec: str, device: str = "auto", precision: str = "fp32",
+          trust_checkpoint: bool = False, card: Any = None, **_: Any) -> MedClipAdapter:
+    path, options = split_options(target, ("text", "vision"), spec)
+    file = Path(path).expanduser()
+    if file.is_dir():
+        file = file / WEIGHTS_NAME
+    state = unwrap_state_dict(read_checkpoint(file, trust_checkpoint=trust_checkpoint))
+    text_name = options.get("text", BERT)
+    bert = hf_backbone_from_config(text_name)
+    if variant == "vit":
+        vision: nn.Module = MedClipSwin(hf_backbone_from_config(options.get("vision", SWIN)))
+    else:
+        vision = MedClipResNet()
+    module = MedClipModule(vision, MedClipText(bert))
+    load_exact(module, state, str(file), ignore=("position_ids",))
+    return MedClipAdapter(
+        spec=spec,
+        module=module,
+        preprocess=ImagePreprocess(resize=224, crop=224, resize_mode="shortest", interpolation="bicubic",
+                                   mean=(MEDCLIP_MEAN,) * 3, std=(MEDCLIP_STD,) * 3),
+        tokenizer=HFTextTokenizer.from_pretrained(text_name, 77),
+        device=device,
+        precision=precision,
+        card=card,
+        extra_fingerprint={"family": f"medclip-{variant}"},
+    )
+
+
+def load_medclip_vit(target: str, **kwargs: Any) -> MedClipAdapter:
+    return _load(target, "vit", **kwargs)
+
+
+def load_medclip_resnet(target: str, **kwargs: Any) -> MedClipAdapter:
+    return _load(target, "resnet", **kwargs)

@@ -1,0 +1,198 @@
+"""The report engine: text -> sections -> sentences -> mentions with assertion and attributes.
+
+The hot path is a handful of precompiled regular expressions per sentence and plain Python rule
+logic, no statistical model: that is what runs at thousands of reports per second on one core.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
+from pathlib import Path
+
+from cxralign.errors import ConfigError
+from cxralign.reports.assertion import decide, find_cues
+from cxralign.reports.attributes import SentenceModifiers
+from cxralign.reports.labels import aggregate_labels
+from cxralign.reports.lexicon import Lexicon, load_lexicon
+from cxralign.reports.records import Assertion, Cue, Mention, ReportAnalysis, Section, Sentence
+from cxralign.reports.sections import select_sections, split_sections
+from cxralign.reports.sentences import split_sentences
+
+
+def _lower(text: str) -> str:
+    """Lower-cased text with the same length (so offsets stay valid for any Unicode input)."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def _parse_sections(sections: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    if sections is None:
+        return None
+    if isinstance(sections, str):
+        sections = sections.split(",")
+    parsed = tuple(s.strip().lower() for s in sections if s.strip())
+    if not parsed:
+        raise ConfigError("--sections needs at least one section name, e.g. findings,impression")
+    return parsed
+
+
+class Engine:
+    """A configured report reader: one lexicon, one choice of sections.
+
+    >>> engine = Engine()
+    >>> engine.report_labels(engine.analyze("No pleural effusion."))["Pleural Effusion"]
+    0.0
+    """
+
+    def __init__(
+        self,
+        lexicon: Lexicon | str | Path | None = None,
+        sections: str | Iterable[str] | None = None,
+    ) -> None:
+        self._lexicon_source = None if isinstance(lexicon, Lexicon) else lexicon
+        self.lexicon = lexicon if isinstance(lexicon, Lexicon) else load_lexicon(lexicon)
+        self.sections = _parse_sections(sections)
+
+    def __reduce__(self):  # rebuild from its source in worker processes instead of pickling regexes
+        if self._lexicon_source is None and self.lexicon is not load_lexicon():
+            return (Engine, (self.lexicon, self.sections))
+        return (Engine, (self._lexicon_source, self.sections))
+
+    # -- analysis ---------------------------------------------------------------------------------
+    def analyze(
+        self,
+        text: str,
+        *,
+        report_id: str | None = None,
+        sections: str | Iterable[str] | None = None,
+    ) -> ReportAnalysis:
+        """Analyse one report; ``sections`` overrides the engine's section choice for this call."""
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise ConfigError(f"report text must be a string, not {type(text).__name__}")
+        wanted = self.sections if sections is None else _parse_sections(sections)
+        all_sections = split_sections(text)
+        chosen = select_sections(all_sections, wanted)
+        sentences = split_sentences(text, chosen)
+        lower = _lower(text)
+        mentions: list[Mention] = []
+        for sentence in sentences:
+            mentions.extend(self._sentence_mentions(text, lower, sentence))
+        return ReportAnalysis(text, all_sections, tuple(sentences), tuple(mentions), report_id)
+
+    def _sentence_mentions(self, text: str, lower: str, sentence: Sentence) -> list[Mention]:
+        lex = self.lexicon
+        s_start, s_end = sentence.start, sentence.end
+        out: list[Mention] = []
+        denied: list[tuple[int, int, frozenset[str]]] = []
+        modifiers: SentenceModifiers | None = None
+        if lex.normality_any.search(lower, s_start, s_end):
+            for rule, pattern in lex.normality_re:
+                for match in pattern.finditer(lower, s_start, s_end):
+                    a, b = match.span("subject") if "subject" in pattern.groupindex else match.span()
+                    cue = Cue(text[b : match.end()].strip() or text[a:b], "normality", match.start(), match.end(),
+                              "normality:" + rule.id)  # fmt: skip
+                    denied.append((match.start(), match.end(), frozenset(rule.denies)))
+                    modifiers = modifiers or SentenceModifiers(lower, s_start, s_end)
+                    attributes = modifiers.attributes(a, b)
+                    for concept in rule.denies:
+                        out.append(
+                            Mention(concept, text[a:b], a, b, sentence.index, sentence.section,
+                                    Assertion.NEGATED, cue, attributes,
+                                    False, rule.implied)  # fmt: skip
+                        )
+        findings = [
+            (a, b, concept)
+            for a, b, concept in lex.find_findings(lower, s_start, s_end)
+            if not any(d0 < b and a < d1 and concept in concepts for d0, d1, concepts in denied)
+        ]
+        if not findings:
+            out.sort(key=lambda m: (m.start, m.end))
+            return _dedupe(out)
+        cues = [
+            c for c in find_cues(lex, lower, s_start, s_end)
+            if not any(c.start < b and a < c.end for a, b, _ in findings)
+        ]  # fmt: skip
+        modifiers = modifiers or SentenceModifiers(lower, s_start, s_end)
+        for a, b, concept in findings:
+            if concept is None:  # an excluded look-alike ("pericardial effusion" for pleural effusion)
+                continue
+            assertion, cue, historical = decide(lower, text, cues, a, b, s_start)
+            out.append(
+                Mention(concept, text[a:b], a, b, sentence.index, sentence.section, assertion, cue,
+                        modifiers.attributes(a, b), historical)  # fmt: skip
+            )
+        out.sort(key=lambda m: (m.start, m.end))
+        return _dedupe(out)
+
+    def assert_span(self, text: str, start: int, end: int) -> tuple[Assertion, Cue | None, bool]:
+        """Assertion of an arbitrary span (a condition not in the lexicon), from the cues of its sentence."""
+        if not 0 <= start < end <= len(text):
+            raise ConfigError(f"span ({start}, {end}) is outside the text of length {len(text)}")
+        lower = _lower(text)
+        # mask the span so that cue words inside it ("no ACUTE distress") do not hide the cue before it
+        lower = lower[:start] + "_" * (end - start) + lower[end:]
+        sentences = split_sentences(text, (Section("text", 0, len(text)),))
+        sentence = next((s for s in sentences if s.start <= start and end <= s.end), None)
+        s_start, s_end = (sentence.start, sentence.end) if sentence else (0, len(text))
+        cues = [c for c in find_cues(self.lexicon, lower, s_start, s_end) if not (c.start < end and start < c.end)]
+        return decide(lower, text, cues, start, end, s_start)
+
+    def analyze_many(
+        self,
+        texts: Iterable[str],
+        *,
+        ids: Iterable[str | None] | None = None,
+        sections: str | Iterable[str] | None = None,
+        workers: int = 1,
+        chunksize: int = 64,
+    ) -> Iterator[ReportAnalysis]:
+        """Analyse a stream of reports lazily, in input order; ``workers > 1`` uses that many processes."""
+        id_iter = iter(ids) if ids is not None else repeat(None)
+        wanted = _parse_sections(sections)
+        if workers is None or workers <= 1:
+            for text in texts:
+                yield self.analyze(text, report_id=next(id_iter, None), sections=wanted)
+            return
+        jobs = ((text, next(id_iter, None), wanted) for text in texts)
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        with context.Pool(min(workers, os.cpu_count() or workers), initializer=_init_worker, initargs=(self,)) as pool:
+            yield from pool.imap(_analyze_job, jobs, chunksize=chunksize)
+
+    def report_labels(
+        self, analysis: ReportAnalysis, vocab: str = "chexpert", *, include_implied: bool = False
+    ) -> dict[str, float | None]:
+        """Report-level labels (1.0 / 0.0 / -1.0 / None) in the vocabulary's order."""
+        return aggregate_labels(analysis.mentions, self.lexicon, vocab, include_implied=include_implied)
+
+
+def _dedupe(mentions: Sequence[Mention]) -> list[Mention]:
+    """One mention per (concept, span): a normality statement and an explicit term may coincide."""
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for mention in mentions:
+        key = (mention.concept, mention.start, mention.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(mention)
+    return out
+
+
+_WORKER_ENGINE: Engine | None = None
+
+
+def _init_worker(engine: Engine) -> None:
+    global _WORKER_ENGINE
+    _WORKER_ENGINE = engine
+
+
+def _analyze_job(job: tuple[str, str | None, tuple[str, ...] | None]) -> ReportAnalysis:
+    text, report_id, sections = job
+    assert _WORKER_ENGINE is not None
+    return _WORKER_ENGINE.analyze(text, report_id=report_id, sections=sections)

@@ -1,0 +1,95 @@
+"""The five verified rewrite ops: propose exact edits, apply them, re-analyse, keep or reject."""
+
+from __future__ import annotations
+
+from cxralign.errors import ConfigError
+from cxralign.reports.records import Assertion, ReportAnalysis
+from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.plans import PROPOSERS, Plan, RewriteFailed, target_mentions
+from cxralign.rewrite.records import OPS, Variant
+from cxralign.rewrite.spans import apply_changes
+from cxralign.rewrite.verify import verification_failure
+
+
+class RewriteRejected(Exception):
+    """A variant could not be made or failed verification."""
+
+    def __init__(self, reason: str, text: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.text = text
+
+
+def _location(analysis: ReportAnalysis, plan: Plan) -> str:
+    """first / middle / last sentence of the report that was edited, or "add" for an added statement."""
+    if plan.added_sentence:
+        return "add"
+    indices = sorted(s.index for s in analysis.sentences)
+    first = min(change.sentence_index for change in plan.changes)
+    if not indices or first == indices[0]:
+        return "first"
+    return "last" if first == indices[-1] else "middle"
+
+
+def _target_present(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> bool:
+    return any(
+        m.assertion is Assertion.POSITIVE and not m.historical for m in target_mentions(analysis, target, ctx)
+    )
+
+
+def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
+    """Make one verified variant of ``analysis`` for ``op`` on the CheXpert observation ``target``.
+
+    Raises ``RewriteRejected`` with a short reason when the op does not apply or
+    the re-analysed variant changed something it should not have.
+    """
+    if op not in PROPOSERS:
+        raise ConfigError(f"unknown rewrite op {op!r}; choose from {', '.join(OPS)}")
+    ctx = ctx or RewriteContext.from_engine()
+    try:
+        plan = PROPOSERS[op](analysis, target, ctx)
+    except RewriteFailed as failure:
+        raise RewriteRejected(str(failure)) from None
+    text = apply_changes(analysis.text, plan.changes)
+    if text.strip() == analysis.text.strip():
+        raise RewriteRejected("variant equals the original", text)
+    reanalysed = ctx.reanalyze(text, analysis.report_id)
+    reason = verification_failure(op, analysis, reanalysed, target, ctx, plan.detail)
+    if reason is not None:
+        raise RewriteRejected(reason, text)
+    return Variant(
+        op=op,
+        target=target,
+        target_concept=plan.concept,
+        original=analysis.text,
+        text=text,
+        changes=tuple(plan.changes),
+        location=_location(analysis, plan),
+        target_present=_target_present(analysis, target, ctx),
+        detail=plan.detail,
+    )
+
+
+def negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
+    """A present finding becomes absent ("small left effusion" -> "no left effusion")."""
+    return rewrite("negate", analysis, target, ctx)
+
+
+def affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
+    """An explicitly absent finding becomes present, with plausible size and side."""
+    return rewrite("affirm", analysis, target, ctx)
+
+
+def omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
+    """Statements about the finding are removed; other findings in the same sentence stay."""
+    return rewrite("omit", analysis, target, ctx)
+
+
+def swap_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
+    """Left <-> right; bilateral -> one side (seeded)."""
+    return rewrite("laterality", analysis, target, ctx)
+
+
+def swap_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
+    """Small <-> large, mild <-> severe."""
+    return rewrite("severity", analysis, target, ctx)

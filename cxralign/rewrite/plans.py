@@ -1,0 +1,752 @@
+"""Proposals: the exact edits each op makes, before verification.
+
+A proposal works sentence by sentence. A sentence about the target alone is
+edited in place (its noun phrase, copula or cue); a sentence that also names other
+findings loses only the target's list item, and the contradicting statement is
+added as a sentence of its own right after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
+from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.records import Change
+from cxralign.rewrite.spans import (
+    Segment,
+    capitalize_first,
+    is_measure_word,
+    is_plural,
+    lower_first,
+    minimal_change,
+    np_start,
+    sentence_body,
+    singular,
+    split_segments,
+    tokenize,
+    with_article,
+)
+from cxralign.rewrite.words import (
+    ACCEPTED_SUFFIX_WORDS,
+    ADVERBS,
+    COPULA_NEGATION,
+    COPULA_THEN_SEEN,
+    COUNTABLE_HEADS,
+    DROP_ON_NEGATE,
+    EXISTENTIAL,
+    HEDGE_LEADS,
+    LATERALITY,
+    NEGATION_LEADS,
+    PREDICATE_ADJECTIVES,
+    SWAP_LATERALITY,
+    SWAP_SEVERITY,
+    THIRD_PERSON,
+)
+
+
+class RewriteFailed(Exception):
+    """The op cannot be made on this report; the message is the reason counted in the manifest."""
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    added_sentence: bool = False
+    concept: str = ""
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+SIZED = {
+    "Pleural Effusion": "small",
+    "Pneumothorax": "small",
+    "Lung Lesion": "small",
+    "Cardiomegaly": "mild",
+    "Edema": "mild",
+    "Atelectasis": "mild",
+    "Enlarged Cardiomediastinum": "mild",
+    "Pleural Other": "mild",
+}
+LATERAL = frozenset(
+    {
+        "Pleural Effusion", "Pneumothorax", "Lung Lesion", "Consolidation", "Lung Opacity", "Pneumonia",
+        "Atelectasis", "Fracture", "Pleural Other",
+    }
+)  # fmt: skip
+_EXISTENTIAL_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, EXISTENTIAL), key=len, reverse=True)) + r")$")
+_HEDGE_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, HEDGE_LEADS), key=len, reverse=True)) + r")$")
+_NEG_LEAD_RE = re.compile(
+    r"^(?:(?P<pre>there (?:is|are|was|were|has been|have been))\s+)?(?P<neg>"
+    + "|".join(sorted(map(re.escape, NEGATION_LEADS), key=len, reverse=True))
+    + r")$"
+)
+_SEEN_SUFFIX_RE = re.compile(r"^\s+(is|are|was|were)\s+(?P<not>not\s+)(?:(?:again|definitely|clearly|currently)\s+)?(?P<verb>\w+)")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+(?:[-/][a-z0-9]+)*", text.lower()))
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def target_mentions(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> list[Mention]:
+    """Mentions of any concept that maps to the target CheXpert observation."""
+    return [m for m in analysis.mentions if ctx.observation_of(m.concept) == target and not m.implied]
+
+
+def _by_sentence(mentions: Sequence[Mention]) -> dict[int, list[Mention]]:
+    grouped: dict[int, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        grouped[mention.sentence_index].append(mention)
+    return dict(sorted(grouped.items()))
+
+
+def _others(analysis: ReportAnalysis, sentence: Sentence, target_set: Sequence[Mention]) -> list[Mention]:
+    ids = {id(m) for m in target_set}
+    return [m for m in analysis.mentions if m.sentence_index == sentence.index and id(m) not in ids]
+
+
+def _sentence(analysis: ReportAnalysis, index: int) -> Sentence:
+    for sentence in analysis.sentences:
+        if sentence.index == index:
+            return sentence
+    raise RewriteFailed("mention outside every sentence")
+
+
+_ANATOMY_HEADS = frozenset({"heart", "size", "silhouette", "mediastinum", "contour", "contours", "shadow", "lungs"})
+_CONCEPT_NOUNS = {"enlarged_cardiomediastinum": "mediastinal widening"}
+
+
+def _head_phrase(analysis: ReportAnalysis, mention: Mention) -> str:
+    """The finding as a noun ("cardiomegaly" for "the heart is enlarged")."""
+    words = mention.text.split()
+    if not words or words[-1].lower() in PREDICATE_ADJECTIVES | _ANATOMY_HEADS or len(words) > 4:
+        return _CONCEPT_NOUNS.get(mention.concept, mention.concept.replace("_", " "))
+    return lower_first(mention.text) if mention.text[:1].isupper() and not mention.text.isupper() else mention.text
+
+
+def _np_core(analysis: ReportAnalysis, mention: Mention, floor: int, keep_laterality: bool = True) -> str:
+    """Noun phrase without articles, size and time words: what follows "no"."""
+    head = _head_phrase(analysis, mention)
+    if head != mention.text and head != lower_first(mention.text):
+        words: list[str] = []
+    else:
+        start = np_start(analysis, mention, floor)
+        words = _kept_modifiers(analysis, start, mention.start)
+    laterality = mention.attributes.laterality
+    span = mention.attributes.laterality_span
+    has_side = any(w.lower() in LATERALITY for w in words) or any(w in LATERALITY for w in head.lower().split())
+    if keep_laterality and laterality in ("left", "right", "bilateral") and not has_side and span is not None:
+        words.insert(0, laterality)
+    return lower_first(" ".join([*words, head]).strip())
+
+
+def _join_list(items: Sequence[str], conjunction: str) -> str:
+    if len(items) <= 2:
+        return f" {conjunction} ".join(items)
+    return ", ".join(items[:-1]) + f", {conjunction} " + items[-1]
+
+
+def _kept_modifiers(analysis: ReportAnalysis, start: int, end: int) -> list[str]:
+    """Modifiers that still make sense after "no": side and place, not size, time or article."""
+    return [
+        t.text for t in tokenize(analysis.text, start, end) if t.lower not in DROP_ON_NEGATE and not is_measure_word(t.text)
+    ]
+
+
+def _merged(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> Mention:
+    """Adjacent mentions of one finding ("endotracheal" + "tube") read as one phrase."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    first, last = ordered[0], ordered[-1]
+    between = analysis.text[first.start : last.end]
+    if len(ordered) > 1 and len(between.split()) <= 4 and not re.search(r"[,;]|\b(and|or|no|with)\b", between, re.I):
+        return dataclasses.replace(first, text=between, end=last.end)
+    return first
+
+
+# --------------------------------------------------------------------------- sentence editing
+
+
+@dataclass
+class SentenceEdit:
+    """A whole-sentence replacement, later shrunk to the words that differ."""
+
+    sentence: Sentence
+    start: int
+    end: int
+    after: str
+    added: bool = False
+
+
+def _replace_sentence_edit(analysis: ReportAnalysis, sentence: Sentence, new_body: str) -> SentenceEdit:
+    start, body_end, end = sentence_body(analysis, sentence)
+    if not new_body.strip():
+        return _delete_sentence_edit(analysis, sentence)
+    return SentenceEdit(sentence, start, body_end, capitalize_first(new_body.strip()))
+
+
+def _delete_sentence_edit(analysis: ReportAnalysis, sentence: Sentence) -> SentenceEdit:
+    text = analysis.text
+    start, _, end = sentence_body(analysis, sentence)
+    stop = end
+    while stop < len(text) and text[stop] in " \t":
+        stop += 1
+    if stop == end or stop >= len(text) or text[stop] == "\n":
+        begin = start
+        while begin > 0 and text[begin - 1] in " \t":
+            begin -= 1
+        return SentenceEdit(sentence, begin, end, "")
+    return SentenceEdit(sentence, start, stop, "")
+
+
+def _append_sentence_edit(analysis: ReportAnalysis, sentence: Sentence, new_sentence: str) -> SentenceEdit:
+    start, body_end, end = sentence_body(analysis, sentence)
+    punct = "" if end > body_end else "."
+    return SentenceEdit(sentence, end, end, f"{punct} {capitalize_first(new_sentence)}.", added=True)
+
+
+def _lead_of(analysis: ReportAnalysis, segment: Segment, first_mention: Mention) -> tuple[int, str]:
+    start = np_start(analysis, first_mention, segment.start)
+    return start, analysis.text[segment.start : start]
+
+
+def _agree(lead: str, plural: bool) -> str:
+    lead = re.sub(r"\b(is|are)\b", "are" if plural else "is", lead, count=1, flags=re.IGNORECASE)
+    return re.sub(r"\b(has|have) been\b", "have been" if plural else "has been", lead, count=1, flags=re.IGNORECASE)
+
+
+def _segment_plural(analysis: ReportAnalysis, segment: Segment) -> bool:
+    start = np_start(analysis, segment.mentions[0], segment.start)
+    first = tokenize(analysis.text, start, segment.mentions[0].end)
+    if first and first[0].lower in ("a", "an"):
+        return False
+    last = segment.mentions[0].text.split()[-1] if segment.mentions[0].text.split() else ""
+    return is_plural(last)
+
+
+def remove_from_sentence(analysis: ReportAnalysis, sentence: Sentence, remove: Sequence[Mention]) -> str:
+    """The sentence body with the list items naming ``remove`` dropped ("" when nothing is left)."""
+    start, body_end, _ = sentence_body(analysis, sentence)
+    mentions = sorted(
+        (m for m in analysis.mentions if m.sentence_index == sentence.index and start <= m.start < body_end),
+        key=lambda m: m.start,
+    )
+    removed_ids = {id(m) for m in remove}
+    segments = split_segments(analysis, start, body_end, mentions)
+    drop = [any(id(m) in removed_ids for m in seg.mentions) for seg in segments]
+    for seg, dropped in zip(segments, drop):
+        if dropped and any(id(m) not in removed_ids for m in seg.mentions):
+            raise RewriteFailed("target entangled with another finding in one clause")
+    kept = [index for index, dropped in enumerate(drop) if not dropped]
+    if not kept:
+        return ""
+    text = analysis.text
+    pieces: list[str] = []
+    had_conjunction = [bool(re.search(r"\b(and|or)\b", seg.separator, re.IGNORECASE)) for seg in segments]
+    removed_conjunction = next(
+        (re.search(r"\b(and|or)\b", segments[i].separator, re.IGNORECASE).group(1).lower()  # type: ignore[union-attr]
+         for i, dropped in enumerate(drop) if dropped and had_conjunction[i]),
+        None,
+    )  # fmt: skip
+    for position, index in enumerate(kept):
+        segment = segments[index]
+        body = text[segment.start : segment.end]
+        if position == 0:
+            lead_start, own_lead = _lead_of(analysis, segment, segment.mentions[0])
+            own = _words(own_lead)
+            if index > 0:
+                _, first_lead = _lead_of(analysis, segments[0], segments[0].mentions[0])
+                if own in ("without", "with"):
+                    body = "no " + text[lead_start : segment.end] if own == "without" else text[lead_start : segment.end]
+                elif not own and first_lead.strip():
+                    plural = _segment_plural(analysis, segment)
+                    lead = _agree(first_lead.strip(), plural)
+                    np_text = text[lead_start : segment.end]
+                    first_word = np_text.split()[0].lower() if np_text.split() else ""
+                    head = segment.mentions[0].text.split()[-1].lower() if segment.mentions[0].text else ""
+                    if (
+                        _EXISTENTIAL_RE.match(_words(lead))
+                        and not plural
+                        and first_word not in ("a", "an", "the")
+                        and head in COUNTABLE_HEADS
+                    ):
+                        np_text = with_article(np_text)
+                    body = f"{lead} {np_text}"
+            pieces.append(body)
+            continue
+        separator = segment.separator
+        if drop[index - 1] and index - 1 > 0 and not had_conjunction[index]:
+            separator = segments[index - 1].separator
+        pieces.append(separator)
+        pieces.append(body)
+    if len(kept) < len(segments) and removed_conjunction and len(kept) > 1:
+        separators = [i for i in range(1, len(pieces), 2)]
+        last = separators[-1]
+        if not re.search(r"\b(and|or)\b", pieces[last], re.IGNORECASE) and pieces[last].strip() == ",":
+            pieces[last] = f", {removed_conjunction} " if len(kept) > 2 else f" {removed_conjunction} "
+    if len(kept) == 2:
+        pieces[1] = re.sub(r"^\s*,\s*(and|or)\s+$", r" \1 ", pieces[1], flags=re.IGNORECASE)
+    return "".join(pieces)
+
+
+def _changes_from(analysis: ReportAnalysis, edits: Sequence[SentenceEdit]) -> list[Change]:
+    changes: list[Change] = []
+    for edit in edits:
+        if edit.added:
+            changes.append(Change(edit.start, edit.end, "", edit.after, edit.sentence.index))
+            continue
+        change = minimal_change(analysis.text, edit.start, edit.end, edit.after, edit.sentence.index)
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+def _finish(analysis: ReportAnalysis, edits: list[SentenceEdit], concept: str, detail=None) -> Plan:
+    changes = _changes_from(analysis, edits)
+    if not changes:
+        raise RewriteFailed("no edit possible")
+    return Plan(changes, any(e.added for e in edits), concept, dict(detail or {}))
+
+
+# --------------------------------------------------------------------------- negate
+
+
+def _copula_frame(tokens: Sequence, mention: Mention) -> tuple[int, int | None, int] | None:
+    """(copula, "not" or None, adjective) token positions of "X is (not) (mildly) enlarged" around a mention."""
+    for adj in range(len(tokens)):
+        if tokens[adj].lower not in PREDICATE_ADJECTIVES or tokens[adj].end < mention.start:
+            continue
+        position = adj - 1
+        while position >= 0 and tokens[position].lower in ADVERBS:
+            position -= 1
+        negation = None
+        if position >= 0 and tokens[position].lower == "not":
+            negation = position
+            position -= 1
+            if position >= 0 and tokens[position].lower in THIRD_PERSON:
+                position -= 1
+        if position >= 0 and (tokens[position].lower in COPULA_NEGATION or negation is not None and tokens[position].lower in ("does", "do")):
+            return position, negation, adj
+        return None
+    return None
+
+
+def _negate_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -> SentenceEdit | None:
+    """"The heart is mildly enlarged." -> "The heart is not enlarged."."""
+    start, body_end, _ = sentence_body(analysis, sentence)
+    tokens = tokenize(analysis.text, start, body_end)
+    frame = _copula_frame(tokens, mention)
+    if frame is None or frame[1] is not None:
+        return None
+    position, _, adj = frame
+    copula = tokens[position]
+    replace_from = copula.start
+    negated = COPULA_NEGATION.get(copula.lower)
+    if negated is None:
+        return None
+    if copula.lower == "be":
+        if position == 0 or tokens[position - 1].lower not in ("may", "might", "could", "can"):
+            return None
+        replace_from = tokens[position - 1].start
+    new_body = analysis.text[start:replace_from] + negated + " " + analysis.text[tokens[adj].start : body_end]
+    return _replace_sentence_edit(analysis, sentence, new_body)
+
+
+def _suffix_ok(analysis: ReportAnalysis, mention: Mention, body_end: int) -> bool:
+    suffix = tokenize(analysis.text, mention.end, body_end)
+    if not suffix:
+        return True
+    first = suffix[0].lower
+    if first in ("is", "are", "was", "were"):
+        rest = [t.lower for t in suffix[1:3]]
+        return bool(rest) and (rest[0] in COPULA_THEN_SEEN or rest[:2] == ["again", rest[1] if len(rest) > 1 else ""]
+                               and len(rest) > 1 and rest[1] in COPULA_THEN_SEEN)  # fmt: skip
+    return first in ACCEPTED_SUFFIX_WORDS
+
+
+def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -> SentenceEdit | None:
+    """"There is a small left pleural effusion." -> "There is no left pleural effusion."."""
+    start, body_end, _ = sentence_body(analysis, sentence)
+    np_begin = np_start(analysis, mention, start)
+    lead = _words(analysis.text[start:np_begin])
+    if mention.assertion is Assertion.UNCERTAIN:
+        if _HEDGE_RE.match(lead):
+            lead = ""
+        elif lead.startswith("there ") and _EXISTENTIAL_RE.match(lead):
+            lead = "there are" if lead.startswith("there are") else "there is"
+        elif lead:
+            return None
+    if lead and not _EXISTENTIAL_RE.match(lead):
+        return None
+    if lead.startswith(("there may", "there might", "there could", "there appears", "there appear")):
+        lead = "there is" if "appear " not in lead else "there are"
+    if not _suffix_ok(analysis, mention, body_end):
+        return None
+    if mention.assertion is Assertion.UNCERTAIN and re.search(
+        r"\b(versus|vs|or|likely|possibly|probably|may|could|suggest\w*|concerning|represent\w*)\b",
+        analysis.text[mention.end : body_end],
+        re.IGNORECASE,
+    ):
+        return None
+    kept = _kept_modifiers(analysis, np_begin, mention.start)
+    rest = re.sub(r"\b(is|are)\s+(?:again|still|now|also)\s+", r"\1 ", analysis.text[mention.start : body_end], count=1)
+    rest = re.sub(r"\s*,?\s+with\b.*$", "", rest, flags=re.IGNORECASE | re.DOTALL)
+    noun_phrase = " ".join([*kept, rest])
+    if np_begin == start:
+        noun_phrase = lower_first(noun_phrase)
+    original_lead = analysis.text[start:np_begin].strip()
+    if lead and _words(original_lead) == lead:
+        new_body = f"{original_lead} no {noun_phrase}"
+    elif lead:
+        new_body = f"{lead} no {noun_phrase}"
+    else:
+        new_body = f"no {noun_phrase}"
+    return _replace_sentence_edit(analysis, sentence, new_body)
+
+
+def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
+    mentions = target_mentions(analysis, target, ctx)
+    change = [m for m in mentions if m.assertion is not Assertion.NEGATED and not m.historical]
+    if not change:
+        raise RewriteFailed("target not positive or hedged")
+    edits: list[SentenceEdit] = []
+    for index, in_sentence in _by_sentence(change).items():
+        sentence = _sentence(analysis, index)
+        others = _others(analysis, sentence, in_sentence)
+        same_concept_negated = [m for m in others if ctx.observation_of(m.concept) == target]
+        others = [m for m in others if ctx.observation_of(m.concept) != target]
+        first = in_sentence[0]
+        if not others and len(in_sentence) == 1 and not same_concept_negated:
+            edit = _negate_copula(analysis, sentence, first) or _negate_np(analysis, sentence, first)
+            if edit is None:
+                start, _, _ = sentence_body(analysis, sentence)
+                edit = _replace_sentence_edit(analysis, sentence, "no " + _np_core(analysis, first, start))
+            edits.append(edit)
+        elif not others:
+            start, _, _ = sentence_body(analysis, sentence)
+            merged = _merged(analysis, in_sentence)
+            if merged is not first:
+                cores = [_np_core(analysis, merged, start)]
+            else:
+                cores = list(dict.fromkeys(_np_core(analysis, m, start) for m in in_sentence))
+            edits.append(_replace_sentence_edit(analysis, sentence, "no " + _join_list(cores, "or")))
+        else:
+            start, _, _ = sentence_body(analysis, sentence)
+            remaining = remove_from_sentence(analysis, sentence, in_sentence)
+            edits.append(_replace_sentence_edit(analysis, sentence, remaining))
+            edits.append(_append_sentence_edit(analysis, sentence, "no " + _np_core(analysis, first, start)))
+    return _finish(analysis, edits, change[0].concept)
+
+
+# --------------------------------------------------------------------------- affirm
+
+
+_ANATOMICAL = frozenset(
+    {
+        "pulmonary", "lung", "rib", "airspace", "air-space", "pleural", "interstitial", "alveolar", "lobar",
+        "vascular", "cardiac", "mediastinal", "osseous", "basilar", "basal", "lobe", "upper", "lower", "middle",
+        "apical", "perihilar", "hilar", "retrocardiac", "lingular", "clavicle", "clavicular", "vertebral",
+    }
+)  # fmt: skip
+_SIDE_PLACES = {"Consolidation": "lower lobe", "Lung Opacity": "lower lobe", "Pneumonia": "lower lobe",
+                "Atelectasis": "basilar", "Lung Lesion": "upper lobe", "Fracture": "rib"}  # fmt: skip
+
+
+def _affirm_attributes(target: str, head: str, kept: Sequence[str], plural: bool, ctx: RewriteContext, key: str) -> tuple[list[str], list[str]]:
+    """(size words, side words) that make an affirmed finding specific and plausible."""
+    size = [SIZED[target]] if target in SIZED else []
+    words = {w.lower() for w in [*kept, *head.split()]}
+    side: list[str] = []
+    if target in LATERAL and not words & LATERALITY:
+        side.append("bilateral" if plural else ctx.rng(key, target).choice(("left", "right")))
+        place = _SIDE_PLACES.get(target)
+        if place and not words & set(place.split()) and not words & {"lobe", "base", "basilar", "apex", "apical"}:
+            side.append(place)
+    return size, side
+
+
+def _positive_np(
+    analysis: ReportAnalysis, mention: Mention, kept: Sequence[str], target: str, ctx: RewriteContext, key: str
+) -> tuple[str, bool, bool]:
+    """(noun phrase, plural, countable) of the affirmed finding: size, descriptors, side, head."""
+    head = _head_phrase(analysis, mention)
+    last = head.split()[-1].lower() if head.split() else ""
+    plural = is_plural(last)
+    countable = last in COUNTABLE_HEADS or singular(last) in COUNTABLE_HEADS
+    size, side = _affirm_attributes(target, head, kept, plural, ctx, key)
+    quality = [w for w in kept if w.lower() not in _ANATOMICAL]
+    anatomy = [w for w in kept if w.lower() in _ANATOMICAL]
+    if len(head.split()) > 1 or anatomy:
+        side = side[:1]
+    return " ".join([*size, *quality, *side, *anatomy, head]), plural, countable
+
+
+def _affirm_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mention, target: str) -> SentenceEdit | None:
+    """"The heart is not enlarged." -> "The heart is mildly enlarged."; "Heart size is normal." likewise."""
+    start, body_end, _ = sentence_body(analysis, sentence)
+    tokens = tokenize(analysis.text, start, body_end)
+    adverb = "mildly " if target in SIZED else ""
+    frame = _copula_frame(tokens, mention)
+    if frame is not None:
+        position, negation, adj = frame
+        if negation is None:
+            return None
+        copula = tokens[position]
+        if copula.lower in ("does", "do"):
+            verb = tokens[negation + 1].lower
+            verb = THIRD_PERSON[verb] if copula.lower == "does" else verb
+            head = analysis.text[start : copula.start] + f"{verb} "
+        else:
+            head = analysis.text[start : tokens[negation].start]
+        return _replace_sentence_edit(analysis, sentence, head + adverb + analysis.text[tokens[adj].start : body_end])
+    if target not in ("Cardiomegaly", "Enlarged Cardiomediastinum"):
+        return None
+    after = analysis.text[mention.end : body_end]
+    match = re.match(
+        r"^(\s+(?:is|are|appears|remains)\s+)(normal(?: in size)?|within normal limits|unremarkable|not enlarged)\s*$",
+        after,
+        re.IGNORECASE,
+    )
+    if not match:
+        return None
+    verb = match.group(1)
+    verb = " is " if verb.strip().lower() == "remains" else verb
+    return _replace_sentence_edit(analysis, sentence, analysis.text[start : mention.end] + verb + "mildly enlarged")
+
+
+def _affirm_np(
+    analysis: ReportAnalysis, sentence: Sentence, mention: Mention, target: str, ctx: RewriteContext, key: str
+) -> SentenceEdit | None:
+    """"No pneumothorax." -> "Small right pneumothorax."; "There is no effusion." -> "There is a small left effusion."."""
+    start, body_end, _ = sentence_body(analysis, sentence)
+    np_begin = np_start(analysis, mention, start)
+    lead = _words(analysis.text[start:np_begin])
+    suffix = analysis.text[mention.end : body_end]
+    seen = _SEEN_SUFFIX_RE.match(suffix)
+    if lead:
+        match = _NEG_LEAD_RE.match(lead)
+        if not match:
+            return None
+        pre = match.group("pre") or ""
+    elif seen and seen.group("verb").lower() in COPULA_THEN_SEEN:
+        pre = ""
+        suffix = suffix[: seen.start("not")] + suffix[seen.end("not") :]
+    else:
+        return None
+    if not _suffix_ok(analysis, mention, body_end) and not seen:
+        return None
+    if re.search(r"\b(no|not|without)\b", suffix, re.IGNORECASE):
+        return None
+    kept = [lower_first(word) for word in _kept_modifiers(analysis, np_begin, mention.start)]
+    phrase, plural, countable = _positive_np(analysis, mention, kept, target, ctx, key)
+    if phrase.split()[-1] != mention.text.split()[-1] and _head_phrase(analysis, mention) != lower_first(mention.text):
+        return None
+    verb_follows = bool(re.match(r"^\s+(is|are|was|were)\b", suffix, re.IGNORECASE))
+    if pre:
+        pre = _agree(pre, plural)
+        body = f"{pre} {with_article(phrase) if countable and not plural else phrase}"
+    elif verb_follows and countable and not plural:
+        body = with_article(phrase)
+    else:
+        body = phrase
+    suffix = re.sub(r"^(\s+)(is|are)\b", lambda m: m.group(1) + ("are" if plural else "is"), suffix, flags=re.IGNORECASE)
+    return _replace_sentence_edit(analysis, sentence, body + suffix)
+
+
+def _affirmed_sentence(analysis: ReportAnalysis, mention: Mention, target: str, ctx: RewriteContext, key: str) -> str:
+    phrase, plural, countable = _positive_np(analysis, mention, [], target, ctx, key)
+    if plural:
+        return f"there are {phrase}"
+    return f"there is {with_article(phrase) if countable else phrase}"
+
+
+def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
+    mentions = [m for m in target_mentions(analysis, target, ctx) if not m.historical]
+    if not mentions or any(m.assertion is not Assertion.NEGATED for m in mentions):
+        raise RewriteFailed("target not explicitly negated")
+    key = analysis.report_id or analysis.text[:64]
+    edits: list[SentenceEdit] = []
+    for index, in_sentence in _by_sentence(mentions).items():
+        sentence = _sentence(analysis, index)
+        others = [m for m in _others(analysis, sentence, in_sentence) if ctx.observation_of(m.concept) != target]
+        first = in_sentence[0]
+        if not others and len(in_sentence) == 1:
+            edit = _affirm_copula(analysis, sentence, first, target) or _affirm_np(
+                analysis, sentence, first, target, ctx, key
+            )
+            edits.append(edit or _replace_sentence_edit(analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)))
+        elif not others:
+            merged = _merged(analysis, in_sentence)
+            edits.append(_replace_sentence_edit(analysis, sentence, _affirmed_sentence(analysis, merged, target, ctx, key)))
+        else:
+            remaining = remove_from_sentence(analysis, sentence, in_sentence)
+            edits.append(_replace_sentence_edit(analysis, sentence, remaining))
+            edits.append(_append_sentence_edit(analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)))
+    return _finish(analysis, edits, mentions[0].concept)
+
+
+# --------------------------------------------------------------------------- omit
+
+
+def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
+    mentions = target_mentions(analysis, target, ctx)
+    stated = [m for m in mentions if m.assertion is not Assertion.NEGATED and not m.historical]
+    if not stated:
+        raise RewriteFailed("target not positive or hedged")
+    edits: list[SentenceEdit] = []
+    deleted: set[int] = set()
+    for index, in_sentence in _by_sentence(mentions).items():
+        sentence = _sentence(analysis, index)
+        others = [m for m in _others(analysis, sentence, in_sentence) if ctx.observation_of(m.concept) != target]
+        remaining = remove_from_sentence(analysis, sentence, in_sentence) if others else ""
+        if remaining.strip():
+            edits.append(_replace_sentence_edit(analysis, sentence, remaining))
+        else:
+            deleted.add(index)
+            edits.append(_delete_sentence_edit(analysis, sentence))
+    edits = _drop_emptied_sections(analysis, edits, deleted)
+    return _finish(analysis, edits, stated[0].concept)
+
+
+def _drop_emptied_sections(analysis: ReportAnalysis, edits: list[SentenceEdit], deleted: set[int]) -> list[SentenceEdit]:
+    """A section whose every sentence was removed loses its header too (no dangling "IMPRESSION:")."""
+    result = list(edits)
+    for section in analysis.sections:
+        if not section.title:
+            continue
+        inside = [s for s in analysis.sentences if section.start <= s.start < section.end]
+        if not inside or any(s.index not in deleted for s in inside):
+            continue
+        title_at = analysis.text.rfind(section.title, 0, section.start + 1)
+        start = title_at if title_at >= 0 else section.start
+        end = max(s.end for s in inside)
+        while start > 0 and analysis.text[start - 1] in " \t\n":
+            start -= 1
+        if start == 0:
+            while end < len(analysis.text) and analysis.text[end] in " \t\n":
+                end += 1
+        result = [e for e in result if not (section.start <= e.sentence.start < section.end)]
+        result.append(SentenceEdit(inside[0], start, end, ""))
+    if result and all(not e.after for e in result) and not analysis.text[: min(e.start for e in result)].strip() and not analysis.text[max(e.end for e in result):].strip():
+        raise RewriteFailed("nothing left after omitting the target")
+    return result
+
+
+# --------------------------------------------------------------------------- attribute swaps
+
+
+def _case_like(template: str, word: str) -> str:
+    if template.isupper() and len(template) > 1:
+        return word.upper()
+    return word[:1].upper() + word[1:] if template[:1].isupper() else word
+
+
+def _attribute_mentions(analysis: ReportAnalysis, target: str, ctx: RewriteContext, attribute: str) -> list[Mention]:
+    return [
+        m
+        for m in target_mentions(analysis, target, ctx)
+        if m.assertion is Assertion.POSITIVE and not m.historical and getattr(m.attributes, attribute) is not None
+        and getattr(m.attributes, f"{attribute}_span") is not None
+    ]  # fmt: skip
+
+
+def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
+    mentions = _attribute_mentions(analysis, target, ctx, "laterality")
+    if not mentions:
+        raise RewriteFailed("target has no laterality")
+    value = mentions[0].attributes.laterality
+    if value not in ("left", "right", "bilateral"):
+        raise RewriteFailed(f"laterality {value!r} cannot be swapped")
+    new_value = {"left": "right", "right": "left"}.get(value) or ctx.rng(analysis.report_id, target, "side").choice(("left", "right"))
+    changes: dict[tuple[int, int], Change] = {}
+    for mention in mentions:
+        if mention.attributes.laterality != value:
+            continue
+        start, end = mention.attributes.laterality_span  # type: ignore[misc]
+        before = analysis.text[start:end]
+        word = before.lower()
+        if word in SWAP_LATERALITY and value != "bilateral":
+            after = SWAP_LATERALITY[word]
+        elif word == "bilateral":
+            after = new_value
+        elif word in ("bibasilar", "bibasal"):
+            after = f"{new_value} basilar"
+        elif word == "biapical":
+            after = f"{new_value} apical"
+        elif word == "bilaterally":
+            after = f"on the {new_value}"
+        else:
+            raise RewriteFailed(f"laterality word {before!r} cannot be swapped")
+        changes[(start, end)] = Change(start, end, before, _case_like(before, after), mention.sentence_index)
+        if value == "bilateral":
+            changes.update(_singularize(analysis, mention, set(changes)))
+    return Plan(sorted(changes.values(), key=lambda c: c.start), False, mentions[0].concept, {"from": value, "to": new_value})
+
+
+def _singularize(analysis: ReportAnalysis, mention: Mention, taken: set) -> dict[tuple[int, int], Change]:
+    """"There are bilateral effusions" -> "There is a left effusion": number agreement after a swap to one side."""
+    words = list(re.finditer(r"\S+", mention.text))
+    if not words or not is_plural(words[-1].group()):
+        return {}
+    result: dict[tuple[int, int], Change] = {}
+    head = words[-1]
+    start, end = mention.start + head.start(), mention.start + head.end()
+    result[(start, end)] = Change(start, end, head.group(), singular(head.group()), mention.sentence_index)
+    sentence = _sentence(analysis, mention.sentence_index)
+    s_start, body_end, _ = sentence_body(analysis, sentence)
+    np_begin = np_start(analysis, mention, s_start)
+    lead_tokens = tokenize(analysis.text, s_start, np_begin)
+    if lead_tokens and lead_tokens[-1].lower == "are":
+        verb = lead_tokens[-1]
+        countable = singular(head.group()).lower() in COUNTABLE_HEADS
+        result[(verb.start, verb.end)] = Change(
+            verb.start, verb.end, verb.text, "is a" if countable else "is", mention.sentence_index
+        )
+    suffix_tokens = tokenize(analysis.text, mention.end, body_end)
+    if suffix_tokens and suffix_tokens[0].lower == "are":
+        verb = suffix_tokens[0]
+        result[(verb.start, verb.end)] = Change(verb.start, verb.end, verb.text, "is", mention.sentence_index)
+    return {key: value for key, value in result.items() if key not in taken}
+
+
+def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
+    mentions = _attribute_mentions(analysis, target, ctx, "severity")
+    if not mentions:
+        raise RewriteFailed("target has no severity")
+    value = mentions[0].attributes.severity
+    changes: dict[tuple[int, int], Change] = {}
+    new_value = ""
+    for mention in mentions:
+        if mention.attributes.severity != value:
+            continue
+        start, end = mention.attributes.severity_span  # type: ignore[misc]
+        before = analysis.text[start:end]
+        swapped = SWAP_SEVERITY.get(before.lower())
+        if swapped is None:
+            raise RewriteFailed(f"severity {before!r} has no clear opposite")
+        new_value = _SEVERITY_NORMAL.get(swapped, swapped)
+        change_start, after = start, _case_like(before, swapped)
+        article = re.search(r"\b(an?)\s+$", analysis.text[max(0, start - 4) : start], re.IGNORECASE)
+        if article:
+            change_start = start - (len(analysis.text[max(0, start - 4) : start]) - article.start())
+            wanted = "an" if after[:1].lower() in "aeio" else "a"
+            after = f"{_case_like(article.group(1), wanted)} {after}"
+            before = analysis.text[change_start:end]
+        changes[(change_start, end)] = Change(change_start, end, before, after, mention.sentence_index)
+    return Plan(sorted(changes.values(), key=lambda c: c.start), False, mentions[0].concept, {"from": str(value), "to": new_value})
+
+
+_SEVERITY_NORMAL = {"mildly": "mild", "severely": "severe", "minimally": "minimal", "markedly": "marked"}
+
+PROPOSERS = {
+    "negate": propose_negate,
+    "affirm": propose_affirm,
+    "omit": propose_omit,
+    "laterality": propose_laterality,
+    "severity": propose_severity,
+}

@@ -1,0 +1,78 @@
+"""Verification: re-analyse a variant and keep it only if exactly the intended thing changed."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from cxralign.reports.records import Assertion, ReportAnalysis
+from cxralign.rewrite.context import RewriteContext
+
+_IGNORED_LABELS = ("No Finding",)
+
+
+def _others_signature(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Counter:
+    """Every non-target mention as (concept, assertion, historical, laterality, severity)."""
+    return Counter(
+        (m.concept, m.assertion, m.historical, m.attributes.laterality, m.attributes.severity)
+        for m in analysis.mentions
+        if ctx.observation_of(m.concept) != target
+    )
+
+
+def _label(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _current(analysis: ReportAnalysis, target: str, ctx: RewriteContext):
+    return [
+        m for m in analysis.mentions if ctx.observation_of(m.concept) == target and not m.historical and not m.implied
+    ]
+
+
+def verification_failure(
+    op: str,
+    before: ReportAnalysis,
+    after: ReportAnalysis,
+    target: str,
+    ctx: RewriteContext,
+    detail: dict[str, str] | None = None,
+) -> str | None:
+    """Why the variant fails (None when it passes)."""
+    labels_before = {k: _label(v) for k, v in ctx.labels(before).items() if k not in _IGNORED_LABELS}
+    labels_after = {k: _label(v) for k, v in ctx.labels(after).items() if k not in _IGNORED_LABELS}
+    for name, value in labels_before.items():
+        if name != target and labels_after.get(name) != value:
+            return f"other finding changed: {name} {value} -> {labels_after.get(name)}"
+    if _others_signature(before, target, ctx) != _others_signature(after, target, ctx):
+        return "other mentions changed"
+    old, new = labels_before.get(target), labels_after.get(target)
+    mentions = _current(after, target, ctx)
+    if op == "negate":
+        if new != 0.0 or any(m.assertion is not Assertion.NEGATED for m in mentions):
+            return f"target not negated (label {new})"
+    elif op == "affirm":
+        if new != 1.0 or any(m.assertion is not Assertion.POSITIVE for m in mentions):
+            return f"target not affirmed (label {new})"
+    elif op == "omit":
+        if new is not None or any(ctx.observation_of(m.concept) == target and not m.implied for m in after.mentions):
+            return f"target still mentioned (label {new})"
+    elif op in ("laterality", "severity"):
+        if new != old:
+            return f"target label changed {old} -> {new}"
+        attribute = op
+        wanted_from, wanted_to = (detail or {}).get("from"), (detail or {}).get("to")
+        old_values = Counter(getattr(m.attributes, attribute) for m in _current(before, target, ctx))
+        new_values = Counter(getattr(m.attributes, attribute) for m in mentions)
+        if not wanted_to or new_values.get(wanted_to, 0) == 0:
+            return f"target {attribute} not changed to {wanted_to}"
+        expected = old_values.copy()
+        moved = expected.pop(wanted_from, 0)
+        expected[wanted_to] += moved
+        if +expected != +new_values:
+            return f"target {attribute} changed unexpectedly"
+        assertions_before = Counter(m.assertion for m in _current(before, target, ctx))
+        if assertions_before != Counter(m.assertion for m in mentions):
+            return "target assertion changed"
+    else:
+        raise ValueError(op)
+    return None

@@ -1,0 +1,164 @@
+"""Linear probe on frozen, cached image embeddings with scikit-learn logistic regression.
+
+Features are standardised on the training subset. Binary and multi-label tasks
+fit one L2 logistic regression per class (one-vs-rest); multi-class tasks fit one
+multinomial model. The inverse regularisation ``C`` is swept over a log grid
+(warm-started along the path) and chosen per class on the validation split by
+AUROC (multi-class: accuracy); the test split is never looked at while fitting.
+Label fractions (default 1%, 10%, 100%) subsample the training split with each
+seed; 100% is fitted once because every seed would see the same data.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import StandardScaler
+
+from cxralign.data.downstream.base import DownstreamDataset
+from cxralign.errors import InputError
+from cxralign.tasks.classification import score_table
+from cxralign.tasks.probe_metrics import probe_metrics
+from cxralign.tasks.registry import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata, register_task
+from cxralign.tasks.zeroshot import CLASSIFICATION_DATASETS, data_config, eval_splits, image_embeddings
+
+DEFAULT_C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
+DEFAULT_FRACTIONS = (0.01, 0.1, 1.0)
+DEFAULT_SEEDS = 3
+
+
+def subsample(labels: np.ndarray, fraction: float, seed: int, kind: str) -> np.ndarray:
+    """Indices of a seeded training subset; multi-class keeps at least one example per class."""
+    n = len(labels)
+    if fraction >= 1.0:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    k = max(1, int(round(fraction * n)))
+    if kind == "multiclass":
+        classes = np.argmax(labels, axis=1)
+        first = [rng.choice(np.flatnonzero(classes == c)) for c in np.unique(classes)]
+        rest = rng.permutation(np.setdiff1d(np.arange(n), first))[: max(0, k - len(first))]
+        return np.sort(np.r_[first, rest]).astype(int)
+    return np.sort(rng.permutation(n)[:k])
+
+
+def _sweep(x_tr, y_tr, x_va, y_va, grid, score) -> tuple[LogisticRegression, float]:
+    model = LogisticRegression(C=grid[0], max_iter=1000, warm_start=True)
+    best, best_c, best_coef = -np.inf, grid[0], None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for c in grid:
+            model.set_params(C=c)
+            model.fit(x_tr, y_tr)
+            value = score(model, x_va, y_va) if x_va is not None and len(x_va) else -c  # no validation: smallest C
+            if value > best:
+                best, best_c, best_coef = value, c, (model.coef_.copy(), model.intercept_.copy())
+    model.set_params(C=best_c)
+    model.coef_, model.intercept_ = best_coef
+    return model, best_c
+
+
+def _val_auroc(model, x, y) -> float:
+    return roc_auc_score(y, model.decision_function(x)) if 0 < y.sum() < len(y) else -np.inf
+
+
+def _val_accuracy(model, x, y) -> float:
+    return float(np.mean(model.predict(x) == y))
+
+
+def fit_and_score(
+    x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, x_test: np.ndarray,
+    kind: str, grid: tuple[float, ...] = DEFAULT_C_GRID,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Test-set scores (N, C) and what was chosen (C per class, degenerate classes)."""
+    scaler = StandardScaler().fit(x_train)
+    x_tr, x_va, x_te = scaler.transform(x_train), scaler.transform(x_val), scaler.transform(x_test)
+    chosen: dict[str, Any] = {"C": [], "constant": []}
+    if kind == "multiclass":
+        t_tr, t_va = np.argmax(y_train, axis=1), np.argmax(y_val, axis=1)
+        if len(np.unique(t_tr)) < 2:
+            return np.tile(np.eye(y_train.shape[1])[t_tr[0]], (len(x_te), 1)), {"C": [None], "constant": [0]}
+        model, c = _sweep(x_tr, t_tr, x_va, t_va, grid, _val_accuracy)
+        probs = np.zeros((len(x_te), y_train.shape[1]))
+        probs[:, model.classes_] = model.predict_proba(x_te)
+        return probs, {"C": [c], "constant": []}
+    out = np.zeros((len(x_te), y_train.shape[1]))
+    for k in range(y_train.shape[1]):
+        train_mask, val_mask = np.isfinite(y_train[:, k]), np.isfinite(y_val[:, k])
+        labels = y_train[train_mask, k]
+        if labels.size == 0 or labels.min() == labels.max():
+            out[:, k] = labels.mean() if labels.size else 0.0  # one class seen: the prior, a constant score
+            chosen["C"].append(None)
+            chosen["constant"].append(k)
+            continue
+        model, c = _sweep(x_tr[train_mask], labels, x_va[val_mask], y_val[val_mask, k], grid, _val_auroc)
+        out[:, k] = model.decision_function(x_te)
+        chosen["C"].append(c)
+    return out, chosen
+
+
+def frozen_features(ctx: RunContext, data: DownstreamDataset, split: str) -> tuple[pd.DataFrame, np.ndarray]:
+    frame = data.split(split)
+    return frame, image_embeddings(ctx, data, frame, split)
+
+
+def fraction_runs(ctx: RunContext) -> list[tuple[float, int]]:
+    fractions = tuple(ctx.options.get("fractions", DEFAULT_FRACTIONS))
+    n_seeds = int(ctx.options.get("n_seeds", DEFAULT_SEEDS))
+    return [(f, ctx.seed + s) for f in fractions for s in (range(1) if f >= 1.0 else range(n_seeds))]
+
+
+def require_splits(data: DownstreamDataset, name: str) -> None:
+    missing = [s for s in ("train", "valid") if s not in data.splits]
+    if missing:
+        raise InputError(f"dataset {name} has no {' or '.join(missing)} split; trained tasks need train and valid")
+
+
+@register_task
+class LinearProbeTask(Task):
+    metadata = TaskMetadata(
+        name="linear-probe",
+        version="1.0",
+        description="Logistic regression on frozen image embeddings, C swept on validation, "
+        "at 1/10/100% of the training labels over several seeds: AUROC and AP with spread.",
+        main_score="auroc.mean@100%",
+        datasets=CLASSIFICATION_DATASETS,
+        splits=("test",),
+        metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%", "ap.mean@100%"),
+        reference="CLIP_benchmark linear probe; BenchX label fractions",
+    )
+
+    def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
+        return probe_metrics(scores, config)
+
+    def run(self, ctx: RunContext, name: str, data: DownstreamDataset) -> list[ScoredSplit]:
+        require_splits(data, name)
+        grid = tuple(float(c) for c in ctx.options.get("c_grid", DEFAULT_C_GRID))
+        train, x_train = frozen_features(ctx, data, "train")
+        valid, x_val = frozen_features(ctx, data, "valid")
+        y_train, y_val = data.labels(train), data.labels(valid)
+        out = []
+        for split in eval_splits(data, ctx):
+            started = time.perf_counter()
+            test, x_test = frozen_features(ctx, data, split)
+            parts, chosen = [], {}
+            for fraction, seed in fraction_runs(ctx):
+                idx = subsample(np.nan_to_num(y_train), fraction, seed, data.kind)
+                scores, picked = fit_and_score(x_train[idx], y_train[idx], x_val, y_val, x_test, data.kind, grid)
+                chosen[f"{fraction:g}/{seed}"] = {**picked, "n_train": int(len(idx))}
+                parts.append(score_table(list(test["item_id"]), data.classes, scores, data.labels(test),
+                                         fraction=float(fraction), seed=int(seed)))
+            config = {"seed": ctx.seed, "bootstrap": ctx.bootstrap, **data_config(data), "c_grid": list(grid),
+                      "fractions": sorted({f for f, _ in fraction_runs(ctx)}), "n_seeds": int(ctx.options.get("n_seeds", DEFAULT_SEEDS)),
+                      "selection": "validation AUROC per class (multi-class: accuracy)", "chosen": chosen,
+                      "standardise": True}
+            out.append(ScoredSplit(name, data.hash(), split, pd.concat(parts, ignore_index=True), config,
+                                   timings={"fit_s": time.perf_counter() - started}))
+        return out

@@ -1,0 +1,217 @@
+"""Run tasks for one model over the datasets a user names, and write the result files.
+
+One (task, dataset) failing is recorded and the others still run; ``resume``
+skips a (task, dataset) whose results already exist for the same run key (model
+fingerprint, task version, dataset hash, seed and every option), so a changed
+model, dataset or option is never silently served from an old file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxralign.errors import ConfigError, CxrAlignError
+from cxralign.tasks.io import (
+    environment_info,
+    find_results,
+    read_result,
+    result_path,
+    slugify,
+    toolkit_info,
+    utc_now,
+    write_result,
+)
+from cxralign.tasks.registry import RunContext, ScoredSplit, get_task
+from cxralign.tasks.results import ModelInfo, TaskResult
+from cxralign.utils.hashing import sha256_json, sha256_tree
+
+SUITES: dict[str, tuple[str, ...]] = {
+    "cxr-align": ("cxr-align",),
+    "quick": ("cxr-align", "zeroshot", "retrieval"),
+    "standard": ("cxr-align", "zeroshot", "retrieval", "linear-probe"),
+    "full": ("cxr-align", "zeroshot", "retrieval", "linear-probe", "finetune"),
+}
+BENCHMARK_NAMES = ("cxr-align",)
+
+
+@dataclass
+class DataSpec:
+    name: str  # loader name (or cxr-align)
+    path: Path
+
+    @classmethod
+    def parse(cls, text: str) -> DataSpec:
+        if "=" not in text:
+            raise ConfigError(f"--data takes NAME=PATH (e.g. chexpert=/data/CheXpert-v1.0-small), got {text!r}")
+        name, path = text.split("=", 1)
+        return cls(name.strip().lower(), Path(path).expanduser())
+
+
+@dataclass
+class Outcome:
+    task: str
+    dataset: str
+    status: str  # "ok" | "skipped" | "failed" | "not applicable"
+    paths: list[Path] = field(default_factory=list)
+    results: list[TaskResult] = field(default_factory=list)
+    message: str = ""
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def resolve_tasks(tasks: str | None, suite: str | None) -> list[str]:
+    if tasks and suite:
+        raise ConfigError("give --tasks or --suite, not both")
+    if suite:
+        if suite not in SUITES:
+            raise ConfigError(f"unknown suite {suite!r}; known suites: {', '.join(SUITES)}")
+        names = list(SUITES[suite])
+    else:
+        names = [t.strip() for t in (tasks or ",".join(SUITES["quick"])).split(",") if t.strip()]
+    for name in names:
+        get_task(name)  # validates the name
+    return names
+
+
+def model_info(model: Any) -> ModelInfo:
+    card = getattr(model, "card", None)
+    if card is not None and hasattr(card, "model_dump"):
+        card = card.model_dump(mode="json")
+    return ModelInfo(spec=str(model.spec), fingerprint=model.fingerprint(), card=card if isinstance(card, dict) else None)
+
+
+def _accepts(task_name: str, data_name: str) -> bool:
+    task = get_task(task_name)
+    if data_name in BENCHMARK_NAMES:
+        return "cxr-align" in task.metadata.datasets
+    from cxralign.data.downstream import loader_name
+
+    return loader_name(data_name) in task.metadata.datasets
+
+
+class Evaluation:
+    """Holds the model, loaded datasets and options for one ``cxralign eval`` invocation."""
+
+    def __init__(
+        self,
+        model: Any,
+        data: list[DataSpec],
+        out: str | Path,
+        *,
+        seed: int = 0,
+        batch_size: int = 64,
+        device: str = "cpu",
+        cache: Any = None,
+        bootstrap: int = 1000,
+        resume: bool = False,
+        load_options: Any = None,
+        task_options: dict[str, Any] | None = None,
+        log: Callable[[str], None] = lambda message: None,
+    ):
+        self.model = model
+        self.data = data
+        self.out = Path(out)
+        self.resume = resume
+        self.load_options = load_options
+        self.log = log
+        self.ctx = RunContext(model=model, seed=seed, batch_size=batch_size, device=device, cache=cache,
+                              bootstrap=bootstrap, options=dict(task_options or {}))
+        self._loaded: dict[str, Any] = {}
+        self.info = model_info(model)
+        self.toolkit = toolkit_info()
+        self.environment = environment_info(device)
+
+    def _load(self, spec: DataSpec) -> tuple[Any, str]:
+        """(data, content hash) for a data spec, loaded once."""
+        if spec.name not in self._loaded:
+            if spec.name in BENCHMARK_NAMES:
+                from cxralign.tasks.cxr_align import available_splits, read_split
+
+                if not available_splits(spec.path):
+                    read_split(spec.path, "test")  # raises the layout error
+                self._loaded[spec.name] = (spec.path, sha256_tree(spec.path / "data"))
+            else:
+                from cxralign.data.downstream import load_downstream
+
+                data = load_downstream(spec.name, spec.path, self.load_options)
+                self._loaded[spec.name] = (data, data.hash())
+        return self._loaded[spec.name]
+
+    def run_key(self, task_name: str, data_hash: str) -> str:
+        task = get_task(task_name)
+        return sha256_json({
+            "task": task.metadata.name, "version": task.metadata.version, "model": self.info.fingerprint,
+            "data": data_hash, "seed": self.ctx.seed, "bootstrap": self.ctx.bootstrap, "options": self.ctx.options,
+            "load_options": getattr(self.load_options, "as_dict", lambda: None)(),
+        })
+
+    def _existing(self, task_name: str, dataset: str, key: str) -> list[Path]:
+        folder = self.out / slugify(self.info.spec) / slugify(task_name) / slugify(dataset)
+        if not folder.is_dir():
+            return []
+        paths = find_results(folder)
+        try:
+            results = [read_result(p) for p in paths]
+        except CxrAlignError:
+            return []
+        if results and all(r.config.get("run_key") == key and r.model.fingerprint == self.info.fingerprint for r in results):
+            return paths
+        return []
+
+    def run_one(self, task_name: str, spec: DataSpec) -> Outcome:
+        task = get_task(task_name)
+        data, data_hash = self._load(spec)
+        key = self.run_key(task_name, data_hash)
+        existing = self._existing(task_name, spec.name, key) if self.resume else []
+        if existing:
+            return Outcome(task_name, spec.name, "skipped", existing, [read_result(p) for p in existing],
+                           "results exist for the same model fingerprint and config")
+        started = time.perf_counter()
+        scored: list[ScoredSplit] = task.run(self.ctx, spec.name, data)
+        outcome = Outcome(task_name, spec.name, "ok")
+        for part in scored:
+            config = {**part.config, "run_key": key, "batch_size": self.ctx.batch_size}
+            metric_start = time.perf_counter()
+            metrics, per_group = task.metrics_from_scores(part.scores, config)
+            timings = {**part.timings, "metrics_s": time.perf_counter() - metric_start,
+                       "task_total_s": time.perf_counter() - started}
+            result = TaskResult(
+                task=task.metadata.name, task_version=task.metadata.version, dataset=part.dataset,
+                dataset_hash=part.dataset_hash, split=part.split, model=self.info, toolkit=self.toolkit, config=config,
+                main_score=task.metadata.main_score, higher_is_better=task.metadata.higher_is_better, metrics=metrics,
+                per_group=per_group, scores_file="", scores_sha256="", timings=timings, environment=self.environment,
+                created=utc_now(),
+            )
+            path = result_path(self.out, self.info.spec, task.metadata.name, part.dataset, part.split)
+            outcome.results.append(write_result(path, result, part.scores))
+            outcome.paths.append(path)
+            outcome.artifacts.append({"scores": part.scores, "config": config})
+        return outcome
+
+    def run(self, tasks: list[str]) -> list[Outcome]:
+        """Every task on every dataset it accepts; failures are caught per (task, dataset)."""
+        outcomes = []
+        for task_name in tasks:
+            matched = False
+            for spec in self.data:
+                try:
+                    if not _accepts(task_name, spec.name):
+                        continue
+                    matched = True
+                    if task_name == "retrieval" and spec.name not in BENCHMARK_NAMES:
+                        data, _ = self._load(spec)
+                        if not data.has_reports:
+                            outcomes.append(Outcome(task_name, spec.name, "not applicable", message="no report texts"))
+                            continue
+                    self.log(f"{task_name} on {spec.name}")
+                    outcomes.append(self.run_one(task_name, spec))
+                except CxrAlignError as error:
+                    outcomes.append(Outcome(task_name, spec.name, "failed", message=str(error)))
+                except Exception as error:  # a bug in one task must not lose the others' results
+                    outcomes.append(Outcome(task_name, spec.name, "failed", message=f"{type(error).__name__}: {error}"))
+            if not matched:
+                outcomes.append(Outcome(task_name, "-", "not applicable", message="no --data entry this task accepts"))
+        return outcomes

@@ -1,0 +1,119 @@
+"""Zero-shot classification: binary, multi-label (per-class and mean AUROC) and multi-class.
+
+The prompt policy comes from the model's card (see :mod:`cxralign.tasks.prompts`)
+and is recorded, with every prompt text, in the result's config. When the
+dataset has a validation split, per-class F1 thresholds are chosen there and
+only applied to the test split.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxralign.data.downstream.base import DownstreamDataset
+from cxralign.tasks.classification import best_f1_threshold, classification_metrics, score_table
+from cxralign.tasks.embedding import embed_image_files, embed_text_list, normalise
+from cxralign.tasks.prompts import build_prompts, load_prompt_file, policy_from_card
+from cxralign.tasks.registry import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata, register_task
+
+CLASSIFICATION_DATASETS = ("mimic-cxr", "chexpert", "chexpert-5x200", "chexpert-plus", "nih-cxr14", "rsna-pneumonia",
+                           "siim-pneumothorax", "vindr-cxr", "openi", "phantoms", "csv", "imagefolder")
+
+
+def image_embeddings(ctx: RunContext, data: DownstreamDataset, frame: pd.DataFrame, split: str) -> np.ndarray:
+    return embed_image_files(ctx.model, list(frame["image_path"]), list(frame["item_id"]), batch_size=ctx.batch_size,
+                             cache=ctx.cache, dataset_hash=data.hash(), split=split)
+
+
+def _mean_direction(embeddings: np.ndarray) -> np.ndarray:
+    return normalise(embeddings.mean(axis=0, keepdims=True))[0]
+
+
+def class_scores(ctx: RunContext, images: np.ndarray, classes: tuple[str, ...], kind: str, prompt_config: dict) -> np.ndarray:
+    """(N, C) zero-shot scores under the recorded prompt policy."""
+    style = prompt_config["style"]
+    prompts = prompt_config["prompts"]
+    texts = sorted({t for cls in classes for side in ("positive", "negative") for t in prompts[cls][side]})
+    table = dict(zip(texts, embed_text_list(ctx.model, texts, cache=ctx.cache), strict=True))
+
+    def direction(cls: str, side: str) -> np.ndarray:
+        chosen = prompts[cls][side][:1] if style == "single" else prompts[cls][side]
+        return _mean_direction(np.stack([table[t] for t in chosen]))
+
+    positive = np.stack([direction(cls, "positive") for cls in classes])
+    sims = images.astype(np.float64) @ positive.T.astype(np.float64)
+    scale = float(prompt_config["logit_scale"])
+    if style == "pair":
+        negative = np.stack([direction(cls, "negative") for cls in classes])
+        neg_sims = images.astype(np.float64) @ negative.T.astype(np.float64)
+        margin = scale * (sims - neg_sims)
+        if kind == "multiclass":
+            return _softmax(margin)
+        return 1.0 / (1.0 + np.exp(-margin))  # softmax over (positive, negative)
+    return _softmax(scale * sims) if kind == "multiclass" else sims
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def data_config(data: DownstreamDataset) -> dict[str, Any]:
+    return {"kind": data.kind, "classes": list(data.classes), "data_options": data.options,
+            "data_notes": {k: v for k, v in data.notes.items()}}
+
+
+def eval_splits(data: DownstreamDataset, ctx: RunContext) -> list[str]:
+    wanted = ctx.options.get("splits") or ["test"]
+    found = [s for s in wanted if s in data.splits]
+    return found or [data.splits[-1]]
+
+
+@register_task
+class ZeroShotTask(Task):
+    metadata = TaskMetadata(
+        name="zeroshot",
+        version="1.0",
+        description="Zero-shot classification from prompts: per-class and mean AUROC / AP (binary, multi-label), "
+        "accuracy and balanced accuracy (multi-class).",
+        main_score="auroc.mean",
+        datasets=CLASSIFICATION_DATASETS,
+        splits=("test",),
+        metrics=("auroc.mean", "ap.mean", "f1.mean", "accuracy", "balanced_accuracy"),
+        reference="CLIP_benchmark zero-shot; CheXzero positive/negative prompt softmax",
+    )
+
+    def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
+        return classification_metrics(scores, config)
+
+    def run(self, ctx: RunContext, name: str, data: DownstreamDataset) -> list[ScoredSplit]:
+        style, pos_t, neg_t = policy_from_card(getattr(ctx.model, "card", None))
+        style = ctx.options.get("prompt_style") or style
+        user = load_prompt_file(ctx.options["prompts"]) if ctx.options.get("prompts") else None
+        prompts = build_prompts(data.classes, pos_t, neg_t, user)
+        prompt_config = {
+            "style": style,
+            "logit_scale": float(ctx.model.logit_scale),
+            "prompts": {c: {"positive": list(p.positive), "negative": list(p.negative)} for c, p in prompts.items()},
+        }
+        thresholds = None
+        if data.kind != "multiclass" and "valid" in data.splits:
+            valid = data.split("valid")
+            v_scores = class_scores(ctx, image_embeddings(ctx, data, valid, "valid"), data.classes, data.kind, prompt_config)
+            v_labels = data.labels(valid)
+            thresholds = {c: best_f1_threshold(v_labels[:, k], v_scores[:, k]) for k, c in enumerate(data.classes)}
+        out = []
+        for split in eval_splits(data, ctx):
+            started = time.perf_counter()
+            frame = data.split(split)
+            scores = class_scores(ctx, image_embeddings(ctx, data, frame, split), data.classes, data.kind, prompt_config)
+            config = {"seed": ctx.seed, "bootstrap": ctx.bootstrap, **data_config(data), "prompt_policy": prompt_config,
+                      "thresholds": thresholds, "threshold_split": "valid" if thresholds else None}
+            out.append(ScoredSplit(name, data.hash(), split, score_table(list(frame["item_id"]), data.classes, scores,
+                                                                         data.labels(frame)), config,
+                                   timings={"score_s": time.perf_counter() - started}))
+        return out

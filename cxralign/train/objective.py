@@ -1,0 +1,170 @@
+"""The trainable step (model + auxiliary heads) and the configured sum of losses.
+
+``TrainStep`` is what DistributedDataParallel wraps: one forward computes every
+feature any enabled loss needs (reports and their hard negatives go through the
+text tower in one pass). ``Objective`` turns those features into the total loss
+and its logged parts; it holds no parameters of its own.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cxralign.train.config import LossConfig
+from cxralign.train.data import PreparedData, TrainBatch
+from cxralign.train.losses import (
+    GraphAlignmentLoss,
+    GraphEncoder,
+    LabelPromptEncoder,
+    LossBatch,
+    SoftLabelTargets,
+    UMCLLoss,
+    contrastive_loss,
+    gather_view,
+    hard_negative_logits,
+)
+from cxralign.train.losses.umcl import label_targets
+from cxralign.train.model import ReferenceModel
+
+
+def _pad_to(ids: torch.Tensor, length: int, value: int) -> torch.Tensor:
+    return F.pad(ids, (0, length - ids.shape[1]), value=value) if ids.shape[1] < length else ids
+
+
+class TrainStep(nn.Module):
+    """Reference model plus the graph encoder and label prompts when their losses are on."""
+
+    def __init__(self, model: ReferenceModel, losses: LossConfig, data: PreparedData) -> None:
+        super().__init__()
+        self.model = model
+        self.losses = losses
+        self.graph_encoder = (
+            GraphEncoder(len(data.triple_vocab), model.config.embed_dim, losses.graph.hidden_dim)
+            if losses.uses("graph")
+            else None
+        )
+        self.prompts = None
+        if losses.uses("umcl"):
+            tokenizer = model.tokenizer
+
+            def tokenize(text: str) -> list[int]:
+                return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+            self.prompts = LabelPromptEncoder(
+                data.label_vocab,
+                model.word_embeddings(),
+                tokenize,
+                context_length=losses.umcl.context_length,
+                position=losses.umcl.position,
+                cls_id=tokenizer.cls_token_id,
+                sep_id=tokenizer.sep_token_id,
+                max_length=model.config.context_length,
+            )
+        self.pad_id = int(model.tokenizer.pad_token_id or 0)
+
+    def auxiliary_state(self) -> dict[str, dict[str, torch.Tensor]]:
+        """Weights that are trained but not part of the exported model."""
+        state = {}
+        if self.graph_encoder is not None:
+            state["graph_encoder"] = self.graph_encoder.state_dict()
+        if self.prompts is not None:
+            state["prompts"] = self.prompts.state_dict()
+        return state
+
+    def load_auxiliary_state(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
+        if self.graph_encoder is not None:
+            self.graph_encoder.load_state_dict(state["graph_encoder"])
+        if self.prompts is not None:
+            self.prompts.load_state_dict(state["prompts"])
+
+    def forward(self, batch: TrainBatch) -> dict[str, torch.Tensor]:
+        model = self.model
+        rows = batch.pixels.shape[0]
+        out: dict[str, torch.Tensor] = {"image": F.normalize(model.encode_image(batch.pixels), dim=-1)}
+        ids, mask = batch.input_ids, batch.attention_mask
+        use_negatives = self.losses.uses("neg") and batch.negative_input_ids is not None
+        if use_negatives:
+            length = max(ids.shape[1], batch.negative_input_ids.shape[1])
+            ids = torch.cat([_pad_to(ids, length, self.pad_id), _pad_to(batch.negative_input_ids, length, self.pad_id)])
+            mask = torch.cat([_pad_to(mask, length, 0), _pad_to(batch.negative_attention_mask, length, 0)])
+        text = F.normalize(model.encode_text(ids, mask), dim=-1)
+        out["text"] = text[:rows]
+        if use_negatives:
+            out["negatives"] = text[rows:].reshape(rows, -1, text.shape[-1])
+        if self.prompts is not None:
+            prompt_ids, prompt_mask = self.prompts(batch.label_key.clamp_min(0).tolist())
+            labels = F.normalize(model.encode_text_embeds(prompt_ids, prompt_mask), dim=-1)
+            out["label_text"] = labels
+            out["text"] = torch.where(batch.has_report[:, None], out["text"], labels)
+        if self.graph_encoder is not None:
+            out["graph"] = F.normalize(self.graph_encoder(batch.triple_ids), dim=-1)
+        out["logit_scale"] = model.scale()
+        return out
+
+
+class Objective:
+    """Sum of the enabled losses; see docs/losses.md for the formulas."""
+
+    def __init__(self, losses: LossConfig) -> None:
+        self.config = losses
+        soft = losses.soft
+        self.soft = (
+            SoftLabelTargets(
+                soft.text_weight,
+                soft.clinical_weight,
+                soft.relational_weight,
+                soft.text_temperature,
+                soft.clinical_temperature,
+                soft.relational_temperature,
+                soft.schedule,
+                soft.warmup_fraction,
+            )
+            if losses.uses("soft")
+            else None
+        )
+        self.graph = GraphAlignmentLoss(losses.graph.temperature) if losses.uses("graph") else None
+        self.umcl = UMCLLoss() if losses.uses("umcl") else None
+
+    def loss_batch(self, features: dict[str, torch.Tensor], batch: TrainBatch, progress: float) -> LossBatch:
+        def as_float(name: str) -> torch.Tensor | None:
+            value = features.get(name)
+            return None if value is None else value.float()
+
+        graph_key = batch.graph_key
+        return LossBatch(
+            image=features["image"].float(),
+            text=features["text"].float(),
+            logit_scale=features["logit_scale"].float(),
+            clinical=batch.clinical,
+            relational=batch.relational,
+            negatives=as_float("negatives"),
+            negatives_mask=batch.negative_mask,
+            graph=as_float("graph"),
+            graph_key=graph_key,
+            label_text=as_float("label_text"),
+            label_key=batch.label_key,
+            progress=progress,
+        )
+
+    def __call__(
+        self, features: dict[str, torch.Tensor], batch: TrainBatch, progress: float
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        loss_batch = self.loss_batch(features, batch, progress)
+        view = gather_view(loss_batch)
+        base = label_targets(loss_batch, view) if self.umcl is not None else None
+        targets = self.soft(loss_batch, view, base) if self.soft is not None else base
+        extra = None
+        if loss_batch.negatives is not None:
+            neg = self.config.negatives
+            extra = hard_negative_logits(
+                loss_batch.image, loss_batch.negatives, loss_batch.negatives_mask, loss_batch.logit_scale, neg.weight
+            )
+        parts = {"contrastive": contrastive_loss(loss_batch, view, targets, extra)}
+        if self.graph is not None:
+            parts["graph"] = self.config.graph.weight * self.graph(loss_batch, view)
+        if self.umcl is not None:
+            parts["umcl"] = self.config.umcl.weight * self.umcl(loss_batch, view, base)
+        total = torch.stack(list(parts.values())).sum()
+        return total, parts

@@ -1,0 +1,196 @@
+"""Published-checkpoint adapters, each fed a tiny random checkpoint written in the real layout and format."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from cxralign.models import CheckpointError, UntrustedCheckpointError, load_model
+
+WORDS = "no pleural effusion pneumothorax cardiomegaly is seen there a small left right lung edema".split()
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    """A 2-layer BERT config and WordPiece tokenizer directory (stands in for Bio_ClinicalBERT's config)."""
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertConfig, BertTokenizerFast
+
+    root = tmp_path_factory.mktemp("bert")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, "."]
+    (root / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    wordpiece = BertWordPieceTokenizer(str(root / "vocab.txt"), lowercase=True)
+    BertTokenizerFast(tokenizer_object=wordpiece._tokenizer, unk_token="[UNK]", sep_token="[SEP]",
+                      pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]").save_pretrained(root)
+    BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
+               intermediate_size=64, max_position_embeddings=128).save_pretrained(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def image():
+    return Image.fromarray(np.tile(np.arange(0, 256, 2, dtype=np.uint8), (100, 1)))
+
+
+def _run(model, image, texts=("no pleural effusion", "small left pleural effusion")):
+    pixels = model.image_transform()(image).unsqueeze(0)
+    image_features = model.encode_images(pixels)
+    text_features = model.encode_texts(list(texts))
+    assert image_features.dtype == np.float32 and text_features.dtype == np.float32
+    assert image_features.shape[1] == text_features.shape[1]
+    assert np.isfinite(image_features).all() and np.isfinite(text_features).all()
+    return pixels, image_features, text_features
+
+
+def test_chexzero_state_dict(tmp_path, image):
+    from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
+
+    torch.manual_seed(1)
+    reference = CLIP(16, CLIPVisionCfg(layers=1, width=64, patch_size=32, image_size=224),
+                     CLIPTextCfg(context_length=77, vocab_size=49408, width=64, heads=1, layers=1), quick_gelu=True)
+    path = tmp_path / "best_64_5e-05_original_22000_0.864.pt"
+    torch.save(reference.state_dict(), path)  # what CheXzero's save() writes
+    model = load_model(f"chexzero:{path}", device="cpu")
+    pixels, features, _ = _run(model, image)
+    assert pixels.shape == (1, 3, 224, 224)
+    expected = reference.eval().encode_image(pixels).detach().numpy()
+    np.testing.assert_allclose(features, expected, rtol=1e-4, atol=1e-5)
+    # CheXzero's normalisation: a black pixel maps to -mean/std on the 0..255 scale
+    assert pixels.min().item() == pytest.approx(-101.48761 / 83.43944, rel=1e-4)
+
+
+def test_checkpoint_key_mismatch_is_one_line(tmp_path):
+    path = tmp_path / "bad.pt"
+    torch.save({"visual.proj": torch.zeros(2, 2)}, path)
+    with pytest.raises(CheckpointError, match="not an OpenAI CLIP") as info:
+        load_model(f"chexzero:{path}", device="cpu")
+    assert "\n" not in str(info.value)
+
+
+def test_open_clip_checkpoint_with_extra_pickle_needs_trust(tmp_path):
+    from cxralign.models.adapters.open_clip_adapter import load_open_clip
+
+    model = load_open_clip("cxralign-tiny-vit", spec="x", device="cpu")
+    path = tmp_path / "epoch_1.pt"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in model.module.state_dict().items()},
+                "config": Image.new("L", (1, 1))}, path)  # any non-tensor object forces a full pickle
+    with pytest.raises(UntrustedCheckpointError, match="--trust-checkpoint"):
+        load_model(f"open_clip:cxralign-tiny-vit@{path}", device="cpu")
+    trusted = load_model(f"open_clip:cxralign-tiny-vit@{path}", device="cpu", trust_checkpoint=True)
+    assert trusted.fingerprint() == model.fingerprint()
+
+
+def test_open_clip_safetensors_checkpoint_and_mismatch(tmp_path):
+    from safetensors.torch import save_file
+
+    base = load_model("open_clip:cxralign-tiny-vit", device="cpu")
+    state = {k: v.clone().contiguous() for k, v in base.module.state_dict().items()}
+    state["logit_scale"] = torch.tensor(2.0)
+    save_file(state, tmp_path / "w.safetensors")
+    loaded = load_model(f"open_clip:cxralign-tiny-vit@{tmp_path / 'w.safetensors'}", device="cpu")
+    assert loaded.logit_scale == pytest.approx(np.exp(2.0), rel=1e-5)
+    assert loaded.fingerprint() != base.fingerprint()
+    with pytest.raises(CheckpointError, match="does not match the architecture"):
+        load_model(f"open_clip:cxralign-tiny-rn@{tmp_path / 'w.safetensors'}", device="cpu")
+
+
+def test_biomedclip_local_dir_in_hub_layout(tmp_path, tiny_bert, image):
+    import open_clip
+
+    config = {
+        "model_cfg": {
+            "embed_dim": 16,
+            "vision_cfg": {"timm_model_name": "vit_tiny_patch16_224", "timm_model_pretrained": False,
+                           "timm_pool": "", "timm_proj": "linear", "image_size": 32},
+            "text_cfg": {"hf_model_name": str(tiny_bert), "hf_tokenizer_name": str(tiny_bert),
+                         "hf_proj_type": "mlp", "hf_pooler_type": "cls_last_hidden_state_pooler",
+                         "context_length": 256, "hf_model_pretrained": False},
+        },
+        "preprocess_cfg": {"mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711]},
+    }
+    (tmp_path / "open_clip_config.json").write_text(json.dumps(config))
+    for name in ("tokenizer.json", "tokenizer_config.json"):  # the hub repo ships its tokenizer beside the weights
+        (tmp_path / name).write_bytes((tiny_bert / name).read_bytes())
+    reference = open_clip.create_model(f"local-dir:{tmp_path}", pretrained_text=False)
+    torch.save(reference.state_dict(), tmp_path / "open_clip_pytorch_model.bin")
+    model = load_model(f"biomedclip:{tmp_path}", device="cpu")
+    assert model.context_length == 256
+    pixels, features, _ = _run(model, image)
+    np.testing.assert_allclose(features, reference.eval().encode_image(pixels).detach().numpy(), rtol=1e-4, atol=1e-5)
+    long_text = "no pleural effusion " * 100
+    assert model.tokenize([long_text, "edema"]).n_truncated == 1
+
+
+def _tiny_swin_dir(tmp_path):
+    from transformers import SwinConfig
+
+    root = tmp_path / "swin"
+    SwinConfig(image_size=224, patch_size=4, embed_dim=24, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1],
+               window_size=7).save_pretrained(root)
+    return root
+
+
+@pytest.mark.parametrize("variant", ["vit", "resnet"])
+def test_medclip_checkpoint_dir(tmp_path, tiny_bert, image, variant):
+    from cxralign.models.adapters import medclip
+    from cxralign.models.adapters.common import hf_backbone_from_config
+
+    swin = _tiny_swin_dir(tmp_path)
+    vision = (medclip.MedClipSwin(hf_backbone_from_config(str(swin))) if variant == "vit" else medclip.MedClipResNet())
+    module = medclip.MedClipModule(vision, medclip.MedClipText(hf_backbone_from_config(str(tiny_bert))))
+    checkpoint = tmp_path / "medclip-pretrained"
+    checkpoint.mkdir()
+    torch.save(module.state_dict(), checkpoint / "pytorch_model.bin")
+    options = f"?text={tiny_bert}" + (f"&vision={swin}" if variant == "vit" else "")
+    model = load_model(f"medclip-{variant}:{checkpoint}{options}", device="cpu")
+    pixels, features, text_features = _run(model, image)
+    assert features.shape == (1, 512)
+    assert pixels.min().item() == pytest.approx(-0.5862785803043838 / 0.27950088968644304, rel=1e-4)
+    module.eval()
+    np.testing.assert_allclose(features, module.vision_model(pixels).detach().numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_gloria_lightning_checkpoint(tmp_path, tiny_bert, image):
+    from cxralign.models.adapters import gloria
+    from cxralign.models.adapters.common import hf_backbone_from_config
+
+    module = gloria.GloriaModule(hf_backbone_from_config(str(tiny_bert)))
+    state = {f"gloria.{k}": v for k, v in module.state_dict().items()}
+    path = tmp_path / "chexpert_resnet50.ckpt"
+    torch.save({"epoch": 3, "global_step": 10, "state_dict": state,
+                "hyper_parameters": {"cfg": Image.new("L", (1, 1))}}, path)
+    with pytest.raises(UntrustedCheckpointError):
+        load_model(f"gloria:{path}?text={tiny_bert}", device="cpu")
+    model = load_model(f"gloria:{path}?text={tiny_bert}", device="cpu", trust_checkpoint=True)
+    _, features, text_features = _run(model, image)
+    assert features.shape == (1, 32) and text_features.shape == (2, 32)
+    assert model.context_length == 97
+
+
+def test_hf_clip_model_local_dir(tmp_path, tiny_bert, image):
+    from transformers import BertTokenizerFast, CLIPConfig, CLIPModel
+
+    config = CLIPConfig(
+        text_config={"vocab_size": 64, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+                     "intermediate_size": 64, "max_position_embeddings": 77},
+        vision_config={"image_size": 32, "patch_size": 16, "hidden_size": 32, "num_hidden_layers": 1,
+                       "num_attention_heads": 2, "intermediate_size": 64},
+        projection_dim=16,
+    )
+    torch.manual_seed(0)
+    reference = CLIPModel(config).eval()
+    reference.save_pretrained(tmp_path)
+    BertTokenizerFast.from_pretrained(tiny_bert).save_pretrained(tmp_path)
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps(
+        {"size": {"shortest_edge": 32}, "crop_size": {"height": 32, "width": 32}, "do_center_crop": True,
+         "image_mean": [0.5, 0.5, 0.5], "image_std": [0.25, 0.25, 0.25]}))
+    model = load_model(f"hf:{tmp_path}", device="cpu")
+    pixels, features, _ = _run(model, image)
+    assert pixels.shape == (1, 3, 32, 32)
+    expected = reference.get_image_features(pixel_values=pixels)
+    expected = expected if isinstance(expected, torch.Tensor) else expected.pooler_output
+    np.testing.assert_allclose(features, expected.detach().numpy(), rtol=1e-4, atol=1e-5)
