@@ -71,8 +71,12 @@ def test_cache_hit_corruption_and_key_sensitivity(model, image_files, tmp_path):
     warm = embed_images(model, image_files, ids=ids, cache=cache, dataset_hash="d1", split="test")
     assert warm.from_cache and np.array_equal(warm.embeddings, cold.embeddings) and warm.ids == ids
     # another split or dataset hash is another entry
-    assert not embed_images(model, image_files, ids=ids, cache=cache, dataset_hash="d1", split="val").from_cache
-    assert not embed_images(model, image_files, ids=ids, cache=cache, dataset_hash="d2", split="test").from_cache
+    assert not embed_images(
+        model, image_files, ids=ids, cache=cache, dataset_hash="d1", split="val"
+    ).from_cache
+    assert not embed_images(
+        model, image_files, ids=ids, cache=cache, dataset_hash="d2", split="test"
+    ).from_cache
     # flip a byte of the stored array: detected, recomputed, and the entry is healthy again
     entries = list((tmp_path / "cache" / "embeddings").glob("*/*/embeddings.npy"))
     assert len(entries) == 3
@@ -125,7 +129,9 @@ def test_texts_dedup_truncation_and_cache(model, tmp_path):
     assert result.embeddings.shape == (5, 32)
     assert result.n_truncated == 2
     np.testing.assert_array_equal(result.embeddings[0], result.embeddings[2])
-    np.testing.assert_allclose(result.embeddings[4], model.encode_texts(["cardiomegaly"])[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        result.embeddings[4], model.encode_texts(["cardiomegaly"])[0], rtol=1e-5, atol=1e-6
+    )
     warm = embed_texts(model, texts, ids=list("abcde"), cache=cache)
     assert warm.from_cache and warm.n_truncated == 2
 

@@ -29,8 +29,8 @@ def board_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_render_is_deterministic(board_dir: Path, tmp_path: Path) -> None:
-    first, _ = render_leaderboard(board_dir, tmp_path / "one", registry=registry())
-    second, _ = render_leaderboard(board_dir, tmp_path / "two", registry=registry())
+    first, _ = render_leaderboard(board_dir, tmp_path / "one", registry=registry(), include_reported=False)
+    second, _ = render_leaderboard(board_dir, tmp_path / "two", registry=registry(), include_reported=False)
     names = sorted(p.name for p in first.parent.iterdir())
     assert names == ["app.js", "index.html", "leaderboard.csv", "leaderboard.md", "style.css"]
     for name in names:
@@ -78,7 +78,12 @@ def test_ranking_win_rates_and_contamination(board_dir: Path) -> None:
     }
     assert table.heatmap is not None and table.heatmap.findings[:2] == ["Cardiomegaly", "Edema"]
     html = render_html(board)
-    assert "contaminated: phantoms" in html and "training data undisclosed" in html and "2025-02-01" in html
+    assert (
+        "contaminated: phantoms" in html
+        and "contaminated on 1/1" in html
+        and "training data undisclosed" in html
+        and "2025-02-01" in html
+    )
 
 
 def test_coverage_ranks_before_mean_and_ties_share_a_rank(tmp_path: Path) -> None:

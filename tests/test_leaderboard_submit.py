@@ -124,7 +124,16 @@ def test_cli_submit_validate_render(tmp_path: Path, cli: CliRunner) -> None:
     )["metrics"]["negation.accuracy"]["value"]
     (subs / "tiny" / "submission.json").write_text(json.dumps(data))
     done = cli.invoke(
-        app, ["leaderboard", "render", "--submissions", str(subs), "--out", str(tmp_path / "site")]
+        app,
+        [
+            "leaderboard",
+            "render",
+            "--submissions",
+            str(subs),
+            "--out",
+            str(tmp_path / "site"),
+            "--no-reported",
+        ],
     )
     assert done.exit_code == 0, done.output
     assert "Tiny CLIP" in (tmp_path / "site" / "index.html").read_text()

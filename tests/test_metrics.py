@@ -13,6 +13,7 @@ from cxralign.tasks.metrics import (
     average_precision,
     bootstrap_group_macro_ci,
     bootstrap_mean_ci,
+    chance_average_precision,
     delong_test,
     mean_metric,
     pairwise_credit,
@@ -72,7 +73,16 @@ def test_auroc_and_ap_metric_intervals(tied_scores):
     assert m.ci_low < m.value < m.ci_high and m.chance == 0.5 and m.n == 300
     a = ap_metric(labels, scores, 0, "ap", n_boot=300)
     assert a.ci_low < a.value < a.ci_high
-    assert a.chance == pytest.approx(labels.mean())
+    assert a.chance == pytest.approx(chance_average_precision(300, int(labels.sum())))
+
+
+def test_chance_average_precision_is_the_random_expectation():
+    rng = np.random.default_rng(0)
+    labels = np.r_[np.ones(2), np.zeros(9)]
+    simulated = np.mean([average_precision_score(labels, rng.random(11)) for _ in range(20000)])
+    assert chance_average_precision(11, 2) == pytest.approx(simulated, abs=0.005)
+    assert chance_average_precision(11, 1) == pytest.approx(sum(1 / k for k in range(1, 12)) / 11)
+    assert chance_average_precision(5, 5) == pytest.approx(1.0)
 
 
 def test_pairwise_credit_ties():

@@ -11,7 +11,22 @@ from PIL import Image
 
 from cxralign.models import CheckpointError, UntrustedCheckpointError, load_model
 
-WORDS = "no pleural effusion pneumothorax cardiomegaly is seen there a small left right lung edema".split()
+WORDS = [
+    "no",
+    "pleural",
+    "effusion",
+    "pneumothorax",
+    "cardiomegaly",
+    "is",
+    "seen",
+    "there",
+    "a",
+    "small",
+    "left",
+    "right",
+    "lung",
+    "edema",
+]
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +39,22 @@ def tiny_bert(tmp_path_factory):
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, "."]
     (root / "vocab.txt").write_text("\n".join(vocab) + "\n")
     wordpiece = BertWordPieceTokenizer(str(root / "vocab.txt"), lowercase=True)
-    BertTokenizerFast(tokenizer_object=wordpiece._tokenizer, unk_token="[UNK]", sep_token="[SEP]",
-                      pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]").save_pretrained(root)
-    BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
-               intermediate_size=64, max_position_embeddings=128).save_pretrained(root)
+    BertTokenizerFast(
+        tokenizer_object=wordpiece._tokenizer,
+        unk_token="[UNK]",
+        sep_token="[SEP]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        mask_token="[MASK]",
+    ).save_pretrained(root)
+    BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    ).save_pretrained(root)
     return root
 
 
@@ -50,8 +77,12 @@ def test_chexzero_state_dict(tmp_path, image):
     from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
 
     torch.manual_seed(1)
-    reference = CLIP(16, CLIPVisionCfg(layers=1, width=64, patch_size=32, image_size=224),
-                     CLIPTextCfg(context_length=77, vocab_size=49408, width=64, heads=1, layers=1), quick_gelu=True)
+    reference = CLIP(
+        16,
+        CLIPVisionCfg(layers=1, width=64, patch_size=32, image_size=224),
+        CLIPTextCfg(context_length=77, vocab_size=49408, width=64, heads=1, layers=1),
+        quick_gelu=True,
+    )
     path = tmp_path / "best_64_5e-05_original_22000_0.864.pt"
     torch.save(reference.state_dict(), path)  # what CheXzero's save() writes
     model = load_model(f"chexzero:{path}", device="cpu")
@@ -76,8 +107,13 @@ def test_open_clip_checkpoint_with_extra_pickle_needs_trust(tmp_path):
 
     model = load_open_clip("cxralign-tiny-vit", spec="x", device="cpu")
     path = tmp_path / "epoch_1.pt"
-    torch.save({"state_dict": {f"module.{k}": v for k, v in model.module.state_dict().items()},
-                "config": Image.new("L", (1, 1))}, path)  # any non-tensor object forces a full pickle
+    torch.save(
+        {
+            "state_dict": {f"module.{k}": v for k, v in model.module.state_dict().items()},
+            "config": Image.new("L", (1, 1)),
+        },
+        path,
+    )  # any non-tensor object forces a full pickle
     with pytest.raises(UntrustedCheckpointError, match="--trust-checkpoint"):
         load_model(f"open_clip:cxralign-tiny-vit@{path}", device="cpu")
     trusted = load_model(f"open_clip:cxralign-tiny-vit@{path}", device="cpu", trust_checkpoint=True)
@@ -98,29 +134,48 @@ def test_open_clip_safetensors_checkpoint_and_mismatch(tmp_path):
         load_model(f"open_clip:cxralign-tiny-rn@{tmp_path / 'w.safetensors'}", device="cpu")
 
 
+@pytest.mark.slow  # timm ViT-Tiny at 224 px plus a BERT tower: several seconds on 2 cores
 def test_biomedclip_local_dir_in_hub_layout(tmp_path, tiny_bert, image):
     import open_clip
 
     config = {
         "model_cfg": {
             "embed_dim": 16,
-            "vision_cfg": {"timm_model_name": "vit_tiny_patch16_224", "timm_model_pretrained": False,
-                           "timm_pool": "", "timm_proj": "linear", "image_size": 32},
-            "text_cfg": {"hf_model_name": str(tiny_bert), "hf_tokenizer_name": str(tiny_bert),
-                         "hf_proj_type": "mlp", "hf_pooler_type": "cls_last_hidden_state_pooler",
-                         "context_length": 256, "hf_model_pretrained": False},
+            "vision_cfg": {
+                "timm_model_name": "vit_tiny_patch16_224",
+                "timm_model_pretrained": False,
+                "timm_pool": "",
+                "timm_proj": "linear",
+                "image_size": 224,
+            },
+            "text_cfg": {
+                "hf_model_name": str(tiny_bert),
+                "hf_tokenizer_name": str(tiny_bert),
+                "hf_proj_type": "mlp",
+                "hf_pooler_type": "cls_last_hidden_state_pooler",
+                "context_length": 256,
+                "hf_model_pretrained": False,
+            },
         },
-        "preprocess_cfg": {"mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711]},
+        "preprocess_cfg": {
+            "mean": [0.48145466, 0.4578275, 0.40821073],
+            "std": [0.26862954, 0.26130258, 0.27577711],
+        },
     }
     (tmp_path / "open_clip_config.json").write_text(json.dumps(config))
-    for name in ("tokenizer.json", "tokenizer_config.json"):  # the hub repo ships its tokenizer beside the weights
+    for name in (
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ):  # the hub repo ships its tokenizer beside the weights
         (tmp_path / name).write_bytes((tiny_bert / name).read_bytes())
     reference = open_clip.create_model(f"local-dir:{tmp_path}", pretrained_text=False)
     torch.save(reference.state_dict(), tmp_path / "open_clip_pytorch_model.bin")
     model = load_model(f"biomedclip:{tmp_path}", device="cpu")
     assert model.context_length == 256
     pixels, features, _ = _run(model, image)
-    np.testing.assert_allclose(features, reference.eval().encode_image(pixels).detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        features, reference.eval().encode_image(pixels).detach().numpy(), rtol=1e-4, atol=1e-5
+    )
     long_text = "no pleural effusion " * 100
     assert model.tokenize([long_text, "edema"]).n_truncated == 1
 
@@ -129,8 +184,9 @@ def _tiny_swin_dir(tmp_path):
     from transformers import SwinConfig
 
     root = tmp_path / "swin"
-    SwinConfig(image_size=224, patch_size=4, embed_dim=24, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1],
-               window_size=7).save_pretrained(root)
+    SwinConfig(
+        image_size=224, patch_size=4, embed_dim=24, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1], window_size=7
+    ).save_pretrained(root)
     return root
 
 
@@ -140,7 +196,11 @@ def test_medclip_checkpoint_dir(tmp_path, tiny_bert, image, variant):
     from cxralign.models.adapters.common import hf_backbone_from_config
 
     swin = _tiny_swin_dir(tmp_path)
-    vision = (medclip.MedClipSwin(hf_backbone_from_config(str(swin))) if variant == "vit" else medclip.MedClipResNet())
+    vision = (
+        medclip.MedClipSwin(hf_backbone_from_config(str(swin)))
+        if variant == "vit"
+        else medclip.MedClipResNet()
+    )
     module = medclip.MedClipModule(vision, medclip.MedClipText(hf_backbone_from_config(str(tiny_bert))))
     checkpoint = tmp_path / "medclip-pretrained"
     checkpoint.mkdir()
@@ -149,7 +209,9 @@ def test_medclip_checkpoint_dir(tmp_path, tiny_bert, image, variant):
     model = load_model(f"medclip-{variant}:{checkpoint}{options}", device="cpu")
     pixels, features, text_features = _run(model, image)
     assert features.shape == (1, 512)
-    assert pixels.min().item() == pytest.approx(-0.5862785803043838 / 0.27950088968644304, rel=1e-4)
+    black = model.image_transform()(Image.new("L", (50, 60), 0))
+    assert black.shape == (3, 224, 224)
+    assert black.max().item() == pytest.approx(-0.5862785803043838 / 0.27950088968644304, rel=1e-4)
     module.eval()
     np.testing.assert_allclose(features, module.vision_model(pixels).detach().numpy(), rtol=1e-4, atol=1e-4)
 
@@ -161,8 +223,15 @@ def test_gloria_lightning_checkpoint(tmp_path, tiny_bert, image):
     module = gloria.GloriaModule(hf_backbone_from_config(str(tiny_bert)))
     state = {f"gloria.{k}": v for k, v in module.state_dict().items()}
     path = tmp_path / "chexpert_resnet50.ckpt"
-    torch.save({"epoch": 3, "global_step": 10, "state_dict": state,
-                "hyper_parameters": {"cfg": Image.new("L", (1, 1))}}, path)
+    torch.save(
+        {
+            "epoch": 3,
+            "global_step": 10,
+            "state_dict": state,
+            "hyper_parameters": {"cfg": Image.new("L", (1, 1))},
+        },
+        path,
+    )
     with pytest.raises(UntrustedCheckpointError):
         load_model(f"gloria:{path}?text={tiny_bert}", device="cpu")
     model = load_model(f"gloria:{path}?text={tiny_bert}", device="cpu", trust_checkpoint=True)
@@ -175,22 +244,142 @@ def test_hf_clip_model_local_dir(tmp_path, tiny_bert, image):
     from transformers import BertTokenizerFast, CLIPConfig, CLIPModel
 
     config = CLIPConfig(
-        text_config={"vocab_size": 64, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
-                     "intermediate_size": 64, "max_position_embeddings": 77},
-        vision_config={"image_size": 32, "patch_size": 16, "hidden_size": 32, "num_hidden_layers": 1,
-                       "num_attention_heads": 2, "intermediate_size": 64},
+        text_config={
+            "vocab_size": 64,
+            "hidden_size": 32,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "intermediate_size": 64,
+            "max_position_embeddings": 77,
+        },
+        vision_config={
+            "image_size": 32,
+            "patch_size": 16,
+            "hidden_size": 32,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "intermediate_size": 64,
+        },
         projection_dim=16,
     )
     torch.manual_seed(0)
     reference = CLIPModel(config).eval()
     reference.save_pretrained(tmp_path)
     BertTokenizerFast.from_pretrained(tiny_bert).save_pretrained(tmp_path)
-    (tmp_path / "preprocessor_config.json").write_text(json.dumps(
-        {"size": {"shortest_edge": 32}, "crop_size": {"height": 32, "width": 32}, "do_center_crop": True,
-         "image_mean": [0.5, 0.5, 0.5], "image_std": [0.25, 0.25, 0.25]}))
+    (tmp_path / "preprocessor_config.json").write_text(
+        json.dumps(
+            {
+                "size": {"shortest_edge": 32},
+                "crop_size": {"height": 32, "width": 32},
+                "do_center_crop": True,
+                "image_mean": [0.5, 0.5, 0.5],
+                "image_std": [0.25, 0.25, 0.25],
+            }
+        )
+    )
     model = load_model(f"hf:{tmp_path}", device="cpu")
     pixels, features, _ = _run(model, image)
     assert pixels.shape == (1, 3, 32, 32)
     expected = reference.get_image_features(pixel_values=pixels)
     expected = expected if isinstance(expected, torch.Tensor) else expected.pooler_output
     np.testing.assert_allclose(features, expected.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("projection", ["linear", "mlp"])
+def test_cxr_clip_tar_checkpoint(tmp_path, tiny_bert, image, projection):
+    from cxralign.models.adapters import cxr_clip
+    from cxralign.models.adapters.common import hf_backbone_from_config
+
+    swin = _tiny_swin_dir(tmp_path)
+    encoder = cxr_clip.SwinEncoder(hf_backbone_from_config(str(swin)))
+    module = cxr_clip.CxrClipModule(
+        encoder, cxr_clip.TextEncoder(hf_backbone_from_config(str(tiny_bert))), projection, 16, "eos"
+    )
+    config = {
+        "base": {"image_size": 224, "text_max_length": 64},
+        "model": {"text_encoder": {"pooling": "eos"}, "projection_head": {"name": projection}},
+    }
+    path = tmp_path / "swint_mc.tar"
+    torch.save({"model": module.state_dict(), "config": config, "epoch": 9}, path)
+    model = load_model(f"cxr-clip:{path}?text={tiny_bert}&vision={swin}", device="cpu")
+    assert model.context_length == 64
+    pixels, features, text_features = _run(model, image)
+    module.eval()
+    tokens = model.tokenize(["no pleural effusion"])
+    with torch.no_grad():
+        expected = module.encode_text(tokens.input_ids, tokens.attention_mask).numpy()
+    np.testing.assert_allclose(text_features[:1], expected, rtol=1e-4, atol=1e-5)
+    assert features.shape == (1, 16)
+
+
+def test_biovil_snapshot_dir_without_remote_code(tmp_path, tiny_bert, image):
+    from transformers import BertConfig, BertForMaskedLM
+
+    from cxralign.models.adapters import biovil
+
+    folder = tmp_path / "BiomedVLP-CXR-BERT-specialized"
+    folder.mkdir()
+    config = json.loads((tiny_bert / "config.json").read_text())
+    config.update(
+        {
+            "architectures": ["CXRBertModel"],
+            "model_type": "cxr-bert",
+            "projection_size": 8,
+            "auto_map": {"AutoModel": "modeling_cxrbert.CXRBertModel"},
+        }
+    )
+    (folder / "config.json").write_text(json.dumps(config))
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        (folder / name).write_bytes((tiny_bert / name).read_bytes())
+    text = BertForMaskedLM(
+        BertConfig(
+            **{k: v for k, v in config.items() if k not in ("architectures", "auto_map", "model_type")}
+        )
+    )
+    text.cls_projection_head = biovil.BertProjectionHead(32, 8)
+    torch.save(text.state_dict(), folder / "pytorch_model.bin")
+    image_model = biovil.BiovilImageModel(8)
+    torch.save(image_model.state_dict(), folder / biovil.IMAGE_WEIGHTS)
+    model = load_model(f"biovil:{folder}", device="cpu")
+    pixels, features, text_features = _run(model, image)
+    assert pixels.shape == (1, 3, 480, 480) and pixels.min() >= 0.0 and pixels.max() <= 1.0
+    assert features.shape == (1, 8) and text_features.shape == (2, 8)
+    tokens = model.tokenize(["no pleural effusion"])
+    with torch.no_grad():
+        cls = (
+            text.eval()
+            .bert(input_ids=tokens.input_ids, attention_mask=tokens.attention_mask)
+            .last_hidden_state[:, 0]
+        )
+        np.testing.assert_allclose(
+            text_features[:1], text.cls_projection_head(cls).numpy(), rtol=1e-4, atol=1e-5
+        )
+
+
+@pytest.mark.parametrize(
+    ("scheme", "image_prefix", "text_prefix"),
+    [("mgca", "img_encoder_q.", "text_encoder_q."), ("convirt", "img_encoder.", "text_encoder.")],
+)
+def test_mgca_and_convirt_lightning_checkpoints(
+    tmp_path, tiny_bert, image, scheme, image_prefix, text_prefix
+):
+    from cxralign.models.adapters import mgca
+    from cxralign.models.adapters.common import hf_backbone_from_config
+
+    image_encoder = mgca.ImageEncoder("resnet", 64, 16)
+    text_encoder = mgca.TextEncoder(hf_backbone_from_config(str(tiny_bert)), 64, 16)
+    state = {f"{image_prefix}{k}": v for k, v in image_encoder.state_dict().items()}
+    state |= {f"{text_prefix}{k}": v for k, v in text_encoder.state_dict().items()}
+    state[f"{image_prefix}local_embed.head.0.weight"] = torch.zeros(
+        2, 2
+    )  # present in real checkpoints, unused
+    path = tmp_path / "last.ckpt"
+    torch.save({"state_dict": state, "hyper_parameters": {"img_encoder": "resnet_50"}}, path)
+    model = load_model(f"{scheme}:{path}?text={tiny_bert}", device="cpu")
+    pixels, features, text_features = _run(model, image)
+    assert features.shape == (1, 16) and text_features.shape == (2, 16)
+    with torch.no_grad():
+        np.testing.assert_allclose(features, image_encoder.eval()(pixels).numpy(), rtol=1e-4, atol=1e-4)
+    with pytest.raises(CheckpointError, match="not a"):
+        other = "convirt" if scheme == "mgca" else "mgca"
+        load_model(f"{other}:{path}?text={tiny_bert}", device="cpu")

@@ -18,7 +18,10 @@ def _chexpert_rows() -> list[tuple[str, dict[str, float | None]]]:
     with open(FIXTURES / "chexpert-labeler" / "labeled_reports.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     header = rows[0]
-    return [(row[0], {h: float(v) if v else None for h, v in zip(header[1:], row[1:], strict=True)}) for row in rows[1:]]
+    return [
+        (row[0], {h: float(v) if v else None for h, v in zip(header[1:], row[1:], strict=True)})
+        for row in rows[1:]
+    ]
 
 
 def test_chexpert_fixture_matches_sample_reports() -> None:

@@ -194,3 +194,6 @@ def test_nan_embedding_names_item(handmade):
 def test_blind_baselines_shapes():
     assert blind_baselines({"blind_baselines": {"test": {"negated": 0.6}}}, "test") == {"negation.accuracy": 0.6}
     assert blind_baselines({}, "test") == {}
+    built = {"blind_baselines": {"negate": {"pairs": 10, "heuristic_accuracy": 0.5, "ngram_accuracy": 0.62,
+                                            "ngram_pairwise_accuracy": None}}}
+    assert blind_baselines(built, "test") == {"negation.accuracy": 0.62}

@@ -45,9 +45,14 @@ def show(name: str = typer.Argument(..., help="Zoo model name (see `cxralign mod
     from cxralign.models.zoo import get_card
 
     card = get_card(name)
-    _out.print(yaml.safe_dump(card.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True), highlight=False)
+    _out.print(
+        yaml.safe_dump(card.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True),
+        highlight=False,
+    )
     if card.reported:
-        _out.print("[dim]numbers under `reported` are quoted from the cited papers, not measured by cxralign[/]")
+        _out.print(
+            "[dim]numbers under `reported` are quoted from the cited papers, not measured by cxralign[/]"
+        )
 
 
 @models_app.command("check")
@@ -58,8 +63,12 @@ def check(
     batch_size: int = typer.Option(8, min=1, help="Batch size for the timing run."),
     device: str = typer.Option("auto", help="auto, cpu, cuda or mps."),
     precision: str = typer.Option("fp32", help="fp32, fp16 or bf16."),
-    trust_checkpoint: bool = typer.Option(False, "--trust-checkpoint", help="Allow pickles that need more than tensors."),
-    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow model code from the hub."),
+    trust_checkpoint: bool = typer.Option(
+        False, "--trust-checkpoint", help="Allow pickles that need more than tensors."
+    ),
+    trust_remote_code: bool = typer.Option(
+        False, "--trust-remote-code", help="Allow model code from the hub."
+    ),
 ) -> None:
     """Load SPEC, embed one image and one text, print dimensions, fingerprint, parameters and time per batch."""
     import numpy as np
@@ -71,10 +80,16 @@ def check(
 
     started = time.perf_counter()
     model = load_model(
-        spec, device=device, precision=precision, trust_checkpoint=trust_checkpoint, trust_remote_code=trust_remote_code
+        spec,
+        device=device,
+        precision=precision,
+        trust_checkpoint=trust_checkpoint,
+        trust_remote_code=trust_remote_code,
     )
     load_seconds = time.perf_counter() - started
-    picture = load_image(image) if image else Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), (256, 1)))
+    picture = (
+        load_image(image) if image else Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), (256, 1)))
+    )
     pixels = model.image_transform()(picture).unsqueeze(0)
     image_embedding = model.encode_images(pixels)
     text_embedding = model.encode_texts([text])

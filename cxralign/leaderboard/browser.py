@@ -34,7 +34,9 @@ PHONE = (390, 844)
 
 def _first_found(candidates: tuple[str, ...]) -> str | None:
     for name in candidates:
-        found = shutil.which(name) if not Path(name).is_absolute() else (name if Path(name).exists() else None)
+        found = (
+            shutil.which(name) if not Path(name).is_absolute() else (name if Path(name).exists() else None)
+        )
         if found:
             return found
     return None
@@ -99,8 +101,12 @@ def screenshot_site(site_dir: Path, out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Screenshot the rendered leaderboard at desktop and phone width.")
-    parser.add_argument("site", type=Path, help="directory holding index.html (cxralign leaderboard render --out)")
+    parser = argparse.ArgumentParser(
+        description="Screenshot the rendered leaderboard at desktop and phone width."
+    )
+    parser.add_argument(
+        "site", type=Path, help="directory holding index.html (cxralign leaderboard render --out)"
+    )
     parser.add_argument("--out", type=Path, default=Path("docs/img"))
     args = parser.parse_args(argv)
     for path in screenshot_site(args.site, args.out):

@@ -10,7 +10,12 @@ from __future__ import annotations
 from cxralign.models.base import ImageTextModel, TokenizedTexts
 from cxralign.models.cache import EmbeddingCache
 from cxralign.models.engine import EmbeddingResult, embed_images, embed_texts
-from cxralign.models.errors import CheckpointError, HubUnavailableError, ModelSpecError, UntrustedCheckpointError
+from cxralign.models.errors import (
+    CheckpointError,
+    HubUnavailableError,
+    ModelSpecError,
+    UntrustedCheckpointError,
+)
 from cxralign.models.specs import ModelSpec, load_model, parse_spec
 from cxralign.models.zoo import ModelCard, all_cards, get_card
 

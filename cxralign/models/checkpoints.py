@@ -59,11 +59,17 @@ def _global_name(message: str) -> str:
     return "unsupported global"
 
 
-def unwrap_state_dict(obj: Any, keys: Iterable[str] = ("state_dict", "model", "module")) -> dict[str, torch.Tensor]:
+def unwrap_state_dict(
+    obj: Any, keys: Iterable[str] = ("state_dict", "model", "module")
+) -> dict[str, torch.Tensor]:
     """Find the tensor mapping inside a training checkpoint (``{"state_dict": ...}`` and friends)."""
     current = obj
     for _ in range(3):
-        if isinstance(current, Mapping) and current and all(isinstance(v, torch.Tensor) for v in current.values()):
+        if (
+            isinstance(current, Mapping)
+            and current
+            and all(isinstance(v, torch.Tensor) for v in current.values())
+        ):
             return dict(current)
         if not isinstance(current, Mapping):
             break
@@ -79,7 +85,9 @@ def strip_prefix(state_dict: Mapping[str, torch.Tensor], prefix: str) -> dict[st
     return {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
 
 
-def load_exact(module: nn.Module, state_dict: Mapping[str, torch.Tensor], source: str, *, ignore: Iterable[str] = ()) -> None:
+def load_exact(
+    module: nn.Module, state_dict: Mapping[str, torch.Tensor], source: str, *, ignore: Iterable[str] = ()
+) -> None:
     """Load ``state_dict`` into ``module``; any missing, unexpected or mis-shaped key is an error.
 
     ``ignore`` lists key substrings that may be missing or extra (buffers such as
@@ -126,8 +134,15 @@ def hub_call(name: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         hubby = module.startswith(("huggingface_hub", "requests", "urllib3", "httpx")) or any(
             marker in text
             for marker in (
-                "couldn't connect", "offline", "Offline", "not a valid model identifier", "HF_HUB_OFFLINE",
-                "outgoing traffic", "disk cache", "Failed to download", "Failed initial config",
+                "couldn't connect",
+                "offline",
+                "Offline",
+                "not a valid model identifier",
+                "HF_HUB_OFFLINE",
+                "outgoing traffic",
+                "disk cache",
+                "Failed to download",
+                "Failed initial config",
             )
         )
         if is_local_path(name):

@@ -62,7 +62,9 @@ def _item_digest(item: Any) -> str:
         return hashlib.sha256(f"{item.mode}{item.size}".encode() + item.tobytes()).hexdigest()
     if isinstance(item, torch.Tensor):
         data = item.detach().cpu().contiguous()
-        return hashlib.sha256(str(tuple(data.shape)).encode() + data.reshape(-1).view(torch.uint8).numpy().tobytes()).hexdigest()
+        return hashlib.sha256(
+            str(tuple(data.shape)).encode() + data.reshape(-1).view(torch.uint8).numpy().tobytes()
+        ).hexdigest()
     if isinstance(item, str):
         return item
     raise InputError(f"cannot embed an item of type {type(item).__name__}")
@@ -133,7 +135,9 @@ class _ImageItems(Dataset):
             return position, None, f"{type(error).__name__}: {error}"
 
 
-def _collate(batch: list[tuple[int, torch.Tensor | None, str | None]]) -> tuple[list[int], torch.Tensor | None, list[tuple[int, str]]]:
+def _collate(
+    batch: list[tuple[int, torch.Tensor | None, str | None]],
+) -> tuple[list[int], torch.Tensor | None, list[tuple[int, str]]]:
     good = [(p, t) for p, t, _ in batch if t is not None]
     failed = [(p, r) for p, t, r in batch if t is None]
     pixels = torch.stack([t for _, t in good]) if good else None
@@ -168,7 +172,9 @@ class _BatchRunner:
                     torch.cuda.empty_cache()
                 self.batch_size = max(1, size // 2)
                 if not self.reported:
-                    console.print(f"[yellow]out of memory embedding {self.what}; batch size reduced to {self.batch_size}[/]")
+                    console.print(
+                        f"[yellow]out of memory embedding {self.what}; batch size reduced to {self.batch_size}[/]"
+                    )
                     self.reported = True
                 continue
             start += size
@@ -268,15 +274,27 @@ def embed_images(
     local = (done_positions, np.concatenate(chunks) if chunks else None, failures)
     result = _assemble(local, item_ids, world_size, distributed)
     if result.failed and progress:
-        console.print(f"[yellow]{len(result.failed)} of {len(images)} images could not be read and were skipped[/]")
+        console.print(
+            f"[yellow]{len(result.failed)} of {len(images)} images could not be read and were skipped[/]"
+        )
     if cache is not None and key is not None and rank == 0:
-        cache.put(key, ids=result.ids, embeddings=result.embeddings, failed=result.failed,
-                  info={"model": model.spec, "kind": "image", "split": split})
+        cache.put(
+            key,
+            ids=result.ids,
+            embeddings=result.embeddings,
+            failed=result.failed,
+            info={"model": model.spec, "kind": "image", "split": split},
+        )
     return result
 
 
-def _assemble(local: tuple[list[int], np.ndarray | None, list[tuple[int, str]]], item_ids: list[str],
-              world_size: int, distributed: bool, n_truncated: int = 0) -> EmbeddingResult:
+def _assemble(
+    local: tuple[list[int], np.ndarray | None, list[tuple[int, str]]],
+    item_ids: list[str],
+    world_size: int,
+    distributed: bool,
+    n_truncated: int = 0,
+) -> EmbeddingResult:
     parts = _gather((*local, n_truncated), world_size) if distributed else [(*local, n_truncated)]
     positions: list[int] = []
     arrays: list[np.ndarray] = []
@@ -360,19 +378,30 @@ def embed_texts(
             chunks.append(runner(encode, chunk, len(chunk)))
             bar.advance(task, len(chunk))
     local_array = np.concatenate(chunks) if chunks else None
-    parts = _gather((mine, local_array, truncated_unique), world_size) if distributed else [(mine, local_array, truncated_unique)]
+    parts = (
+        _gather((mine, local_array, truncated_unique), world_size)
+        if distributed
+        else [(mine, local_array, truncated_unique)]
+    )
     table: dict[str, np.ndarray] = {}
     flags: dict[str, bool] = {}
     for part_texts, part_array, part_flags in parts:
         if part_array is not None:
             table.update(zip(part_texts, part_array, strict=True))
         flags.update(part_flags)
-    embeddings = np.stack([table[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, 0), np.float32)
+    embeddings = (
+        np.stack([table[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, 0), np.float32)
+    )
     n_truncated = sum(1 for t in texts if flags.get(t))
     result = EmbeddingResult(ids=item_ids, embeddings=embeddings, failed=[], n_truncated=n_truncated)
     if cache is not None and key is not None and rank == 0:
-        cache.put(key, ids=result.ids, embeddings=embeddings, n_truncated=n_truncated,
-                  info={"model": model.spec, "kind": "text", "split": split})
+        cache.put(
+            key,
+            ids=result.ids,
+            embeddings=embeddings,
+            n_truncated=n_truncated,
+            info={"model": model.spec, "kind": "text", "split": split},
+        )
     return result
 
 

@@ -32,6 +32,10 @@ BUILTIN_LOADERS: dict[str, str] = {
     "medclip-vit": "cxralign.models.adapters.medclip:load_medclip_vit",
     "medclip-resnet": "cxralign.models.adapters.medclip:load_medclip_resnet",
     "gloria": "cxralign.models.adapters.gloria:load_gloria",
+    "cxr-clip": "cxralign.models.adapters.cxr_clip:load_cxr_clip",
+    "biovil": "cxralign.models.adapters.biovil:load_biovil",
+    "mgca": "cxralign.models.adapters.mgca:load_mgca",
+    "convirt": "cxralign.models.adapters.mgca:load_convirt",
 }
 META_SCHEMES = ("zoo", "python")
 ENTRY_POINT_GROUP = "cxralign.models"
@@ -138,7 +142,9 @@ def load_model(
     else:
         model = _loader_for(parsed.scheme, spec)(parsed.target, **common)
     if not isinstance(model, ImageTextModel):
-        raise ModelSpecError(f"{spec!r} produced a {type(model).__name__}, which lacks the ImageTextModel methods")
+        raise ModelSpecError(
+            f"{spec!r} produced a {type(model).__name__}, which lacks the ImageTextModel methods"
+        )
     return model
 
 
@@ -148,7 +154,9 @@ def _load_from_card(target: str, common: dict[str, Any]) -> ImageTextModel:
     name, _, weights = target.partition("@")
     card = get_card(name)
     if not card.supported:
-        raise ModelSpecError(f"zoo model {card.name} cannot be scored by image-text similarity: {card.unsupported_reason}")
+        raise ModelSpecError(
+            f"zoo model {card.name} cannot be scored by image-text similarity: {card.unsupported_reason}"
+        )
     loader_spec = card.resolve_loader(weights or None)
     if weights and card.weights.sha256 and Path(weights).is_file():
         from cxralign.utils.hashing import sha256_file

@@ -49,7 +49,9 @@ def default_engine() -> Engine:
     return Engine()
 
 
-def analyze(text: str, *, report_id: str | None = None, sections: str | Iterable[str] | None = None) -> ReportAnalysis:
+def analyze(
+    text: str, *, report_id: str | None = None, sections: str | Iterable[str] | None = None
+) -> ReportAnalysis:
     """Analyse one report with the default engine."""
     return default_engine().analyze(text, report_id=report_id, sections=sections)
 

@@ -24,7 +24,9 @@ POST_WINDOW = 6
 HISTORICAL_WINDOW = 5
 _WORD = re.compile(r"[a-z0-9_]+")
 _POST_BARRIER = re.compile(r"[,:;(]")
-_PRE_BARRIER = re.compile(r"[:;()]|(?:,|\band\b)\s+(?:the|this|these|there|he|she|it|patient|his|her|which)\b")
+_PRE_BARRIER = re.compile(
+    r"[:;()]|(?:,|\band\b)\s+(?:the|this|these|there|he|she|it|patient|his|her|which)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +101,8 @@ def decide(
         return Assertion.POSITIVE, None, historical
     _, assertion, cue, kind = best
     cue_kind = "negation" if kind.startswith("negation") else "uncertainty"
-    return assertion, Cue(text[cue.start : cue.end], cue_kind, cue.start, cue.end, kind + ":" + cue.phrase), historical
+    return (
+        assertion,
+        Cue(text[cue.start : cue.end], cue_kind, cue.start, cue.end, kind + ":" + cue.phrase),
+        historical,
+    )

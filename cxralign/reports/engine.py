@@ -103,9 +103,19 @@ class Engine:
                     attributes = modifiers.attributes(a, b)
                     for concept in rule.denies:
                         out.append(
-                            Mention(concept, text[a:b], a, b, sentence.index, sentence.section,
-                                    Assertion.NEGATED, cue, attributes,
-                                    False, rule.implied)  # fmt: skip
+                            Mention(
+                                concept,
+                                text[a:b],
+                                a,
+                                b,
+                                sentence.index,
+                                sentence.section,
+                                Assertion.NEGATED,
+                                cue,
+                                attributes,
+                                False,
+                                rule.implied,
+                            )  # fmt: skip
                         )
         findings = [
             (a, b, concept)
@@ -125,8 +135,18 @@ class Engine:
                 continue
             assertion, cue, historical = decide(lower, text, cues, a, b, s_start)
             out.append(
-                Mention(concept, text[a:b], a, b, sentence.index, sentence.section, assertion, cue,
-                        modifiers.attributes(a, b), historical)  # fmt: skip
+                Mention(
+                    concept,
+                    text[a:b],
+                    a,
+                    b,
+                    sentence.index,
+                    sentence.section,
+                    assertion,
+                    cue,
+                    modifiers.attributes(a, b),
+                    historical,
+                )  # fmt: skip
             )
         out.sort(key=lambda m: (m.start, m.end))
         return _dedupe(out)
@@ -141,7 +161,9 @@ class Engine:
         sentences = split_sentences(text, (Section("text", 0, len(text)),))
         sentence = next((s for s in sentences if s.start <= start and end <= s.end), None)
         s_start, s_end = (sentence.start, sentence.end) if sentence else (0, len(text))
-        cues = [c for c in find_cues(self.lexicon, lower, s_start, s_end) if not (c.start < end and start < c.end)]
+        cues = [
+            c for c in find_cues(self.lexicon, lower, s_start, s_end) if not (c.start < end and start < c.end)
+        ]
         return decide(lower, text, cues, start, end, s_start)
 
     def analyze_many(
@@ -161,8 +183,12 @@ class Engine:
                 yield self.analyze(text, report_id=next(id_iter, None), sections=wanted)
             return
         jobs = ((text, next(id_iter, None), wanted) for text in texts)
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with context.Pool(min(workers, os.cpu_count() or workers), initializer=_init_worker, initargs=(self,)) as pool:
+        context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        )
+        with context.Pool(
+            min(workers, os.cpu_count() or workers), initializer=_init_worker, initargs=(self,)
+        ) as pool:
             yield from pool.imap(_analyze_job, jobs, chunksize=chunksize)
 
     def report_labels(

@@ -89,9 +89,35 @@ class Lexicon:
             if kind not in CUE_KINDS:
                 raise ConfigError(f"unknown cue kind {kind!r} in lexicon; use one of {', '.join(CUE_KINDS)}")
             if any(not isinstance(p, str) for p in phrases or ()):
-                raise ConfigError(f"cue list {kind!r} holds a non-text entry; quote words such as 'no' in YAML")
+                raise ConfigError(
+                    f"cue list {kind!r} holds a non-text entry; quote words such as 'no' in YAML"
+                )
             self.cues[kind] = tuple(normalise_cue(p) for p in phrases or () if p.strip())
+        self.cue_sources: dict[str, dict[str, tuple[str, ...]]] = {}
+        for source in data.get("cue_sources") or ():
+            self._add_cue_source(source)
         self._compile()
+
+    def _add_cue_source(self, source: Any) -> None:
+        """Merge an external cue list (negspacy's termsets) into the cues; the lexicon's own kinds win.
+
+        A phrase the lexicon already lists keeps its kind ("rule out" stays uncertainty, not negation as
+        in negspacy); phrases under ``skip`` are left out. What was added is kept in ``cue_sources``.
+        """
+        if isinstance(source, str):
+            source = {"source": source}
+        if not isinstance(source, dict) or not isinstance(source.get("source"), str):
+            raise ConfigError("each cue_sources entry needs 'source: negspacy:<termset>', e.g. negspacy:en_clinical")
+        name = source["source"]
+        skip = {normalise_cue(p) for p in source.get("skip") or ()}
+        known = {phrase for phrases in self.cues.values() for phrase in phrases}
+        added: dict[str, tuple[str, ...]] = {}
+        for kind, phrases in _external_cues(name).items():
+            new = tuple(dict.fromkeys(p for p in map(normalise_cue, phrases) if p and p not in known | skip))
+            self.cues[kind] = self.cues.get(kind, ()) + new
+            known.update(new)
+            added[kind] = new
+        self.cue_sources[name] = added
 
     def concept(self, concept_id: str) -> Concept:
         try:
@@ -139,7 +165,9 @@ class Lexicon:
             for phrase in phrases:
                 self.cue_kinds.setdefault(phrase, []).append(kind)
         words = [(p, r"(?![\w/])" if p[-1:].isalnum() else "") for p in self.cue_kinds if p[:1].isalnum()]
-        others = [(p, r"(?![\w/])" if p[-1:].isalnum() else "") for p in self.cue_kinds if not p[:1].isalnum()]
+        others = [
+            (p, r"(?![\w/])" if p[-1:].isalnum() else "") for p in self.cue_kinds if not p[:1].isalnum()
+        ]
         alternatives = []
         if words:
             alternatives.append(r"(?<![\w/])" + trie_regex(words))
@@ -161,9 +189,13 @@ class Lexicon:
 
     def find_findings(self, lower: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
         """(start, end, concept or None for an excluded look-alike) in ``lower[start:end]``, non-overlapping."""
-        found = [(m.start(), m.end(), self.marker_concept[int(m.lastgroup[1:])]) for m in self.term_re.finditer(lower, start, end)]
+        found = [
+            (m.start(), m.end(), self.marker_concept[int(m.lastgroup[1:])])
+            for m in self.term_re.finditer(lower, start, end)
+        ]
         patterned = [
-            (m.start(), m.end(), self.group_concept[m.lastgroup]) for m in self.pattern_re.finditer(lower, start, end)
+            (m.start(), m.end(), self.group_concept[m.lastgroup])
+            for m in self.pattern_re.finditer(lower, start, end)
         ]
         if not patterned:
             return found
@@ -193,6 +225,30 @@ def _unname(pattern: str) -> str:
     return re.sub(r"\((?!\?)", "(?:", re.sub(r"\(\?P<\w+>", "(?:", pattern)).replace("\\(?:", "\\(")
 
 
+_NEGSPACY_KINDS = {
+    "preceding_negations": "negation_pre",
+    "following_negations": "negation_post",
+    "pseudo_negations": "pseudo",
+    "termination": "termination",
+}
+
+
+def _external_cues(name: str) -> dict[str, list[str]]:
+    """Cue phrases by cue kind from ``negspacy:<termset>`` (negspacy's NegEx trigger lists)."""
+    library, _, termset_name = name.partition(":")
+    if library != "negspacy" or not termset_name:
+        raise ConfigError(f"unknown cue source {name!r}; use negspacy:<termset>, e.g. negspacy:en_clinical")
+    try:
+        from negspacy.termsets import termset
+    except ImportError:  # pragma: no cover - negspacy is a dependency
+        raise ConfigError(f"cue source {name!r} needs the negspacy package (pip install negspacy)") from None
+    try:
+        patterns = termset(termset_name).get_patterns()
+    except KeyError:
+        raise ConfigError(f"negspacy has no termset {termset_name!r} (cue source {name!r})") from None
+    return {_NEGSPACY_KINDS[k]: list(v) for k, v in patterns.items() if k in _NEGSPACY_KINDS}
+
+
 def _longest_first(phrases: Any) -> list[str]:
     return sorted(set(phrases), key=lambda p: (-len(p), p))
 
@@ -200,7 +256,10 @@ def _longest_first(phrases: Any) -> list[str]:
 def _expand_macros(macros: dict[str, str]) -> dict[str, str]:
     expanded = dict(macros)
     for _ in range(5):  # macros may use other macros
-        expanded = {k: _MACRO.sub(lambda m: expanded.get(m.group(1), m.group(0)), v) for k, v in expanded.items()}
+        current = dict(expanded)
+        expanded = {
+            k: _MACRO.sub(lambda m, c=current: c.get(m.group(1), m.group(0)), v) for k, v in current.items()
+        }
     return expanded
 
 
@@ -235,7 +294,10 @@ def _normality_rule(spec: Any, concepts: dict[str, Concept]) -> NormalityRule:
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Merge a user lexicon on top: concepts/macros by key (lists extended), rules and cues appended."""
-    merged = {k: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v) for k, v in base.items()}
+    merged = {
+        k: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v)
+        for k, v in base.items()
+    }
     for key in ("macros",):
         merged.setdefault(key, {}).update(extra.get(key) or {})
     concepts = merged.setdefault("concepts", {})
@@ -255,6 +317,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     for kind, phrases in (extra.get("cues") or {}).items():
         cues.setdefault(kind, []).extend(phrases or [])
     merged["cues"] = cues
+    merged["cue_sources"] = list(merged.get("cue_sources") or []) + list(extra.get("cue_sources") or [])
     return merged
 
 
@@ -269,7 +332,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"lexicon file {path} must hold a mapping with concepts/normality/cues")
-    unknown = set(data) - {"macros", "concepts", "normality", "cues"}
+    unknown = set(data) - {"macros", "concepts", "normality", "cues", "cue_sources"}
     if unknown:
         raise ConfigError(f"lexicon file {path}: unknown top-level keys {', '.join(sorted(unknown))}")
     return data

@@ -70,7 +70,16 @@ SECTION_ALIASES: dict[str, str] = {
 
 DEFAULT_SECTIONS: tuple[str, ...] = ("findings", "impression")
 NON_CLINICAL: frozenset[str] = frozenset(
-    {"comparison", "indication", "history", "technique", "examination", "notification", "recommendation", "wet read"}
+    {
+        "comparison",
+        "indication",
+        "history",
+        "technique",
+        "examination",
+        "notification",
+        "recommendation",
+        "wet read",
+    }
 )
 """Sections skipped by the fallback when a report has none of the requested sections."""
 

@@ -24,11 +24,14 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 
 _BREAK = re.compile(
     r"""
+    (?=[\s;\d])  # every break starts at whitespace, ";" or a digit: one test rejects most positions
+    (?:
       (?P<blank>\n[ \t]*\n\s*)                                   # blank line
     | (?P<semi>;\s*)                                             # semicolon
     | (?P<stop>(?<=[\w)\]"'%][.!?])(?:[ \t]+|[ \t]*\n[ \t]*)(?=\S))  # terminal punctuation, space, text
     | (?P<number>(?:(?<=\s)|^)(?=\d{1,2}[.)][ \t]+\S))           # numbered item "2. " / "2) "
     | (?P<newline>\n[ \t]*(?=[-*\u2022]\s|\d{1,2}[.)]\s|[A-Z][A-Z ]{2,}:))  # bullet, item or header on next line
+    )
     """,
     re.VERBOSE,
 )
@@ -44,6 +47,9 @@ def _is_abbreviation_stop(text: str, punct_end: int) -> bool:
     match = _WORD_BEFORE.search(tail)
     if match and match.group(1).lower() in ABBREVIATIONS:
         word = match.group(1).lower()
+        if word in {"a.m", "p.m", "etc"}:  # often the last word of a sentence: split before a capital
+            nxt = text[punct_end : punct_end + 3].lstrip()
+            return not nxt or not nxt[0].isupper()
         if word in {"no", "in", "post", "lat", "d", "l", "r"}:
             # ordinary words too: only an abbreviation when a number or lower-case word follows
             nxt = text[punct_end : punct_end + 3].lstrip()
@@ -62,7 +68,11 @@ def _cut_points(text: str, start: int, end: int) -> list[int]:
                 continue
             nxt = text[match.end()] if match.end() < end else ""
             # "heart size normal. lungs clear" still splits; "p.o. daily" does not (abbreviation list)
-            if nxt.islower() and text[match.start() - 1] == "." and _looks_like_initialism(text, match.start()):
+            if (
+                nxt.islower()
+                and text[match.start() - 1] == "."
+                and _looks_like_initialism(text, match.start())
+            ):
                 continue
         cuts.append(match.end())
     return cuts

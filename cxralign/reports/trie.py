@@ -43,8 +43,8 @@ def _render(node: dict[str, dict]) -> str:
     ends = node.get(_END, {})
     for atom in sorted(k for k in node if k != _END):
         branches.append(atom + _render(node[atom]))
-    # longer continuations first, then the phrase ending here (its suffixes longest first)
-    branches.extend(sorted(ends, key=lambda s: -len(s)))
+    # longer continuations first, then the phrase ending here (in insertion order: first entry wins)
+    branches.extend(ends)
     if len(branches) == 1:
         return branches[0]
     return "(?:" + "|".join(branches) + ")"

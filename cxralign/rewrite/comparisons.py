@@ -15,7 +15,7 @@ _PRIOR = r"(?:the\s+)?(?:prior|previous|preceding|last|recent|earlier|most\s+rec
 _SENTENCE_DROPS = [
     re.compile(p, _FLAGS)
     for p in (
-        r"^(?:there\s+(?:is|has\s+been)\s+)?no\s+(?:significant\s+|appreciable\s+|substantial\s+|major\s+|definite\s+)?(?:interval\s+)?change(?:s)?\b[^.]*$",
+        rf"^(?:there\s+(?:is|has\s+been)\s+)?no\s+(?:significant\s+|appreciable\s+|substantial\s+|major\s+|definite\s+)?(?:interval\s+)?change(?:s)?(?:\s+(?:from|since|compared\s+(?:to|with))\s+{_PRIOR})?$",
         r"^(?:otherwise\s+)?(?:overall\s+)?(?:unchanged|stable|similar|grossly\s+stable|grossly\s+unchanged|essentially\s+unchanged|little\s+changed)(?:\s+(?:appearance|exam|examination|study|radiograph|findings))?(?:\s+(?:of|from|compared|since|to|with)\b[^.]*)?$",
         r"^(?:the\s+)?(?:findings|appearance|exam|examination|chest)\s+(?:is|are|remains?|appears?)\s+(?:unchanged|stable|similar)\b[^.]*$",
         r"^comparison\s*(?:is\s+made\s+)?(?:to|with)?\b[^.]*$",
@@ -25,10 +25,15 @@ _SENTENCE_DROPS = [
 _REMOVALS = [
     (re.compile(p, _FLAGS), r)
     for p, r in (
+        (r"^(?:there\s+(?:is|has\s+been)\s+)?no\s+(?:significant\s+|appreciable\s+|interval\s+)*change\s+in\s+(?:the\s+)?", ""),
+        (rf"\b(is|are)\s+(?:unchanged|stable|similar|not\s+significantly\s+changed|grossly\s+(?:unchanged|stable))(?:\s+in\s+(?:size|appearance|extent))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to)\s+{_PRIOR})?\s*$", r"\1 present"),
+        (rf"\s+(?:has|have)\s+(?:slightly\s+|mildly\s+|significantly\s+)?(?:improved|worsened|increased|decreased|progressed|enlarged)(?:\s+in\s+(?:size|appearance|extent|severity))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to)\s+{_PRIOR})?\s*$", " is present"),
+        (r"\bremains\b", "is"),
+        (r"\bremain\b", "are"),
         (rf"^(?:as\s+)?(?:compared|in\s+comparison)\s+(?:to|with)\s+{_PRIOR}\s*,?\s*", ""),
         (rf"^since\s+{_PRIOR}\s*,?\s*", ""),
         (r"^(?:again|re-?demonstrated|once\s+again)\s+(?:seen|noted|demonstrated|identified)\s+(?:is|are)\s+", "__EXIST__"),
-        (rf",?\s*(?:which\s+(?:is|are|has|have)\s+)?(?:unchanged|stable|similar|not\s+significantly\s+changed|slightly\s+(?:increased|decreased|improved|worsened)|(?:increased|decreased|improved|worsened|progressed|enlarged)|grossly\s+(?:unchanged|stable))(?:\s+in\s+(?:size|appearance|extent|severity))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to|to)\s+{_PRIOR})?\s*$", ""),
+        (rf",?\s*(?:which\s+(?:is|are|has|have)\s+)?(?:unchanged|stable|similar|not\s+significantly\s+changed|slightly\s+(?:increased|decreased|improved|worsened)|(?:increased|decreased|improved|worsened|progressed)|grossly\s+(?:unchanged|stable))(?:\s+in\s+(?:size|appearance|extent|severity))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to|to)\s+{_PRIOR})?\s*$", ""),
         (rf"\s*,?\s*(?:(?:as\s+)?compared\s+(?:to|with)|since|from|relative\s+to|when\s+compared\s+to)\s+{_PRIOR}\s*$", ""),
         (r"\b(?:is|are)\s+(?:again|once\s+again|still|re-?demonstrated)\s+(seen|noted|demonstrated|identified|present)\b", r"is \1"),
         (r"\b(?:again|once\s+again)\s+(seen|noted|demonstrated|identified)\b", r"\1"),
@@ -48,7 +53,6 @@ def _strip_sentence(sentence: str) -> str:
     body = core[:-1].strip() if end else core
     if any(p.match(body) for p in _SENTENCE_DROPS):
         return ""
-    negative = re.match(r"^(no|without|there\s+is\s+no|there\s+are\s+no)\b", body, _FLAGS) is not None
     for pattern, replacement in _REMOVALS:
         if replacement == "__EXIST__":
             match = pattern.match(body)
@@ -56,8 +60,6 @@ def _strip_sentence(sentence: str) -> str:
                 rest = body[match.end() :]
                 verb = "are" if re.search(r"\b\w+s\b", rest.split(" ")[-1]) else "is"
                 body = f"There {verb} {rest}"
-            continue
-        if negative and replacement == "" and "unchanged|stable|similar" in pattern.pattern:
             continue
         body = pattern.sub(replacement, body).strip()
     body = re.sub(r"\s{2,}", " ", body).strip(" ,;")
@@ -75,7 +77,6 @@ def strip_comparisons(text: str) -> str:
         header = re.match(r"^(\s*[A-Z][A-Z /]+:\s*)", line)
         prefix = header.group(1) if header else ""
         if prefix.strip().upper().startswith("COMPARISON"):
-            lines.append(prefix.rstrip())
             continue
         rest = line[len(prefix) :]
         pieces = [_strip_sentence(match.group()) for match in _SENTENCE.finditer(rest)]

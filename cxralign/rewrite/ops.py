@@ -50,7 +50,12 @@ def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext 
         plan = PROPOSERS[op](analysis, target, ctx)
     except RewriteFailed as failure:
         raise RewriteRejected(str(failure)) from None
-    text = apply_changes(analysis.text, plan.changes)
+    try:
+        text = apply_changes(analysis.text, plan.changes)
+    except ValueError as error:  # two statements about the target edited at overlapping spans
+        raise RewriteRejected(str(error)) from None
+    if not text.strip():
+        raise RewriteRejected("nothing left after the edit", text)
     if text.strip() == analysis.text.strip():
         raise RewriteRejected("variant equals the original", text)
     reanalysed = ctx.reanalyze(text, analysis.report_id)

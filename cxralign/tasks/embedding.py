@@ -58,14 +58,14 @@ def embed_image_files(
     """Normalised (N, D) embeddings of image files, in the order given."""
     if len(paths) == 0:
         return np.zeros((0, 0), dtype=np.float32)
-    missing = [str(p) for p in paths if not Path(p).exists()]
+    missing = [str(p) for p in paths if isinstance(p, str | Path) and not Path(p).exists()]
     if missing:
         raise InputError(f"{len(missing)} image file(s) do not exist, e.g. {missing[0]}")
     stage = _model_stage()
     if stage is not None:
         result = stage.embed_images(
             model,
-            [str(p) for p in paths],
+            [p if isinstance(p, bytes | bytearray) else str(p) for p in paths],
             ids=[str(i) for i in ids],
             batch_size=batch_size,
             cache=cache,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import platform
+from importlib import metadata
 import re
 import subprocess
 from datetime import datetime, timezone
@@ -124,12 +125,11 @@ def environment_info(device: str = "cpu") -> dict[str, str]:
         "torch": torch.__version__,
         "device": device,
     }
-    try:
-        import open_clip
-
-        info["open_clip"] = open_clip.__version__
-    except ImportError:
-        pass
+    for package in ("open_clip_torch", "transformers"):  # versions without importing them (seconds each)
+        try:
+            info[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
     return info
 
 

@@ -200,18 +200,33 @@ def weighted_average_precision(labels: np.ndarray, scores: np.ndarray, weights: 
     return np.where(total_pos[:, 0] > 0, ap, np.nan)
 
 
+def chance_average_precision(n: int, n_positive: int) -> float:
+    """Expected AP of a random ranking of ``n`` items with ``n_positive`` positives (exact, not the prevalence).
+
+    E[AP] = (H_n + (m - 1) / (n - 1) * (n - H_n)) / n, with H_n the n-th harmonic
+    number; it exceeds the prevalence m / n noticeably on small test sets.
+    """
+    if n_positive <= 0 or n <= 0:
+        return 0.0
+    if n == 1:
+        return 1.0
+    harmonic = float(np.sum(1.0 / np.arange(1, n + 1)))
+    return (harmonic + (n_positive - 1) / (n - 1) * (n - harmonic)) / n
+
+
 def ap_metric(
     labels: np.ndarray, scores: np.ndarray, seed: int, key: str, n_boot: int = DEFAULT_BOOTSTRAP
 ) -> MetricValue | None:
-    """Average precision with a bootstrap interval; chance is the positive rate."""
+    """Average precision with a bootstrap interval; chance is a random ranking's expected AP."""
     value = average_precision(labels, scores)
     if value is None:
         return None
     lo, hi = bootstrap_statistic_ci(
         lambda w: weighted_average_precision(labels, scores, w), len(labels), seed, key, n_boot
     )
+    n_positive = int(np.sum(np.asarray(labels) > 0))
     return MetricValue(
-        value=value, ci_low=lo, ci_high=hi, n=len(labels), chance=float(np.mean(np.asarray(labels) > 0))
+        value=value, ci_low=lo, ci_high=hi, n=len(labels), chance=chance_average_precision(len(labels), n_positive)
     )
 
 

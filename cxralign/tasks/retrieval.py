@@ -42,9 +42,9 @@ def first_hit_ranks(
 ) -> np.ndarray:
     """Rank of the best-scored hit for every query over the whole gallery (pessimistic ties)."""
     ranks = np.empty(len(queries), dtype=np.int64)
-    gallery64 = gallery.astype(np.float64)
+    gallery32 = np.ascontiguousarray(gallery, dtype=np.float32)
     for start in range(0, len(queries), chunk):
-        sims = queries[start : start + chunk].astype(np.float64) @ gallery64.T
+        sims = np.asarray(queries[start : start + chunk], dtype=np.float32) @ gallery32.T
         hits = query_groups[start : start + chunk, None] == gallery_groups[None, :]
         best = np.where(hits, sims, -np.inf).max(axis=1)
         ranks[start : start + chunk] = 1 + ((sims >= best[:, None]) & ~hits).sum(axis=1)
@@ -58,7 +58,9 @@ def _log_comb(n: np.ndarray, k: np.ndarray) -> np.ndarray:
 def chance_recall(k: int, n_hits: np.ndarray, gallery: np.ndarray) -> float:
     """Mean over queries of P(a hit in the top k) under a random ranking."""
     n_hits, gallery = np.asarray(n_hits, dtype=np.float64), np.asarray(gallery, dtype=np.float64)
-    miss = np.where(gallery - n_hits >= k, np.exp(_log_comb(gallery - n_hits, np.full_like(gallery, k)) - _log_comb(gallery, np.full_like(gallery, k))), 0.0)
+    room = np.maximum(gallery - n_hits, k)  # where fewer than k non-hits exist a hit is certain (miss = 0)
+    miss = np.exp(_log_comb(room, np.full_like(room, k)) - _log_comb(gallery, np.full_like(gallery, k)))
+    miss = np.where(gallery - n_hits >= k, miss, 0.0)
     return float(np.mean(1.0 - miss))
 
 

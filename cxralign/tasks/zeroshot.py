@@ -25,7 +25,7 @@ CLASSIFICATION_DATASETS = ("mimic-cxr", "chexpert", "chexpert-5x200", "chexpert-
 
 
 def image_embeddings(ctx: RunContext, data: DownstreamDataset, frame: pd.DataFrame, split: str) -> np.ndarray:
-    return embed_image_files(ctx.model, list(frame["image_path"]), list(frame["item_id"]), batch_size=ctx.batch_size,
+    return embed_image_files(ctx.model, data.image_sources(frame), list(frame["item_id"]), batch_size=ctx.batch_size,
                              cache=ctx.cache, dataset_hash=data.hash(), split=split)
 
 

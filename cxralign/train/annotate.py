@@ -19,13 +19,6 @@ from typing import Any
 from cxralign.utils.atomic import atomic_write_text
 from cxralign.utils.hashing import sha256_json
 
-REWRITE_FUNCTIONS = {
-    "negate": "negate",
-    "omit": "omit",
-    "affirm": "affirm",
-    "laterality": "swap_laterality",
-    "severity": "swap_severity",
-}
 ANNOTATION_VERSION = 1
 
 
@@ -64,18 +57,6 @@ def graph_triples(analysis: Any) -> list[str]:
     return sorted(triples)
 
 
-def _variant_texts(result: Any) -> list[str]:
-    """Texts of the verified variants a rewrite function returned (list, single, or (variants, rejections))."""
-    if result is None:
-        return []
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list | tuple):
-        result = result[0]
-    if hasattr(result, "variants"):
-        result = result.variants
-    items = result if isinstance(result, list | tuple) else [result]
-    return [item.text for item in items if hasattr(item, "text") and item.text]
-
-
 class EngineAnnotator:
     """Annotate with cxralign's report engine and rewriting engine."""
 
@@ -88,17 +69,36 @@ class EngineAnnotator:
 
         return {"annotator": "engine", "ops": self.ops, "extra_vocab": self.extra_vocab, "version": __version__}
 
-    def __call__(self, reports: Sequence[str]) -> list[ReportAnnotation]:
-        import cxralign.rewrite as rewrite
-        from cxralign.reports import analyze_many, report_labels
+    def _variants(self, analysis: Any, labels: dict[str, float | None], ctx: Any) -> dict[str, list[str]]:
+        """Every verified variant per op, one per finding the op applies to (rejections are expected)."""
+        from cxralign.rewrite import RewriteRejected, rewrite
 
-        functions = {op: getattr(rewrite, REWRITE_FUNCTIONS[op]) for op in self.ops}
+        variants: dict[str, list[str]] = {}
+        for op in self.ops:
+            wanted = (0.0,) if op == "affirm" else (1.0, -1.0)
+            texts = []
+            for target, value in labels.items():
+                if target == "No Finding" or value not in wanted:
+                    continue
+                try:
+                    texts.append(rewrite(op, analysis, target, ctx).text)
+                except RewriteRejected:
+                    continue
+            variants[op] = texts
+        return variants
+
+    def __call__(self, reports: Sequence[str]) -> list[ReportAnnotation]:
+        from cxralign.reports import analyze_many, report_labels
+        from cxralign.rewrite import RewriteContext
+
+        ctx = RewriteContext.from_engine()
         out: list[ReportAnnotation] = []
         for analysis in analyze_many(list(reports)):
-            variants = {op: _variant_texts(function(analysis)) for op, function in functions.items()}
+            labels = report_labels(analysis, vocab="chexpert")
+            variants = self._variants(analysis, labels, ctx)
             out.append(
                 ReportAnnotation(
-                    labels=report_labels(analysis, vocab="chexpert"),
+                    labels=labels,
                     triples=graph_triples(analysis),
                     variants=variants,
                     extra_labels=report_labels(analysis, vocab=self.extra_vocab) if self.extra_vocab else None,

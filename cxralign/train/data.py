@@ -64,9 +64,7 @@ def generate_phantoms(config: DataConfig, cache_dir: Path) -> Path:
 
     target = cache_dir / f"phantoms-n{config.phantom_count}-s{config.phantom_seed}-px{config.phantom_image_size}"
     if not target.exists():
-        write_phantom_dataset(
-            target, n=config.phantom_count, seed=config.phantom_seed, image_size=config.phantom_image_size
-        )
+        write_phantom_dataset(target, config.phantom_count, seed=config.phantom_seed, size=config.phantom_image_size)
     return target
 
 

@@ -365,6 +365,7 @@ class Trainer:
                 if config.optim.grad_clip is not None:
                     self.scaler.unscale_(self.optimizer)
                     torch.nn.utils.clip_grad_norm_(self.step_module.parameters(), config.optim.grad_clip)
+                lr = self.scheduler.get_last_lr()[0]  # the rate this step used
                 self.scaler.step(self.optimizer)
                 self.scaler.update()
                 self.scheduler.step()
@@ -380,7 +381,7 @@ class Trainer:
                             "epoch": self.epoch,
                             "loss": step_loss,
                             **{f"loss/{k}": v for k, v in parts_sum.items()},
-                            "lr": self.scheduler.get_last_lr()[0],
+                            "lr": lr,
                             "logit_scale": float(self.model.scale().item()),
                             "samples_per_s": window_samples / max(elapsed, 1e-9),
                             "truncated_texts": truncated,

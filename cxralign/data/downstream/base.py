@@ -70,9 +70,8 @@ class DownstreamDataset:
     classes: tuple[str, ...]
     items: pd.DataFrame  # BASE_COLUMNS + one float column per class (1 / 0 / NaN unknown) + optional "report"
     options: dict[str, Any] = field(default_factory=dict)
-    notes: dict[str, Any] = field(
-        default_factory=dict
-    )  # counts of what the policies removed, split provenance
+    notes: dict[str, Any] = field(default_factory=dict)  # what the policies removed, split provenance
+    _hash: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def has_reports(self) -> bool:
@@ -86,17 +85,28 @@ class DownstreamDataset:
     def split(self, name: str) -> pd.DataFrame:
         return self.items[self.items["split"] == name].reset_index(drop=True)
 
+    def image_sources(self, frame: pd.DataFrame) -> list:
+        """What to read each image from: its bytes where the source embeds them (phantoms), else its path."""
+        if "image_bytes" in frame.columns:
+            return [b if isinstance(b, bytes | bytearray) else p for b, p in zip(frame["image_bytes"], frame["image_path"], strict=True)]
+        return list(frame["image_path"])
+
     def labels(self, frame: pd.DataFrame) -> np.ndarray:
         """(N, C) float labels: 1, 0, or NaN where unknown / ignored."""
         return frame[list(self.classes)].to_numpy(dtype=np.float64)
 
     def hash(self) -> str:
         """sha256 of the loaded index (ids, paths relative to the root, splits, labels), not of the pixels."""
+        if self._hash is not None:
+            return self._hash
         columns = [c for c in (*BASE_COLUMNS, *self.classes, "report") if c in self.items.columns]
         frame = self.items[columns].copy()
         frame["image_path"] = [_relative(p, self.root) for p in frame["image_path"]]
+        if "image_bytes" in self.items.columns:  # embedded images: their content is part of the identity
+            frame["image_sha256"] = [sha256_bytes(b) if isinstance(b, bytes) else "" for b in self.items["image_bytes"]]
         payload = frame.to_csv(index=False).encode() + repr((self.kind, self.classes)).encode()
-        return sha256_bytes(payload)
+        self._hash = sha256_bytes(payload)
+        return self._hash
 
 
 def _relative(path: str, root: Path) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from cxralign.data.phantoms._fast import clip
 from cxralign.data.phantoms.banks import N_VESSEL_TREES, Banks
 
 F32 = np.float32
@@ -105,16 +106,21 @@ def restudy(anatomy: Anatomy, rng: np.random.Generator, jitter: float = 1.0) -> 
     return replace(
         anatomy,
         cx=anatomy.cx + rng.uniform(-0.01, 0.01) * jitter,
-        spine_dx=float(np.clip(anatomy.spine_dx + rng.uniform(-0.01, 0.01) * jitter, -0.025, 0.025)),
+        spine_dx=float(clip(anatomy.spine_dx + rng.uniform(-0.01, 0.01) * jitter, -0.025, 0.025)),
         dome_right=anatomy.dome_right + shift,
         dome_left=anatomy.dome_left + shift,
         rib_phase=(anatomy.rib_phase + rng.uniform(-0.1, 0.1)) % 1.0,
     )
 
 
+def _span(size: int, lo: float, hi: float) -> slice:
+    """Pixel columns (or rows) covering normalised [lo, hi], clipped to the image."""
+    return slice(max(int(lo * size), 0), min(int(hi * size) + 1, size))
+
+
 def _soft_step(values: np.ndarray, sharpness: float) -> np.ndarray:
     """0 below zero, 1 above, a linear ramp about one pixel wide (cheaper than a sigmoid)."""
-    return np.clip(values * sharpness + 0.5, 0.0, 1.0)
+    return clip(values * sharpness + 0.5, 0.0, 1.0)
 
 
 @dataclass
@@ -147,7 +153,7 @@ class LungFrame:
         """(h, w) 0 at the medial boundary, 1 at the lateral chest wall."""
         if self._lateral is None:
             span = np.maximum(self.outer - self.inner, 1e-3)
-            self._lateral = np.clip((self.dist - self.inner) / span, 0.0, 1.0)
+            self._lateral = clip((self.dist - self.inner) / span, 0.0, 1.0)
         return self._lateral
 
     def outline(
@@ -191,12 +197,12 @@ def lung_width_profiles(
     dome = a.dome_right if side == "right" else a.dome_left
     cp_y = dome + a.cp_drop
     t = (y - a.apex_y) / (cp_y - a.apex_y)
-    tc = np.clip(t, 0.0, 1.0)
+    tc = clip(t, 0.0, 1.0)
     rise = tc**0.42
     outer = a.apex_off + (a.hw - a.apex_off) * rise
     heart = a.heart_left if side == "left" else a.heart_right
     mediastinum = mediastinal_profile(a, heart, y, dome, knob=side == "left")
-    settle = np.clip(tc / 0.35, 0.0, 1.0) ** 0.5
+    settle = clip(tc / 0.35, 0.0, 1.0) ** 0.5
     inner = np.maximum(mediastinum, a.apex_off - (a.apex_off - mediastinum) * settle)
     return inner.astype(F32), outer.astype(F32), t.astype(F32)
 
@@ -207,12 +213,12 @@ def mediastinal_profile(
     """Half-width of the mediastinum and heart on one side, per row."""
     centre = dome - 0.06
     radius = max(centre - a.heart_top, 0.05)
-    z = np.clip((y - centre) / radius, -1.0, 0.0)
-    heart_border = heart * np.sqrt(np.clip(1.0 - z * z, 0.0, 1.0))
+    z = clip((y - centre) / radius, -1.0, 0.0)
+    heart_border = heart * np.sqrt(clip(1.0 - z * z, 0.0, 1.0))
     width = np.maximum(a.med_up if upper is None else upper, heart_border)
     if knob:  # aortic knob above the left heart border
         knob_y = a.heart_top - 0.06
-        width = np.maximum(width, (a.med_up + 0.028) * np.clip(1 - ((y - knob_y) / 0.035) ** 2, 0, 1))
+        width = np.maximum(width, (a.med_up + 0.028) * clip(1 - ((y - knob_y) / 0.035) ** 2, 0, 1))
     return width
 
 
@@ -263,10 +269,11 @@ def _lung_frame(
     )
     frame.mask = frame.outline()
     # darkness: lungs are a little less dark at the apex (muscle, clavicles) and bases (soft tissue)
-    tc = np.clip(t, 0, 1)
-    darkness = a.lung_dark * (0.78 + 0.22 * np.sin(np.pi * np.clip(tc * 1.15, 0, 1)))
-    darkness = darkness - a.breast * np.clip((tc - 0.6) / 0.4, 0, 1) * 2.0
-    darkness = darkness * (1.0 - 0.45 * frame.lateral**3)
+    tc = clip(t, 0, 1)
+    darkness = a.lung_dark * (0.78 + 0.22 * np.sin(np.pi * clip(tc * 1.15, 0, 1)))
+    darkness = darkness - a.breast * clip((tc - 0.6) / 0.4, 0, 1) * 2.0
+    lat = frame.lateral
+    darkness = darkness.astype(F32) * (F32(1.0) - F32(0.45) * lat * lat * lat)
     vessels = _vessel_window(banks, a, frame)
     oy, ox = rng_offsets
     h, w = frame.mask.shape
@@ -303,7 +310,7 @@ def _vessel_window(banks: Banks, a: Anatomy, frame: LungFrame) -> np.ndarray:
 
 def _rib_lut(width: float) -> np.ndarray:
     phase = np.linspace(0, 1, 64, endpoint=False)
-    body = np.clip(1 - np.abs(phase - width / 2) / (width / 2), 0, 1)
+    body = clip(1 - np.abs(phase - width / 2) / (width / 2), 0, 1)
     cortex = np.exp(-(((phase - width) / 0.04) ** 2)) + 0.6 * np.exp(-((phase / 0.04) ** 2))
     return (0.55 * np.sqrt(body) + 0.6 * cortex).astype(F32)
 
@@ -341,36 +348,54 @@ def render_chest(
     # body: neck widening into the shoulders, which narrow again to the torso at the armpits
     yy = Y[:, 0]
     torso_w = a.hw + a.wall
-    rise = np.clip((yy - 0.005) / 0.17, 0, 1)
-    fall = np.clip((yy - 0.22) / 0.2, 0, 1)
+    rise = clip((yy - 0.005) / 0.17, 0, 1)
+    fall = clip((yy - 0.22) / 0.2, 0, 1)
     shoulder = (
         0.085
         + (0.62 - 0.085) * rise * rise * (3 - 2 * rise)
         - (0.62 - torso_w) * fall * fall * (3 - 2 * fall)
     )
     torso = np.where(yy < 0.2, shoulder, np.maximum(shoulder, torso_w)).astype(F32)[:, None]
-    thickness = np.sqrt(np.clip(1.0 - (adx / torso) ** 2, 0.0, 1.0))
-    body = _soft_step(torso - adx, size * 0.5) * (0.62 + 0.38 * thickness)
-    image = (a.tissue * body).astype(F32)
-
+    ratio = adx * (F32(1.0) / torso)
+    thickness = np.sqrt(clip(F32(1.0) - ratio * ratio, 0.0, 1.0))
+    body = _soft_step(torso - adx, size * 0.5)
     # abdomen below the diaphragm is denser than the chest wall
-    image += (0.08 * np.clip((yy - a.dome_right) / 0.1, 0, 1)).astype(F32)[:, None] * body
+    level = (a.tissue + 0.08 * clip((yy - a.dome_right) / 0.1, 0, 1)).astype(F32)[:, None]
+    image = body * (F32(0.62) + F32(0.38) * thickness) * level
 
-    # spine, trachea and main bronchi
+    # spine, trachea and main bronchi (drawn only in the columns they occupy)
     spine_x = a.cx + a.spine_dx
-    sdx = np.abs(X - spine_x)
-    vertebrae = 1.0 + 0.35 * np.cos(2 * np.pi * (yy / 0.052 + a.rib_phase))
-    spine = np.clip(1 - (sdx / 0.034) ** 2, 0, 1) * vertebrae.astype(F32)[:, None]
-    image += F32(a.bone * 0.9) * spine
+    cols = _span(size, spine_x - 0.04, spine_x + 0.04)
+    sdx = (banks.grid_x[:, cols] - spine_x) * F32(1 / 0.034)
+    vertebrae = (1.0 + 0.35 * np.cos(2 * np.pi * (yy / 0.052 + a.rib_phase))).astype(F32)[:, None]
+    image[:, cols] += clip(F32(1) - sdx * sdx, 0, 1) * (vertebrae * F32(a.bone * 0.9))
     carina = a.hilum_y - 0.05
-    trachea_rows = slice(0, int(carina * size))
-    tx = np.abs(X - (a.cx + 0.3 * a.spine_dx))
-    image[trachea_rows] -= F32(0.12) * np.clip(1 - (tx / 0.016) ** 2, 0, 1)
-    bronchus_rows = slice(int(carina * size), int((carina + 0.06) * size))
-    by = Y[bronchus_rows] - carina
+    trachea_x = a.cx + 0.3 * a.spine_dx
+    rows, cols = slice(0, int(carina * size)), _span(size, trachea_x - 0.02, trachea_x + 0.02)
+    tx = (banks.grid_x[:, cols] - trachea_x) * F32(1 / 0.016)
+    image[rows, cols] -= F32(0.12) * clip(F32(1) - tx * tx, 0, 1)
+    rows, cols = slice(int(carina * size), int((carina + 0.06) * size)), _span(size, a.cx - 0.07, a.cx + 0.07)
+    by = Y[rows] - carina
     for sign in (-1, 1):
-        bx = np.abs(X - (a.cx + sign * by * 0.9))
-        image[bronchus_rows] -= F32(0.08) * np.clip(1 - (bx / 0.011) ** 2, 0, 1) * (by < 0.06)
+        bx = (banks.grid_x[:, cols] - (a.cx + sign * by * 0.9)) * F32(1 / 0.011)
+        image[rows, cols] -= F32(0.08) * clip(F32(1) - bx * bx, 0, 1)
+
+    # ribs: posterior arches from the spine, fainter anterior ribs descending medially;
+    # most of their contrast is part of the lung content, so fluid or consolidation dims them
+    cp = max(a.dome_right, a.dome_left) + a.cp_drop
+    rows = slice(max(int((a.apex_y - 0.05) * size), 0), min(int((cp + 0.08) * size), size))
+    cols = _span(size, a.cx - a.hw - 0.03, a.cx + a.hw + 0.03)
+    Xw, Yw = banks.grid_x[:, cols], Y[rows]
+    adxw = adx[:, cols]
+    posterior = posterior_ribs(a, Xw, Yw)
+    anterior_phase = (Yw - a.apex_y - 0.02 + 0.45 * (adxw - a.hw)) * F32(rib_geometry(a)[0] * 0.8)
+    afrac = anterior_phase - np.floor(anterior_phase)
+    anterior = _ANTERIOR_LUT[(afrac * 63.99).astype(np.int32)] * clip((adxw - 0.1) * F32(1 / 0.12), 0, 1)
+    ribs = np.zeros((size, size), F32)
+    fade_x = clip((a.hw + 0.025 - adxw) * F32(1 / 0.035), 0, 1)  # ribs fade into the chest wall
+    fade_y = clip((Yw - a.apex_y + 0.05) * F32(1 / 0.03), 0, 1) * clip((cp + 0.08 - Yw) * F32(1 / 0.06), 0, 1)
+    ribs[rows, cols] = (fade_x * fade_y) * (F32(a.bone) * posterior + F32(a.bone * 0.5) * anterior)
+    image += F32(0.3) * ribs
 
     # lungs
     h2 = size
@@ -379,10 +404,9 @@ def render_chest(
         side: _lung_frame(banks, a, side, (int(offsets[2 * k]), int(offsets[2 * k + 1])), texture_gain)
         for k, side in enumerate(("right", "left"))
     }
-    lung_mask = np.zeros((size, size), F32)
     for frame in lungs.values():
+        frame.content += F32(0.7) * ribs[frame.rows, frame.cols]
         image[frame.rows, frame.cols] += frame.mask * frame.content
-        lung_mask[frame.rows, frame.cols] = frame.mask
 
     # gastric bubble under the left hemidiaphragm
     if a.bubble > 0:
@@ -390,27 +414,13 @@ def render_chest(
         rows = slice(int((by0 - a.bubble) * size), min(int((by0 + a.bubble) * size) + 1, size))
         bdx = (X - (a.cx + a.apex_off + 0.08)) / (a.bubble * 1.3)
         bdy = (Y[rows] - by0) / (a.bubble * 0.8)
-        image[rows] -= F32(0.16) * np.clip(1 - bdx**2 - bdy**2, 0, 1) ** 0.5 * (bdy > -0.6)
-
-    # ribs: posterior arches from the spine, fainter anterior ribs descending medially
-    cage = (
-        _soft_step(a.hw + 0.015 - adx, size)
-        * ((yy > a.apex_y - 0.05) & (yy < max(a.dome_right, a.dome_left) + a.cp_drop + 0.08)).astype(F32)[
-            :, None
-        ]
-    )
-    posterior = posterior_ribs(a, X, Y)
-    anterior_phase = (Y - a.apex_y - 0.02 + 0.45 * (adx - a.hw)) * (rib_geometry(a)[0] * 0.8)
-    afrac = anterior_phase - np.floor(anterior_phase)
-    anterior = _ANTERIOR_LUT[(afrac * 63.99).astype(np.int32)] * np.clip((adx - 0.1) / 0.12, 0, 1)
-    cage *= F32(0.3) + F32(0.7) * lung_mask
-    image += cage * (F32(a.bone) * posterior + F32(a.bone * 0.5) * anterior)
+        image[rows] -= F32(0.16) * clip(1 - bdx**2 - bdy**2, 0, 1) ** 0.5 * (bdy > -0.6)
 
     # clavicles
     rows = slice(max(int((a.clav_y - 0.12) * size), 0), int((a.clav_y + 0.08) * size))
-    u = np.clip((adx - 0.03) / 0.27, 0, 1)
+    u = clip((adx - 0.03) / 0.27, 0, 1)
     centre = a.clav_y + 0.03 - 0.1 * u + 0.012 * np.sin(2 * np.pi * u)
-    band = np.clip(1 - np.abs(Y[rows] - centre) / 0.022, 0, 1) * ((adx > 0.025) & (adx < 0.33))
+    band = clip(1 - np.abs(Y[rows] - centre) / 0.022, 0, 1) * ((adx > 0.025) & (adx < 0.33))
     image[rows] += F32(a.bone * 1.6) * np.sqrt(band)
 
     return Chest(anatomy=a, image=image, lungs=lungs, banks=banks)

@@ -125,17 +125,36 @@ def _field(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np
     return ((field - field.mean()) / field.std()).astype(np.float32)
 
 
+_DETAIL_SIZE = 256
+"""Above this size, smooth banks are drawn at this size and resized (drawing them at 1024 takes a minute)."""
+
+
+def _resize(array: np.ndarray, height: int, width: int) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(array, mode="F").resize((width, height), Image.BILINEAR), dtype=np.float32)
+
+
 @functools.lru_cache(maxsize=4)
 def get_banks(size: int) -> Banks:
-    """The banks for one image size (cached: built once, a fraction of a second)."""
-    rng = np.random.default_rng(_BANK_SEED + size)
+    """The banks for one image size (cached: built once per process, about a second)."""
     coords = (np.arange(size, dtype=np.float32) + 0.5) / size
-    vessels = np.stack([_vessel_tree(rng, size) for _ in range(N_VESSEL_TREES)])
-    bronchi = np.stack([_bronchi(rng, size) for _ in range(4)])
-    noise = _field(rng, (2 * size, 2 * size), 0.6 * size / 224)
-    texture = _field(rng, (2 * size, 2 * size), 3.0 * size / 224)
-    coarse = _field(rng, (2 * size, 2 * size), 6.0 * size / 224)
-    blobs = np.clip(0.5 + 0.45 * coarse + 0.25 * texture, 0, 1).astype(np.float32)
+    if size > _DETAIL_SIZE:
+        base = get_banks(_DETAIL_SIZE)
+        rng = np.random.default_rng(_BANK_SEED + size)
+        vessels = np.stack([_resize(v, 2 * size, size + size // 4) for v in base.vessels])
+        bronchi = np.stack([_resize(b, size, size // 2) for b in base.bronchi])
+        noise = _field(rng, (2 * size, 2 * size), 0.6 * size / 224)
+        texture = _resize(base.texture, 2 * size, 2 * size)
+        blobs = _resize(base.blobs, 2 * size, 2 * size)
+    else:
+        rng = np.random.default_rng(_BANK_SEED + size)
+        vessels = np.stack([_vessel_tree(rng, size) for _ in range(N_VESSEL_TREES)])
+        bronchi = np.stack([_bronchi(rng, size) for _ in range(4)])
+        noise = _field(rng, (2 * size, 2 * size), 0.6 * size / 224)
+        texture = _field(rng, (2 * size, 2 * size), 3.0 * size / 224)
+        coarse = _field(rng, (2 * size, 2 * size), 6.0 * size / 224)
+        blobs = np.clip(0.5 + 0.45 * coarse + 0.25 * texture, 0, 1).astype(np.float32)
     for array in (vessels, bronchi, noise, texture, blobs):
         array.setflags(write=False)
     return Banks(size, coords[None, :], coords[:, None], vessels, bronchi, noise, texture, blobs)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cxralign.data.phantoms._fast import clip
 from cxralign.data.phantoms.banks import Banks
 
 F32 = np.float32
@@ -52,47 +53,51 @@ def sample_exposure(rng: np.random.Generator, size: int, noise_scale: float) -> 
 
 def _quantise(image: np.ndarray) -> np.ndarray:
     q = (image - F32(_LOW)) * F32(_SCALE)
-    np.clip(q, 0, _LEVELS - 1, out=q)
+    clip(q, 0, _LEVELS - 1, out=q)
     return q.astype(np.int32)
 
 
-def match_tones_counts(image: np.ndarray, reference_counts: np.ndarray) -> np.ndarray:
-    """Monotone remap of ``image`` so its histogram matches a reference histogram (O(N), no sort).
+def reference_counts(image: np.ndarray) -> np.ndarray:
+    """Histogram of the finding-free map: the tones every version of this study must have."""
+    return np.bincount(_quantise(image).ravel(), minlength=_LEVELS)
 
-    ``reference_counts`` is ``np.bincount(_quantise(reference).ravel(), minlength=_LEVELS)``.
+
+def _blur(image: np.ndarray, weight: float) -> np.ndarray:
+    """Detector blur: each pixel shares ``weight`` with each of its 4 neighbours (edges clamp)."""
+    b = F32(weight)
+    out = image * (1 - 4 * b)
+    out[1:] += b * image[:-1]
+    out[:-1] += b * image[1:]
+    out[0] += b * image[0]
+    out[-1] += b * image[-1]
+    out[:, 1:] += b * image[:, :-1]
+    out[:, :-1] += b * image[:, 1:]
+    out[:, 0] += b * image[:, 0]
+    out[:, -1] += b * image[:, -1]
+    return out
+
+
+def develop(image: np.ndarray, reference: np.ndarray, exposure: Exposure, banks: Banks) -> np.ndarray:
+    """Blur, match tones to ``reference`` counts, window and add noise: the uint8 film.
+
+    Tone matching and windowing are one lookup table over the quantised map, so the
+    whole step costs a few passes over the image.
     """
-    q_img = _quantise(image)
+    size = image.shape[0]
+    q_img = _quantise(_blur(image, exposure.blur))
     n = q_img.size
     img_counts = np.bincount(q_img.ravel(), minlength=_LEVELS)
-    present = reference_counts > 0
-    ref_mid = (np.cumsum(reference_counts) - reference_counts / 2.0)[present] / n
+    present = reference > 0
+    ref_mid = (np.cumsum(reference) - reference / 2.0)[present] / n
     img_mid = (np.cumsum(img_counts) - img_counts / 2.0) / n
-    lut = np.interp(img_mid, ref_mid, _LEVEL_VALUES[present]).astype(F32)
-    return lut[q_img]
-
-
-def expose(image: np.ndarray, exposure: Exposure, banks: Banks) -> np.ndarray:
-    """Blur, window and add noise; return the uint8 film."""
-    size = image.shape[0]
-    b = F32(exposure.blur)
-    blurred = image * (1 - 4 * b)
-    blurred[1:] += b * image[:-1]
-    blurred[:-1] += b * image[1:]
-    blurred[0] += b * image[0]
-    blurred[-1] += b * image[-1]
-    blurred[:, 1:] += b * image[:, :-1]
-    blurred[:, :-1] += b * image[:, 1:]
-    blurred[:, 0] += b * image[:, 0]
-    blurred[:, -1] += b * image[:, -1]
-    film = blurred * F32(exposure.gain) + F32(exposure.offset)
-    np.clip(film, 0, 1, out=film)
-    if exposure.gamma_mix:  # a gentle S-curve from the processing station
-        curve = film * film * (3 - 2 * film)
-        film += F32(exposure.gamma_mix) * (curve - film)
-    film *= F32(255.0)
+    tones = np.interp(img_mid, ref_mid, _LEVEL_VALUES[present])
+    tones = clip(tones * exposure.gain + exposure.offset, 0.0, 1.0)
+    tones += exposure.gamma_mix * (tones * tones * (3 - 2 * tones) - tones)  # processing S-curve
+    lut = (tones * 255.0 + 0.5).astype(F32)
+    film = lut[q_img]
     noise = banks.noise[
         exposure.noise_y : exposure.noise_y + size, exposure.noise_x : exposure.noise_x + size
     ]
     film += noise * F32(exposure.noise * exposure.noise_sign)
-    np.clip(film, 0, 255, out=film)
-    return (film + F32(0.5)).astype(np.uint8)
+    clip(film, 0, 255, out=film)
+    return film.astype(np.uint8)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage
 
+from cxralign.data.phantoms._fast import clip
 from cxralign.data.phantoms.anatomy import (
     Anatomy,
     Chest,
@@ -276,22 +277,25 @@ def _frames(chest: Chest, laterality: str | None) -> list[LungFrame]:
     return [chest.lungs[laterality]]
 
 
-def _lobe_weight(frame: LungFrame, lobe: str) -> np.ndarray:
-    """Soft (h, w) weight of a lobe in the frontal projection."""
+def _lobe_weight(frame: LungFrame, lobe: str, sharp: float = 40.0) -> np.ndarray:
+    """Soft (h, w) weight of a lobe in the frontal projection.
+
+    ``sharp`` sets how crisply the minor fissure bounds it (lobar filling is crisp, patches are not).
+    """
     t = frame.t
     lat = frame.lateral
     fissure = 0.42
     if lobe.endswith("upper lobe"):
         edge = (
-            np.clip((fissure - t) * 40, 0, 1)
+            clip((fissure - t) * sharp, 0, 1)
             if frame.side == "right"
-            else np.clip((fissure + 0.05 - t) * 12, 0, 1)
+            else clip((fissure + 0.05 - t) * 12, 0, 1)
         )
         return edge * np.ones_like(lat)
     if lobe in ("right middle lobe", "lingula"):
-        band = np.clip((t - fissure) * 40, 0, 1) * np.clip((0.9 - t) * 10, 0, 1)
-        return band * np.clip((0.62 - lat) * 6, 0, 1)
-    return np.clip((t - 0.5) * 6, 0, 1) * np.ones_like(lat)  # lower lobes
+        band = clip((t - fissure) * sharp, 0, 1) * clip((0.9 - t) * 6, 0, 1)
+        return band * clip((0.62 - lat) * 4, 0, 1)
+    return clip((t - 0.5) * 6, 0, 1) * np.ones_like(lat)  # lower lobes
 
 
 def _opacify(chest: Chest, frame: LungFrame, weight: np.ndarray, fill: float) -> None:
@@ -339,8 +343,8 @@ def _effusion(chest: Chest, finding: Finding, profile: DifficultyProfile) -> Non
     level_t = {"small": 0.9, "moderate": 0.74, "large": 0.55}[finding.severity or "small"]
     for frame in _frames(chest, finding.laterality):
         level = frame.apex_y + level_t * (frame.cp_y - frame.apex_y)
-        meniscus = level - 0.07 * frame.lateral**2
-        fluid = np.clip((frame.y - meniscus) / 0.035, 0, 1)
+        meniscus = level - 0.12 * frame.lateral**2
+        fluid = clip((frame.y - meniscus) / 0.05, 0, 1)
         below = frame.outline(diaphragm=frame.diaphragm + F32(0.05))
         fill = min(0.95 * profile.contrast, 1.0)
         _add(chest, frame, fluid * (F32(-fill) * frame.mask * frame.content + F32(0.03 * fill) * below))
@@ -351,14 +355,14 @@ def _pneumothorax(chest: Chest, finding: Finding, profile: DifficultyProfile) ->
     gap = {"small": 0.025, "moderate": 0.05, "large": 0.09}[finding.severity or "small"] * profile.size
     t = frame.t
     if finding.location == "apical":
-        shrink = gap * np.clip((0.5 - t) / 0.35, 0, 1)
+        shrink = gap * clip((0.5 - t) / 0.35, 0, 1)
         apex = frame.apex_y + gap * 1.4
     else:
-        shrink = gap * np.clip((0.92 - t) / 0.3, 0, 1)
+        shrink = gap * clip((0.92 - t) / 0.3, 0, 1)
         apex = frame.apex_y + gap * 0.6
     collapsed = frame.outline(outer=frame.outer - shrink.astype(F32), apex_y=apex)
-    soft = np.clip((collapsed - 0.5) * 0.8 + 0.5, 0, 1)
-    region = np.clip(frame.mask - collapsed, 0, 1)
+    soft = clip((collapsed - 0.5) * 0.8 + 0.5, 0, 1)
+    region = clip(frame.mask - collapsed, 0, 1)
     line = 4 * soft * (1 - soft) * frame.mask
     c = profile.contrast
     delta = -region * (frame.vessels + F32(0.05 * c)) + F32(0.14 * c) * line + collapsed * F32(0.25 * gap * c)
@@ -373,11 +377,11 @@ def _point_in_lobe(
     key = "upper" if "upper" in lobe else ("middle" if lobe in ("right middle lobe", "lingula") else "lower")
     t = float(rng.uniform(*t_range[key]))
     y = frame.apex_y + t * (frame.cp_y - frame.apex_y)
-    row = int(np.clip(np.searchsorted(frame.y[:, 0], y), 0, frame.y.shape[0] - 1))
+    row = int(clip(np.searchsorted(frame.y[:, 0], y), 0, frame.y.shape[0] - 1))
     inner, outer = float(frame.inner[row, 0]), float(frame.outer[row, 0])
     lat = (0.2, 0.5) if key == "middle" else (0.3, 0.75)
     dist = inner + float(rng.uniform(*lat)) * (outer - inner)
-    dist = float(np.clip(dist, inner + margin, max(outer - margin, inner + margin)))
+    dist = float(clip(dist, inner + margin, max(outer - margin, inner + margin)))
     return y, chest_cx(frame) + frame.sign * dist
 
 
@@ -414,8 +418,8 @@ def _round_density(
     else:
         radius_map = radius
     edge = 1.0 / size
-    disc = np.clip((radius_map - r) / edge + 0.5, 0, 1) * np.sqrt(
-        np.clip(1 - (r / (radius_map + edge)) ** 2, 0.15, 1)
+    disc = clip((radius_map - r) / edge + 0.5, 0, 1) * np.sqrt(
+        clip(1 - (r / (radius_map + edge)) ** 2, 0.15, 1)
     )
     window = (slice(y0, y1), slice(x0, x1))
     local = disc * frame.mask[window]
@@ -426,7 +430,8 @@ def _round_density(
 
 def _airspace(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: np.random.Generator) -> None:
     frame = chest.lungs[finding.laterality or "right"]
-    weight = _lobe_weight(frame, finding.location or "")
+    lobar = finding.name == "consolidation" and finding.subtype == "lobar"
+    weight = _lobe_weight(frame, finding.location or "", 40.0 if lobar else 7.0)
     h, w = frame.mask.shape
     oy, ox = (int(v) for v in rng.integers(0, chest.size // 2, size=2))
     blobs = chest.banks.blobs[oy : oy + h, ox : ox + w]
@@ -435,11 +440,11 @@ def _airspace(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: n
         weight = weight * (0.8 + 0.2 * blobs)
         fill = min(0.9 * c, 1.0)
     elif finding.name == "consolidation":
-        weight = weight * np.clip((blobs - 0.35) * 3.0, 0, 1)
+        weight = weight * clip((blobs - 0.35) * 3.0, 0, 1)
         fill = min(0.85 * c, 1.0)
     else:  # lung opacity: hazy, ill-defined
-        weight = weight * np.clip((blobs - 0.3) * 2.0, 0, 1)
-        fill = min(0.6 * c, 1.0)
+        weight = weight * clip((blobs - 0.25) * 2.5, 0, 1)
+        fill = min(0.72 * c, 1.0)
     _opacify(chest, frame, weight, fill)
     if finding.extra.get("air_bronchograms"):
         bronchi = chest.banks.bronchi[int(rng.integers(len(chest.banks.bronchi)))]
@@ -468,30 +473,30 @@ def _atelectasis(
             slope = rng.uniform(-0.15, 0.15)
             thickness = rng.uniform(0.006, 0.009) * profile.size
             centre_lat = rng.uniform(0.35, 0.6)
-            across = np.clip(1 - np.abs(frame.lateral - centre_lat) / 0.28, 0, 1)
-            band = np.clip(1 - np.abs(frame.y - (y0 + slope * (frame.dist - 0.2))) / thickness, 0, 1)
+            across = clip(1 - np.abs(frame.lateral - centre_lat) / 0.28, 0, 1)
+            band = clip(1 - np.abs(frame.y - (y0 + slope * (frame.dist - 0.2))) / thickness, 0, 1)
             _opacify(chest, frame, band * np.minimum(across * 3, 1), min(0.85 * c, 1.0))
         else:  # lower lobe collapse: a dense medial wedge behind/beside the heart
-            wedge = np.clip((0.8 * (frame.t - 0.45) - frame.lateral) * 12, 0, 1) * (frame.t > 0.45)
+            wedge = clip((0.8 * (frame.t - 0.45) - frame.lateral) * 12, 0, 1) * (frame.t > 0.45)
             _opacify(chest, frame, wedge, min(0.9 * c, 1.0))
 
 
 def _edema(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: np.random.Generator) -> None:
-    fill = {"mild": 0.35, "moderate": 0.5, "severe": 0.65}[finding.severity or "mild"] * profile.contrast
+    fill = {"mild": 0.55, "moderate": 0.7, "severe": 0.85}[finding.severity or "mild"] * profile.contrast
     a = chest.anatomy
     for frame in _frames(chest, "bilateral"):
         hilum_dist = (a.heart_right if frame.side == "right" else a.heart_left) * 0.55
         h, w = frame.mask.shape
         oy, ox = (int(v) for v in rng.integers(0, chest.size // 2, size=2))
         blobs = chest.banks.blobs[oy : oy + h, ox : ox + w]
-        haze = np.clip(
-            1 - ((frame.dist - hilum_dist) / 0.24) ** 2 - ((frame.y - a.hilum_y - 0.05) / 0.26) ** 2, 0, 1
+        haze = clip(
+            1 - ((frame.dist - hilum_dist) / 0.24) ** 2 - ((frame.y - a.hilum_y - 0.04) / 0.28) ** 2, 0, 1
         )
-        _opacify(chest, frame, np.sqrt(haze) * (0.75 + 0.25 * blobs), min(fill, 1.0))
+        _opacify(chest, frame, haze * (0.75 + 0.25 * blobs), min(fill, 1.0))
         if finding.extra.get("kerley_lines"):
             spacing = 0.018
-            lines = np.clip((np.cos(2 * np.pi * (frame.y / spacing)) - 0.8) * 5, 0, 1)
-            zone = np.clip((frame.lateral - 0.82) * 8, 0, 1) * np.clip((frame.t - 0.6) * 6, 0, 1)
+            lines = clip((np.cos(2 * np.pi * (frame.y / spacing)) - 0.8) * 5, 0, 1)
+            zone = clip((frame.lateral - 0.82) * 8, 0, 1) * clip((frame.t - 0.6) * 6, 0, 1)
             _opacify(chest, frame, lines * zone, min(0.6 * profile.contrast, 1.0))
 
 
@@ -526,10 +531,10 @@ def _draw_path(
     ix = np.round(xs[keep] - x0).astype(int)
     canvas[iy, ix] = 1.0
     sigma = max(width * size / 2.5, 0.5)
-    tube = np.clip(ndimage.gaussian_filter(canvas, sigma) * sigma * 2.5, 0, 1)
+    tube = clip(ndimage.gaussian_filter(canvas, sigma) * sigma * 2.5, 0, 1)
     layer = density * tube
     if stripe:
-        core = np.clip(ndimage.gaussian_filter(canvas, 0.6) * 1.5, 0, 1)
+        core = clip(ndimage.gaussian_filter(canvas, 0.6) * 1.5, 0, 1)
         layer = layer + stripe * core
     chest.image[y0:y1, x0:x1] += layer.astype(F32)
 
@@ -595,7 +600,7 @@ def _device_box(chest: Chest, cy: float, cx: float, half_w: float, half_h: float
     rows = slice(max(int((cy - half_h) * size) - 1, 0), min(int((cy + half_h) * size) + 2, size))
     yy = np.abs(chest.banks.grid_y[rows] - cy) / half_h
     xx = np.abs(chest.banks.grid_x - cx) / half_w
-    shape = np.clip((1.0 - np.maximum(xx, yy) ** 4 - 0.0) * size * half_h * 0.5, 0, 1)
+    shape = clip((1.0 - np.maximum(xx, yy) ** 4 - 0.0) * size * half_h * 0.5, 0, 1)
     return rows, F32(0.8) * shape.astype(F32)
 
 
@@ -619,8 +624,8 @@ def _fracture(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: n
     step = (0.35 / density) * (finding.subtype == "displaced") * profile.size
     shift = np.where(across > 0, step, 0.0).astype(F32)
     before = posterior_ribs(a, X, Y)
-    after = posterior_ribs(a, X, Y, shift) * np.clip(np.abs(across) * size / 1.2, 0, 1)
-    fade = np.clip(1 - np.maximum(np.abs(Y - y), np.abs(X - x)) / half, 0, 1) ** 0.5
+    after = posterior_ribs(a, X, Y, shift) * clip(np.abs(across) * size / 1.2, 0, 1)
+    fade = clip(1 - np.maximum(np.abs(Y - y), np.abs(X - x)) / half, 0, 1) ** 0.5
     chest.image[rows, cols] += F32(a.bone * 1.3 * min(profile.contrast, 1.0)) * (after - before) * fade
 
 

@@ -9,6 +9,7 @@ studies share the anatomy and land in the same split.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 
 from cxralign.data.phantoms.anatomy import render_chest, restudy, sample_anatomy
 from cxralign.data.phantoms.banks import get_banks
-from cxralign.data.phantoms.film import _LEVELS, _quantise, expose, match_tones_counts, sample_exposure
+from cxralign.data.phantoms.film import develop, reference_counts, sample_exposure
 from cxralign.data.phantoms.findings import PROFILES, draw_findings, sample_findings
 from cxralign.data.phantoms.reports import Labels, write_report
 from cxralign.data.phantoms.spec import Finding, PhantomOptions, resolve_options
@@ -47,11 +48,16 @@ def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng([seed, *key])
 
 
+@functools.lru_cache(maxsize=64)
+def _split_block(seed: int, block: int) -> tuple[str, ...]:
+    order = _rng(seed, _SPLIT, block).permutation(len(_SPLIT_BLOCK))
+    return tuple(_SPLIT_BLOCK[int(k)] for k in order)
+
+
 def patient_split(seed: int, patient: int) -> str:
     """80/10/10 by patient, exact in every block of ten patients."""
     block, slot = divmod(patient, len(_SPLIT_BLOCK))
-    order = _rng(seed, _SPLIT, block).permutation(len(_SPLIT_BLOCK))
-    return _SPLIT_BLOCK[int(order[slot])]
+    return _split_block(seed, block)[slot]
 
 
 def studies_of(seed: int, patient: int) -> int:
@@ -69,10 +75,9 @@ def render_study(
     anatomy = restudy(base, rng, profile.jitter) if study else base
     findings = sample_findings(rng, options.prevalence, profile)
     chest = render_chest(anatomy, banks, rng)
-    reference = np.bincount(_quantise(chest.image).ravel(), minlength=_LEVELS)
+    reference = reference_counts(chest.image)
     draw_findings(chest, findings, profile, rng)
-    toned = match_tones_counts(chest.image, reference)
-    image = expose(toned, sample_exposure(rng, options.size, profile.noise), banks)
+    image = develop(chest.image, reference, sample_exposure(rng, options.size, profile.noise), banks)
     report, labels = write_report(findings, rng, prior=None if prior is None else {f.name for f in prior})
     patient_id = f"phantom-{options.seed}-{patient:06d}"
     return PhantomSample(

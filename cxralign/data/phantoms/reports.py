@@ -58,6 +58,11 @@ def _lobe(finding: Finding) -> str:
     return finding.location or ""
 
 
+def _lobe_adjective(finding: Finding) -> str:
+    """The lobe as a modifier: "right lower lobe consolidation", but "lingular consolidation"."""
+    return "lingular" if finding.location == "lingula" else _lobe(finding)
+
+
 # ------------------------------------------------------------- positive phrasing
 
 
@@ -67,7 +72,6 @@ def _cardiomegaly(w: _Writer, f: Finding, impression: bool) -> str:
         return w.pick(
             [
                 "possible mild cardiomegaly",
-                "the heart may be mildly enlarged",
                 "mild cardiomegaly cannot be excluded",
             ]
         )
@@ -87,14 +91,13 @@ def _cardiomegaly(w: _Writer, f: Finding, impression: bool) -> str:
 def _mediastinum(w: _Writer, f: Finding, impression: bool) -> str:
     sev = f.severity or "mild"
     if f.uncertain:
-        return w.pick(["possible mild widening of the mediastinum", "the mediastinum may be mildly widened"])
+        return w.pick(["possible mild widening of the mediastinum", "possible mild mediastinal widening"])
     if impression:
         return w.pick(["widened mediastinum", "mediastinal widening"])
     return w.pick(
         [
             "the mediastinum is widened",
             f"the superior mediastinum is {_ADVERB[sev]} widened",
-            f"{sev} widening of the superior mediastinum",
             "mediastinal widening",
         ]
     )
@@ -157,7 +160,7 @@ def _pneumothorax(w: _Writer, f: Finding, impression: bool) -> str:
 
 
 def _consolidation(w: _Writer, f: Finding, impression: bool) -> str:
-    lobe = _lobe(f)
+    lobe, adj = _lobe(f), _lobe_adjective(f)
     bronchograms = " with air bronchograms" if f.extra.get("air_bronchograms") and not impression else ""
     if f.uncertain:
         return w.pick(
@@ -167,12 +170,12 @@ def _consolidation(w: _Writer, f: Finding, impression: bool) -> str:
             ]
         )
     if impression:
-        return w.pick([f"{lobe} consolidation", f"consolidation in the {lobe}"])
+        return w.pick([f"{adj} consolidation", f"consolidation in the {lobe}"])
     if f.subtype == "patchy":
-        return w.pick([f"patchy consolidation in the {lobe}", f"patchy {lobe} consolidation"])
+        return w.pick([f"patchy consolidation in the {lobe}", f"patchy {adj} consolidation"])
     return w.pick(
         [
-            f"{lobe} consolidation{bronchograms}",
+            f"{adj} consolidation{bronchograms}",
             f"dense consolidation in the {lobe}{bronchograms}",
             f"there is consolidation of the {lobe}{bronchograms}",
             f"focal consolidation in the {lobe}{bronchograms}",
@@ -181,13 +184,13 @@ def _consolidation(w: _Writer, f: Finding, impression: bool) -> str:
 
 
 def _opacity(w: _Writer, f: Finding, impression: bool) -> str:
-    lobe = _lobe(f)
+    lobe, adj = _lobe(f), _lobe_adjective(f)
     if f.uncertain:
         return w.pick(
             [f"possible subtle opacity in the {lobe}", f"there may be a subtle patchy opacity in the {lobe}"]
         )
     if impression:
-        return w.pick([f"patchy {lobe} opacity", f"{lobe} airspace opacity"])
+        return w.pick([f"patchy {adj} opacity", f"{adj} airspace opacity"])
     return w.pick(
         [
             f"patchy opacity in the {lobe}",
@@ -200,13 +203,14 @@ def _opacity(w: _Writer, f: Finding, impression: bool) -> str:
 
 def _nodule(w: _Writer, f: Finding, impression: bool) -> str:
     lobe, size = _lobe(f), f.size_cm or 1.0
+    adj = _lobe_adjective(f)
     if f.uncertain:
         mm = int(round(size * 10))
         return w.pick(
             [f"possible {mm} mm nodule in the {lobe}", f"questionable {mm} mm nodule in the {lobe}"]
         )
     if impression:
-        return w.pick([f"{lobe} pulmonary nodule", f"{size:g} cm {lobe} nodule"])
+        return w.pick([f"{adj} pulmonary nodule", f"{size:g} cm {adj} nodule"])
     return w.pick(
         [
             f"{size:g} cm nodule in the {lobe}",
@@ -219,8 +223,9 @@ def _nodule(w: _Writer, f: Finding, impression: bool) -> str:
 
 def _mass(w: _Writer, f: Finding, impression: bool) -> str:
     lobe, size = _lobe(f), f.size_cm or 4.0
+    adj = _lobe_adjective(f)
     if impression:
-        return w.pick([f"{lobe} mass", f"{size:g} cm {lobe} mass"])
+        return w.pick([f"{adj} mass", f"{size:g} cm {adj} mass"])
     return w.pick(
         [
             f"{size:g} cm mass in the {lobe}",
@@ -238,25 +243,25 @@ def _atelectasis(w: _Writer, f: Finding, impression: bool) -> str:
                 return "probable bibasilar atelectasis"
             return w.pick(
                 [
-                    "bibasilar plate-like atelectasis",
-                    "plate-like atelectasis at both lung bases",
+                    "bibasilar linear atelectasis",
+                    "linear atelectasis at both lung bases",
                     "bibasilar atelectasis",
                 ]
             )
         if f.uncertain:
             return w.pick(
                 [
-                    f"probable plate-like atelectasis at the {side} lung base",
+                    f"probable linear atelectasis at the {side} lung base",
                     f"possible {side} basilar atelectasis",
                 ]
             )
         if impression:
-            return w.pick([f"{side} basilar atelectasis", f"plate-like atelectasis at the {side} base"])
+            return w.pick([f"{side} basilar atelectasis", f"linear atelectasis at the {side} base"])
         return w.pick(
             [
-                f"plate-like atelectasis at the {side} lung base",
+                f"discoid atelectasis at the {side} lung base",
                 f"linear atelectasis at the {side} base",
-                f"{side} basilar plate-like atelectasis",
+                f"{side} basilar subsegmental atelectasis",
             ]
         )
     lobe = _lobe(f)
@@ -430,7 +435,6 @@ _NEGATIONS: list[tuple[tuple[str, ...], str, list[str]]] = [
         "heart",
         [
             "heart size and mediastinal contours are normal",
-            "normal heart size and mediastinal contours",
             "the heart and mediastinum are within normal limits",
         ],
     ),
@@ -520,7 +524,7 @@ def _prefixable(text: str) -> bool:
         "mild",
         "severe",
         "patchy",
-        "plate-like",
+        "discoid",
         "linear",
     } or first.endswith("lobe")
 

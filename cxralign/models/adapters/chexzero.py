@@ -58,7 +58,9 @@ def openai_clip_from_state_dict(state: dict[str, torch.Tensor], source: str) -> 
         )
         embed_dim = state["text_projection"].shape[1]
     except KeyError as missing:
-        raise CheckpointError(f"{source} is not an OpenAI CLIP ViT state dict (no {missing.args[0]!r})") from None
+        raise CheckpointError(
+            f"{source} is not an OpenAI CLIP ViT state dict (no {missing.args[0]!r})"
+        ) from None
     model = CLIP(embed_dim, vision_cfg=vision_cfg, text_cfg=text_cfg, quick_gelu=True)
     load_exact(model, {k: v.float() for k, v in state.items()}, source, ignore=("attn_mask",))
     return model

@@ -15,7 +15,9 @@ def split_options(target: str, allowed: tuple[str, ...], spec: str) -> tuple[str
     options = dict(parse_qsl(query, keep_blank_values=False, strict_parsing=False)) if query else {}
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise ModelSpecError(f"{spec!r}: unknown option(s) {', '.join(unknown)}; allowed: {', '.join(allowed) or 'none'}")
+        raise ModelSpecError(
+            f"{spec!r}: unknown option(s) {', '.join(unknown)}; allowed: {', '.join(allowed) or 'none'}"
+        )
     if not path:
         raise ModelSpecError(f"{spec!r} names no checkpoint path")
     return path, options
@@ -25,7 +27,9 @@ def hf_backbone_from_config(name_or_path: str, *, trust_remote_code: bool = Fals
     """An untrained transformers model with the architecture of ``name_or_path`` (weights come from the checkpoint)."""
     from transformers import AutoConfig, AutoModel
 
-    config = hub_call(name_or_path, AutoConfig.from_pretrained, name_or_path, trust_remote_code=trust_remote_code)
+    config = hub_call(
+        name_or_path, AutoConfig.from_pretrained, name_or_path, trust_remote_code=trust_remote_code
+    )
     for key, value in config_overrides.items():
         setattr(config, key, value)
     return AutoModel.from_config(config, trust_remote_code=trust_remote_code)

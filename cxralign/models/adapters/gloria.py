@@ -79,8 +79,16 @@ class GloriaAdapter(DualEncoderAdapter):
         return self.module.text_encoder(tokens.input_ids, tokens.attention_mask)
 
 
-def load_gloria(target: str, *, spec: str, device: str = "auto", precision: str = "fp32",
-                trust_checkpoint: bool = False, card: Any = None, **_: Any) -> GloriaAdapter:
+def load_gloria(
+    target: str,
+    *,
+    spec: str,
+    device: str = "auto",
+    precision: str = "fp32",
+    trust_checkpoint: bool = False,
+    card: Any = None,
+    **_: Any,
+) -> GloriaAdapter:
     path, options = split_options(target, ("text",), spec)
     state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=trust_checkpoint))
     inner = strip_prefix(state, "gloria.")
@@ -92,8 +100,14 @@ def load_gloria(target: str, *, spec: str, device: str = "auto", precision: str 
     return GloriaAdapter(
         spec=spec,
         module=module,
-        preprocess=ImagePreprocess(resize=256, crop=224, resize_mode="shortest", interpolation="bilinear",
-                                   mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+        preprocess=ImagePreprocess(
+            resize=256,
+            crop=224,
+            resize_mode="shortest",
+            interpolation="bilinear",
+            mean=(0.5, 0.5, 0.5),
+            std=(0.5, 0.5, 0.5),
+        ),
         tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM),
         device=device,
         precision=precision,

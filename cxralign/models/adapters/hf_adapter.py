@@ -37,7 +37,9 @@ class HFDualEncoderAdapter(DualEncoderAdapter):
         return _features(self.module.get_image_features(pixel_values=pixels))
 
     def _text_features(self, tokens: TokenizedTexts) -> torch.Tensor:
-        return _features(self.module.get_text_features(input_ids=tokens.input_ids, attention_mask=tokens.attention_mask))
+        return _features(
+            self.module.get_text_features(input_ids=tokens.input_ids, attention_mask=tokens.attention_mask)
+        )
 
 
 def _side(value: Any, default: int) -> int:
@@ -73,26 +75,50 @@ def _processor_config(name: str, cache_dir: str | None) -> dict[str, Any]:
     from huggingface_hub import hf_hub_download
 
     try:
-        return json.loads(Path(hf_hub_download(name, "preprocessor_config.json", cache_dir=cache_dir)).read_text())
+        return json.loads(
+            Path(hf_hub_download(name, "preprocessor_config.json", cache_dir=cache_dir)).read_text()
+        )
     except Exception:
         return {}
 
 
-def load_hf(target: str, *, spec: str, device: str = "auto", precision: str = "fp32",
-            trust_remote_code: bool = False, cache_dir: str | None = None, card: Any = None, **_: Any) -> HFDualEncoderAdapter:
+def load_hf(
+    target: str,
+    *,
+    spec: str,
+    device: str = "auto",
+    precision: str = "fp32",
+    trust_remote_code: bool = False,
+    cache_dir: str | None = None,
+    card: Any = None,
+    **_: Any,
+) -> HFDualEncoderAdapter:
     from transformers import AutoConfig, AutoModel
 
     name = str(Path(target).expanduser()) if target.startswith(("/", ".", "~")) else target
-    config = hub_call(name, AutoConfig.from_pretrained, name, trust_remote_code=trust_remote_code, cache_dir=cache_dir)
-    model = hub_call(name, AutoModel.from_pretrained, name, config=config, trust_remote_code=trust_remote_code,
-                     cache_dir=cache_dir, use_safetensors=None)
+    config = hub_call(
+        name, AutoConfig.from_pretrained, name, trust_remote_code=trust_remote_code, cache_dir=cache_dir
+    )
+    model = hub_call(
+        name,
+        AutoModel.from_pretrained,
+        name,
+        config=config,
+        trust_remote_code=trust_remote_code,
+        cache_dir=cache_dir,
+        use_safetensors=None,
+    )
     if not (hasattr(model, "get_image_features") and hasattr(model, "get_text_features")):
-        raise ModelSpecError(f"{name} loads as {type(model).__name__}, which has no get_image_features/get_text_features")
+        raise ModelSpecError(
+            f"{name} loads as {type(model).__name__}, which has no get_image_features/get_text_features"
+        )
     vision = getattr(config, "vision_config", None)
     image_size = int(getattr(vision, "image_size", 224) or 224)
     text = getattr(config, "text_config", None)
     context = int(getattr(text, "max_position_embeddings", 77) or 77)
-    tokenizer = HFTextTokenizer.from_pretrained(name, context, trust_remote_code=trust_remote_code, cache_dir=cache_dir)
+    tokenizer = HFTextTokenizer.from_pretrained(
+        name, context, trust_remote_code=trust_remote_code, cache_dir=cache_dir
+    )
     return HFDualEncoderAdapter(
         spec=spec,
         module=model,

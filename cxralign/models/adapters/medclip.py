@@ -52,7 +52,9 @@ class MedClipSwin(nn.Module):
     def __init__(self, swin: nn.Module, dim: int = 512) -> None:
         super().__init__()
         self.model = swin
-        self.projection_head = nn.Linear(swin.config.hidden_size if hasattr(swin.config, "hidden_size") else 768, dim, bias=False)
+        self.projection_head = nn.Linear(
+            swin.config.hidden_size if hasattr(swin.config, "hidden_size") else 768, dim, bias=False
+        )
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         return self.projection_head(self.model(pixel_values=pixels).pooler_output)
@@ -86,8 +88,17 @@ class MedClipAdapter(DualEncoderAdapter):
         return self.module.text_model(tokens.input_ids, tokens.attention_mask)
 
 
-def _load(target: str, variant: str, *, spec: str, device: str = "auto", precision: str = "fp32",
-          trust_checkpoint: bool = False, card: Any = None, **_: Any) -> MedClipAdapter:
+def _load(
+    target: str,
+    variant: str,
+    *,
+    spec: str,
+    device: str = "auto",
+    precision: str = "fp32",
+    trust_checkpoint: bool = False,
+    card: Any = None,
+    **_: Any,
+) -> MedClipAdapter:
     path, options = split_options(target, ("text", "vision"), spec)
     file = Path(path).expanduser()
     if file.is_dir():
@@ -104,8 +115,14 @@ def _load(target: str, variant: str, *, spec: str, device: str = "auto", precisi
     return MedClipAdapter(
         spec=spec,
         module=module,
-        preprocess=ImagePreprocess(resize=224, crop=224, resize_mode="shortest", interpolation="bicubic",
-                                   mean=(MEDCLIP_MEAN,) * 3, std=(MEDCLIP_STD,) * 3),
+        preprocess=ImagePreprocess(
+            resize=224,
+            crop=224,
+            resize_mode="shortest",
+            interpolation="bicubic",
+            mean=(MEDCLIP_MEAN,) * 3,
+            std=(MEDCLIP_STD,) * 3,
+        ),
         tokenizer=HFTextTokenizer.from_pretrained(text_name, 77),
         device=device,
         precision=precision,

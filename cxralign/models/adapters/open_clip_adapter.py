@@ -115,7 +115,9 @@ def load_open_clip(
 
     if not target:
         raise ModelSpecError(f"spec {spec!r} names no architecture (open_clip:ARCH[@TAG|@/path])")
-    arch, _, tag = target.partition("@") if not target.startswith(("hf-hub:", "local-dir:")) else (target, "", "")
+    arch, _, tag = (
+        target.partition("@") if not target.startswith(("hf-hub:", "local-dir:")) else (target, "", "")
+    )
     extra: dict[str, Any] = {"open_clip": arch}
     kwargs: dict[str, Any] = {"cache_dir": cache_dir}
     if context_length:

@@ -1,0 +1,62 @@
+"""Phantom generation speed on one core: images per second (target >= 500/s at 224x224).
+
+Reports wall-clock and CPU-time rates (CPU time is the fairer figure on a shared
+machine) for drawing samples in memory, and for writing a full dataset (PNG
+encoding and Parquet included).
+
+    python benchmarks/bench_phantoms_speed.py [--n 2000] [--sizes 224,512]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+from cxralign.data.phantoms import generate, write_phantom_dataset
+from cxralign.data.phantoms.banks import get_banks
+
+
+def _rate(n: int, wall: float, cpu: float) -> str:
+    return f"{n / wall:8.0f} img/s wall  {n / cpu:8.0f} img/s cpu  ({1000 * cpu / n:.2f} ms cpu/img)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--sizes", default="224")
+    parser.add_argument("--difficulty", default="standard")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    os.environ.setdefault("CXRALIGN_NO_PROGRESS", "1")
+    print(f"cpu: {os.cpu_count()} logical cores, pinned to one; n={args.n}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        start = time.perf_counter()
+        get_banks(size)
+        print(f"size {size}: texture banks built once in {time.perf_counter() - start:.2f} s")
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in generate(args.n, seed=1, size=size, difficulty=args.difficulty):
+            pass
+        print(
+            f"size {size}: generate()             {_rate(args.n, time.perf_counter() - wall, time.process_time() - cpu)}"
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            wall, cpu = time.perf_counter(), time.process_time()
+            write_phantom_dataset(
+                os.path.join(tmp, "out"), args.n, seed=1, size=size, difficulty=args.difficulty
+            )
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            total = sum(
+                os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(tmp) for f in files
+            )
+        print(
+            f"size {size}: write_phantom_dataset  {_rate(args.n, wall, cpu)}  {total / args.n / 1024:.1f} KiB/img"
+        )
+
+
+if __name__ == "__main__":
+    main()

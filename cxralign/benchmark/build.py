@@ -1,0 +1,320 @@
+"""``build_benchmark``: any report corpus -> verified CXR-Align splits on disk."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from cxralign import __version__
+from cxralign.benchmark.blind import blind_baselines
+from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
+from cxralign.benchmark.pipeline import Workers, analyze_job, chunked, rewrite_job
+from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector, candidates
+from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
+from cxralign.benchmark.splits import SplitAssigner
+from cxralign.benchmark.write import dataset_card, dump_json, official_json, write_parquet, write_text
+from cxralign.errors import ConfigError, InputError
+from cxralign.rewrite import OPS, strip_comparisons
+from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
+from cxralign.utils.hashing import sha256_bytes, sha256_json
+from cxralign.vocab import CHEXPERT_14
+
+FORMAT_VERSION = 1
+CHUNK = 2048
+DATA_USE_NOTICE = (
+    "This output contains report text derived from {name}. It stays under {name}'s data use agreement: "
+    "do not share it, upload it or send it to online services."
+)
+
+
+@dataclass
+class BuildOptions:
+    source: str
+    out: Path
+    root: Path | None = None
+    images_root: Path | None = None
+    ops: tuple[str, ...] = OPS
+    findings: tuple[str, ...] = TARGETS
+    per_report: int = 1
+    max_per_finding: int | None = None
+    seed: int = 0
+    workers: int = 1
+    controls: int = DEFAULT_CONTROLS
+    require_images: bool = False
+    overwrite: bool = False
+    rejected: Path | None = None
+    strip_comparisons: bool = False
+    text_column: str | None = None
+    id_column: str | None = None
+
+    def validate(self) -> None:
+        unknown = [op for op in self.ops if op not in OPS]
+        if unknown or not self.ops:
+            raise ConfigError(f"unknown op(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(OPS)}")
+        names = {name.lower(): name for name in TARGETS}
+        fixed = []
+        for finding in self.findings:
+            if finding.lower() not in names:
+                raise ConfigError(f"unknown finding {finding!r}; choose from {', '.join(TARGETS)}")
+            fixed.append(names[finding.lower()])
+        self.findings = tuple(dict.fromkeys(fixed))
+        if self.per_report < 1:
+            raise ConfigError("--per-report must be at least 1")
+        if self.max_per_finding is not None and self.max_per_finding < 1:
+            raise ConfigError("--max-per-finding must be at least 1")
+
+    def manifest_options(self) -> dict:
+        return {
+            "ops": list(self.ops),
+            "findings": list(self.findings),
+            "per_report": self.per_report,
+            "max_per_finding": self.max_per_finding,
+            "seed": self.seed,
+            "controls": self.controls,
+            "require_images": self.require_images,
+            "strip_comparisons": self.strip_comparisons,
+            "text_column": self.text_column,
+            "id_column": self.id_column,
+        }
+
+
+@dataclass
+class BuildSummary:
+    out: Path
+    reports_read: int = 0
+    reports_skipped: int = 0
+    eligible: int = 0
+    no_eligible_finding: int = 0
+    capped: int = 0
+    items: int = 0
+    without_image: int = 0
+    variants: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n
+    rejected: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n
+    not_applicable: dict[str, int] = field(default_factory=dict)
+    splits: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> split -> n
+    blind: dict[str, dict] = field(default_factory=dict)
+    access: str = ""
+    credentialed: bool = False
+    wall_time_s: float = 0.0
+    rejections: list = field(default_factory=list)
+
+    @property
+    def rejection_total(self) -> int:
+        return sum(sum(v.values()) for v in self.rejected.values())
+
+    def manifest_counts(self) -> dict:
+        data = asdict(self)
+        for key in ("out", "blind", "access", "credentialed", "wall_time_s", "rejections", "rejected"):
+            data.pop(key)
+        return data
+
+
+def _slug(text: str) -> str:
+    return "-".join(text.lower().replace("_", " ").split())
+
+
+def _stated(labels: dict) -> tuple[str, ...]:
+    return tuple(sorted(name for name, value in labels.items() if value in (1.0, -1.0)))
+
+
+def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> BuildSummary:
+    """Read the source, choose targets, rewrite and verify, split by patient, write ``options.out`` atomically."""
+    options.validate()
+    started = time.perf_counter()
+    check_output_dir(options.out, options.overwrite)
+    reader = open_source(
+        options.source,
+        options.root,
+        images_root=options.images_root,
+        text_column=options.text_column,
+        id_column=options.id_column,
+    )
+    summary = BuildSummary(out=Path(options.out), access=ACCESS[options.source])
+    summary.credentialed = options.source in CREDENTIALED
+    selector = TargetSelector(options.seed, options.per_report, options.max_per_finding)
+    splitter = SplitAssigner()
+    present_ops = tuple(op for op in options.ops if op in PRESENT_OPS)
+    items: list[dict] = []
+    variants: Counter = Counter()
+    rejected: Counter = Counter()
+    not_applicable: Counter = Counter()
+    reports_digest: list[str] = []
+    task = progress.add_task("building", total=len(reader)) if progress is not None else None
+
+    with Workers(options.workers, options.seed) as workers:
+        from cxralign.rewrite.context import _engine_observation_of
+
+        observation_of = _engine_observation_of()
+        for batch in chunked(iter(reader), CHUNK):
+            texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in batch]
+            analysed = list(workers.map(analyze_job, list(zip(texts, (r.report_id for r in batch))), chunksize=64))
+            jobs, owners = [], []
+            for record, text, (analysis, labels) in zip(batch, texts, analysed):
+                summary.reports_read += 1
+                reports_digest.append(sha256_bytes(f"{record.report_id}\0{record.text}".encode()))
+                patient_key = record.patient_id or f"report:{record.report_id}"
+                splitter.observe(patient_key, (record.meta or {}).get("split"))
+                found = candidates(analysis, labels, observation_of, options.ops, options.findings)
+                if not found:
+                    summary.no_eligible_finding += 1
+                    continue
+                summary.eligible += 1
+                chosen = selector.choose(record.report_id, found)
+                if not chosen:
+                    continue
+                targets = [(c.target, c.present, present_ops if c.present else ("affirm",)) for c in chosen]
+                jobs.append((analysis, targets))
+                owners.append((record, labels))
+            for (record, labels), outcomes in zip(owners, workers.map(rewrite_job, jobs, chunksize=16)):
+                for outcome in outcomes:
+                    for rejection in outcome.rejections:
+                        rejected[(rejection.op, rejection.target)] += 1
+                        if options.rejected is not None:
+                            summary.rejections.append(rejection.to_dict())
+                    for op in outcome.not_applicable:
+                        not_applicable[op] += 1
+                    if not outcome.variants:
+                        continue
+                    items.append(_item(record, labels, outcome, options))
+                    for op in outcome.variants:
+                        variants[(op, outcome.target)] += 1
+            if progress is not None:
+                progress.update(task, advance=len(batch))
+            if on_progress is not None:
+                on_progress(summary.reports_read)
+    summary.reports_skipped = len(getattr(reader, "skipped", ()))
+    summary.capped = selector.capped
+    summary.items = len(items)
+    summary.without_image = sum(1 for item in items if not item["has_image"])
+    if options.require_images and summary.without_image:
+        raise InputError(
+            f"{summary.without_image} of {summary.items} items have no image (--require-images); "
+            "pass the images root with --images or drop --require-images for text-only items"
+        )
+    if not items:
+        raise InputError(
+            f"no items: {summary.reports_read} reports read, none had an eligible finding that could be rewritten"
+        )
+    for item in items:
+        item["split"] = splitter.assign(item["_patient_key"])
+    summary.variants = _nested(variants)
+    summary.rejected = _nested(rejected)
+    summary.not_applicable = dict(sorted(not_applicable.items()))
+    rows_by_op = _rows_by_op(items, options)
+    summary.splits = {op: dict(Counter(row["split"] for row in rows)) for op, rows in rows_by_op.items()}
+    summary.blind = blind_baselines([row for rows in rows_by_op.values() for row in rows], options.ops, options.seed)
+    _write(options, summary, rows_by_op, reader, reports_digest)
+    summary.wall_time_s = round(time.perf_counter() - started, 3)
+    if options.rejected is not None:
+        lines = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in summary.rejections)
+        atomic_write_text(options.rejected, lines)
+    return summary
+
+
+def _nested(counter: Counter) -> dict[str, dict[str, int]]:
+    nested: dict[str, dict[str, int]] = defaultdict(dict)
+    for (op, target), n in sorted(counter.items()):
+        nested[op][target] = n
+    return dict(nested)
+
+
+def _item(record, labels: dict, outcome, options: BuildOptions) -> dict:
+    has_image = bool(record.image_paths)
+    image_path = record.image_paths[0] if has_image else None
+    return {
+        "item_id": f"{record.report_id}/{_slug(outcome.target)}",
+        "patient_id": record.patient_id,
+        "study_id": record.study_id,
+        "image_id": record.image_ids[0] if record.image_ids else None,
+        "image_path": image_path,
+        "has_image": has_image,
+        "target": outcome.target,
+        "target_present": outcome.present,
+        "labels": json.dumps({name: labels.get(name) for name in CHEXPERT_14}),
+        "_stated": _stated(labels),
+        "_patient_key": record.patient_id or f"report:{record.report_id}",
+        "variants": outcome.variants,
+    }
+
+
+def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict]]:
+    rows: dict[str, list[dict]] = {op: [] for op in options.ops}
+    for item in items:
+        for op, variant in item["variants"].items():
+            rows[op].append(
+                {
+                    **{k: v for k, v in item.items() if k != "variants"},
+                    "op": op,
+                    "target_concept": variant.target_concept,
+                    "original": variant.original,
+                    "variant": variant.text,
+                    "location": variant.location,
+                    "changes": json.dumps([c.to_dict() for c in variant.changes], sort_keys=True, ensure_ascii=False),
+                }
+            )
+    for op_rows in rows.values():
+        by_split: dict[str, list[dict]] = defaultdict(list)
+        for row in op_rows:
+            by_split[row["split"]].append(row)
+        for split_rows in by_split.values():
+            assign_controls(split_rows, options.seed, options.controls)
+    return {op: op_rows for op, op_rows in rows.items() if op_rows}
+
+
+def _write(options: BuildOptions, summary: BuildSummary, rows_by_op, reader, reports_digest) -> None:
+    name = {"mimic": "MIMIC-CXR", "chexpert-plus": "CheXpert Plus"}.get(options.source, options.source)
+    notice = DATA_USE_NOTICE.format(name=name) if summary.credentialed else f"Source licence: {summary.access}."
+    with atomic_directory(options.out, overwrite=options.overwrite) as tmp:
+        files: dict[str, list[str]] = {}
+        for op, rows in sorted(rows_by_op.items()):
+            by_split: dict[str, list[dict]] = defaultdict(list)
+            for row in rows:
+                by_split[row["split"]].append(row)
+            for split, split_rows in sorted(by_split.items()):
+                write_parquet(tmp / "data" / op / f"{split}.parquet", split_rows)
+                files.setdefault(op, []).append(split)
+        images = getattr(reader, "images", None)
+        if images:
+            wanted = sorted({row["image_id"] for rows in rows_by_op.values() for row in rows if row["has_image"]})
+            (tmp / "images").mkdir()
+            for image_id in wanted:
+                (tmp / "images" / f"{image_id}.png").write_bytes(images[image_id])
+        write_text(tmp / "cxr-align.json", dump_json(official_json(rows_by_op, options.source)))
+        write_text(tmp / "README.md", dataset_card(f"CXR-Align ({name})", files, summary.splits, options.source, summary.access, notice))
+        write_text(tmp / "manifest.json", dump_json(_manifest(options, summary, reports_digest)))
+
+
+def _manifest(options: BuildOptions, summary: BuildSummary, reports_digest: list[str]) -> dict:
+    from cxralign.reports import load_lexicon
+
+    lexicon = load_lexicon()
+    lexicon_version = getattr(lexicon, "version", None)
+    return {
+        "format": "cxralign-benchmark",
+        "format_version": FORMAT_VERSION,
+        "toolkit": {"cxralign": __version__, "lexicon": lexicon_version, "lexicon_sha256": _lexicon_hash(lexicon)},
+        "source": options.source,
+        "access": "credentialed" if summary.credentialed else summary.access,
+        "data_use": DATA_USE_NOTICE.format(name=options.source) if summary.credentialed else None,
+        "inputs": hash_inputs(options.source, options.root),
+        "reports_sha256": sha256_json(reports_digest),
+        "options": options.manifest_options(),
+        "counts": summary.manifest_counts(),
+        "rejections": summary.rejected,
+        "blind_baselines": summary.blind,
+    }
+
+
+def _lexicon_hash(lexicon) -> str | None:
+    path = getattr(lexicon, "path", None)
+    if path and Path(path).exists():
+        return sha256_bytes(Path(path).read_bytes())
+    from importlib.resources import files
+
+    try:
+        return sha256_bytes(files("cxralign.reports").joinpath("lexicon.yaml").read_bytes())
+    except (FileNotFoundError, ModuleNotFoundError):
+        return None

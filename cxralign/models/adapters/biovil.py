@@ -1,0 +1,163 @@
+"""BioViL (Boecking et al., ECCV 2022): hi-ml's ResNet-50 image model and the CXR-BERT text model.
+
+Both halves live in the Hugging Face repository ``microsoft/BiomedVLP-CXR-BERT-specialized``:
+``pytorch_model.bin`` / ``model.safetensors`` (CXR-BERT: ``bert.*``, ``cls.*`` and the
+``cls_projection_head`` = dense_to_hidden -> GELU -> LayerNorm -> dense_to_output, applied to
+[CLS]) and ``biovil_image_resnet50_proj_size_128.pt`` (``encoder.encoder.*`` ResNet-50 trunk,
+``projector.model.{0,1,3}`` a 1x1-conv MLP; the global embedding is the spatial mean of the
+projected patch embeddings). CXR-BERT normally needs the hub's remote code; this adapter builds
+the same modules natively, so no remote code runs. Images: resize 512, centre crop 480, values
+in [0, 1], grayscale replicated to 3 channels (no mean/std normalisation).
+
+Spec: ``biovil:/local/snapshot/dir`` or ``biovil:microsoft/BiomedVLP-CXR-BERT-specialized``
+(from the local Hugging Face cache).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from cxralign.models.adapter import DualEncoderAdapter
+from cxralign.models.base import TokenizedTexts
+from cxralign.models.checkpoints import hub_call, load_exact, read_checkpoint, unwrap_state_dict
+from cxralign.models.errors import CheckpointError
+from cxralign.models.tokenization import HFTextTokenizer
+from cxralign.models.transforms import ImagePreprocess
+
+HUB_ID = "microsoft/BiomedVLP-CXR-BERT-specialized"
+IMAGE_WEIGHTS = "biovil_image_resnet50_proj_size_128.pt"
+
+
+class BertProjectionHead(nn.Module):
+    def __init__(self, hidden_size: int, projection_size: int) -> None:
+        super().__init__()
+        self.dense_to_hidden = nn.Linear(hidden_size, projection_size)
+        self.LayerNorm = nn.LayerNorm(projection_size, eps=1e-12)
+        self.dense_to_output = nn.Linear(projection_size, projection_size)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.dense_to_output(self.LayerNorm(nn.functional.gelu(self.dense_to_hidden(hidden))))
+
+
+class BiovilImageModel(nn.Module):
+    def __init__(self, joint_size: int = 128) -> None:
+        super().__init__()
+        import torchvision
+
+        self.encoder = nn.Module()
+        self.encoder.encoder = torchvision.models.resnet50(weights=None)
+        self.projector = nn.Module()
+        self.projector.model = nn.Sequential(
+            nn.Conv2d(2048, joint_size, kernel_size=1, bias=False),
+            nn.BatchNorm2d(joint_size),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(joint_size, joint_size, kernel_size=1, bias=True),
+        )
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        r = self.encoder.encoder
+        x = r.maxpool(r.relu(r.bn1(r.conv1(pixels))))
+        x = r.layer4(r.layer3(r.layer2(r.layer1(x))))
+        return self.projector.model(x).mean(dim=(2, 3))
+
+
+class BiovilModule(nn.Module):
+    def __init__(self, text: nn.Module, image: BiovilImageModel) -> None:
+        super().__init__()
+        self.text_model = text
+        self.image_model = image
+
+
+class BiovilAdapter(DualEncoderAdapter):
+    def _image_features(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.module.image_model(pixels)
+
+    def _text_features(self, tokens: TokenizedTexts) -> torch.Tensor:
+        text = self.module.text_model
+        hidden = text.bert(input_ids=tokens.input_ids, attention_mask=tokens.attention_mask).last_hidden_state
+        return text.cls_projection_head(hidden[:, 0])
+
+
+def _snapshot(target: str, cache_dir: str | None) -> Path:
+    local = Path(target).expanduser()
+    if local.is_dir():
+        return local
+    from huggingface_hub import snapshot_download
+
+    return Path(hub_call(target, snapshot_download, target, cache_dir=cache_dir))
+
+
+def _text_weights(folder: Path, trust_checkpoint: bool) -> dict[str, torch.Tensor]:
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        if (folder / name).is_file():
+            return unwrap_state_dict(read_checkpoint(folder / name, trust_checkpoint=trust_checkpoint))
+    raise CheckpointError(f"{folder} has neither model.safetensors nor pytorch_model.bin (CXR-BERT weights)")
+
+
+def load_biovil(
+    target: str,
+    *,
+    spec: str,
+    device: str = "auto",
+    precision: str = "fp32",
+    trust_checkpoint: bool = False,
+    cache_dir: str | None = None,
+    card: Any = None,
+    **_: Any,
+) -> BiovilAdapter:
+    from transformers import BertConfig, BertForMaskedLM
+
+    folder = _snapshot(target, cache_dir)
+    config_file = folder / "config.json"
+    if not config_file.is_file():
+        raise CheckpointError(f"{folder} has no config.json: not a CXR-BERT snapshot")
+    raw_config = json.loads(config_file.read_text())
+    projection_size = int(raw_config.get("projection_size", 128))
+    config = BertConfig(
+        **{k: v for k, v in raw_config.items() if k not in ("architectures", "auto_map", "model_type")}
+    )
+    text = BertForMaskedLM(config)
+    text.cls_projection_head = BertProjectionHead(config.hidden_size, projection_size)
+    load_exact(
+        text, _text_weights(folder, trust_checkpoint), str(folder), ignore=("position_ids", "cls.predictions")
+    )
+    image_file = folder / IMAGE_WEIGHTS
+    image = BiovilImageModel(projection_size)
+    load_exact(
+        image,
+        unwrap_state_dict(read_checkpoint(image_file, trust_checkpoint=trust_checkpoint)),
+        str(image_file),
+        ignore=("encoder.encoder.fc.", "num_batches_tracked"),
+    )
+    return BiovilAdapter(
+        spec=spec,
+        module=BiovilModule(text, image),
+        preprocess=ImagePreprocess(
+            resize=512,
+            crop=480,
+            resize_mode="shortest",
+            interpolation="bilinear",
+            mean=(0.0, 0.0, 0.0),
+            std=(1.0, 1.0, 1.0),
+        ),
+        tokenizer=HFTextTokenizer(
+            hub_call(str(folder), _auto_tokenizer, str(folder)),
+            int(raw_config.get("max_position_embeddings", 512)),
+        ),
+        device=device,
+        precision=precision,
+        card=card,
+        fixed_logit_scale=1.0,
+        extra_fingerprint={"family": "biovil"},
+    )
+
+
+def _auto_tokenizer(path: str) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)

@@ -1,0 +1,169 @@
+"""MGCA (Wang et al., NeurIPS 2022) and ConVIRT as implemented and trained in the MGCA repository.
+
+Both are PyTorch Lightning checkpoints (``state_dict`` plus hyper-parameters, so they need
+``--trust-checkpoint``). MGCA keeps its query encoders under ``img_encoder_q.`` /
+``text_encoder_q.``; the MGCA repository's ConVIRT under ``img_encoder.`` / ``text_encoder.``.
+The image encoder is a torchvision ResNet-50 (``model.*``, input upsampled to 299 px, pooled
+after ``layer4``) or a ViT-B/16 whose keys match timm's (``model.cls_token``, ``model.blocks.*``;
+the [CLS] token of the normed output is the global feature). The text encoder is a BERT
+(``model.*``, Bio_ClinicalBERT configuration) whose [CLS] state is the report feature. Each
+side's ``global_embed.head`` is Linear -> BatchNorm -> ReLU -> Linear -> BatchNorm(affine=False).
+Local embeddings and prototypes are not used: similarity scoring needs the global ones only.
+Images: longest side resized to 256 and zero-padded, centre crop 224, normalised to [-1, 1].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from cxralign.models.adapter import DualEncoderAdapter
+from cxralign.models.adapters.common import hf_backbone_from_config, split_options
+from cxralign.models.base import TokenizedTexts
+from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
+from cxralign.models.errors import CheckpointError
+from cxralign.models.tokenization import HFTextTokenizer
+from cxralign.models.transforms import ImagePreprocess
+
+BERT = "emilyalsentzer/Bio_ClinicalBERT"
+MAX_WORDS = 112
+
+
+class GlobalEmbedding(nn.Module):
+    def __init__(self, input_dim: int, hidden_dim: int, output_dim: int) -> None:
+        super().__init__()
+        self.head = nn.Sequential(
+            nn.Linear(input_dim, hidden_dim),
+            nn.BatchNorm1d(hidden_dim),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden_dim, output_dim),
+            nn.BatchNorm1d(output_dim, affine=False),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(x)
+
+
+class ImageEncoder(nn.Module):
+    def __init__(self, kind: str, hidden_dim: int, output_dim: int) -> None:
+        super().__init__()
+        self.kind = kind
+        if kind == "resnet":
+            import torchvision
+
+            self.model = torchvision.models.resnet50(weights=None)
+            self.model.fc = nn.Identity()
+            width = 2048
+        else:
+            import timm
+
+            self.model = timm.create_model(
+                "vit_base_patch16_224", pretrained=False, num_classes=0, global_pool=""
+            )
+            width = self.model.embed_dim
+        self.global_embed = GlobalEmbedding(width, hidden_dim, output_dim)
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        if self.kind == "resnet":
+            x = F.interpolate(pixels, size=(299, 299), mode="bilinear", align_corners=True)
+            m = self.model
+            x = m.layer4(m.layer3(m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x))))))))
+            feature = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        else:
+            feature = self.model.forward_features(pixels)[:, 0]
+        return self.global_embed(feature)
+
+
+class TextEncoder(nn.Module):
+    def __init__(self, bert: nn.Module, hidden_dim: int, output_dim: int) -> None:
+        super().__init__()
+        self.model = bert
+        self.global_embed = GlobalEmbedding(bert.config.hidden_size, hidden_dim, output_dim)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.global_embed(hidden[:, 0])
+
+
+class MgcaModule(nn.Module):
+    def __init__(self, image: ImageEncoder, text: TextEncoder) -> None:
+        super().__init__()
+        self.image = image
+        self.text = text
+
+
+class MgcaAdapter(DualEncoderAdapter):
+    def _image_features(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.module.image(pixels)
+
+    def _text_features(self, tokens: TokenizedTexts) -> torch.Tensor:
+        return self.module.text(tokens.input_ids, tokens.attention_mask)
+
+
+def _load(
+    target: str,
+    family: str,
+    image_prefix: str,
+    text_prefix: str,
+    *,
+    spec: str,
+    device: str = "auto",
+    precision: str = "fp32",
+    trust_checkpoint: bool = False,
+    card: Any = None,
+    **_: Any,
+) -> MgcaAdapter:
+    path, options = split_options(target, ("text",), spec)
+    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=trust_checkpoint))
+    image_state = {
+        k: v for k, v in strip_prefix(state, image_prefix).items() if not k.startswith("local_embed.")
+    }
+    text_state = {
+        k: v for k, v in strip_prefix(state, text_prefix).items() if not k.startswith("local_embed.")
+    }
+    if "global_embed.head.0.weight" not in image_state or "global_embed.head.0.weight" not in text_state:
+        raise CheckpointError(
+            f"{path} has no {image_prefix}global_embed / {text_prefix}global_embed: not a {family} checkpoint"
+        )
+    kind = "vit" if "model.cls_token" in image_state else "resnet"
+    hidden, output = (
+        image_state["global_embed.head.0.weight"].shape[0],
+        image_state["global_embed.head.3.weight"].shape[0],
+    )
+    text_hidden = text_state["global_embed.head.0.weight"].shape[0]
+    text_name = options.get("text", BERT)
+    module = MgcaModule(
+        ImageEncoder(kind, hidden, output),
+        TextEncoder(hf_backbone_from_config(text_name), text_hidden, output),
+    )
+    load_exact(module.image, image_state, path, ignore=("num_batches_tracked", "model.fc."))
+    load_exact(module.text, text_state, path, ignore=("num_batches_tracked", "position_ids", "model.pooler."))
+    return MgcaAdapter(
+        spec=spec,
+        module=module,
+        preprocess=ImagePreprocess(
+            resize=256,
+            crop=224,
+            resize_mode="longest",
+            interpolation="bilinear",
+            mean=(0.5, 0.5, 0.5),
+            std=(0.5, 0.5, 0.5),
+        ),
+        tokenizer=HFTextTokenizer.from_pretrained(text_name, MAX_WORDS),
+        device=device,
+        precision=precision,
+        card=card,
+        fixed_logit_scale=1 / 0.07,
+        extra_fingerprint={"family": f"{family}-{kind}"},
+    )
+
+
+def load_mgca(target: str, **kwargs: Any) -> MgcaAdapter:
+    return _load(target, "mgca", "img_encoder_q.", "text_encoder_q.", **kwargs)
+
+
+def load_convirt(target: str, **kwargs: Any) -> MgcaAdapter:
+    return _load(target, "convirt", "img_encoder.", "text_encoder.", **kwargs)

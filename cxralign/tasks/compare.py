@@ -1,0 +1,168 @@
+"""Paired comparison of two result sets: the same items, resampled together.
+
+For every (task, dataset, split) present in both, with the same task version
+and dataset hash, each shared headline metric is recomputed from both score
+tables under the *same* item resamples (paired bootstrap), giving the
+difference B - A with its 95% interval and a two-sided p-value. AUROC metrics
+of single classes (and binary tasks' mean AUROC) also get DeLong's test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxralign.errors import InputError
+from cxralign.tasks.classification import LABEL, SCORE
+from cxralign.tasks.io import find_results, read_result, read_scores
+from cxralign.tasks.metrics import delong_test, paired_bootstrap, pairwise_credit, weighted_auroc
+from cxralign.tasks.results import TaskResult
+
+
+@dataclass
+class ComparisonRow:
+    task: str
+    dataset: str
+    split: str
+    metric: str
+    a: float
+    b: float
+    diff: float
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    test: str
+
+
+def _index(root: str | Path) -> dict[tuple[str, str, str], tuple[Path, TaskResult]]:
+    out = {}
+    for path in find_results(root):
+        try:
+            result = read_result(path)
+        except InputError:
+            continue
+        out[(result.task, result.dataset, result.split)] = (path, result)
+    return out
+
+
+def _mean_statistic(values: np.ndarray):
+    return lambda w: (w @ values) / w.sum(axis=1)
+
+
+def _cxr_align_statistics(scores: pd.DataFrame) -> tuple[pd.Series, dict]:
+    scores = scores[scores["scored"].astype(bool)]
+    keep = ~((scores["op"] == "affirmation") & scores["target_present"].astype(bool))
+    scores = scores[keep]
+    keys = scores["op"] + "|" + scores["item_id"] + "|" + scores["image_id"]
+    credit = pairwise_credit(scores["s_original"].to_numpy(), scores["s_variant"].to_numpy())
+    stats = {}
+    for op in sorted(set(scores["op"])):
+        mask = (scores["op"] == op).to_numpy().astype(float)
+        stats[f"{op}.accuracy"] = (lambda m, c: lambda w: (w @ (m * c)) / (w @ m))(mask, credit)
+    return keys.reset_index(drop=True), stats
+
+
+def _retrieval_statistics(scores: pd.DataFrame) -> tuple[pd.Series, dict]:
+    keys = scores["direction"] + "|" + scores["item_id"]
+    ranks = scores["rank"].to_numpy(dtype=float)
+    stats = {}
+    for direction in sorted(set(scores["direction"])):
+        mask = (scores["direction"] == direction).to_numpy().astype(float)
+        for k in (1, 5, 10):
+            stats[f"{direction}.R@{k}"] = (lambda m, v: lambda w: (w @ (m * v)) / (w @ m))(mask, (ranks <= k).astype(float))
+        stats[f"{direction}.mrr"] = (lambda m, v: lambda w: (w @ (m * v)) / (w @ m))(mask, 1.0 / ranks)
+    return keys.reset_index(drop=True), stats
+
+
+def _classification_statistics(scores: pd.DataFrame, config: dict) -> tuple[pd.Series, dict]:
+    classes = list(config["classes"])
+    if "fraction" in scores.columns:  # probes: compare the 100% fraction, first seed
+        top = scores["fraction"].max()
+        scores = scores[(scores["fraction"] == top) & (scores["seed"] == scores.loc[scores["fraction"] == top, "seed"].min())]
+        suffix = f"@{top * 100:g}%"
+    else:
+        suffix = ""
+    scores = scores.reset_index(drop=True)
+    s = scores[[SCORE + c for c in classes]].to_numpy(float)
+    y = scores[[LABEL + c for c in classes]].to_numpy(float)
+    stats = {}
+    if config["kind"] == "multiclass":
+        correct = (np.argmax(s, 1) == np.argmax(np.nan_to_num(y, nan=-1), 1)).astype(float)
+        stats[f"accuracy{suffix}"] = _mean_statistic(correct)
+    else:
+        finite, y0 = np.isfinite(y), np.nan_to_num(y)
+        usable = [k for k in range(len(classes)) if y0[finite[:, k], k].min(initial=1) != y0[finite[:, k], k].max(initial=0)]
+
+        def macro(w, usable=usable):
+            return np.nanmean(np.stack([weighted_auroc(y0[:, k], s[:, k], w * finite[:, k]) for k in usable]), axis=0)
+
+        if usable:
+            stats[f"auroc.mean{suffix}"] = macro
+    return scores["item_id"].astype(str), stats
+
+
+def _statistics(result: TaskResult, scores: pd.DataFrame):
+    if result.task == "cxr-align":
+        return _cxr_align_statistics(scores)
+    if result.task == "retrieval":
+        return _retrieval_statistics(scores)
+    return _classification_statistics(scores, result.config)
+
+
+def compare_results(root_a: str | Path, root_b: str | Path, n_boot: int = 1000, seed: int = 0) -> list[ComparisonRow]:
+    a_index, b_index = _index(root_a), _index(root_b)
+    shared = sorted(set(a_index) & set(b_index))
+    if not shared:
+        raise InputError(f"{root_a} and {root_b} share no (task, dataset, split) result")
+    rows: list[ComparisonRow] = []
+    for key in shared:
+        (pa, ra), (pb, rb) = a_index[key], b_index[key]
+        if ra.task_version != rb.task_version or ra.dataset_hash != rb.dataset_hash:
+            raise InputError(f"{pa} and {pb} differ in task version or dataset hash; they are not comparable")
+        keys_a, stats_a = _statistics(ra, read_scores(pa, ra))
+        keys_b, stats_b = _statistics(rb, read_scores(pb, rb))
+        common = sorted(set(keys_a) & set(keys_b))
+        if not common:
+            continue
+        pos_a = pd.Series(range(len(keys_a)), index=keys_a.to_numpy())
+        pos_b = pd.Series(range(len(keys_b)), index=keys_b.to_numpy())
+        ia, ib = pos_a.loc[common].to_numpy(), pos_b.loc[common].to_numpy()
+        for metric in sorted(set(stats_a) & set(stats_b)):
+            fa, fb = stats_a[metric], stats_b[metric]
+
+            def lift(w, f, idx, n):
+                full = np.zeros((w.shape[0], n))
+                full[:, idx] = w
+                return f(full)
+
+            def diff(w, fa=fa, fb=fb):
+                return lift(w, fb, ib, len(keys_b)) - lift(w, fa, ia, len(keys_a))
+
+            ones = np.ones((1, len(common)))
+            a_value, b_value = float(lift(ones, fa, ia, len(keys_a))[0]), float(lift(ones, fb, ib, len(keys_b))[0])
+            boot = paired_bootstrap(diff, len(common), seed, f"compare/{'/'.join(key)}/{metric}", n_boot)
+            rows.append(ComparisonRow(*key, metric, a_value, b_value, b_value - a_value, boot["ci_low"], boot["ci_high"],
+                                      boot["p_value"], "paired bootstrap"))
+        rows.extend(_delong_rows(key, ra, rb, pa, pb))
+    return rows
+
+
+def _delong_rows(key, ra: TaskResult, rb: TaskResult, pa: Path, pb: Path) -> list[ComparisonRow]:
+    if ra.task != "zeroshot" or ra.config.get("kind") == "multiclass":
+        return []
+    sa, sb = read_scores(pa, ra), read_scores(pb, rb)
+    merged = sa.merge(sb, on="item_id", suffixes=("_a", "_b"))
+    rows = []
+    for cls in ra.config["classes"]:
+        labels = merged[f"{LABEL}{cls}_a"].to_numpy(float)
+        mask = np.isfinite(labels)
+        if mask.sum() == 0 or labels[mask].min() == labels[mask].max():
+            continue
+        out = delong_test(labels[mask], merged[f"{SCORE}{cls}_a"].to_numpy(float)[mask], merged[f"{SCORE}{cls}_b"].to_numpy(float)[mask])
+        diff = -out["diff"]  # B - A
+        rows.append(ComparisonRow(*key, f"auroc/{cls}", out["auroc_a"], out["auroc_b"], diff,
+                                  diff - 1.96 * out["se"], diff + 1.96 * out["se"], out["p_value"], "DeLong"))
+    return rows

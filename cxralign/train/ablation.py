@@ -1,0 +1,189 @@
+"""The ablation grid: train each loss combination (for each seed), evaluate, write a table.
+
+Rows follow the papers' ablations: plain CLIP, soft labels from text then text +
+clinical similarity, negation hard negatives, both, + graph alignment, everything
+(relational similarity included), and UMCL. Every row is trained from the same
+base configuration and seed, evaluated by the registered tasks (CXR-Align on a
+benchmark split; zero-shot AUROC and linear probe on a labelled split), and
+summarised as mean ± sd over seeds in ``ablation.md`` and ``ablation.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxralign.train.config import TrainConfig, validate_config
+from cxralign.utils.atomic import atomic_write_text
+
+
+@dataclass(frozen=True)
+class AblationRow:
+    name: str
+    losses: tuple[str, ...]
+    soft: dict[str, float]
+
+
+def ablation_rows(soft_weight: float = 0.2) -> list[AblationRow]:
+    text = {"text_weight": soft_weight, "clinical_weight": 0.0, "relational_weight": 0.0}
+    clinical = {"text_weight": soft_weight, "clinical_weight": soft_weight, "relational_weight": 0.0}
+    full = {"text_weight": soft_weight, "clinical_weight": soft_weight, "relational_weight": soft_weight / 2}
+    return [
+        AblationRow("CLIP", ("clip",), {}),
+        AblationRow("+soft text", ("clip", "soft"), text),
+        AblationRow("+soft text+clinical", ("clip", "soft"), clinical),
+        AblationRow("+negatives", ("clip", "neg"), {}),
+        AblationRow("+soft text+clinical+negatives", ("clip", "soft", "neg"), clinical),
+        AblationRow("+graph", ("clip", "soft", "neg", "graph"), clinical),
+        AblationRow("full", ("clip", "soft", "neg", "graph"), full),
+        AblationRow("UMCL", ("clip", "umcl"), {}),
+    ]
+
+
+def row_config(base: TrainConfig, row: AblationRow, seed: int, out: Path, cache_dir: Path) -> TrainConfig:
+    data = base.model_dump(mode="json")
+    data["seed"] = seed
+    data["out"] = str(out)
+    data["losses"]["enabled"] = list(row.losses)
+    data["losses"]["soft"].update(row.soft)
+    data["data"]["cache_dir"] = data["data"]["cache_dir"] or str(cache_dir)
+    data["validation"] = {**data["validation"], "benchmark": None, "zero_shot": None}  # evaluated after training
+    return validate_config(data, f"ablation row {row.name}")
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "clip"
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    """row -> metric -> {mean, sd, n} over seeds."""
+    table: dict[str, dict[str, list[float]]] = {}
+    for run in runs:
+        for metric, value in run["metrics"].items():
+            table.setdefault(run["row"], {}).setdefault(metric, []).append(value)
+    return {
+        row: {
+            metric: {
+                "mean": statistics.fmean(values),
+                "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
+                "n": len(values),
+            }
+            for metric, values in metrics.items()
+        }
+        for row, metrics in table.items()
+    }
+
+
+COLUMNS = (
+    ("cxr-align/negation.accuracy", "Task A (negation)"),
+    ("cxr-align/omission.accuracy", "Task B (omission)"),
+    ("cxr-align/laterality.accuracy", "laterality"),
+    ("cxr-align/affirmation.accuracy", "affirmation"),
+    ("cxr-align/negation.grounded", "negation grounded"),
+    ("zeroshot/auroc.mean", "zero-shot AUROC"),
+    ("linear-probe/auroc.mean@100%", "linear probe AUROC"),
+)
+
+
+def markdown_table(summary: dict[str, dict[str, dict[str, float]]], seeds: Sequence[int]) -> str:
+    present = [(key, title) for key, title in COLUMNS if any(key in metrics for metrics in summary.values())]
+    lines = [
+        f"Mean ± sd over seeds {', '.join(str(s) for s in seeds)} (x100).",
+        "",
+        "| row | " + " | ".join(title for _, title in present) + " |",
+        "|---|" + "---|" * len(present),
+    ]
+    for row, metrics in summary.items():
+        cells = []
+        for key, _ in present:
+            if key in metrics:
+                stat = metrics[key]
+                cells.append(f"{100 * stat['mean']:.1f} ± {100 * stat['sd']:.1f}")
+            else:
+                cells.append("-")
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def run_ablation(
+    base: TrainConfig,
+    out: Path,
+    *,
+    seeds: Sequence[int] = (0,),
+    benchmark: Path | None = None,
+    labelled: Path | None = None,
+    rows: Sequence[AblationRow] | None = None,
+    train_fn: Callable[..., Any] | None = None,
+    evaluate_fn: Callable[..., dict[str, float]] | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Train and evaluate every row for every seed; resumable (finished runs are reused)."""
+    from cxralign.train.model import ReferenceModel
+    from cxralign.train.trainer import train
+    from cxralign.train.validation import run_tasks
+
+    train_fn = train_fn or train
+    evaluate_fn = evaluate_fn or run_tasks
+    out.mkdir(parents=True, exist_ok=True)
+    benchmark, labelled = _evaluation_data(base, out, benchmark, labelled, log)
+    runs: list[dict[str, Any]] = []
+    for row in rows or ablation_rows():
+        for seed in seeds:
+            run_dir = out / "runs" / slug(row.name) / f"seed-{seed}"
+            done = run_dir / "evaluation.json"
+            if done.is_file():
+                runs.append(json.loads(done.read_text()))
+                log(f"{row.name} seed {seed}: reusing {done}")
+                continue
+            config = row_config(base, row, seed, run_dir, out / "prepared")
+            started = time.perf_counter()
+            if not (run_dir / "model" / "reference_config.json").is_file():
+                train_fn(config)
+            seconds = time.perf_counter() - started
+            model = ReferenceModel.from_pretrained(run_dir / "model").eval()
+            metrics = evaluate_fn(
+                model,
+                run_dir / "results",
+                benchmark=str(benchmark) if benchmark else None,
+                benchmark_split="test",
+                labelled=str(labelled) if labelled else None,
+                labelled_split="test",
+                tasks=("cxr-align", "zeroshot", "linear-probe"),
+                seed=seed,
+                label=f"reference:{slug(row.name)}-seed{seed}",
+            )
+            record = {"row": row.name, "seed": seed, "losses": list(row.losses), "soft": row.soft,
+                      "train_seconds": seconds, "metrics": metrics}
+            atomic_write_text(done, json.dumps(record, indent=2))
+            runs.append(record)
+            log(f"{row.name} seed {seed}: " + ", ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items())))
+    summary = summarise(runs)
+    payload = {"seeds": list(seeds), "base_config": base.model_dump(mode="json"), "runs": runs, "summary": summary}
+    atomic_write_text(out / "ablation.json", json.dumps(payload, indent=2))
+    atomic_write_text(out / "ablation.md", markdown_table(summary, seeds))
+    return payload
+
+
+def _evaluation_data(
+    base: TrainConfig, out: Path, benchmark: Path | None, labelled: Path | None, log: Callable[[str], None]
+) -> tuple[Path | None, Path | None]:
+    """Default evaluation data on phantoms: the generated dataset's test split and a benchmark built from it."""
+    if base.data.source != "phantoms":
+        return benchmark, labelled
+    from cxralign.train.data import generate_phantoms
+
+    phantoms = Path(base.data.path) if base.data.path else generate_phantoms(base.data, out / "prepared")
+    labelled = labelled or phantoms
+    if benchmark is None:
+        benchmark = out / "benchmark"
+        if not (benchmark / "manifest.json").is_file():
+            from cxralign.benchmark.build import BuildOptions, build_benchmark
+
+            log(f"building a CXR-Align benchmark from {phantoms}")
+            build_benchmark(BuildOptions(source="phantoms", root=phantoms, out=benchmark, overwrite=True))
+    return benchmark, labelled

@@ -1,0 +1,125 @@
+"""Rewrite ops on hand-written report fragments, with the exact text each must produce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cxralign.reports import analyze, report_labels
+from cxralign.rewrite import OPS, RewriteContext, RewriteRejected, rewrite
+from cxralign.rewrite.spans import apply_changes
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rewrite"
+CTX = RewriteContext.from_engine(seed=0)
+
+
+def _cases(op: str) -> list[dict]:
+    return yaml.safe_load((FIXTURES / f"{op}.yaml").read_text())
+
+
+ALL_CASES = [pytest.param(case, id=f"{op}-{i}") for op in OPS for i, case in enumerate(_cases(op))]
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_each_op_has_at_least_sixty_fragments(op):
+    assert len(_cases(op)) >= 60
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_fragment_gives_exact_text(case):
+    analysis = analyze(case["text"], report_id="r1")
+    if case["expected"] is None:
+        with pytest.raises(RewriteRejected):
+            rewrite(case["op"], analysis, case["target"], CTX)
+        return
+    variant = rewrite(case["op"], analysis, case["target"], CTX)
+    assert variant.text == case["expected"]
+    # the recorded changes rebuild the variant exactly from the original
+    assert apply_changes(variant.original, variant.changes) == variant.text
+    for change in variant.changes:
+        assert variant.original[change.start : change.end] == change.before
+    assert variant.location in ("first", "middle", "last", "add")
+    assert variant.target == case["target"]
+
+
+@pytest.mark.parametrize("case", [c for c in _cases("affirm") if c["expected"]][:40])
+def test_negating_an_affirmed_report_restores_its_meaning(case):
+    original = analyze(case["text"], report_id="r1")
+    affirmed = rewrite("affirm", original, case["target"], CTX)
+    back = rewrite("negate", analyze(affirmed.text, report_id="r1"), case["target"], CTX)
+    assert report_labels(analyze(back.text)) == report_labels(original)
+
+
+@pytest.mark.parametrize("case", [c for c in _cases("negate") if c["expected"]][:40])
+def test_affirming_a_negated_report_restores_its_labels(case):
+    original = analyze(case["text"], report_id="r1")
+    negated = rewrite("negate", original, case["target"], CTX)
+    again = rewrite("affirm", analyze(negated.text, report_id="r1"), case["target"], CTX)
+    labels = report_labels(analyze(again.text))
+    assert labels[case["target"]] == 1.0
+    assert {k: v for k, v in labels.items() if k != "No Finding"} == {
+        k: (1.0 if k == case["target"] else v) for k, v in report_labels(original).items() if k != "No Finding"
+    }
+
+
+def test_negate_changes_findings_and_impression_consistently():
+    text = "FINDINGS: There is a small left pleural effusion. No pneumothorax.\nIMPRESSION: Small left pleural effusion."
+    variant = rewrite("negate", analyze(text, report_id="x"), "Pleural Effusion", CTX)
+    assert variant.text == (
+        "FINDINGS: There is no left pleural effusion. No pneumothorax.\nIMPRESSION: No left pleural effusion."
+    )
+    assert variant.sentence_indices == (0, 2)
+    assert [c.before for c in variant.changes] == ["a small", "Small"]
+    assert variant.target_present is True
+    assert variant.location == "first"
+
+
+def test_list_negation_adds_a_statement_and_records_add():
+    variant = rewrite("negate", analyze("Bilateral effusions and mild cardiomegaly.", report_id="x"), "Cardiomegaly", CTX)
+    assert variant.text == "Bilateral effusions. No cardiomegaly."
+    assert variant.location == "add"
+    assert report_labels(analyze(variant.text))["Pleural Effusion"] == 1.0
+
+
+def test_affirm_attributes_are_seeded_and_deterministic():
+    analysis = analyze("No pneumothorax.", report_id="study-7")
+    sides = {rewrite("affirm", analysis, "Pneumothorax", RewriteContext.from_engine(seed=s)).text for s in range(12)}
+    assert sides == {"Small left pneumothorax.", "Small right pneumothorax."}
+    again = rewrite("affirm", analysis, "Pneumothorax", RewriteContext.from_engine(seed=3)).text
+    assert again == rewrite("affirm", analysis, "Pneumothorax", RewriteContext.from_engine(seed=3)).text
+
+
+@pytest.mark.parametrize(
+    ("op", "text", "target", "reason"),
+    [
+        ("negate", "No pneumothorax.", "Pneumothorax", "not positive"),
+        ("affirm", "Small right pneumothorax.", "Pneumothorax", "not explicitly negated"),
+        ("laterality", "Small pleural effusion.", "Pleural Effusion", "no laterality"),
+        ("severity", "There is a moderate right pleural effusion.", "Pleural Effusion", "no clear opposite"),
+        ("omit", "Small right pneumothorax.", "Pneumothorax", "nothing left"),
+    ],
+)
+def test_impossible_rewrites_are_rejected_with_a_reason(op, text, target, reason):
+    with pytest.raises(RewriteRejected, match=reason):
+        rewrite(op, analyze(text, report_id="x"), target, CTX)
+
+
+def test_verification_rejects_a_variant_that_changes_another_finding():
+    def careless_labels(analysis):
+        labels = report_labels(analysis)
+        if "no left" in analysis.text:  # pretend the engine read the edit as touching cardiomegaly too
+            labels["Cardiomegaly"] = 1.0
+        return labels
+
+    ctx = RewriteContext(analyze=analyze, labels=careless_labels, observation_of=CTX.observation_of)
+    with pytest.raises(RewriteRejected, match="other finding changed: Cardiomegaly"):
+        rewrite("negate", analyze("There is a small left pleural effusion."), "Pleural Effusion", ctx)
+
+
+def test_unknown_op_is_a_config_error():
+    from cxralign.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown rewrite op"):
+        rewrite("paraphrase", analyze("No pneumothorax."), "Pneumothorax", CTX)
