@@ -1,7 +1,9 @@
 """End to end on phantoms with a randomly initialised open_clip model: every figure must sit at chance.
 
-A random model has no idea what an X-ray or a report means, so an interval that
-excludes chance here would mean the metric code (not the model) is biased.
+A random model has no idea how an X-ray relates to a report, so an interval of
+an alignment task (CXR-Align, zero-shot, retrieval) that excludes chance here
+would mean the metric code, not the model, is biased. Trained tasks (linear
+probe) legitimately beat chance even on random features and are not held to it.
 """
 
 from __future__ import annotations
@@ -30,8 +32,14 @@ def setup(phantom_dataset, tmp_path_factory):
 
 def _run(setup, out):
     root, model, specs, cache = setup
-    evaluation = Evaluation(model, specs, root / out, cache=cache, bootstrap=300,
-                            task_options={"fractions": [1.0], "n_seeds": 1, "splits": ["test", "valid", "validation"]})
+    evaluation = Evaluation(
+        model,
+        specs,
+        root / out,
+        cache=cache,
+        bootstrap=300,
+        task_options={"fractions": [1.0], "n_seeds": 1, "splits": ["test", "valid", "validation"]},
+    )
     return evaluation.run(["cxr-align", "zeroshot", "retrieval", "linear-probe"])
 
 
@@ -40,25 +48,38 @@ def test_random_open_clip_scores_chance_everywhere(setup):
     assert [o.status for o in outcomes] == ["ok"] * 4, [o.message for o in outcomes]
     checked = 0
     for outcome in outcomes:
+        if outcome.task == "linear-probe":
+            continue
         for result in outcome.results:
             for name, metric in result.metrics.items():
                 if metric.chance is None or metric.ci_low is None or (metric.n or 0) < 10:
                     continue
                 if name.endswith(".margin") or name.startswith("items"):
                     continue
-                assert metric.ci_low - 1e-9 <= metric.chance <= metric.ci_high + 1e-9, (result.task, name, metric)
+                assert metric.ci_low - 1e-9 <= metric.chance <= metric.ci_high + 1e-9, (
+                    result.task,
+                    name,
+                    metric,
+                )
                 checked += 1
     for o in outcomes:
         for r in o.results:
             print(r.task, r.split, {k: (round(m.value, 3), m.n, m.chance) for k, m in r.metrics.items()})
     assert checked >= 10
     cxr = next(o for o in outcomes if o.task == "cxr-align").results[0]
-    assert {"negation.accuracy", "omission.accuracy", "affirmation.accuracy", "negation.grounded",
-            "three_way.order"} <= set(cxr.metrics)
+    assert {
+        "negation.accuracy",
+        "omission.accuracy",
+        "affirmation.accuracy",
+        "negation.grounded",
+        "three_way.order",
+    } <= set(cxr.metrics)
     assert cxr.metrics["negation.accuracy"].blind is not None  # from the build manifest
     for outcome in outcomes:
         for path, result in zip(outcome.paths, outcome.results, strict=True):
-            again = get_task(result.task, result.task_version).metrics_from_scores(read_scores(path), result.config)
+            again = get_task(result.task, result.task_version).metrics_from_scores(
+                read_scores(path), result.config
+            )
             assert again == (result.metrics, result.per_group)
 
 
@@ -69,4 +90,6 @@ def test_warm_cache_rerun_is_fast(setup, capsys):
     elapsed = time.perf_counter() - started
     assert all(o.status == "ok" for o in outcomes)
     with capsys.disabled():
-        print(f"\nwarm-cache suite (cxr-align, zeroshot, retrieval, linear-probe) on phantoms: {elapsed:.1f} s")
+        print(
+            f"\nwarm-cache suite (cxr-align, zeroshot, retrieval, linear-probe) on phantoms: {elapsed:.1f} s"
+        )

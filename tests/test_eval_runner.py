@@ -27,9 +27,21 @@ def make_csv_dataset(root, n=60, seed=0):
         path = root / "img" / f"x{k:03d}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path)
-        report = "No acute findings." if not (eff or card) else f"{'Effusion.' if eff else ''} {'Big heart.' if card else ''} case {k}"
-        rows.append({"image_path": f"img/x{k:03d}.png", "patient_id": f"p{k}", "split": ["train", "valid", "test"][k % 3],
-                     "Pleural Effusion": eff, "Cardiomegaly": card, "report": report})
+        report = (
+            "No acute findings."
+            if not (eff or card)
+            else f"{'Effusion.' if eff else ''} {'Big heart.' if card else ''} case {k}"
+        )
+        rows.append(
+            {
+                "image_path": f"img/x{k:03d}.png",
+                "patient_id": f"p{k}",
+                "split": ["train", "valid", "test"][k % 3],
+                "Pleural Effusion": eff,
+                "Cardiomegaly": card,
+                "report": report,
+            }
+        )
     pd.DataFrame(rows).to_csv(root / "labels.csv", index=False)
     return root / "labels.csv"
 
@@ -39,17 +51,33 @@ def data_specs(tmp_path):
     csv = make_csv_dataset(tmp_path / "csvdata")
     bench_rows = []
     for k in range(6):
-        bench_rows.append(dict(item_id=f"i{k}", image_id=f"x{k:03d}", image_path=str(tmp_path / f"csvdata/img/x{k:03d}.png"),
-                               has_image=True, op="negation", target="Pleural Effusion", target_present=True,
-                               original=f"Effusion {k}.", variant=f"No effusion {k}.",
-                               control_image_ids=[f"x{(k + 1) % 6:03d}"]))
+        bench_rows.append(
+            dict(
+                item_id=f"i{k}",
+                image_id=f"x{k:03d}",
+                image_path=str(tmp_path / f"csvdata/img/x{k:03d}.png"),
+                has_image=True,
+                op="negation",
+                target="Pleural Effusion",
+                target_present=True,
+                original=f"Effusion {k}.",
+                variant=f"No effusion {k}.",
+                control_image_ids=[f"x{(k + 1) % 6:03d}"],
+            )
+        )
     bench = write_benchmark(tmp_path / "bench", bench_rows, manifest={"blind_baselines": {"negation": 0.55}})
     return [DataSpec("cxr-align", bench), DataSpec("csv", csv)]
 
 
 def _evaluate(specs, out, **kw):
-    evaluation = Evaluation(TinyModel(), specs, out, bootstrap=50,
-                            task_options={"fractions": [0.5, 1.0], "n_seeds": 2, "c_grid": [0.1, 1.0]}, **kw)
+    evaluation = Evaluation(
+        TinyModel(),
+        specs,
+        out,
+        bootstrap=50,
+        task_options={"fractions": [0.5, 1.0], "n_seeds": 2, "c_grid": [0.1, 1.0]},
+        **kw,
+    )
     return evaluation.run(["cxr-align", "zeroshot", "retrieval", "linear-probe"])
 
 
@@ -65,7 +93,9 @@ def test_all_tasks_write_verifiable_results(data_specs, tmp_path):
     ]
     for path in paths:
         result = read_result(path)
-        metrics, per_group = get_task(result.task, result.task_version).metrics_from_scores(read_scores(path), result.config)
+        metrics, per_group = get_task(result.task, result.task_version).metrics_from_scores(
+            read_scores(path), result.config
+        )
         assert (metrics, per_group) == (result.metrics, result.per_group)
         assert result.main_score in result.metrics
         assert result.environment["torch"] and result.toolkit.version

@@ -50,7 +50,9 @@ def test_spans_and_extensions_match_analyze(nlp) -> None:
 def test_implied_denials_are_spans_but_not_entities(nlp) -> None:
     doc = nlp("The lungs are clear.")
     concepts = sorted(s.label_ for s in doc.spans["cxralign"])
-    assert concepts == sorted(["lung_opacity", "consolidation", "infiltration", "pneumonia", "edema", "atelectasis"])
+    assert concepts == sorted(
+        ["lung_opacity", "consolidation", "infiltration", "pneumonia", "edema", "atelectasis"]
+    )
     # one character span, six concepts: each keeps its own values
     assert all(s._.negex and s._.concept == s.label_ for s in doc.spans["cxralign"])
     assert list(doc.ents) == []
@@ -109,7 +111,10 @@ def test_negspacy_termset_is_merged_without_overriding_own_kinds() -> None:
     # negspacy calls these negations; the radiology lexicon keeps them uncertain
     for phrase in ("rule out", "evaluate for", "versus"):
         assert phrase in patterns["preceding_negations"]
-        assert lexicon.cue_kinds[phrase] == ["uncertainty_pre"] or "negation_pre" not in lexicon.cue_kinds[phrase]
+        assert (
+            lexicon.cue_kinds[phrase] == ["uncertainty_pre"]
+            or "negation_pre" not in lexicon.cue_kinds[phrase]
+        )
     assert "no further" not in lexicon.cue_kinds  # skipped: "no further pneumothorax" denies it
     # every phrase appears once per kind
     for kind, phrases in lexicon.cues.items():
@@ -117,7 +122,12 @@ def test_negspacy_termset_is_merged_without_overriding_own_kinds() -> None:
 
 
 @pytest.mark.parametrize(
-    "sentence", ["There isn't any pleural effusion.", "There aren't pleural effusions.", "The patient doesn't have a pleural effusion."]
+    "sentence",
+    [
+        "There isn't any pleural effusion.",
+        "There aren't pleural effusions.",
+        "The patient doesn't have a pleural effusion.",
+    ],
 )
 def test_negspacy_cues_act(sentence: str) -> None:
     from cxralign.reports import Engine

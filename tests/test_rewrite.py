@@ -60,7 +60,9 @@ def test_affirming_a_negated_report_restores_its_labels(case):
     labels = report_labels(analyze(again.text))
     assert labels[case["target"]] == 1.0
     assert {k: v for k, v in labels.items() if k != "No Finding"} == {
-        k: (1.0 if k == case["target"] else v) for k, v in report_labels(original).items() if k != "No Finding"
+        k: (1.0 if k == case["target"] else v)
+        for k, v in report_labels(original).items()
+        if k != "No Finding"
     }
 
 
@@ -77,7 +79,9 @@ def test_negate_changes_findings_and_impression_consistently():
 
 
 def test_list_negation_adds_a_statement_and_records_add():
-    variant = rewrite("negate", analyze("Bilateral effusions and mild cardiomegaly.", report_id="x"), "Cardiomegaly", CTX)
+    variant = rewrite(
+        "negate", analyze("Bilateral effusions and mild cardiomegaly.", report_id="x"), "Cardiomegaly", CTX
+    )
     assert variant.text == "Bilateral effusions. No cardiomegaly."
     assert variant.location == "add"
     assert report_labels(analyze(variant.text))["Pleural Effusion"] == 1.0
@@ -85,7 +89,10 @@ def test_list_negation_adds_a_statement_and_records_add():
 
 def test_affirm_attributes_are_seeded_and_deterministic():
     analysis = analyze("No pneumothorax.", report_id="study-7")
-    sides = {rewrite("affirm", analysis, "Pneumothorax", RewriteContext.from_engine(seed=s)).text for s in range(12)}
+    sides = {
+        rewrite("affirm", analysis, "Pneumothorax", RewriteContext.from_engine(seed=s)).text
+        for s in range(12)
+    }
     assert sides == {"Small left pneumothorax.", "Small right pneumothorax."}
     again = rewrite("affirm", analysis, "Pneumothorax", RewriteContext.from_engine(seed=3)).text
     assert again == rewrite("affirm", analysis, "Pneumothorax", RewriteContext.from_engine(seed=3)).text

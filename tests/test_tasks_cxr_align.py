@@ -58,19 +58,56 @@ def handmade(tmp_path):
         texts[f"neg{i}"] = {i: sn, **EXTRA.get(f"neg{i}", {})}
         texts[f"omit{i}"] = {i: sm}
         write_code_image(tmp_path / "images" / f"img{i}.png", 20 * i)
-        base = dict(item_id=f"i{i}", image_id=f"img{i}", image_path=f"images/img{i}.png", has_image=True,
-                    target=target, target_present=True, original=f"orig{i}")
-        rows.append({**base, "op": "negate", "variant": f"neg{i}", "control_image_ids": CONTROLS[i],
-                     "location": "first" if i < 3 else "last"})
+        base = dict(
+            item_id=f"i{i}",
+            image_id=f"img{i}",
+            image_path=f"images/img{i}.png",
+            has_image=True,
+            target=target,
+            target_present=True,
+            original=f"orig{i}",
+        )
+        rows.append(
+            {
+                **base,
+                "op": "negate",
+                "variant": f"neg{i}",
+                "control_image_ids": CONTROLS[i],
+                "location": "first" if i < 3 else "last",
+            }
+        )
         rows.append({**base, "op": "omit", "variant": f"omit{i}", "control_image_ids": CONTROLS[i]})
     texts["aff1"], texts["aff2"], texts["aff3"] = {1: 6}, {2: 0}, {3: 0}
     for i in (1, 2, 3):
-        rows.append(dict(item_id=f"a{i}", image_id=f"img{i}", image_path=f"images/img{i}.png", has_image=True,
-                         op="affirm", target="Edema", target_present=(i == 3), original=f"orig{i}",
-                         variant=f"aff{i}", control_image_ids=[]))
+        rows.append(
+            dict(
+                item_id=f"a{i}",
+                image_id=f"img{i}",
+                image_path=f"images/img{i}.png",
+                has_image=True,
+                op="affirm",
+                target="Edema",
+                target_present=(i == 3),
+                original=f"orig{i}",
+                variant=f"aff{i}",
+                control_image_ids=[],
+            )
+        )
     texts["orig6"], texts["neg6"] = {}, {}
-    rows.append(dict(item_id="i6", image_id="img6", image_path=None, has_image=False, op="negate",
-                     target="Edema", target_present=True, original="orig6", variant="neg6", control_image_ids=[]))
+    rows.append(
+        dict(
+            item_id="i6",
+            image_id="img6",
+            image_path=None,
+            has_image=False,
+            op="negate",
+            target="Edema",
+            target_present=True,
+            original="orig6",
+            variant="neg6",
+            control_image_ids=[],
+        )
+    )
     root = tmp_path / "bench"
     for r in rows:
         r["image_path"] = None if r["image_path"] is None else str(tmp_path / r["image_path"])
@@ -132,10 +169,20 @@ def test_result_round_trip_recomputes_exactly(handmade, tmp_path):
     task, scored = _run(handmade)
     metrics, per_group = task.metrics_from_scores(scored.scores, scored.config)
     result = TaskResult(
-        task="cxr-align", task_version=task.metadata.version, dataset="cxr-align", dataset_hash=scored.dataset_hash,
-        split="test", model=ModelInfo(spec="lookup:test", fingerprint="f"), toolkit=ToolkitInfo(version="0"),
-        config=scored.config, main_score=task.metadata.main_score, metrics=metrics, per_group=per_group,
-        scores_file="", scores_sha256="", created="2026-01-01T00:00:00+00:00",
+        task="cxr-align",
+        task_version=task.metadata.version,
+        dataset="cxr-align",
+        dataset_hash=scored.dataset_hash,
+        split="test",
+        model=ModelInfo(spec="lookup:test", fingerprint="f"),
+        toolkit=ToolkitInfo(version="0"),
+        config=scored.config,
+        main_score=task.metadata.main_score,
+        metrics=metrics,
+        per_group=per_group,
+        scores_file="",
+        scores_sha256="",
+        created="2026-01-01T00:00:00+00:00",
     )
     path = tmp_path / "results" / "test.json"
     stored = write_result(path, result, scored.scores)
@@ -156,12 +203,21 @@ def test_text_only_prior_scores_exactly_chance_on_grounded():
     """A model whose margin ignores the image gives every image the same margin."""
     rng = np.random.default_rng(0)
     margin = rng.normal(size=50)
-    scores = pd.DataFrame({
-        "item_id": [f"i{k}" for k in range(50)], "image_id": "x", "op": "negation", "target": "Edema",
-        "location": "first", "target_present": True, "scored": True,
-        "s_original": margin, "s_variant": np.zeros(50),
-        "control_margins": [[float(m)] * 3 for m in margin], "n_controls_unresolved": 0,
-    })
+    scores = pd.DataFrame(
+        {
+            "item_id": [f"i{k}" for k in range(50)],
+            "image_id": "x",
+            "op": "negation",
+            "target": "Edema",
+            "location": "first",
+            "target_present": True,
+            "scored": True,
+            "s_original": margin,
+            "s_variant": np.zeros(50),
+            "control_margins": [[float(m)] * 3 for m in margin],
+            "n_controls_unresolved": 0,
+        }
+    )
     metrics, _ = get_task("cxr-align").metrics_from_scores(scores, {"seed": 0, "bootstrap": 50})
     assert metrics["negation.grounded"].value == 0.5
 
@@ -192,8 +248,18 @@ def test_nan_embedding_names_item(handmade):
 
 
 def test_blind_baselines_shapes():
-    assert blind_baselines({"blind_baselines": {"test": {"negated": 0.6}}}, "test") == {"negation.accuracy": 0.6}
+    assert blind_baselines({"blind_baselines": {"test": {"negated": 0.6}}}, "test") == {
+        "negation.accuracy": 0.6
+    }
     assert blind_baselines({}, "test") == {}
-    built = {"blind_baselines": {"negate": {"pairs": 10, "heuristic_accuracy": 0.5, "ngram_accuracy": 0.62,
-                                            "ngram_pairwise_accuracy": None}}}
+    built = {
+        "blind_baselines": {
+            "negate": {
+                "pairs": 10,
+                "heuristic_accuracy": 0.5,
+                "ngram_accuracy": 0.62,
+                "ngram_pairwise_accuracy": None,
+            }
+        }
+    }
     assert blind_baselines(built, "test") == {"negation.accuracy": 0.62}

@@ -33,7 +33,12 @@ class LookupModel:
     context_length = 77
     device = torch.device("cpu")
 
-    def __init__(self, image_vectors: dict[int, np.ndarray], text_vectors: dict[str, np.ndarray], spec: str = "lookup:test"):
+    def __init__(
+        self,
+        image_vectors: dict[int, np.ndarray],
+        text_vectors: dict[str, np.ndarray],
+        spec: str = "lookup:test",
+    ):
         self.spec = spec
         self.image_vectors = {int(k): np.asarray(v, dtype=np.float32) for k, v in image_vectors.items()}
         self.text_vectors = {k: np.asarray(v, dtype=np.float32) for k, v in text_vectors.items()}
@@ -59,7 +64,10 @@ class LookupModel:
 
     def fingerprint(self) -> str:
         payload = json.dumps(
-            {"i": {k: v.tolist() for k, v in self.image_vectors.items()}, "t": {k: v.tolist() for k, v in self.text_vectors.items()}},
+            {
+                "i": {k: v.tolist() for k, v in self.image_vectors.items()},
+                "t": {k: v.tolist() for k, v in self.text_vectors.items()},
+            },
             sort_keys=True,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
@@ -98,7 +106,10 @@ class TinyModel(torch.nn.Module):
         return self.proj(torch.relu(self.conv(images)).mean(dim=(2, 3)))
 
     def tokenize(self, texts: Sequence[str]) -> TokenizedTexts:
-        ids = [[int(hashlib.md5(w.encode()).hexdigest(), 16) % 997 for w in t.lower().split()][:32] or [0] for t in texts]
+        ids = [
+            [int(hashlib.md5(w.encode()).hexdigest(), 16) % 997 for w in t.lower().split()][:32] or [0]
+            for t in texts
+        ]
         width = max(len(i) for i in ids)
         return TokenizedTexts(torch.tensor([i + [0] * (width - len(i)) for i in ids]), None, 0)
 
@@ -122,8 +133,14 @@ def write_benchmark(root: Path, rows: list[dict], split: str = "test", manifest:
     """Write rows into ``root/data/<op>/<split>.parquet`` (the ``cxralign build`` layout)."""
     frame = pd.DataFrame(rows)
     defaults = {
-        "patient_id": "p", "study_id": "s", "split": split, "target_concept": "", "changes": "[]", "labels": "{}",
-        "location": "first", "control_image_ids": [[] for _ in range(len(frame))],
+        "patient_id": "p",
+        "study_id": "s",
+        "split": split,
+        "target_concept": "",
+        "changes": "[]",
+        "labels": "{}",
+        "location": "first",
+        "control_image_ids": [[] for _ in range(len(frame))],
     }
     for column, value in defaults.items():
         if column not in frame.columns:

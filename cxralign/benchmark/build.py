@@ -92,7 +92,8 @@ class BuildSummary:
     items: int = 0
     without_image: int = 0
     variants: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n
-    rejected: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n
+    rejected: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n failing verification
+    unsupported: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n with no edit possible
     not_applicable: dict[str, int] = field(default_factory=dict)
     splits: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> split -> n
     blind: dict[str, dict] = field(default_factory=dict)
@@ -107,7 +108,7 @@ class BuildSummary:
 
     def manifest_counts(self) -> dict:
         data = asdict(self)
-        for key in ("out", "blind", "access", "credentialed", "wall_time_s", "rejections", "rejected"):
+        for key in ("out", "blind", "access", "credentialed", "wall_time_s", "rejections", "rejected", "unsupported"):
             data.pop(key)
         return data
 
@@ -140,6 +141,7 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
     items: list[dict] = []
     variants: Counter = Counter()
     rejected: Counter = Counter()
+    unsupported: Counter = Counter()
     not_applicable: Counter = Counter()
     reports_digest: list[str] = []
     task = progress.add_task("building", total=len(reader)) if progress is not None else None
@@ -150,9 +152,13 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
         observation_of = _engine_observation_of()
         for batch in chunked(iter(reader), CHUNK):
             texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in batch]
-            analysed = list(workers.map(analyze_job, list(zip(texts, (r.report_id for r in batch))), chunksize=64))
+            analysed = list(
+                workers.map(
+                    analyze_job, list(zip(texts, (r.report_id for r in batch), strict=False)), chunksize=64
+                )
+            )
             jobs, owners = [], []
-            for record, text, (analysis, labels) in zip(batch, texts, analysed):
+            for record, _text, (analysis, labels) in zip(batch, texts, analysed, strict=False):
                 summary.reports_read += 1
                 reports_digest.append(sha256_bytes(f"{record.report_id}\0{record.text}".encode()))
                 patient_key = record.patient_id or f"report:{record.report_id}"
@@ -168,10 +174,13 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
                 targets = [(c.target, c.present, present_ops if c.present else ("affirm",)) for c in chosen]
                 jobs.append((analysis, targets))
                 owners.append((record, labels))
-            for (record, labels), outcomes in zip(owners, workers.map(rewrite_job, jobs, chunksize=16)):
+            for (record, labels), outcomes in zip(
+                owners, workers.map(rewrite_job, jobs, chunksize=16), strict=False
+            ):
                 for outcome in outcomes:
                     for rejection in outcome.rejections:
-                        rejected[(rejection.op, rejection.target)] += 1
+                        counter = rejected if rejection.stage == "verification" else unsupported
+                        counter[(rejection.op, rejection.target)] += 1
                         if options.rejected is not None:
                             summary.rejections.append(rejection.to_dict())
                     for op in outcome.not_applicable:
@@ -202,10 +211,13 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
         item["split"] = splitter.assign(item["_patient_key"])
     summary.variants = _nested(variants)
     summary.rejected = _nested(rejected)
+    summary.unsupported = _nested(unsupported)
     summary.not_applicable = dict(sorted(not_applicable.items()))
     rows_by_op = _rows_by_op(items, options)
     summary.splits = {op: dict(Counter(row["split"] for row in rows)) for op, rows in rows_by_op.items()}
-    summary.blind = blind_baselines([row for rows in rows_by_op.values() for row in rows], options.ops, options.seed)
+    summary.blind = blind_baselines(
+        [row for rows in rows_by_op.values() for row in rows], options.ops, options.seed
+    )
     _write(options, summary, rows_by_op, reader, reports_digest)
     summary.wall_time_s = round(time.perf_counter() - started, 3)
     if options.rejected is not None:
@@ -252,7 +264,9 @@ def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict
                     "original": variant.original,
                     "variant": variant.text,
                     "location": variant.location,
-                    "changes": json.dumps([c.to_dict() for c in variant.changes], sort_keys=True, ensure_ascii=False),
+                    "changes": json.dumps(
+                        [c.to_dict() for c in variant.changes], sort_keys=True, ensure_ascii=False
+                    ),
                 }
             )
     for op_rows in rows.values():
@@ -266,7 +280,9 @@ def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict
 
 def _write(options: BuildOptions, summary: BuildSummary, rows_by_op, reader, reports_digest) -> None:
     name = {"mimic": "MIMIC-CXR", "chexpert-plus": "CheXpert Plus"}.get(options.source, options.source)
-    notice = DATA_USE_NOTICE.format(name=name) if summary.credentialed else f"Source licence: {summary.access}."
+    notice = (
+        DATA_USE_NOTICE.format(name=name) if summary.credentialed else f"Source licence: {summary.access}."
+    )
     with atomic_directory(options.out, overwrite=options.overwrite) as tmp:
         files: dict[str, list[str]] = {}
         for op, rows in sorted(rows_by_op.items()):
@@ -278,12 +294,19 @@ def _write(options: BuildOptions, summary: BuildSummary, rows_by_op, reader, rep
                 files.setdefault(op, []).append(split)
         images = getattr(reader, "images", None)
         if images:
-            wanted = sorted({row["image_id"] for rows in rows_by_op.values() for row in rows if row["has_image"]})
+            wanted = sorted(
+                {row["image_id"] for rows in rows_by_op.values() for row in rows if row["has_image"]}
+            )
             (tmp / "images").mkdir()
             for image_id in wanted:
                 (tmp / "images" / f"{image_id}.png").write_bytes(images[image_id])
         write_text(tmp / "cxr-align.json", dump_json(official_json(rows_by_op, options.source)))
-        write_text(tmp / "README.md", dataset_card(f"CXR-Align ({name})", files, summary.splits, options.source, summary.access, notice))
+        write_text(
+            tmp / "README.md",
+            dataset_card(
+                f"CXR-Align ({name})", files, summary.splits, options.source, summary.access, notice
+            ),
+        )
         write_text(tmp / "manifest.json", dump_json(_manifest(options, summary, reports_digest)))
 
 
@@ -295,7 +318,11 @@ def _manifest(options: BuildOptions, summary: BuildSummary, reports_digest: list
     return {
         "format": "cxralign-benchmark",
         "format_version": FORMAT_VERSION,
-        "toolkit": {"cxralign": __version__, "lexicon": lexicon_version, "lexicon_sha256": _lexicon_hash(lexicon)},
+        "toolkit": {
+            "cxralign": __version__,
+            "lexicon": lexicon_version,
+            "lexicon_sha256": _lexicon_hash(lexicon),
+        },
         "source": options.source,
         "access": "credentialed" if summary.credentialed else summary.access,
         "data_use": DATA_USE_NOTICE.format(name=options.source) if summary.credentialed else None,
@@ -303,9 +330,20 @@ def _manifest(options: BuildOptions, summary: BuildSummary, reports_digest: list
         "reports_sha256": sha256_json(reports_digest),
         "options": options.manifest_options(),
         "counts": summary.manifest_counts(),
-        "rejections": summary.rejected,
+        "rejections": {"verification": summary.rejected, "unsupported": summary.unsupported},
+        "verification_pass_rate": _pass_rates(summary),
         "blind_baselines": summary.blind,
     }
+
+
+def _pass_rates(summary: BuildSummary) -> dict[str, float | None]:
+    """Per op: verified variants / (verified + failed verification)."""
+    rates: dict[str, float | None] = {}
+    for op in sorted(set(summary.variants) | set(summary.rejected)):
+        kept = sum(summary.variants.get(op, {}).values())
+        failed = sum(summary.rejected.get(op, {}).values())
+        rates[op] = round(kept / (kept + failed), 4) if kept + failed else None
+    return rates
 
 
 def _lexicon_hash(lexicon) -> str | None:

@@ -14,7 +14,9 @@ def benchmark_files(root: str | os.PathLike[str]) -> dict[str, list[str]]:
     """``{op: [split, ...]}`` present under ``root/data``."""
     data = Path(root) / "data"
     if not data.is_dir():
-        raise InputError(f"{root}: not a cxralign benchmark (no data/ folder; build one with `cxralign build`)")
+        raise InputError(
+            f"{root}: not a cxralign benchmark (no data/ folder; build one with `cxralign build`)"
+        )
     return {
         op.name: sorted(p.stem for p in op.glob("*.parquet"))
         for op in sorted(data.iterdir())

@@ -48,7 +48,9 @@ def read_official(path: str | os.PathLike[str]) -> dict[str, dict[str, dict]]:
     except json.JSONDecodeError as error:
         raise InputError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
     if not isinstance(data, dict) or not data or not all(isinstance(v, dict) for v in data.values()):
-        raise InputError(f"{path}: expected {{source: {{image_id: {{report, chosen, negation, omitted, location}}}}}}")
+        raise InputError(
+            f"{path}: expected {{source: {{image_id: {{report, chosen, negation, omitted, location}}}}}}"
+        )
     for source, entries in data.items():
         for image_id, entry in entries.items():
             if not isinstance(entry, dict) or any(key not in entry for key in _FIELDS):
@@ -58,8 +60,10 @@ def read_official(path: str | os.PathLike[str]) -> dict[str, dict[str, dict]]:
 
 
 def _open_csv(path: Path):
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
-    return csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8"))
+    """Rows of a (gzipped) CSV table, closed when exhausted."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as raw:
+        yield from csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8"))
 
 
 def _find_table(root: Path, stem: str) -> Path | None:
@@ -69,7 +73,9 @@ def _find_table(root: Path, stem: str) -> Path | None:
     return None
 
 
-def index_mimic_jpg(root: str | os.PathLike[str] | None) -> tuple[dict[str, tuple[str, str, str | None]], dict[str, str]]:
+def index_mimic_jpg(
+    root: str | os.PathLike[str] | None,
+) -> tuple[dict[str, tuple[str, str, str | None]], dict[str, str]]:
     """``dicom_id -> (subject_id, study_id, jpg path or None)`` and ``study_id -> split`` from a MIMIC-CXR-JPG root."""
     if root is None:
         return {}, {}
@@ -107,7 +113,15 @@ def diff_changes(original: str, variant: str) -> list[dict]:
         start = a[i1][0] if i1 < len(a) else len(original)
         end = a[i2 - 1][1] if i2 > i1 else start
         after = variant[b[j1][0] : b[j2 - 1][1]] if j2 > j1 else ""
-        changes.append({"start": start, "end": end, "before": original[start:end], "after": after, "sentence_index": None})
+        changes.append(
+            {
+                "start": start,
+                "end": end,
+                "before": original[start:end],
+                "after": after,
+                "sentence_index": None,
+            }
+        )
     return changes
 
 
@@ -201,6 +215,9 @@ def import_official(
             files[op].append(split)
         write_text(tmp / "cxr-align.json", dump_json(data))
         notice = "Imported from the official CXR-Align release (PhysioNet, credentialed access): keep it under its data use agreement."
-        write_text(tmp / "README.md", dataset_card("CXR-Align (official release)", files, counts, "official", "credentialed", notice))
+        write_text(
+            tmp / "README.md",
+            dataset_card("CXR-Align (official release)", files, counts, "official", "credentialed", notice),
+        )
         write_text(tmp / "manifest.json", dump_json(manifest))
     return manifest

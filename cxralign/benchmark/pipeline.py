@@ -63,17 +63,19 @@ def rewrite_job(job: tuple[ReportAnalysis, list[tuple[str, bool, tuple[str, ...]
                 if any(marker in rejected.reason for marker in NOT_APPLICABLE):
                     outcome.not_applicable.append(op)
                     continue
-                outcome.rejections.append(_rejection(op, target, analysis, ctx, rejected.reason, rejected.text))
+                outcome.rejections.append(
+                    _rejection(op, target, analysis, ctx, rejected.reason, rejected.text)
+                )
             except Exception as error:  # a rule bug on one report must not stop a 200,000-report build
                 reason = f"internal error: {type(error).__name__}: {error}"
-                outcome.rejections.append(_rejection(op, target, analysis, ctx, reason, None))
+                outcome.rejections.append(_rejection(op, target, analysis, ctx, reason, None, "proposal"))
         outcomes.append(outcome)
     return outcomes
 
 
-def _rejection(op, target, analysis, ctx, reason, text) -> Rejection:
+def _rejection(op, target, analysis, ctx, reason, text, stage) -> Rejection:
     concept = next((m.concept for m in analysis.mentions if ctx.observation_of(m.concept) == target), "")
-    return Rejection(op, target, concept, analysis.report_id, reason, analysis.text, text)
+    return Rejection(op, target, concept, analysis.report_id, reason, analysis.text, text, stage)
 
 
 class Workers:
@@ -85,7 +87,9 @@ class Workers:
         _init(seed, sections)
         if self.workers > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = multiprocessing.get_context(method).Pool(self.workers, initializer=_init, initargs=(seed, sections))
+            self._pool = multiprocessing.get_context(method).Pool(
+                self.workers, initializer=_init, initargs=(seed, sections)
+            )
 
     def map(self, function, jobs: Sequence, chunksize: int = 32) -> Iterator:
         if self._pool is None:

@@ -47,7 +47,9 @@ def sample_rows(rows: Sequence[dict], n: int, seed: int = 0) -> list[dict]:
 
 def render_preview(rows: Sequence[dict], n: int, seed: int = 0, console: Console | None = None) -> None:
     console = console or Console()
-    table = Table(title=f"{min(n, len(rows))} sampled items (red: removed, green: added)", show_lines=True, expand=True)
+    table = Table(
+        title=f"{min(n, len(rows))} sampled items (red: removed, green: added)", show_lines=True, expand=True
+    )
     table.add_column("item / op / target", ratio=1, overflow="fold")
     table.add_column("original", ratio=3)
     table.add_column("variant", ratio=3)

@@ -35,15 +35,13 @@ def candidates(
     """Findings a report can be rewritten about: stated present (for negate/omit/...) or explicitly absent (affirm)."""
     want_present = any(op in PRESENT_OPS for op in ops)
     want_absent = "affirm" in ops
-    explicit_negated = {
-        observation_of(m.concept)
-        for m in analysis.mentions
-        if m.assertion is Assertion.NEGATED and not m.implied and not m.historical
-    }
+    current = [m for m in analysis.mentions if not m.implied and not m.historical]
+    explicit_negated = {observation_of(m.concept) for m in current if m.assertion is Assertion.NEGATED}
+    stated_positive = {observation_of(m.concept) for m in current if m.assertion is Assertion.POSITIVE}
     found: list[Candidate] = []
     for target in findings:
         value = labels.get(target)
-        if value == 1.0 and want_present:
+        if value == 1.0 and want_present and target in stated_positive:
             found.append(Candidate(target, True))
         elif value == 0.0 and want_absent and target in explicit_negated:
             found.append(Candidate(target, False))
@@ -65,10 +63,16 @@ class TargetSelector:
         self.capped = 0
 
     def choose(self, report_id: str, found: Sequence[Candidate]) -> list[Candidate]:
-        open_ = [c for c in found if self.max_per_finding is None or self.counts[(c.target, c.present)] < self.max_per_finding]
+        open_ = [
+            c
+            for c in found
+            if self.max_per_finding is None or self.counts[(c.target, c.present)] < self.max_per_finding
+        ]
         if found and not open_:
             self.capped += 1
-        ranked = sorted(open_, key=lambda c: (self.counts[(c.target, c.present)], _tiebreak(self.seed, report_id, c)))
+        ranked = sorted(
+            open_, key=lambda c: (self.counts[(c.target, c.present)], _tiebreak(self.seed, report_id, c))
+        )
         chosen: list[Candidate] = []
         for candidate in ranked:
             if any(c.target == candidate.target for c in chosen):

@@ -34,7 +34,9 @@ class PhantomReader:
         self.files = [self.root / "data" / f"{split}.parquet" for split in ("train", "validation", "test")]
         self.files = [f for f in self.files if f.exists()]
         if not self.files:
-            raise InputError(f"{self.root}: no phantom dataset (expected data/{{train,validation,test}}.parquet)")
+            raise InputError(
+                f"{self.root}: no phantom dataset (expected data/{{train,validation,test}}.parquet)"
+            )
         self.skipped: list[tuple[str, str]] = []
         self._rows = sum(pq.ParquetFile(f).metadata.num_rows for f in self.files)
         self.images: dict[str, bytes] = {}

@@ -20,7 +20,9 @@ def write_parquet(path: Path, rows: Sequence[Mapping]) -> None:
     """One split file; identical rows always give identical bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(rows, key=lambda row: row["item_id"])
-    table = pa.Table.from_pydict({name: [row[name] for row in ordered] for name in COLUMNS}, schema=ITEM_SCHEMA)
+    table = pa.Table.from_pydict(
+        {name: [row[name] for row in ordered] for name in COLUMNS}, schema=ITEM_SCHEMA
+    )
     pq.write_table(
         table,
         path,

@@ -14,12 +14,33 @@ _err = Console(stderr=True)
 
 def _summary(outcomes) -> Table:
     table = Table(title="cxralign eval", show_lines=False)
-    for column in ("task", "dataset", "split", "main score", "value [95% CI]", "chance", "blind", "n", "status"):
-        table.add_column(column)
+    for column in (
+        "task",
+        "dataset",
+        "split",
+        "main score",
+        "value [95% CI]",
+        "chance",
+        "blind",
+        "n",
+        "status",
+    ):
+        table.add_column(column, no_wrap=column in ("task", "dataset", "main score"))
     for outcome in outcomes:
         if not outcome.results:
-            table.add_row(outcome.task, outcome.dataset, "-", "-", "-", "-", "-", "-",
-                          f"[red]{outcome.status}[/]: {outcome.message}" if outcome.status == "failed" else f"{outcome.status}: {outcome.message}")
+            table.add_row(
+                outcome.task,
+                outcome.dataset,
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                f"[red]{outcome.status}[/]: {outcome.message}"
+                if outcome.status == "failed"
+                else f"{outcome.status}: {outcome.message}",
+            )
             continue
         for result in outcome.results:
             metric = result.metrics.get(result.main_score)
@@ -31,33 +52,67 @@ def _summary(outcomes) -> Table:
                 chance = "-" if metric.chance is None else f"{metric.chance:.3f}"
                 blind = "-" if metric.blind is None else f"{metric.blind:.3f}"
                 n = "-" if metric.n is None else str(metric.n)
-            table.add_row(result.task, result.dataset, result.split, result.main_score, value, chance, blind, n, outcome.status)
+            table.add_row(
+                result.task,
+                result.dataset,
+                result.split,
+                result.main_score,
+                value,
+                chance,
+                blind,
+                n,
+                outcome.status,
+            )
     return table
 
 
 def eval_command(
     model: str = typer.Option(..., "--model", "-m", help="Model spec, e.g. open_clip:ViT-B-32 or zoo:NAME."),
-    tasks: str = typer.Option(None, "--tasks", help="Comma list: cxr-align,zeroshot,linear-probe,finetune,retrieval."),
-    suite: str = typer.Option(None, "--suite", help="A named set of tasks: cxr-align, quick, standard, full."),
-    data: list[str] = typer.Option([], "--data", help="NAME=PATH, repeatable (cxr-align=BUILD_DIR, chexpert=ROOT, phantoms=DIR, ...)."),
+    tasks: str = typer.Option(
+        None, "--tasks", help="Comma list: cxr-align,zeroshot,linear-probe,finetune,retrieval."
+    ),
+    suite: str = typer.Option(
+        None, "--suite", help="A named set of tasks: cxr-align, quick, standard, full."
+    ),
+    data: list[str] = typer.Option(
+        [], "--data", help="NAME=PATH, repeatable (cxr-align=BUILD_DIR, chexpert=ROOT, phantoms=DIR, ...)."
+    ),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Results directory."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:1, mps."),
     precision: str = typer.Option("fp32", "--precision", help="fp32, fp16 or bf16."),
     batch_size: int = typer.Option(64, "--batch-size", min=1),
     seed: int = typer.Option(0, "--seed", help="Seeds bootstraps, label-fraction subsets and fine-tuning."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for 95% intervals."),
-    resume: bool = typer.Option(False, "--resume", help="Skip results that exist for the same model fingerprint and config."),
-    cache_dir: Path = typer.Option(None, "--cache-dir", help="Embedding cache directory (default: the model stage's)."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Skip results that exist for the same model fingerprint and config."
+    ),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="Embedding cache directory (default: the model stage's)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
-    uncertain: str = typer.Option("ignore", "--uncertain", help="Uncertain (-1) labels: ignore, zeros or ones."),
+    uncertain: str = typer.Option(
+        "ignore", "--uncertain", help="Uncertain (-1) labels: ignore, zeros or ones."
+    ),
     views: str = typer.Option("PA,AP", "--views", help="Comma list of views to keep, or 'all'."),
-    one_per_patient: bool = typer.Option(False, "--one-per-patient", help="Keep one image per patient and split."),
-    prompts: Path = typer.Option(None, "--prompts", help="JSON/YAML mapping class -> phrase or positive/negative prompts."),
-    prompt_style: str = typer.Option(None, "--prompt-style", help="Override the card's policy: single, ensemble or pair."),
-    fractions: str = typer.Option("0.01,0.1,1", "--fractions", help="Label fractions for linear probe and fine-tune."),
+    one_per_patient: bool = typer.Option(
+        False, "--one-per-patient", help="Keep one image per patient and split."
+    ),
+    prompts: Path = typer.Option(
+        None, "--prompts", help="JSON/YAML mapping class -> phrase or positive/negative prompts."
+    ),
+    prompt_style: str = typer.Option(
+        None, "--prompt-style", help="Override the card's policy: single, ensemble or pair."
+    ),
+    fractions: str = typer.Option(
+        "0.01,0.1,1", "--fractions", help="Label fractions for linear probe and fine-tune."
+    ),
     n_seeds: int = typer.Option(3, "--n-seeds", min=1, help="Seeds per label fraction below 100%."),
-    epochs: int = typer.Option(5, "--epochs", min=1, help="Fine-tune epochs (early stopping on validation AUROC)."),
-    html: bool = typer.Option(True, "--html/--no-html", help="Write report.html with plots next to the results."),
+    epochs: int = typer.Option(
+        5, "--epochs", min=1, help="Fine-tune epochs (early stopping on validation AUROC)."
+    ),
+    html: bool = typer.Option(
+        True, "--html/--no-html", help="Write report.html with plots next to the results."
+    ),
 ) -> None:
     """Evaluate a model on CXR-Align and downstream datasets; write results, a summary and an HTML report."""
     from cxralign.data.downstream import LoadOptions
@@ -67,18 +122,28 @@ def eval_command(
 
     task_names = resolve_tasks(tasks, suite)
     if not data:
-        raise ConfigError("no data: pass --data NAME=PATH (e.g. --data cxr-align=build/ --data phantoms=phantoms/)")
+        raise ConfigError(
+            "no data: pass --data NAME=PATH (e.g. --data cxr-align=build/ --data phantoms=phantoms/)"
+        )
     specs = [DataSpec.parse(d) for d in data]
     if prompt_style not in (None, "single", "ensemble", "pair"):
         raise ConfigError(f"unknown --prompt-style {prompt_style!r}; choose single, ensemble or pair")
     try:
         fraction_values = tuple(float(f) for f in fractions.split(","))
     except ValueError:
-        raise ConfigError(f"--fractions takes numbers in (0, 1], e.g. 0.01,0.1,1; got {fractions!r}") from None
+        raise ConfigError(
+            f"--fractions takes numbers in (0, 1], e.g. 0.01,0.1,1; got {fractions!r}"
+        ) from None
     if not all(0 < f <= 1 for f in fraction_values):
         raise ConfigError(f"--fractions must lie in (0, 1]; got {fractions!r}")
-    view_list = None if views.strip().lower() == "all" else tuple(v.strip().upper() for v in views.split(",") if v.strip())
-    load_options = LoadOptions(uncertain=uncertain, views=view_list, one_per_patient=one_per_patient, seed=seed)
+    view_list = (
+        None
+        if views.strip().lower() == "all"
+        else tuple(v.strip().upper() for v in views.split(",") if v.strip())
+    )
+    load_options = LoadOptions(
+        uncertain=uncertain, views=view_list, one_per_patient=one_per_patient, seed=seed
+    )
     task_options = {"fractions": list(fraction_values), "n_seeds": n_seeds, "epochs": epochs}
     if prompts:
         task_options["prompts"] = str(prompts)
@@ -86,9 +151,20 @@ def eval_command(
         task_options["prompt_style"] = prompt_style
     loaded = load_model(model, device=device, precision=precision)
     cache = None if no_cache else EmbeddingCache(cache_dir)
-    evaluation = Evaluation(loaded, specs, out, seed=seed, batch_size=batch_size, device=str(loaded.device), cache=cache,
-                            bootstrap=bootstrap, resume=resume, load_options=load_options, task_options=task_options,
-                            log=lambda message: _err.print(f"[dim]running {message}[/]"))
+    evaluation = Evaluation(
+        loaded,
+        specs,
+        out,
+        seed=seed,
+        batch_size=batch_size,
+        device=str(loaded.device),
+        cache=cache,
+        bootstrap=bootstrap,
+        resume=resume,
+        load_options=load_options,
+        task_options=task_options,
+        log=lambda message: _err.print(f"[dim]running {message}[/]"),
+    )
     outcomes = evaluation.run(task_names)
     _out.print(_summary(outcomes))
     if html:
@@ -98,21 +174,32 @@ def eval_command(
         _out.print(f"report: {report}")
     failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
-        _err.print(f"[bold red]failed:[/] {outcome.task} on {outcome.dataset}: {outcome.message}", highlight=False)
+        _err.print(
+            f"[bold red]failed:[/] {outcome.task} on {outcome.dataset}: {outcome.message}", highlight=False
+        )
     if failed:
         raise typer.Exit(1)
 
 
-def tasks_list(all_versions: bool = typer.Option(False, "--all-versions", help="List every registered version.")) -> None:
+def tasks_list(
+    all_versions: bool = typer.Option(False, "--all-versions", help="List every registered version."),
+) -> None:
     """List the registered tasks with their versions, datasets and main scores."""
     from cxralign.tasks import list_tasks
 
     table = Table(title="cxralign tasks")
     for column in ("task", "version", "main score", "higher is better", "datasets", "splits", "description"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in ("task", "version", "main score"))
     for meta in list_tasks(all_versions=all_versions):
-        table.add_row(meta.name, meta.version, meta.main_score, "yes" if meta.higher_is_better else "no",
-                      ", ".join(meta.datasets), ", ".join(meta.splits), meta.description)
+        table.add_row(
+            meta.name,
+            meta.version,
+            meta.main_score,
+            "yes" if meta.higher_is_better else "no",
+            ", ".join(meta.datasets),
+            ", ".join(meta.splits),
+            meta.description,
+        )
     _out.print(table)
 
 
@@ -128,11 +215,21 @@ def compare_command(
     rows = compare_results(results_a, results_b, n_boot=bootstrap, seed=seed)
     table = Table(title=f"{results_a}  vs  {results_b}")
     for column in ("task", "dataset", "split", "metric", "A", "B", "B - A [95% CI]", "p", "test"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("task", "metric", "test"))
     for row in rows:
         ci = "" if row.ci_low is None else f" [{row.ci_low:+.3f}, {row.ci_high:+.3f}]"
         p = "-" if row.p_value is None else f"{row.p_value:.3g}"
-        table.add_row(row.task, row.dataset, row.split, row.metric, f"{row.a:.3f}", f"{row.b:.3f}", f"{row.diff:+.3f}{ci}", p, row.test)
+        table.add_row(
+            row.task,
+            row.dataset,
+            row.split,
+            row.metric,
+            f"{row.a:.3f}",
+            f"{row.b:.3f}",
+            f"{row.diff:+.3f}{ci}",
+            p,
+            row.test,
+        )
     _out.print(table)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 from pathlib import Path
@@ -16,7 +17,7 @@ from cxralign.errors import ConfigError
 from cxralign.reports.assertion import decide, find_cues
 from cxralign.reports.attributes import SentenceModifiers
 from cxralign.reports.labels import aggregate_labels
-from cxralign.reports.lexicon import Lexicon, load_lexicon
+from cxralign.reports.lexicon import Lexicon, load_lexicon, merge_findings
 from cxralign.reports.records import Assertion, Cue, Mention, ReportAnalysis, Section, Sentence
 from cxralign.reports.sections import select_sections, split_sections
 from cxralign.reports.sentences import split_sentences
@@ -82,17 +83,25 @@ class Engine:
         sentences = split_sentences(text, chosen)
         lower = _lower(text)
         mentions: list[Mention] = []
-        for sentence in sentences:
-            mentions.extend(self._sentence_mentions(text, lower, sentence))
+        for sentence, findings, normal in _scan(self.lexicon, lower, sentences):
+            if findings or normal:  # most sentences name nothing: no objects, no further regexes
+                mentions.extend(self._sentence_mentions(text, lower, sentence, findings, normal))
         return ReportAnalysis(text, all_sections, tuple(sentences), tuple(mentions), report_id)
 
-    def _sentence_mentions(self, text: str, lower: str, sentence: Sentence) -> list[Mention]:
+    def _sentence_mentions(
+        self,
+        text: str,
+        lower: str,
+        sentence: Sentence,
+        found: list[tuple[int, int, str | None]],
+        normal: bool,
+    ) -> list[Mention]:
         lex = self.lexicon
         s_start, s_end = sentence.start, sentence.end
         out: list[Mention] = []
         denied: list[tuple[int, int, frozenset[str]]] = []
         modifiers: SentenceModifiers | None = None
-        if lex.normality_any.search(lower, s_start, s_end):
+        if normal:
             for rule, pattern in lex.normality_re:
                 for match in pattern.finditer(lower, s_start, s_end):
                     a, b = match.span("subject") if "subject" in pattern.groupindex else match.span()
@@ -119,7 +128,7 @@ class Engine:
                         )
         findings = [
             (a, b, concept)
-            for a, b, concept in lex.find_findings(lower, s_start, s_end)
+            for a, b, concept in found
             if not any(d0 < b and a < d1 and concept in concepts for d0, d1, concepts in denied)
         ]
         if not findings:
@@ -196,6 +205,63 @@ class Engine:
     ) -> dict[str, float | None]:
         """Report-level labels (1.0 / 0.0 / -1.0 / None) in the vocabulary's order."""
         return aggregate_labels(analysis.mentions, self.lexicon, vocab, include_implied=include_implied)
+
+
+Finding = tuple[int, int, str | None]
+
+
+def _scan(
+    lexicon: Lexicon, lower: str, sentences: Sequence[Sentence]
+) -> Iterator[tuple[Sentence, list[Finding], bool]]:
+    """Per sentence: its finding matches and whether a normality statement may start in it.
+
+    The finding, pattern and normality regexes run once over the analysed stretch of the report, not
+    once per sentence, and their matches are dealt out to sentences by offset. A match that crosses a
+    sentence boundary (a pattern's whitespace running over a blank line) would not exist sentence by
+    sentence: the sentences it touches are scanned on their own, so the result is the same either way.
+    """
+    if not sentences:
+        return
+    starts = [s.start for s in sentences]
+    first, last = sentences[0].start, sentences[-1].end
+    terms: list[list[Finding]] = [[] for _ in sentences]
+    patterns: list[list[Finding]] = [[] for _ in sentences]
+    normal = [False] * len(sentences)
+    rescan: set[int] = set()
+
+    def deal(a: int, b: int) -> int | None:
+        k = bisect_right(starts, a) - 1
+        if k >= 0 and b <= sentences[k].end:
+            return k
+        k = max(k, 0)  # crosses a boundary or starts between sentences: rescan what it touches
+        while k < len(sentences) and sentences[k].start < b:
+            if sentences[k].end > a:
+                rescan.add(k)
+            k += 1
+        return None
+
+    for found, bucket in (
+        (lexicon.term_matches(lower, first, last), terms),
+        (lexicon.pattern_matches(lower, first, last), patterns),
+    ):
+        for item in found:
+            k = deal(item[0], item[1])
+            if k is not None:
+                bucket[k].append(item)
+    for match in lexicon.normality_any.finditer(lower, first, last):
+        k = deal(match.start(), match.end())
+        if k is not None:
+            normal[k] = True
+    for k, sentence in enumerate(sentences):
+        if k in rescan:
+            a, b = sentence.start, sentence.end
+            yield (
+                sentence,
+                lexicon.find_findings(lower, a, b),
+                bool(lexicon.normality_any.search(lower, a, b)),
+            )
+        else:
+            yield sentence, merge_findings(terms[k], patterns[k]), normal[k]
 
 
 def _dedupe(mentions: Sequence[Mention]) -> list[Mention]:

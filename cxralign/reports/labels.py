@@ -1,8 +1,10 @@
 """Aggregate mentions into report labels with the CheXpert labeler's rules.
 
 Per observation: any positive mention gives 1.0, else any uncertain gives -1.0, else any negated
-gives 0.0, else blank (None). "No Finding" is 1.0 only when no mention of a finding that blocks it
-(every concept except support devices) is positive or uncertain, and blank otherwise.
+gives 0.0, else blank (None). A present *indirect* sign (``indirect: true`` in the lexicon, e.g.
+costophrenic blunting for Effusion) counts as uncertain, not positive. "No Finding" is 1.0 only when
+no mention of a finding that blocks it (every concept except support devices) is positive or
+uncertain, and blank otherwise.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def aggregate_labels(
         if label is None or label not in labels:
             continue
         value = _RANK[mention.assertion]
+        if concept.indirect and value == POSITIVE:  # "blunting": an effusion or pleural thickening
+            value = UNCERTAIN
         if _ORDER[value] > _ORDER[labels[label]]:
             labels[label] = value
     if "No Finding" in labels:

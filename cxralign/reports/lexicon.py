@@ -44,6 +44,7 @@ class Concept:
     patterns: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     blocks_no_finding: bool = True
+    indirect: bool = False  # a non-specific sign (blunting): present counts as uncertain for its label
 
     @property
     def synonyms(self) -> tuple[str, ...]:
@@ -107,7 +108,9 @@ class Lexicon:
         if isinstance(source, str):
             source = {"source": source}
         if not isinstance(source, dict) or not isinstance(source.get("source"), str):
-            raise ConfigError("each cue_sources entry needs 'source: negspacy:<termset>', e.g. negspacy:en_clinical")
+            raise ConfigError(
+                "each cue_sources entry needs 'source: negspacy:<termset>', e.g. negspacy:en_clinical"
+            )
         name = source["source"]
         skip = {normalise_cue(p) for p in source.get("skip") or ()}
         known = {phrase for phrases in self.cues.values() for phrase in phrases}
@@ -150,6 +153,7 @@ class Lexicon:
                 name = f"p{i}_{j}"
                 self.group_concept[name] = concept.id
                 pattern_groups.append(f"(?P<{name}>{_unname(self.expand(pattern))})")
+        self.marker_group_concept = {f"m{i}": c for i, c in enumerate(self.marker_concept) if i}
         try:
             self.term_re = re.compile(r"(?=\w)\b(?:" + trie_regex(entries) + ")" if entries else r"(?!x)x")
             self.pattern_re = re.compile(_word_start_alternation(pattern_groups))
@@ -189,22 +193,31 @@ class Lexicon:
 
     def find_findings(self, lower: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
         """(start, end, concept or None for an excluded look-alike) in ``lower[start:end]``, non-overlapping."""
-        found = [
-            (m.start(), m.end(), self.marker_concept[int(m.lastgroup[1:])])
-            for m in self.term_re.finditer(lower, start, end)
+        return merge_findings(self.term_matches(lower, start, end), self.pattern_matches(lower, start, end))
+
+    def term_matches(self, lower: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
+        concept = self.marker_group_concept
+        return [(m.start(), m.end(), concept[m.lastgroup]) for m in self.term_re.finditer(lower, start, end)]
+
+    def pattern_matches(self, lower: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
+        concept = self.group_concept
+        return [
+            (m.start(), m.end(), concept[m.lastgroup]) for m in self.pattern_re.finditer(lower, start, end)
         ]
-        patterned = [
-            (m.start(), m.end(), self.group_concept[m.lastgroup])
-            for m in self.pattern_re.finditer(lower, start, end)
-        ]
-        if not patterned:
-            return found
-        merged = sorted(found + patterned, key=lambda f: (f[0], -(f[1] - f[0])))
-        out: list[tuple[int, int, str | None]] = []
-        for item in merged:
-            if not out or item[0] >= out[-1][1]:
-                out.append(item)
-        return out
+
+
+def merge_findings(
+    found: list[tuple[int, int, str | None]], patterned: list[tuple[int, int, str | None]]
+) -> list[tuple[int, int, str | None]]:
+    """Term and multi-word pattern matches without overlaps: the earliest, then the longest, wins."""
+    if not patterned:
+        return found
+    merged = sorted(found + patterned, key=lambda f: (f[0], -(f[1] - f[0])))
+    out: list[tuple[int, int, str | None]] = []
+    for item in merged:
+        if not out or item[0] >= out[-1][1]:
+            out.append(item)
+    return out
 
 
 def _word_start_alternation(alternatives: list[str]) -> str:
@@ -279,6 +292,7 @@ def _concept(cid: str, spec: Any) -> Concept:
         patterns=tuple(str(p) for p in spec.get("patterns") or ()),
         exclude=tuple(str(t) for t in spec.get("exclude") or ()),
         blocks_no_finding=bool(spec.get("blocks_no_finding", True)),
+        indirect=bool(spec.get("indirect", False)),
     )
 
 

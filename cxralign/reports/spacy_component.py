@@ -59,10 +59,20 @@ def analysis_record(analysis: ReportAnalysis) -> dict[str, Any]:
         "sentences": [[s.index, s.start, s.end, s.section] for s in analysis.sentences],
         "mentions": [
             [
-                m.concept, m.start, m.end, m.sentence_index, m.section, m.assertion.value,
-                _cue_record(m.cue), m.attributes.laterality, m.attributes.severity,
-                list(m.attributes.location), m.attributes.laterality_span and list(m.attributes.laterality_span),
-                m.attributes.severity_span and list(m.attributes.severity_span), m.historical, m.implied,
+                m.concept,
+                m.start,
+                m.end,
+                m.sentence_index,
+                m.section,
+                m.assertion.value,
+                _cue_record(m.cue),
+                m.attributes.laterality,
+                m.attributes.severity,
+                list(m.attributes.location),
+                m.attributes.laterality_span and list(m.attributes.laterality_span),
+                m.attributes.severity_span and list(m.attributes.severity_span),
+                m.historical,
+                m.implied,
             ]  # fmt: skip
             for m in analysis.mentions
         ],
@@ -70,7 +80,9 @@ def analysis_record(analysis: ReportAnalysis) -> dict[str, Any]:
 
 
 def _mention(text: str, row: list) -> Mention:
-    concept, start, end, sentence, section, assertion, cue, lat, sev, loc, lat_span, sev_span, hist, impl = row
+    concept, start, end, sentence, section, assertion, cue, lat, sev, loc, lat_span, sev_span, hist, impl = (
+        row
+    )
     return Mention(
         concept,
         text[start:end],

@@ -25,20 +25,44 @@ _SENTENCE_DROPS = [
 _REMOVALS = [
     (re.compile(p, _FLAGS), r)
     for p, r in (
-        (r"^(?:there\s+(?:is|has\s+been)\s+)?no\s+(?:significant\s+|appreciable\s+|interval\s+)*change\s+in\s+(?:the\s+)?", ""),
-        (rf"\b(is|are)\s+(?:unchanged|stable|similar|not\s+significantly\s+changed|grossly\s+(?:unchanged|stable))(?:\s+in\s+(?:size|appearance|extent))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to)\s+{_PRIOR})?\s*$", r"\1 present"),
-        (rf"\s+(?:has|have)\s+(?:slightly\s+|mildly\s+|significantly\s+)?(?:improved|worsened|increased|decreased|progressed|enlarged)(?:\s+in\s+(?:size|appearance|extent|severity))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to)\s+{_PRIOR})?\s*$", " is present"),
+        (
+            r"^(?:there\s+(?:is|has\s+been)\s+)?no\s+(?:significant\s+|appreciable\s+|interval\s+)*change\s+in\s+(?:the\s+)?",
+            "",
+        ),
+        (
+            rf"\b(is|are)\s+(?:unchanged|stable|similar|not\s+significantly\s+changed|grossly\s+(?:unchanged|stable))(?:\s+in\s+(?:size|appearance|extent))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to)\s+{_PRIOR})?\s*$",
+            r"\1 present",
+        ),
+        (
+            rf"\s+(?:has|have)\s+(?:slightly\s+|mildly\s+|significantly\s+)?(?:improved|worsened|increased|decreased|progressed|enlarged)(?:\s+in\s+(?:size|appearance|extent|severity))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to)\s+{_PRIOR})?\s*$",
+            " is present",
+        ),
         (r"\bremains\b", "is"),
         (r"\bremain\b", "are"),
         (rf"^(?:as\s+)?(?:compared|in\s+comparison)\s+(?:to|with)\s+{_PRIOR}\s*,?\s*", ""),
         (rf"^since\s+{_PRIOR}\s*,?\s*", ""),
-        (r"^(?:again|re-?demonstrated|once\s+again)\s+(?:seen|noted|demonstrated|identified)\s+(?:is|are)\s+", "__EXIST__"),
-        (rf",?\s*(?:which\s+(?:is|are|has|have)\s+)?(?:unchanged|stable|similar|not\s+significantly\s+changed|slightly\s+(?:increased|decreased|improved|worsened)|(?:increased|decreased|improved|worsened|progressed)|grossly\s+(?:unchanged|stable))(?:\s+in\s+(?:size|appearance|extent|severity))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to|to)\s+{_PRIOR})?\s*$", ""),
-        (rf"\s*,?\s*(?:(?:as\s+)?compared\s+(?:to|with)|since|from|relative\s+to|when\s+compared\s+to)\s+{_PRIOR}\s*$", ""),
-        (r"\b(?:is|are)\s+(?:again|once\s+again|still|re-?demonstrated)\s+(seen|noted|demonstrated|identified|present)\b", r"is \1"),
+        (
+            r"^(?:again|re-?demonstrated|once\s+again)\s+(?:seen|noted|demonstrated|identified)\s+(?:is|are)\s+",
+            "__EXIST__",
+        ),
+        (
+            rf",?\s*(?:which\s+(?:is|are|has|have)\s+)?(?:unchanged|stable|similar|not\s+significantly\s+changed|slightly\s+(?:increased|decreased|improved|worsened)|(?:increased|decreased|improved|worsened|progressed)|grossly\s+(?:unchanged|stable))(?:\s+in\s+(?:size|appearance|extent|severity))?(?:\s+(?:from|since|compared\s+(?:to|with)|relative\s+to|to)\s+{_PRIOR})?\s*$",
+            "",
+        ),
+        (
+            rf"\s*,?\s*(?:(?:as\s+)?compared\s+(?:to|with)|since|from|relative\s+to|when\s+compared\s+to)\s+{_PRIOR}\s*$",
+            "",
+        ),
+        (
+            r"\b(?:is|are)\s+(?:again|once\s+again|still|re-?demonstrated)\s+(seen|noted|demonstrated|identified|present)\b",
+            r"is \1",
+        ),
         (r"\b(?:again|once\s+again)\s+(seen|noted|demonstrated|identified)\b", r"\1"),
         (r"\bre-?demonstrat(?:ed|ion of)\b", "seen"),
-        (r"\b(?:new|newly\s+developed|unchanged|stable|persistent|persisting|increased|increasing|decreased|decreasing|improved|improving|worsened|worsening|recurrent|redemonstrated|interval|enlarging|progressive|again\s+seen)\s+(?=(?:and\s+)?[a-z])", ""),
+        (
+            r"\b(?:new|newly\s+developed|unchanged|stable|persistent|persisting|increased|increasing|decreased|decreasing|improved|improving|worsened|worsening|recurrent|redemonstrated|interval|enlarging|progressive|again\s+seen)\s+(?=(?:and\s+)?[a-z])",
+            "",
+        ),
         (r"\s+(?:persists|persist|remains?\s+(?:unchanged|stable))\b", " is present"),
     )
 ]

@@ -19,7 +19,7 @@ def _engine_observation_of() -> ObservationOf:
 
     lexicon = load_lexicon()
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def observation_of(concept: str) -> str | None:
         try:
             value = lexicon.concept(concept).chexpert

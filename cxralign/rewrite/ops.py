@@ -14,10 +14,11 @@ from cxralign.rewrite.verify import verification_failure
 class RewriteRejected(Exception):
     """A variant could not be made or failed verification."""
 
-    def __init__(self, reason: str, text: str | None = None) -> None:
+    def __init__(self, reason: str, text: str | None = None, stage: str = "proposal") -> None:
         super().__init__(reason)
         self.reason = reason
         self.text = text
+        self.stage = stage  # "proposal": no edit could be made; "verification": the edit changed the wrong thing
 
 
 def _location(analysis: ReportAnalysis, plan: Plan) -> str:
@@ -61,7 +62,7 @@ def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext 
     reanalysed = ctx.reanalyze(text, analysis.report_id)
     reason = verification_failure(op, analysis, reanalysed, target, ctx, plan.detail)
     if reason is not None:
-        raise RewriteRejected(reason, text)
+        raise RewriteRejected(reason, text, stage="verification")
     return Variant(
         op=op,
         target=target,

@@ -77,14 +77,18 @@ LATERAL = frozenset(
         "Atelectasis", "Fracture", "Pleural Other",
     }
 )  # fmt: skip
-_EXISTENTIAL_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, EXISTENTIAL), key=len, reverse=True)) + r")$")
+_EXISTENTIAL_RE = re.compile(
+    r"^(" + "|".join(sorted(map(re.escape, EXISTENTIAL), key=len, reverse=True)) + r")$"
+)
 _HEDGE_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, HEDGE_LEADS), key=len, reverse=True)) + r")$")
 _NEG_LEAD_RE = re.compile(
     r"^(?:(?P<pre>there (?:is|are|was|were|has been|have been))\s+)?(?P<neg>"
     + "|".join(sorted(map(re.escape, NEGATION_LEADS), key=len, reverse=True))
     + r")$"
 )
-_SEEN_SUFFIX_RE = re.compile(r"^\s+(is|are|was|were)\s+(?P<not>not\s+)(?:(?:again|definitely|clearly|currently)\s+)?(?P<verb>\w+)")
+_SEEN_SUFFIX_RE = re.compile(
+    r"^\s+(is|are|was|were)\s+(?P<not>not\s+)(?:(?:again|definitely|clearly|currently)\s+)?(?P<verb>\w+)"
+)
 
 
 def _words(text: str) -> str:
@@ -118,7 +122,9 @@ def _sentence(analysis: ReportAnalysis, index: int) -> Sentence:
     raise RewriteFailed("mention outside every sentence")
 
 
-_ANATOMY_HEADS = frozenset({"heart", "size", "silhouette", "mediastinum", "contour", "contours", "shadow", "lungs"})
+_ANATOMY_HEADS = frozenset(
+    {"heart", "size", "silhouette", "mediastinum", "contour", "contours", "shadow", "lungs"}
+)
 _CONCEPT_NOUNS = {"enlarged_cardiomediastinum": "mediastinal widening"}
 
 
@@ -127,7 +133,11 @@ def _head_phrase(analysis: ReportAnalysis, mention: Mention) -> str:
     words = mention.text.split()
     if not words or words[-1].lower() in PREDICATE_ADJECTIVES | _ANATOMY_HEADS or len(words) > 4:
         return _CONCEPT_NOUNS.get(mention.concept, mention.concept.replace("_", " "))
-    return lower_first(mention.text) if mention.text[:1].isupper() and not mention.text.isupper() else mention.text
+    return (
+        lower_first(mention.text)
+        if mention.text[:1].isupper() and not mention.text.isupper()
+        else mention.text
+    )
 
 
 def _np_core(analysis: ReportAnalysis, mention: Mention, floor: int, keep_laterality: bool = True) -> str:
@@ -140,7 +150,9 @@ def _np_core(analysis: ReportAnalysis, mention: Mention, floor: int, keep_latera
         words = _kept_modifiers(analysis, start, mention.start)
     laterality = mention.attributes.laterality
     span = mention.attributes.laterality_span
-    has_side = any(w.lower() in LATERALITY for w in words) or any(w in LATERALITY for w in head.lower().split())
+    has_side = any(w.lower() in LATERALITY for w in words) or any(
+        w in LATERALITY for w in head.lower().split()
+    )
     if keep_laterality and laterality in ("left", "right", "bilateral") and not has_side and span is not None:
         words.insert(0, laterality)
     return lower_first(" ".join([*words, head]).strip())
@@ -155,7 +167,9 @@ def _join_list(items: Sequence[str], conjunction: str) -> str:
 def _kept_modifiers(analysis: ReportAnalysis, start: int, end: int) -> list[str]:
     """Modifiers that still make sense after "no": side and place, not size, time or article."""
     return [
-        t.text for t in tokenize(analysis.text, start, end) if t.lower not in DROP_ON_NEGATE and not is_measure_word(t.text)
+        t.text
+        for t in tokenize(analysis.text, start, end)
+        if t.lower not in DROP_ON_NEGATE and not is_measure_word(t.text)
     ]
 
 
@@ -164,7 +178,11 @@ def _merged(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> Mention:
     ordered = sorted(mentions, key=lambda m: m.start)
     first, last = ordered[0], ordered[-1]
     between = analysis.text[first.start : last.end]
-    if len(ordered) > 1 and len(between.split()) <= 4 and not re.search(r"[,;]|\b(and|or|no|with)\b", between, re.I):
+    if (
+        len(ordered) > 1
+        and len(between.split()) <= 4
+        and not re.search(r"[,;]|\b(and|or|no|with)\b", between, re.I)
+    ):
         return dataclasses.replace(first, text=between, end=last.end)
     return first
 
@@ -217,7 +235,9 @@ def _lead_of(analysis: ReportAnalysis, segment: Segment, first_mention: Mention)
 
 def _agree(lead: str, plural: bool) -> str:
     lead = re.sub(r"\b(is|are)\b", "are" if plural else "is", lead, count=1, flags=re.IGNORECASE)
-    return re.sub(r"\b(has|have) been\b", "have been" if plural else "has been", lead, count=1, flags=re.IGNORECASE)
+    return re.sub(
+        r"\b(has|have) been\b", "have been" if plural else "has been", lead, count=1, flags=re.IGNORECASE
+    )
 
 
 def _segment_plural(analysis: ReportAnalysis, segment: Segment) -> bool:
@@ -227,6 +247,35 @@ def _segment_plural(analysis: ReportAnalysis, segment: Segment) -> bool:
         return False
     last = segment.mentions[0].text.split()[-1] if segment.mentions[0].text.split() else ""
     return is_plural(last)
+
+
+_DIFFERENTIAL = re.compile(r"\b(or|versus|vs)\b|/", re.IGNORECASE)
+_RELATION_END = re.compile(
+    r"\b(compatible|consistent|suggestive|suggesting|concerning|representing|represents?|reflecting|reflects?|"
+    r"likely|probably|possibly|may|could|due|secondary|related|from|of|which|that|than)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], drop: Sequence[bool]) -> None:
+    """Refuse to cut a differential ("A or B") or a relation ("A compatible with B"): both readings change."""
+    text = analysis.text
+    for index, dropped in enumerate(drop):
+        if not dropped:
+            continue
+        if all(m.assertion is Assertion.NEGATED for m in segments[index].mentions):
+            continue  # "no A, B or C" is a list, not a differential
+        neighbours = [i for i in (index - 1, index + 1) if 0 <= i < len(segments) and not drop[i]]
+        for other in neighbours:
+            separator = segments[max(index, other)].separator
+            before = text[segments[min(index, other)].start : segments[min(index, other)].end]
+            if _DIFFERENTIAL.search(separator) or _RELATION_END.search(before):
+                raise RewriteFailed("target is one reading of a differential or relation")
+    if drop[0] and len(segments) > 1:
+        _, lead = _lead_of(analysis, segments[0], segments[0].mentions[0])
+        words = _words(lead)
+        if words and not (_EXISTENTIAL_RE.match(words) or _NEG_LEAD_RE.match(words) or _HEDGE_RE.match(words)):
+            raise RewriteFailed(f"cannot carry the lead {lead.strip()!r} over to the next list item")
 
 
 def remove_from_sentence(analysis: ReportAnalysis, sentence: Sentence, remove: Sequence[Mention]) -> str:
@@ -239,9 +288,10 @@ def remove_from_sentence(analysis: ReportAnalysis, sentence: Sentence, remove: S
     removed_ids = {id(m) for m in remove}
     segments = split_segments(analysis, start, body_end, mentions)
     drop = [any(id(m) in removed_ids for m in seg.mentions) for seg in segments]
-    for seg, dropped in zip(segments, drop):
+    for seg, dropped in zip(segments, drop, strict=False):
         if dropped and any(id(m) not in removed_ids for m in seg.mentions):
             raise RewriteFailed("target entangled with another finding in one clause")
+    _refuse_relations(analysis, segments, drop)
     kept = [index for index, dropped in enumerate(drop) if not dropped]
     if not kept:
         return ""
@@ -262,7 +312,11 @@ def remove_from_sentence(analysis: ReportAnalysis, sentence: Sentence, remove: S
             if index > 0:
                 _, first_lead = _lead_of(analysis, segments[0], segments[0].mentions[0])
                 if own in ("without", "with"):
-                    body = "no " + text[lead_start : segment.end] if own == "without" else text[lead_start : segment.end]
+                    body = (
+                        "no " + text[lead_start : segment.end]
+                        if own == "without"
+                        else text[lead_start : segment.end]
+                    )
                 elif not own and first_lead.strip():
                     plural = _segment_plural(analysis, segment)
                     lead = _agree(first_lead.strip(), plural)
@@ -330,14 +384,18 @@ def _copula_frame(tokens: Sequence, mention: Mention) -> tuple[int, int | None, 
             position -= 1
             if position >= 0 and tokens[position].lower in THIRD_PERSON:
                 position -= 1
-        if position >= 0 and (tokens[position].lower in COPULA_NEGATION or negation is not None and tokens[position].lower in ("does", "do")):
+        if position >= 0 and (
+            tokens[position].lower in COPULA_NEGATION
+            or negation is not None
+            and tokens[position].lower in ("does", "do")
+        ):
             return position, negation, adj
         return None
     return None
 
 
 def _negate_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -> SentenceEdit | None:
-    """"The heart is mildly enlarged." -> "The heart is not enlarged."."""
+    """ "The heart is mildly enlarged." -> "The heart is not enlarged."."""
     start, body_end, _ = sentence_body(analysis, sentence)
     tokens = tokenize(analysis.text, start, body_end)
     frame = _copula_frame(tokens, mention)
@@ -370,7 +428,7 @@ def _suffix_ok(analysis: ReportAnalysis, mention: Mention, body_end: int) -> boo
 
 
 def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -> SentenceEdit | None:
-    """"There is a small left pleural effusion." -> "There is no left pleural effusion."."""
+    """ "There is a small left pleural effusion." -> "There is no left pleural effusion."."""
     start, body_end, _ = sentence_body(analysis, sentence)
     np_begin = np_start(analysis, mention, start)
     lead = _words(analysis.text[start:np_begin])
@@ -394,7 +452,9 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
     ):
         return None
     kept = _kept_modifiers(analysis, np_begin, mention.start)
-    rest = re.sub(r"\b(is|are)\s+(?:again|still|now|also)\s+", r"\1 ", analysis.text[mention.start : body_end], count=1)
+    rest = re.sub(
+        r"\b(is|are)\s+(?:again|still|now|also)\s+", r"\1 ", analysis.text[mention.start : body_end], count=1
+    )
     rest = re.sub(r"\s*,?\s+with\b.*$", "", rest, flags=re.IGNORECASE | re.DOTALL)
     noun_phrase = " ".join([*kept, rest])
     if np_begin == start:
@@ -457,7 +517,9 @@ _SIDE_PLACES = {"Consolidation": "lower lobe", "Lung Opacity": "lower lobe", "Pn
                 "Atelectasis": "basilar", "Lung Lesion": "upper lobe", "Fracture": "rib"}  # fmt: skip
 
 
-def _affirm_attributes(target: str, head: str, kept: Sequence[str], plural: bool, ctx: RewriteContext, key: str) -> tuple[list[str], list[str]]:
+def _affirm_attributes(
+    target: str, head: str, kept: Sequence[str], plural: bool, ctx: RewriteContext, key: str
+) -> tuple[list[str], list[str]]:
     """(size words, side words) that make an affirmed finding specific and plausible."""
     size = [SIZED[target]] if target in SIZED else []
     words = {w.lower() for w in [*kept, *head.split()]}
@@ -465,13 +527,22 @@ def _affirm_attributes(target: str, head: str, kept: Sequence[str], plural: bool
     if target in LATERAL and not words & LATERALITY:
         side.append("bilateral" if plural else ctx.rng(key, target).choice(("left", "right")))
         place = _SIDE_PLACES.get(target)
-        if place and not words & set(place.split()) and not words & {"lobe", "base", "basilar", "apex", "apical"}:
+        if (
+            place
+            and not words & set(place.split())
+            and not words & {"lobe", "base", "basilar", "apex", "apical"}
+        ):
             side.append(place)
     return size, side
 
 
 def _positive_np(
-    analysis: ReportAnalysis, mention: Mention, kept: Sequence[str], target: str, ctx: RewriteContext, key: str
+    analysis: ReportAnalysis,
+    mention: Mention,
+    kept: Sequence[str],
+    target: str,
+    ctx: RewriteContext,
+    key: str,
 ) -> tuple[str, bool, bool]:
     """(noun phrase, plural, countable) of the affirmed finding: size, descriptors, side, head."""
     head = _head_phrase(analysis, mention)
@@ -486,8 +557,10 @@ def _positive_np(
     return " ".join([*size, *quality, *side, *anatomy, head]), plural, countable
 
 
-def _affirm_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mention, target: str) -> SentenceEdit | None:
-    """"The heart is not enlarged." -> "The heart is mildly enlarged."; "Heart size is normal." likewise."""
+def _affirm_copula(
+    analysis: ReportAnalysis, sentence: Sentence, mention: Mention, target: str
+) -> SentenceEdit | None:
+    """ "The heart is not enlarged." -> "The heart is mildly enlarged."; "Heart size is normal." likewise."""
     start, body_end, _ = sentence_body(analysis, sentence)
     tokens = tokenize(analysis.text, start, body_end)
     adverb = "mildly " if target in SIZED else ""
@@ -503,7 +576,9 @@ def _affirm_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mentio
             head = analysis.text[start : copula.start] + f"{verb} "
         else:
             head = analysis.text[start : tokens[negation].start]
-        return _replace_sentence_edit(analysis, sentence, head + adverb + analysis.text[tokens[adj].start : body_end])
+        return _replace_sentence_edit(
+            analysis, sentence, head + adverb + analysis.text[tokens[adj].start : body_end]
+        )
     if target not in ("Cardiomegaly", "Enlarged Cardiomediastinum"):
         return None
     after = analysis.text[mention.end : body_end]
@@ -516,13 +591,15 @@ def _affirm_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mentio
         return None
     verb = match.group(1)
     verb = " is " if verb.strip().lower() == "remains" else verb
-    return _replace_sentence_edit(analysis, sentence, analysis.text[start : mention.end] + verb + "mildly enlarged")
+    return _replace_sentence_edit(
+        analysis, sentence, analysis.text[start : mention.end] + verb + "mildly enlarged"
+    )
 
 
 def _affirm_np(
     analysis: ReportAnalysis, sentence: Sentence, mention: Mention, target: str, ctx: RewriteContext, key: str
 ) -> SentenceEdit | None:
-    """"No pneumothorax." -> "Small right pneumothorax."; "There is no effusion." -> "There is a small left effusion."."""
+    """ "No pneumothorax." -> "Small right pneumothorax."; "There is no effusion." -> "There is a small left effusion."."""
     start, body_end, _ = sentence_body(analysis, sentence)
     np_begin = np_start(analysis, mention, start)
     lead = _words(analysis.text[start:np_begin])
@@ -544,7 +621,9 @@ def _affirm_np(
         return None
     kept = [lower_first(word) for word in _kept_modifiers(analysis, np_begin, mention.start)]
     phrase, plural, countable = _positive_np(analysis, mention, kept, target, ctx, key)
-    if phrase.split()[-1] != mention.text.split()[-1] and _head_phrase(analysis, mention) != lower_first(mention.text):
+    if phrase.split()[-1] != mention.text.split()[-1] and _head_phrase(analysis, mention) != lower_first(
+        mention.text
+    ):
         return None
     verb_follows = bool(re.match(r"^\s+(is|are|was|were)\b", suffix, re.IGNORECASE))
     if pre:
@@ -554,11 +633,15 @@ def _affirm_np(
         body = with_article(phrase)
     else:
         body = phrase
-    suffix = re.sub(r"^(\s+)(is|are)\b", lambda m: m.group(1) + ("are" if plural else "is"), suffix, flags=re.IGNORECASE)
+    suffix = re.sub(
+        r"^(\s+)(is|are)\b", lambda m: m.group(1) + ("are" if plural else "is"), suffix, flags=re.IGNORECASE
+    )
     return _replace_sentence_edit(analysis, sentence, body + suffix)
 
 
-def _affirmed_sentence(analysis: ReportAnalysis, mention: Mention, target: str, ctx: RewriteContext, key: str) -> str:
+def _affirmed_sentence(
+    analysis: ReportAnalysis, mention: Mention, target: str, ctx: RewriteContext, key: str
+) -> str:
     phrase, plural, countable = _positive_np(analysis, mention, [], target, ctx, key)
     if plural:
         return f"there are {phrase}"
@@ -573,20 +656,35 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     edits: list[SentenceEdit] = []
     for index, in_sentence in _by_sentence(mentions).items():
         sentence = _sentence(analysis, index)
-        others = [m for m in _others(analysis, sentence, in_sentence) if ctx.observation_of(m.concept) != target]
+        others = [
+            m for m in _others(analysis, sentence, in_sentence) if ctx.observation_of(m.concept) != target
+        ]
         first = in_sentence[0]
         if not others and len(in_sentence) == 1:
             edit = _affirm_copula(analysis, sentence, first, target) or _affirm_np(
                 analysis, sentence, first, target, ctx, key
             )
-            edits.append(edit or _replace_sentence_edit(analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)))
+            edits.append(
+                edit
+                or _replace_sentence_edit(
+                    analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)
+                )
+            )
         elif not others:
             merged = _merged(analysis, in_sentence)
-            edits.append(_replace_sentence_edit(analysis, sentence, _affirmed_sentence(analysis, merged, target, ctx, key)))
+            edits.append(
+                _replace_sentence_edit(
+                    analysis, sentence, _affirmed_sentence(analysis, merged, target, ctx, key)
+                )
+            )
         else:
             remaining = remove_from_sentence(analysis, sentence, in_sentence)
             edits.append(_replace_sentence_edit(analysis, sentence, remaining))
-            edits.append(_append_sentence_edit(analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)))
+            edits.append(
+                _append_sentence_edit(
+                    analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)
+                )
+            )
     return _finish(analysis, edits, mentions[0].concept)
 
 
@@ -602,7 +700,9 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
     deleted: set[int] = set()
     for index, in_sentence in _by_sentence(mentions).items():
         sentence = _sentence(analysis, index)
-        others = [m for m in _others(analysis, sentence, in_sentence) if ctx.observation_of(m.concept) != target]
+        others = [
+            m for m in _others(analysis, sentence, in_sentence) if ctx.observation_of(m.concept) != target
+        ]
         remaining = remove_from_sentence(analysis, sentence, in_sentence) if others else ""
         if remaining.strip():
             edits.append(_replace_sentence_edit(analysis, sentence, remaining))
@@ -613,7 +713,9 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
     return _finish(analysis, edits, stated[0].concept)
 
 
-def _drop_emptied_sections(analysis: ReportAnalysis, edits: list[SentenceEdit], deleted: set[int]) -> list[SentenceEdit]:
+def _drop_emptied_sections(
+    analysis: ReportAnalysis, edits: list[SentenceEdit], deleted: set[int]
+) -> list[SentenceEdit]:
     """A section whose every sentence was removed loses its header too (no dangling "IMPRESSION:")."""
     result = list(edits)
     for section in analysis.sections:
@@ -644,7 +746,9 @@ def _case_like(template: str, word: str) -> str:
     return word[:1].upper() + word[1:] if template[:1].isupper() else word
 
 
-def _attribute_mentions(analysis: ReportAnalysis, target: str, ctx: RewriteContext, attribute: str) -> list[Mention]:
+def _attribute_mentions(
+    analysis: ReportAnalysis, target: str, ctx: RewriteContext, attribute: str
+) -> list[Mention]:
     return [
         m
         for m in target_mentions(analysis, target, ctx)
@@ -660,7 +764,9 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
     value = mentions[0].attributes.laterality
     if value not in ("left", "right", "bilateral"):
         raise RewriteFailed(f"laterality {value!r} cannot be swapped")
-    new_value = {"left": "right", "right": "left"}.get(value) or ctx.rng(analysis.report_id, target, "side").choice(("left", "right"))
+    new_value = {"left": "right", "right": "left"}.get(value) or ctx.rng(
+        analysis.report_id, target, "side"
+    ).choice(("left", "right"))
     changes: dict[tuple[int, int], Change] = {}
     for mention in mentions:
         if mention.attributes.laterality != value:
@@ -683,11 +789,16 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
         changes[(start, end)] = Change(start, end, before, _case_like(before, after), mention.sentence_index)
         if value == "bilateral":
             changes.update(_singularize(analysis, mention, set(changes)))
-    return Plan(sorted(changes.values(), key=lambda c: c.start), False, mentions[0].concept, {"from": value, "to": new_value})
+    return Plan(
+        sorted(changes.values(), key=lambda c: c.start),
+        False,
+        mentions[0].concept,
+        {"from": value, "to": new_value},
+    )
 
 
 def _singularize(analysis: ReportAnalysis, mention: Mention, taken: set) -> dict[tuple[int, int], Change]:
-    """"There are bilateral effusions" -> "There is a left effusion": number agreement after a swap to one side."""
+    """ "There are bilateral effusions" -> "There is a left effusion": number agreement after a swap to one side."""
     words = list(re.finditer(r"\S+", mention.text))
     if not words or not is_plural(words[-1].group()):
         return {}
@@ -736,7 +847,12 @@ def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext)
             after = f"{_case_like(article.group(1), wanted)} {after}"
             before = analysis.text[change_start:end]
         changes[(change_start, end)] = Change(change_start, end, before, after, mention.sentence_index)
-    return Plan(sorted(changes.values(), key=lambda c: c.start), False, mentions[0].concept, {"from": str(value), "to": new_value})
+    return Plan(
+        sorted(changes.values(), key=lambda c: c.start),
+        False,
+        mentions[0].concept,
+        {"from": str(value), "to": new_value},
+    )
 
 
 _SEVERITY_NORMAL = {"mildly": "mild", "severely": "severe", "minimally": "minimal", "markedly": "marked"}

@@ -60,6 +60,7 @@ class Rejection:
     reason: str
     original: str
     text: str | None = None
+    stage: str = "proposal"  # or "verification"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -68,6 +69,7 @@ class Rejection:
             "target_concept": self.target_concept,
             "report_id": self.report_id,
             "reason": self.reason,
+            "stage": self.stage,
             "original": self.original,
             "variant": self.text,
         }

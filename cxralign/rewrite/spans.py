@@ -134,7 +134,9 @@ def minimal_change(text: str, start: int, end: int, after: str, sentence_index: 
     limit = min(len(before), len(after))
     while prefix < limit and before[prefix] == after[prefix]:
         prefix += 1
-    while prefix > 0 and (before[prefix - 1].isalnum() or (prefix < len(before) and before[prefix].isalnum())):
+    while prefix > 0 and (
+        before[prefix - 1].isalnum() or (prefix < len(before) and before[prefix].isalnum())
+    ):
         if before[prefix - 1].isspace():
             break
         prefix -= 1
@@ -156,7 +158,7 @@ def minimal_change(text: str, start: int, end: int, after: str, sentence_index: 
 def apply_changes(text: str, changes: Iterable[Change]) -> str:
     """Replace each change's span right to left (spans must not overlap)."""
     ordered = sorted(changes, key=lambda change: (change.start, change.end))
-    for left, right in zip(ordered, ordered[1:]):
+    for left, right in zip(ordered, ordered[1:], strict=False):
         if right.start < left.end:
             raise ValueError("overlapping changes")
     pieces: list[str] = []
@@ -179,7 +181,9 @@ class Segment:
     mentions: list[Mention]
 
 
-def split_segments(analysis: ReportAnalysis, start: int, end: int, mentions: Sequence[Mention]) -> list[Segment]:
+def split_segments(
+    analysis: ReportAnalysis, start: int, end: int, mentions: Sequence[Mention]
+) -> list[Segment]:
     """Split a sentence body at list separators; pieces naming no finding join their neighbour."""
     text = analysis.text
     tokens = tokenize(text, start, end)
@@ -204,7 +208,9 @@ def split_segments(analysis: ReportAnalysis, start: int, end: int, mentions: Seq
     pending: Segment | None = None
     for segment in segments:
         if pending is not None:
-            segment = Segment(pending.start, segment.end, pending.separator, pending.mentions + segment.mentions)
+            segment = Segment(
+                pending.start, segment.end, pending.separator, pending.mentions + segment.mentions
+            )
             pending = None
         if not segment.mentions:
             pending = segment

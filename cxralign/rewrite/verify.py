@@ -25,7 +25,9 @@ def _label(value: object) -> float | None:
 
 def _current(analysis: ReportAnalysis, target: str, ctx: RewriteContext):
     return [
-        m for m in analysis.mentions if ctx.observation_of(m.concept) == target and not m.historical and not m.implied
+        m
+        for m in analysis.mentions
+        if ctx.observation_of(m.concept) == target and not m.historical and not m.implied
     ]
 
 
@@ -54,7 +56,9 @@ def verification_failure(
         if new != 1.0 or any(m.assertion is not Assertion.POSITIVE for m in mentions):
             return f"target not affirmed (label {new})"
     elif op == "omit":
-        if new is not None or any(ctx.observation_of(m.concept) == target and not m.implied for m in after.mentions):
+        if new is not None or any(
+            ctx.observation_of(m.concept) == target and not m.implied for m in after.mentions
+        ):
             return f"target still mentioned (label {new})"
     elif op in ("laterality", "severity"):
         if new != old:

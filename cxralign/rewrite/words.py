@@ -127,8 +127,7 @@ ACCEPTED_SUFFIX_WORDS = frozenset(
         "adjacent", "abutting", "near", "throughout", "bilaterally", "seen", "noted", "identified",
         "present", "demonstrated", "visualized", "evident", "appreciated", "from", "over", "posteriorly",
         "laterally", "medially", "anteriorly", "inferiorly", "superiorly", "which", "that", "obscuring",
-        "silhouetting", "extending", "containing", "measuring", "tracking", "layering", "seen",
-        "is", "are", "bilaterally", "the", "or",
+        "silhouetting", "extending", "containing", "measuring", "tracking", "layering", "is", "are", "the", "or",
     }
 )  # fmt: skip
 

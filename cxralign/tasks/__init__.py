@@ -7,7 +7,15 @@ files (atomic, with the per-item scores Parquet beside them).
 """
 
 from cxralign.tasks.io import find_results, read_result, read_scores, result_path, write_result
-from cxralign.tasks.registry import RunContext, ScoredSplit, Task, TaskMetadata, get_task, list_tasks, register_task
+from cxralign.tasks.registry import (
+    RunContext,
+    ScoredSplit,
+    Task,
+    TaskMetadata,
+    get_task,
+    list_tasks,
+    register_task,
+)
 from cxralign.tasks.results import MetricValue, TaskResult
 
 __all__ = [

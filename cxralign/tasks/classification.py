@@ -30,7 +30,9 @@ from cxralign.tasks.results import MetricValue
 SCORE, LABEL = "score::", "label::"
 
 
-def score_table(ids: list[str], classes: tuple[str, ...], scores: np.ndarray, labels: np.ndarray, **extra) -> pd.DataFrame:
+def score_table(
+    ids: list[str], classes: tuple[str, ...], scores: np.ndarray, labels: np.ndarray, **extra
+) -> pd.DataFrame:
     """The per-item table: ``item_id``, any extra columns, then scores and labels per class."""
     frame = pd.DataFrame({"item_id": [str(i) for i in ids], **extra})
     for k, cls in enumerate(classes):
@@ -98,38 +100,59 @@ def multilabel_metrics(
             predicted = values >= thresholds[cls]
             f1 = _weighted_f1(labels, predicted, np.ones((1, labels.size)))[0]
             lo, hi = bootstrap_statistic_ci(
-                lambda w, lab=labels, pred=predicted: _weighted_f1(lab, pred, w), labels.size, seed, f"{prefix}f1/{cls}", n_boot
+                lambda w, lab=labels, pred=predicted: _weighted_f1(lab, pred, w),
+                labels.size,
+                seed,
+                f"{prefix}f1/{cls}",
+                n_boot,
             )
             per_class["f1"][cls] = MetricValue(value=float(f1), ci_low=lo, ci_high=hi, n=int(labels.size))
     metrics[f"{prefix}classes.evaluated"] = MetricValue(value=float(len(usable)), n=len(classes))
-    metrics[f"{prefix}classes.degenerate"] = MetricValue(value=float(len(classes) - len(usable)), n=len(classes))
+    metrics[f"{prefix}classes.degenerate"] = MetricValue(
+        value=float(len(classes) - len(usable)), n=len(classes)
+    )
     if usable:
         finite = np.isfinite(y)
         y0 = np.nan_to_num(y)
 
         def mean_over_classes(fn, w):
-            return np.nanmean(np.stack([fn(y0[:, k], s[:, k], _masked(w, finite[:, k])) for k in usable]), axis=0)
+            return np.nanmean(
+                np.stack([fn(y0[:, k], s[:, k], _masked(w, finite[:, k])) for k in usable]), axis=0
+            )
 
         for name, fn in (("auroc", weighted_auroc), ("ap", weighted_average_precision)):
             value = float(np.mean([per_class[name][classes[k]].value for k in usable]))
-            lo, hi = bootstrap_statistic_ci(lambda w, fn=fn: mean_over_classes(fn, w), len(scores), seed, f"{prefix}{name}.mean", n_boot)
-            chance = 0.5 if name == "auroc" else float(np.mean([per_class["ap"][classes[k]].chance for k in usable]))
-            metrics[f"{prefix}{name}.mean"] = MetricValue(value=value, ci_low=lo, ci_high=hi, n=len(scores), chance=chance)
+            lo, hi = bootstrap_statistic_ci(
+                lambda w, fn=fn: mean_over_classes(fn, w), len(scores), seed, f"{prefix}{name}.mean", n_boot
+            )
+            chance = (
+                0.5
+                if name == "auroc"
+                else float(np.mean([per_class["ap"][classes[k]].chance for k in usable]))
+            )
+            metrics[f"{prefix}{name}.mean"] = MetricValue(
+                value=value, ci_low=lo, ci_high=hi, n=len(scores), chance=chance
+            )
         if per_class["f1"]:
-            metrics[f"{prefix}f1.mean"] = MetricValue(value=float(np.mean([m.value for m in per_class["f1"].values()])),
-                                                      n=len(per_class["f1"]))
+            metrics[f"{prefix}f1.mean"] = MetricValue(
+                value=float(np.mean([m.value for m in per_class["f1"].values()])), n=len(per_class["f1"])
+            )
     per_group = {f"{prefix}{name}/class": table for name, table in per_class.items() if table}
     return metrics, per_group
 
 
-def multiclass_metrics(scores: pd.DataFrame, classes: list[str], seed: int, n_boot: int, prefix: str = "") -> tuple[Metrics, PerGroup]:
+def multiclass_metrics(
+    scores: pd.DataFrame, classes: list[str], seed: int, n_boot: int, prefix: str = ""
+) -> tuple[Metrics, PerGroup]:
     """Accuracy and balanced accuracy of the arg-max class, plus one-vs-rest AUROC per class."""
     s, y = arrays(scores, classes)
     truth = np.argmax(np.nan_to_num(y, nan=-1), axis=1)
     predicted = np.argmax(s, axis=1)
     correct = (truth == predicted).astype(np.float64)
     chance = 1.0 / len(classes)
-    metrics: Metrics = {f"{prefix}accuracy": mean_metric(correct, seed, f"{prefix}accuracy", chance=chance, n_boot=n_boot)}
+    metrics: Metrics = {
+        f"{prefix}accuracy": mean_metric(correct, seed, f"{prefix}accuracy", chance=chance, n_boot=n_boot)
+    }
     present = np.unique(truth)
     onehot = (truth[:, None] == present[None, :]).astype(np.float64)
 
@@ -141,7 +164,11 @@ def multiclass_metrics(scores: pd.DataFrame, classes: list[str], seed: int, n_bo
 
     lo, hi = bootstrap_statistic_ci(balanced, len(correct), seed, f"{prefix}balanced_accuracy", n_boot)
     metrics[f"{prefix}balanced_accuracy"] = MetricValue(
-        value=float(balanced_accuracy_score(truth, predicted)), ci_low=lo, ci_high=hi, n=len(correct), chance=chance
+        value=float(balanced_accuracy_score(truth, predicted)),
+        ci_low=lo,
+        ci_high=hi,
+        n=len(correct),
+        chance=chance,
     )
     one_vs_rest = scores.copy()
     for k, cls in enumerate(classes):
@@ -153,7 +180,10 @@ def multiclass_metrics(scores: pd.DataFrame, classes: list[str], seed: int, n_bo
         for k, cls in enumerate(classes)
         if (truth == k).any()
     }
-    per_group = {f"{prefix}recall/class": recall, f"{prefix}auroc/class": ovr_groups.get(f"{prefix}auroc/class", {})}
+    per_group = {
+        f"{prefix}recall/class": recall,
+        f"{prefix}auroc/class": ovr_groups.get(f"{prefix}auroc/class", {}),
+    }
     return {k: v for k, v in metrics.items() if v is not None}, per_group
 
 

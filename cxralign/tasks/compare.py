@@ -72,7 +72,9 @@ def _retrieval_statistics(scores: pd.DataFrame) -> tuple[pd.Series, dict]:
     for direction in sorted(set(scores["direction"])):
         mask = (scores["direction"] == direction).to_numpy().astype(float)
         for k in (1, 5, 10):
-            stats[f"{direction}.R@{k}"] = (lambda m, v: lambda w: (w @ (m * v)) / (w @ m))(mask, (ranks <= k).astype(float))
+            stats[f"{direction}.R@{k}"] = (lambda m, v: lambda w: (w @ (m * v)) / (w @ m))(
+                mask, (ranks <= k).astype(float)
+            )
         stats[f"{direction}.mrr"] = (lambda m, v: lambda w: (w @ (m * v)) / (w @ m))(mask, 1.0 / ranks)
     return keys.reset_index(drop=True), stats
 
@@ -81,7 +83,10 @@ def _classification_statistics(scores: pd.DataFrame, config: dict) -> tuple[pd.S
     classes = list(config["classes"])
     if "fraction" in scores.columns:  # probes: compare the 100% fraction, first seed
         top = scores["fraction"].max()
-        scores = scores[(scores["fraction"] == top) & (scores["seed"] == scores.loc[scores["fraction"] == top, "seed"].min())]
+        scores = scores[
+            (scores["fraction"] == top)
+            & (scores["seed"] == scores.loc[scores["fraction"] == top, "seed"].min())
+        ]
         suffix = f"@{top * 100:g}%"
     else:
         suffix = ""
@@ -94,10 +99,16 @@ def _classification_statistics(scores: pd.DataFrame, config: dict) -> tuple[pd.S
         stats[f"accuracy{suffix}"] = _mean_statistic(correct)
     else:
         finite, y0 = np.isfinite(y), np.nan_to_num(y)
-        usable = [k for k in range(len(classes)) if y0[finite[:, k], k].min(initial=1) != y0[finite[:, k], k].max(initial=0)]
+        usable = [
+            k
+            for k in range(len(classes))
+            if y0[finite[:, k], k].min(initial=1) != y0[finite[:, k], k].max(initial=0)
+        ]
 
         def macro(w, usable=usable):
-            return np.nanmean(np.stack([weighted_auroc(y0[:, k], s[:, k], w * finite[:, k]) for k in usable]), axis=0)
+            return np.nanmean(
+                np.stack([weighted_auroc(y0[:, k], s[:, k], w * finite[:, k]) for k in usable]), axis=0
+            )
 
         if usable:
             stats[f"auroc.mean{suffix}"] = macro
@@ -112,7 +123,16 @@ def _statistics(result: TaskResult, scores: pd.DataFrame):
     return _classification_statistics(scores, result.config)
 
 
-def compare_results(root_a: str | Path, root_b: str | Path, n_boot: int = 1000, seed: int = 0) -> list[ComparisonRow]:
+def _lift(weights: np.ndarray, statistic, positions: np.ndarray, n: int) -> np.ndarray:
+    """Apply weights over the shared items to a statistic defined over one side's own rows."""
+    full = np.zeros((weights.shape[0], n))
+    full[:, positions] = weights
+    return statistic(full)
+
+
+def compare_results(
+    root_a: str | Path, root_b: str | Path, n_boot: int = 1000, seed: int = 0
+) -> list[ComparisonRow]:
     a_index, b_index = _index(root_a), _index(root_b)
     shared = sorted(set(a_index) & set(b_index))
     if not shared:
@@ -133,19 +153,28 @@ def compare_results(root_a: str | Path, root_b: str | Path, n_boot: int = 1000, 
         for metric in sorted(set(stats_a) & set(stats_b)):
             fa, fb = stats_a[metric], stats_b[metric]
 
-            def lift(w, f, idx, n):
-                full = np.zeros((w.shape[0], n))
-                full[:, idx] = w
-                return f(full)
-
-            def diff(w, fa=fa, fb=fb):
-                return lift(w, fb, ib, len(keys_b)) - lift(w, fa, ia, len(keys_a))
+            def diff(w, fa=fa, fb=fb, ia=ia, ib=ib, na=len(keys_a), nb=len(keys_b)):
+                return _lift(w, fb, ib, nb) - _lift(w, fa, ia, na)
 
             ones = np.ones((1, len(common)))
-            a_value, b_value = float(lift(ones, fa, ia, len(keys_a))[0]), float(lift(ones, fb, ib, len(keys_b))[0])
+            a_value, b_value = (
+                float(_lift(ones, fa, ia, len(keys_a))[0]),
+                float(_lift(ones, fb, ib, len(keys_b))[0]),
+            )
             boot = paired_bootstrap(diff, len(common), seed, f"compare/{'/'.join(key)}/{metric}", n_boot)
-            rows.append(ComparisonRow(*key, metric, a_value, b_value, b_value - a_value, boot["ci_low"], boot["ci_high"],
-                                      boot["p_value"], "paired bootstrap"))
+            rows.append(
+                ComparisonRow(
+                    *key,
+                    metric,
+                    a_value,
+                    b_value,
+                    b_value - a_value,
+                    boot["ci_low"],
+                    boot["ci_high"],
+                    boot["p_value"],
+                    "paired bootstrap",
+                )
+            )
         rows.extend(_delong_rows(key, ra, rb, pa, pb))
     return rows
 
@@ -161,8 +190,23 @@ def _delong_rows(key, ra: TaskResult, rb: TaskResult, pa: Path, pb: Path) -> lis
         mask = np.isfinite(labels)
         if mask.sum() == 0 or labels[mask].min() == labels[mask].max():
             continue
-        out = delong_test(labels[mask], merged[f"{SCORE}{cls}_a"].to_numpy(float)[mask], merged[f"{SCORE}{cls}_b"].to_numpy(float)[mask])
+        out = delong_test(
+            labels[mask],
+            merged[f"{SCORE}{cls}_a"].to_numpy(float)[mask],
+            merged[f"{SCORE}{cls}_b"].to_numpy(float)[mask],
+        )
         diff = -out["diff"]  # B - A
-        rows.append(ComparisonRow(*key, f"auroc/{cls}", out["auroc_a"], out["auroc_b"], diff,
-                                  diff - 1.96 * out["se"], diff + 1.96 * out["se"], out["p_value"], "DeLong"))
+        rows.append(
+            ComparisonRow(
+                *key,
+                f"auroc/{cls}",
+                out["auroc_a"],
+                out["auroc_b"],
+                diff,
+                diff - 1.96 * out["se"],
+                diff + 1.96 * out["se"],
+                out["p_value"],
+                "DeLong",
+            )
+        )
     return rows

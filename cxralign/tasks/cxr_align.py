@@ -39,7 +39,15 @@ from cxralign.tasks.metrics import (
     mean_metric,
     pairwise_credit,
 )
-from cxralign.tasks.registry import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata, register_task
+from cxralign.tasks.registry import (
+    Metrics,
+    PerGroup,
+    RunContext,
+    ScoredSplit,
+    Task,
+    TaskMetadata,
+    register_task,
+)
 from cxralign.tasks.results import MetricValue
 from cxralign.utils.hashing import sha256_file
 
@@ -88,11 +96,15 @@ def read_split(root: str | Path, split: str) -> pd.DataFrame:
     data_dir = base / "data"
     expected = data_dir / "<op>" / f"{split}.parquet"
     if not data_dir.is_dir():
-        raise InputError(f"{base} is not a CXR-Align benchmark: expected {expected} (the output of `cxralign build`)")
+        raise InputError(
+            f"{base} is not a CXR-Align benchmark: expected {expected} (the output of `cxralign build`)"
+        )
     files = sorted(data_dir.glob(f"*/{split}.parquet"))
     if not files:
         found = ", ".join(available_splits(base)) or "none"
-        raise InputError(f"no CXR-Align split {split!r} in {base}: expected {expected} (splits found: {found})")
+        raise InputError(
+            f"no CXR-Align split {split!r} in {base}: expected {expected} (splits found: {found})"
+        )
     frames = []
     for path in files:
         frame = pd.read_parquet(path)
@@ -143,9 +155,11 @@ def blind_baselines(manifest: dict[str, Any], split: str) -> dict[str, float]:
             out[f"{op}.accuracy"] = float(value)
         elif isinstance(value, dict):
             accuracies = [
-                float(v) for k, v in value.items()
+                float(v)
+                for k, v in value.items()
                 if ("accuracy" in k or k in ("win_rate", "share", "value"))
-                and isinstance(v, int | float) and not isinstance(v, bool)
+                and isinstance(v, int | float)
+                and not isinstance(v, bool)
             ]
             if accuracies:
                 out[f"{op}.accuracy"] = max(accuracies)
@@ -173,7 +187,9 @@ def _as_id_list(value: Any) -> list[str]:
     return [str(v) for v in list(value)]
 
 
-def score_split(frame: pd.DataFrame, root: str | Path, ctx: RunContext, dataset_hash: str, split: str) -> pd.DataFrame:
+def score_split(
+    frame: pd.DataFrame, root: str | Path, ctx: RunContext, dataset_hash: str, split: str
+) -> pd.DataFrame:
     """One row per (item, op): similarities to original and variant, and the control images' margins."""
     root = Path(root)
     frame = frame.copy()
@@ -204,7 +220,9 @@ def score_split(frame: pd.DataFrame, root: str | Path, ctx: RunContext, dataset_
     text_index = {t: k for k, t in enumerate(texts)}
 
     def sim(images: np.ndarray, text_rows: np.ndarray) -> np.ndarray:
-        return np.einsum("ij,ij->i", image_emb[images].astype(np.float64), text_emb[text_rows].astype(np.float64))
+        return np.einsum(
+            "ij,ij->i", image_emb[images].astype(np.float64), text_emb[text_rows].astype(np.float64)
+        )
 
     scored = frame["_scored"].to_numpy()
     rows_img = np.array([image_index.get(str(i), -1) for i in frame["image_id"]])
@@ -328,13 +346,19 @@ class CxrAlignTask(Task):
             credit = pairwise_credit(rows["s_original"].to_numpy(), rows["s_variant"].to_numpy())
             targets = rows["target"].to_numpy().astype(str)
             key = f"{op}.accuracy"
-            metrics[key] = mean_metric(credit, seed, key, chance=PAIR_CHANCE, blind=blind.get(key), n_boot=n_boot)
+            metrics[key] = mean_metric(
+                credit, seed, key, chance=PAIR_CHANCE, blind=blind.get(key), n_boot=n_boot
+            )
             per_finding = _group_metrics(credit, targets, seed, f"{key}/finding", n_boot, PAIR_CHANCE)
             if per_finding:
                 macro = float(np.mean([m.value for m in per_finding.values()]))
                 lo, hi = bootstrap_group_macro_ci(credit, targets, seed, f"{key}_macro", n_boot)
                 metrics[f"{key}_macro"] = MetricValue(
-                    value=macro, ci_low=lo, ci_high=hi, n=len(per_finding), chance=PAIR_CHANCE,
+                    value=macro,
+                    ci_low=lo,
+                    ci_high=hi,
+                    n=len(per_finding),
+                    chance=PAIR_CHANCE,
                     blind=blind.get(f"{key}_macro"),
                 )
             per_group[f"{key}/finding"] = per_finding
@@ -351,7 +375,12 @@ class CxrAlignTask(Task):
                     grounded[has_controls], seed, gkey, chance=PAIR_CHANCE, blind=PAIR_CHANCE, n_boot=n_boot
                 )
                 per_group[f"{gkey}/finding"] = _group_metrics(
-                    grounded[has_controls], targets[has_controls], seed, f"{gkey}/finding", n_boot, PAIR_CHANCE
+                    grounded[has_controls],
+                    targets[has_controls],
+                    seed,
+                    f"{gkey}/finding",
+                    n_boot,
+                    PAIR_CHANCE,
                 )
             margin = rows["s_original"].to_numpy() - rows["s_variant"].to_numpy()
             metrics[f"{op}.margin"] = mean_metric(margin, seed, f"{op}.margin", chance=0.0, n_boot=n_boot)
@@ -359,9 +388,13 @@ class CxrAlignTask(Task):
             all_ops.extend([op] * len(credit))
         if all_credit:
             credit = np.concatenate(all_credit)
-            metrics["overall.accuracy"] = mean_metric(credit, seed, "overall.accuracy", chance=PAIR_CHANCE, n_boot=n_boot)
+            metrics["overall.accuracy"] = mean_metric(
+                credit, seed, "overall.accuracy", chance=PAIR_CHANCE, n_boot=n_boot
+            )
             op_means = [float(np.mean(credit[np.asarray(all_ops) == op])) for op in dict.fromkeys(all_ops)]
-            lo, hi = bootstrap_group_macro_ci(credit, np.asarray(all_ops), seed, "overall.accuracy_macro", n_boot)
+            lo, hi = bootstrap_group_macro_ci(
+                credit, np.asarray(all_ops), seed, "overall.accuracy_macro", n_boot
+            )
             metrics["overall.accuracy_macro"] = MetricValue(
                 value=float(np.mean(op_means)), ci_low=lo, ci_high=hi, n=len(op_means), chance=PAIR_CHANCE
             )
@@ -380,12 +413,20 @@ class CxrAlignTask(Task):
         omitted, negated = joined["s_variant_omit"].to_numpy(), joined["s_variant_neg"].to_numpy()
         return {
             "three_way.order": mean_metric(
-                order_credit(original, omitted, negated), seed, "three_way.order", chance=ORDER_CHANCE,
-                blind=blind.get("three_way.order"), n_boot=n_boot,
+                order_credit(original, omitted, negated),
+                seed,
+                "three_way.order",
+                chance=ORDER_CHANCE,
+                blind=blind.get("three_way.order"),
+                n_boot=n_boot,
             ),
             "three_way.top1": mean_metric(
-                top1_credit(original, omitted, negated), seed, "three_way.top1", chance=TOP1_CHANCE,
-                blind=blind.get("three_way.top1"), n_boot=n_boot,
+                top1_credit(original, omitted, negated),
+                seed,
+                "three_way.top1",
+                chance=TOP1_CHANCE,
+                blind=blind.get("three_way.top1"),
+                n_boot=n_boot,
             ),
         }
 

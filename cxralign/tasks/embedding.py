@@ -74,7 +74,9 @@ def embed_image_files(
             strict=True,
         )
         if getattr(result, "failed", None):
-            raise InputError(f"{len(result.failed)} image(s) could not be embedded, e.g. {list(result.failed)[0]}")
+            raise InputError(
+                f"{len(result.failed)} image(s) could not be embedded, e.g. {list(result.failed)[0]}"
+            )
         order = {str(i): k for k, i in enumerate(result.ids)}
         embeddings = np.asarray(result.embeddings)[[order[str(i)] for i in ids]]
     else:
@@ -96,7 +98,9 @@ def _encode_images_locally(model: Any, paths: Sequence[str | Path], batch_size: 
     return np.concatenate(chunks)
 
 
-def embed_text_list(model: Any, texts: Sequence[str], *, batch_size: int = 256, cache: Any = None) -> np.ndarray:
+def embed_text_list(
+    model: Any, texts: Sequence[str], *, batch_size: int = 256, cache: Any = None
+) -> np.ndarray:
     """Normalised (N, D) embeddings of texts; identical texts are encoded once."""
     if len(texts) == 0:
         return np.zeros((0, 0), dtype=np.float32)

@@ -31,11 +31,26 @@ from cxralign.tasks.classification import score_table
 from cxralign.tasks.linear_probe import fraction_runs, require_splits, subsample
 from cxralign.tasks.metrics import auroc
 from cxralign.tasks.probe_metrics import probe_metrics
-from cxralign.tasks.registry import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata, register_task
+from cxralign.tasks.registry import (
+    Metrics,
+    PerGroup,
+    RunContext,
+    ScoredSplit,
+    Task,
+    TaskMetadata,
+    register_task,
+)
 from cxralign.tasks.zeroshot import CLASSIFICATION_DATASETS, data_config, eval_splits
 
-DEFAULTS = {"epochs": 5, "lr_encoder": 1e-5, "lr_head": 1e-3, "weight_decay": 1e-4, "freeze_fraction": 0.0,
-            "patience": 2, "ft_batch_size": 32}
+DEFAULTS = {
+    "epochs": 5,
+    "lr_encoder": 1e-5,
+    "lr_head": 1e-3,
+    "weight_decay": 1e-4,
+    "freeze_fraction": 0.0,
+    "patience": 2,
+    "ft_batch_size": 32,
+}
 
 
 def image_tower(model: Any) -> tuple[nn.Module, Callable[[torch.Tensor], torch.Tensor], list[nn.Parameter]]:
@@ -43,12 +58,18 @@ def image_tower(model: Any) -> tuple[nn.Module, Callable[[torch.Tensor], torch.T
     if hasattr(model, "_image_features") and isinstance(getattr(model, "module", None), nn.Module):
         clone = copy.deepcopy(model)
         clone.module.float()
-        tower = getattr(clone.module, "visual", None) or getattr(clone.module, "vision_model", None) or clone.module
+        tower = (
+            getattr(clone.module, "visual", None)
+            or getattr(clone.module, "vision_model", None)
+            or clone.module
+        )
         return clone.module, clone._image_features, list(tower.parameters())
     if isinstance(model, nn.Module) and hasattr(model, "image_features"):
         clone = copy.deepcopy(model).float()
         return clone, clone.image_features, list(clone.parameters())
-    raise ConfigError(f"model {getattr(model, 'spec', model)!r} does not expose a trainable image encoder for fine-tuning")
+    raise ConfigError(
+        f"model {getattr(model, 'spec', model)!r} does not expose a trainable image encoder for fine-tuning"
+    )
 
 
 def load_pixels(model: Any, paths: list) -> torch.Tensor:
@@ -61,14 +82,24 @@ def load_pixels(model: Any, paths: list) -> torch.Tensor:
 def _validation_score(logits: np.ndarray, labels: np.ndarray, kind: str) -> float:
     if kind == "multiclass":
         return float(np.mean(np.argmax(logits, 1) == np.argmax(labels, 1)))
-    values = [auroc(labels[m, k], logits[m, k]) for k in range(labels.shape[1]) for m in [np.isfinite(labels[:, k])]]
+    values = [
+        auroc(labels[m, k], logits[m, k]) for k in range(labels.shape[1]) for m in [np.isfinite(labels[:, k])]
+    ]
     values = [v for v in values if v is not None]
     return float(np.mean(values)) if values else float("-inf")
 
 
 def train_one(
-    model: Any, x_train: torch.Tensor, y_train: np.ndarray, x_val: torch.Tensor, y_val: np.ndarray,
-    x_test: torch.Tensor, kind: str, seed: int, options: dict[str, Any], device: str,
+    model: Any,
+    x_train: torch.Tensor,
+    y_train: np.ndarray,
+    x_val: torch.Tensor,
+    y_val: np.ndarray,
+    x_test: torch.Tensor,
+    kind: str,
+    seed: int,
+    options: dict[str, Any],
+    device: str,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Train from the pretrained weights; return test logits of the best validation epoch and a log."""
     torch.manual_seed(seed)
@@ -95,7 +126,9 @@ def train_one(
     def predict(x: torch.Tensor) -> np.ndarray:
         owner.eval()
         with torch.no_grad():
-            return torch.cat([head(forward(x[i : i + batch].to(device))).cpu() for i in range(0, len(x), batch)]).numpy()
+            return torch.cat(
+                [head(forward(x[i : i + batch].to(device))).cpu() for i in range(0, len(x), batch)]
+            ).numpy()
 
     best, best_state, best_epoch, history, stale = float("-inf"), None, 0, [], 0
     for epoch in range(1, int(options["epochs"]) + 1):
@@ -107,7 +140,9 @@ def train_one(
             if kind == "multiclass":
                 loss = nn.functional.cross_entropy(logits, targets[idx].argmax(1).to(device))
             else:
-                raw = nn.functional.binary_cross_entropy_with_logits(logits, targets[idx].to(device), reduction="none")
+                raw = nn.functional.binary_cross_entropy_with_logits(
+                    logits, targets[idx].to(device), reduction="none"
+                )
                 mask = known[idx].to(device)
                 loss = (raw * mask).sum() / mask.sum().clamp(min=1.0)
             optimiser.zero_grad()
@@ -126,7 +161,11 @@ def train_one(
         owner.load_state_dict(best_state[0])
         head.load_state_dict(best_state[1])
     test_logits = predict(x_test)
-    return test_logits, {"best_epoch": best_epoch, "val_history": history, "trainable_tensors": len(trainable)}
+    return test_logits, {
+        "best_epoch": best_epoch,
+        "val_history": history,
+        "trainable_tensors": len(trainable),
+    }
 
 
 @register_task
@@ -162,14 +201,48 @@ class FineTuneTask(Task):
             parts, log = [], {}
             for fraction, seed in fraction_runs(ctx):
                 idx = subsample(np.nan_to_num(y_train), fraction, seed, data.kind)
-                logits, info = train_one(ctx.model, x_train[idx], y_train[idx], x_val, y_val, x_test, data.kind, seed, options, device)
+                logits, info = train_one(
+                    ctx.model,
+                    x_train[idx],
+                    y_train[idx],
+                    x_val,
+                    y_val,
+                    x_test,
+                    data.kind,
+                    seed,
+                    options,
+                    device,
+                )
                 log[f"{fraction:g}/{seed}"] = {**info, "n_train": int(len(idx))}
-                parts.append(score_table(list(test["item_id"]), data.classes, logits, data.labels(test),
-                                         fraction=float(fraction), seed=int(seed)))
-            config = {"seed": ctx.seed, "bootstrap": ctx.bootstrap, **data_config(data), **options,
-                      "fractions": sorted({f for f, _ in fraction_runs(ctx)}), "n_seeds": int(ctx.options.get("n_seeds", 3)),
-                      "early_stopping": "validation mean AUROC (multi-class: accuracy)", "training_log": log,
-                      "optimiser": "AdamW"}
-            out.append(ScoredSplit(name, data.hash(), split, pd.concat(parts, ignore_index=True), config,
-                                   timings={"train_s": time.perf_counter() - started}))
+                parts.append(
+                    score_table(
+                        list(test["item_id"]),
+                        data.classes,
+                        logits,
+                        data.labels(test),
+                        fraction=float(fraction),
+                        seed=int(seed),
+                    )
+                )
+            config = {
+                "seed": ctx.seed,
+                "bootstrap": ctx.bootstrap,
+                **data_config(data),
+                **options,
+                "fractions": sorted({f for f, _ in fraction_runs(ctx)}),
+                "n_seeds": int(ctx.options.get("n_seeds", 3)),
+                "early_stopping": "validation mean AUROC (multi-class: accuracy)",
+                "training_log": log,
+                "optimiser": "AdamW",
+            }
+            out.append(
+                ScoredSplit(
+                    name,
+                    data.hash(),
+                    split,
+                    pd.concat(parts, ignore_index=True),
+                    config,
+                    timings={"train_s": time.perf_counter() - started},
+                )
+            )
         return out

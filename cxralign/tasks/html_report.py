@@ -140,17 +140,30 @@ def write_html_report(out: str | Path, spec: str, outcomes: list) -> Path:
         for path, result in zip(outcome.paths, outcome.results, strict=True):
             fingerprint = result.model.fingerprint
             rows = [
-                [name, _fmt(m.value), "-" if m.ci_low is None else f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
-                 _fmt(m.chance), _fmt(m.blind), _fmt(m.n)]
+                [
+                    name,
+                    _fmt(m.value),
+                    "-" if m.ci_low is None else f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
+                    _fmt(m.chance),
+                    _fmt(m.blind),
+                    _fmt(m.n),
+                ]
                 for name, m in sorted(result.metrics.items())
             ]
             plots = _finding_bars(result) if result.task == "cxr-align" else []
             if result.config.get("classes"):
                 plots += _roc_and_reliability(result, read_scores(path, result))
-            sections.append({"title": f"{result.task} v{result.task_version} on {result.dataset} ({result.split})",
-                             "rows": rows, "plots": plots})
-    html = Environment(autoescape=select_autoescape(default=True)).from_string(_TEMPLATE).render(
-        spec=spec, fingerprint=fingerprint, sections=sections, failures=failures
+            sections.append(
+                {
+                    "title": f"{result.task} v{result.task_version} on {result.dataset} ({result.split})",
+                    "rows": rows,
+                    "plots": plots,
+                }
+            )
+    html = (
+        Environment(autoescape=select_autoescape(default=True))
+        .from_string(_TEMPLATE)
+        .render(spec=spec, fingerprint=fingerprint, sections=sections, failures=failures)
     )
     path = Path(out) / slugify(spec) / "report.html"
     atomic_write_text(path, html)

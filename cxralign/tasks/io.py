@@ -7,13 +7,14 @@ finds the matching scores beside it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import platform
-from importlib import metadata
 import re
 import subprocess
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ def slugify(text: str) -> str:
 
 def result_path(results_dir: str | Path, model_spec: str, task: str, dataset: str, split: str) -> Path:
     """Where the result JSON for one (model, task, dataset, split) lives."""
-    return Path(results_dir) / slugify(model_spec) / slugify(task) / slugify(dataset) / f"{slugify(split)}.json"
+    return (
+        Path(results_dir) / slugify(model_spec) / slugify(task) / slugify(dataset) / f"{slugify(split)}.json"
+    )
 
 
 def scores_to_parquet_bytes(scores: pd.DataFrame) -> bytes:
@@ -101,12 +104,14 @@ def toolkit_info() -> ToolkitInfo:
     """cxralign version and, when run from a git checkout, its revision (``+dirty`` when modified)."""
     root = Path(__file__).resolve().parents[2]
     revision = None
-    try:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
         revision = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
     return ToolkitInfo(version=__version__, git_revision=revision or None)
 
 
@@ -126,10 +131,8 @@ def environment_info(device: str = "cpu") -> dict[str, str]:
         "device": device,
     }
     for package in ("open_clip_torch", "transformers"):  # versions without importing them (seconds each)
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             info[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     return info
 
 

@@ -27,7 +27,15 @@ from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import InputError
 from cxralign.tasks.classification import score_table
 from cxralign.tasks.probe_metrics import probe_metrics
-from cxralign.tasks.registry import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata, register_task
+from cxralign.tasks.registry import (
+    Metrics,
+    PerGroup,
+    RunContext,
+    ScoredSplit,
+    Task,
+    TaskMetadata,
+    register_task,
+)
 from cxralign.tasks.zeroshot import CLASSIFICATION_DATASETS, data_config, eval_splits, image_embeddings
 
 DEFAULT_C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
@@ -59,7 +67,9 @@ def _sweep(x_tr, y_tr, x_va, y_va, grid, score) -> tuple[LogisticRegression, flo
         for c in grid:
             model.set_params(C=c)
             model.fit(x_tr, y_tr)
-            value = score(model, x_va, y_va) if x_va is not None and len(x_va) else -c  # no validation: smallest C
+            value = (
+                score(model, x_va, y_va) if x_va is not None and len(x_va) else -c
+            )  # no validation: smallest C
             if value > best:
                 best, best_c, best_coef = value, c, (model.coef_.copy(), model.intercept_.copy())
     model.set_params(C=best_c)
@@ -76,8 +86,13 @@ def _val_accuracy(model, x, y) -> float:
 
 
 def fit_and_score(
-    x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, x_test: np.ndarray,
-    kind: str, grid: tuple[float, ...] = DEFAULT_C_GRID,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    x_test: np.ndarray,
+    kind: str,
+    grid: tuple[float, ...] = DEFAULT_C_GRID,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Test-set scores (N, C) and what was chosen (C per class, degenerate classes)."""
     scaler = StandardScaler().fit(x_train)
@@ -120,7 +135,9 @@ def fraction_runs(ctx: RunContext) -> list[tuple[float, int]]:
 def require_splits(data: DownstreamDataset, name: str) -> None:
     missing = [s for s in ("train", "valid") if s not in data.splits]
     if missing:
-        raise InputError(f"dataset {name} has no {' or '.join(missing)} split; trained tasks need train and valid")
+        raise InputError(
+            f"dataset {name} has no {' or '.join(missing)} split; trained tasks need train and valid"
+        )
 
 
 @register_task
@@ -153,14 +170,39 @@ class LinearProbeTask(Task):
             parts, chosen = [], {}
             for fraction, seed in fraction_runs(ctx):
                 idx = subsample(np.nan_to_num(y_train), fraction, seed, data.kind)
-                scores, picked = fit_and_score(x_train[idx], y_train[idx], x_val, y_val, x_test, data.kind, grid)
+                scores, picked = fit_and_score(
+                    x_train[idx], y_train[idx], x_val, y_val, x_test, data.kind, grid
+                )
                 chosen[f"{fraction:g}/{seed}"] = {**picked, "n_train": int(len(idx))}
-                parts.append(score_table(list(test["item_id"]), data.classes, scores, data.labels(test),
-                                         fraction=float(fraction), seed=int(seed)))
-            config = {"seed": ctx.seed, "bootstrap": ctx.bootstrap, **data_config(data), "c_grid": list(grid),
-                      "fractions": sorted({f for f, _ in fraction_runs(ctx)}), "n_seeds": int(ctx.options.get("n_seeds", DEFAULT_SEEDS)),
-                      "selection": "validation AUROC per class (multi-class: accuracy)", "chosen": chosen,
-                      "standardise": True}
-            out.append(ScoredSplit(name, data.hash(), split, pd.concat(parts, ignore_index=True), config,
-                                   timings={"fit_s": time.perf_counter() - started}))
+                parts.append(
+                    score_table(
+                        list(test["item_id"]),
+                        data.classes,
+                        scores,
+                        data.labels(test),
+                        fraction=float(fraction),
+                        seed=int(seed),
+                    )
+                )
+            config = {
+                "seed": ctx.seed,
+                "bootstrap": ctx.bootstrap,
+                **data_config(data),
+                "c_grid": list(grid),
+                "fractions": sorted({f for f, _ in fraction_runs(ctx)}),
+                "n_seeds": int(ctx.options.get("n_seeds", DEFAULT_SEEDS)),
+                "selection": "validation AUROC per class (multi-class: accuracy)",
+                "chosen": chosen,
+                "standardise": True,
+            }
+            out.append(
+                ScoredSplit(
+                    name,
+                    data.hash(),
+                    split,
+                    pd.concat(parts, ignore_index=True),
+                    config,
+                    timings={"fit_s": time.perf_counter() - started},
+                )
+            )
         return out

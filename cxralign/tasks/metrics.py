@@ -135,7 +135,9 @@ def weighted_auroc(labels: np.ndarray, scores: np.ndarray, weights: np.ndarray) 
     below = np.cumsum(neg, axis=1) - neg
     n_pos, n_neg = pos.sum(axis=1), neg.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where((n_pos > 0) & (n_neg > 0), (pos * (below + 0.5 * neg)).sum(axis=1) / (n_pos * n_neg), np.nan)
+        return np.where(
+            (n_pos > 0) & (n_neg > 0), (pos * (below + 0.5 * neg)).sum(axis=1) / (n_pos * n_neg), np.nan
+        )
 
 
 def auroc(labels: np.ndarray, scores: np.ndarray) -> float | None:
@@ -175,7 +177,9 @@ def auroc_metric(
     value = auroc(labels, scores)
     if value is None:
         return None
-    lo, hi = bootstrap_statistic_ci(lambda w: weighted_auroc(labels, scores, w), len(labels), seed, key, n_boot)
+    lo, hi = bootstrap_statistic_ci(
+        lambda w: weighted_auroc(labels, scores, w), len(labels), seed, key, n_boot
+    )
     return MetricValue(value=value, ci_low=lo, ci_high=hi, n=len(labels), chance=0.5)
 
 
@@ -226,7 +230,11 @@ def ap_metric(
     )
     n_positive = int(np.sum(np.asarray(labels) > 0))
     return MetricValue(
-        value=value, ci_low=lo, ci_high=hi, n=len(labels), chance=chance_average_precision(len(labels), n_positive)
+        value=value,
+        ci_low=lo,
+        ci_high=hi,
+        n=len(labels),
+        chance=chance_average_precision(len(labels), n_positive),
     )
 
 
@@ -260,10 +268,7 @@ def delong_test(labels: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray) 
     var = cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]
     diff = aucs[0] - aucs[1]
     se = math.sqrt(max(var, 0.0))
-    if se == 0.0:
-        p = 1.0 if diff == 0 else 0.0
-    else:
-        p = float(2 * stats.norm.sf(abs(diff) / se))
+    p = (1.0 if diff == 0 else 0.0) if se == 0.0 else float(2 * stats.norm.sf(abs(diff) / se))
     return {"auroc_a": float(aucs[0]), "auroc_b": float(aucs[1]), "diff": float(diff), "se": se, "p_value": p}
 
 

@@ -35,7 +35,9 @@ def _seed_mean_statistic(parts: list[pd.DataFrame], classes: list[str], kind: st
             else:
                 finite = np.isfinite(y)
                 y0 = np.nan_to_num(y)
-                aucs = [weighted_auroc(y0[:, k], s[:, k], w * finite[:, k][None, :]) for k in range(len(classes))]
+                aucs = [
+                    weighted_auroc(y0[:, k], s[:, k], w * finite[:, k][None, :]) for k in range(len(classes))
+                ]
                 with np.errstate(all="ignore"):
                     per_seed.append(np.nanmean(np.stack(aucs), axis=0))
         return np.mean(np.stack(per_seed), axis=0)
@@ -46,13 +48,18 @@ def _seed_mean_statistic(parts: list[pd.DataFrame], classes: list[str], kind: st
 def probe_metrics(scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
     seed, n_boot = int(config.get("seed", 0)), int(config.get("bootstrap", 1000))
     classes, kind = list(config["classes"]), config["kind"]
-    headline = ("accuracy", "balanced_accuracy", "auroc.mean") if kind == "multiclass" else ("auroc.mean", "ap.mean")
+    headline = (
+        ("accuracy", "balanced_accuracy", "auroc.mean") if kind == "multiclass" else ("auroc.mean", "ap.mean")
+    )
     metrics: Metrics = {}
     per_group: PerGroup = {}
     for fraction in sorted(scores["fraction"].unique()):
         label = fraction_label(float(fraction))
         rows = scores[scores["fraction"] == fraction]
-        parts = [part.sort_values("item_id", kind="mergesort").reset_index(drop=True) for _, part in rows.groupby("seed", sort=True)]
+        parts = [
+            part.sort_values("item_id", kind="mergesort").reset_index(drop=True)
+            for _, part in rows.groupby("seed", sort=True)
+        ]
         per_seed = [classification_metrics(p, {**config, "bootstrap": 0})[0] for p in parts]
         per_seed_groups = [classification_metrics(p, {**config, "bootstrap": 0})[1] for p in parts]
         for name in headline:
@@ -61,12 +68,19 @@ def probe_metrics(scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics
                 continue
             lo = hi = None
             if name in ("auroc.mean", "accuracy") and not (kind == "multiclass" and name == "auroc.mean"):
-                lo, hi = bootstrap_statistic_ci(_seed_mean_statistic(parts, classes, kind), len(parts[0]), seed,
-                                                f"{name}@{label}", n_boot)
-            metrics[f"{name}@{label}"] = MetricValue(value=float(np.mean(values)), ci_low=lo, ci_high=hi, n=len(parts[0]),
-                                                     chance=per_seed[0][name].chance)
-            metrics[f"{name}@{label}.sd"] = MetricValue(value=float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
-                                                        n=len(values))
+                lo, hi = bootstrap_statistic_ci(
+                    _seed_mean_statistic(parts, classes, kind), len(parts[0]), seed, f"{name}@{label}", n_boot
+                )
+            metrics[f"{name}@{label}"] = MetricValue(
+                value=float(np.mean(values)),
+                ci_low=lo,
+                ci_high=hi,
+                n=len(parts[0]),
+                chance=per_seed[0][name].chance,
+            )
+            metrics[f"{name}@{label}.sd"] = MetricValue(
+                value=float(np.std(values, ddof=1)) if len(values) > 1 else 0.0, n=len(values)
+            )
         table: dict[str, list[float]] = {}
         for groups in per_seed_groups:
             for cls, m in groups.get("auroc/class", {}).items():

@@ -73,8 +73,16 @@ CLASS_PHRASES: dict[str, str] = {
 
 WHOLE_PROMPTS: dict[str, dict[str, tuple[str, ...]]] = {
     "No Finding": {
-        "positive": ("No acute cardiopulmonary abnormality.", "The lungs are clear.", "Normal chest radiograph."),
-        "negative": ("Acute cardiopulmonary abnormality.", "There is an abnormality.", "Abnormal chest radiograph."),
+        "positive": (
+            "No acute cardiopulmonary abnormality.",
+            "The lungs are clear.",
+            "Normal chest radiograph.",
+        ),
+        "negative": (
+            "Acute cardiopulmonary abnormality.",
+            "There is an abnormality.",
+            "Abnormal chest radiograph.",
+        ),
     },
 }
 WHOLE_PROMPTS["No finding"] = WHOLE_PROMPTS["No Finding"]
@@ -87,7 +95,9 @@ class ClassPrompts:
 
 
 def _fill(template: str, phrase: str) -> str:
-    text = template.replace("{finding}", "{}").replace("{label}", "{}").replace("{class}", "{}").format(phrase)
+    text = (
+        template.replace("{finding}", "{}").replace("{label}", "{}").replace("{class}", "{}").format(phrase)
+    )
     return text[:1].upper() + text[1:]
 
 
@@ -137,8 +147,10 @@ def build_prompts(
             out[cls] = ClassPrompts(tuple(given.get("positive", ())), tuple(given.get("negative", ())))
         elif isinstance(given, str) or cls in CLASS_PHRASES:
             phrase = given if isinstance(given, str) else CLASS_PHRASES[cls]
-            out[cls] = ClassPrompts(tuple(_fill(t, phrase) for t in positive_templates),
-                                    tuple(_fill(t, phrase) for t in negative_templates))
+            out[cls] = ClassPrompts(
+                tuple(_fill(t, phrase) for t in positive_templates),
+                tuple(_fill(t, phrase) for t in negative_templates),
+            )
         elif cls in WHOLE_PROMPTS:
             out[cls] = ClassPrompts(WHOLE_PROMPTS[cls]["positive"], WHOLE_PROMPTS[cls]["negative"])
         else:

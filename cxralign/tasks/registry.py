@@ -88,7 +88,7 @@ def list_tasks(all_versions: bool = False) -> list[TaskMetadata]:
     _ensure_builtin_tasks()
     newest: dict[str, TaskMetadata] = {}
     everything = []
-    for (name, version), cls in sorted(_REGISTRY.items(), key=lambda kv: (kv[0][0], _version_key(kv[0][1]))):
+    for (name, _version), cls in sorted(_REGISTRY.items(), key=lambda kv: (kv[0][0], _version_key(kv[0][1]))):
         everything.append(cls.metadata)
         newest[name] = cls.metadata
     return everything if all_versions else list(newest.values())
@@ -104,7 +104,9 @@ def get_task(name: str, version: str | None = None) -> Task:
     if version is None:
         version = max(versions, key=_version_key)
     elif version not in versions:
-        raise ConfigError(f"task {name!r} has no version {version!r}; known versions: {', '.join(sorted(versions))}")
+        raise ConfigError(
+            f"task {name!r} has no version {version!r}; known versions: {', '.join(sorted(versions))}"
+        )
     return _REGISTRY[(name, version)]()
 
 

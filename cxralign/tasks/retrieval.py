@@ -25,7 +25,15 @@ from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import InputError
 from cxralign.tasks.embedding import embed_text_list
 from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_statistic_ci, mean_metric
-from cxralign.tasks.registry import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata, register_task
+from cxralign.tasks.registry import (
+    Metrics,
+    PerGroup,
+    RunContext,
+    ScoredSplit,
+    Task,
+    TaskMetadata,
+    register_task,
+)
 from cxralign.tasks.results import MetricValue
 from cxralign.tasks.zeroshot import eval_splits, image_embeddings
 
@@ -38,7 +46,11 @@ def normalise_report(text: str) -> str:
 
 
 def first_hit_ranks(
-    queries: np.ndarray, gallery: np.ndarray, query_groups: np.ndarray, gallery_groups: np.ndarray, chunk: int = 1024
+    queries: np.ndarray,
+    gallery: np.ndarray,
+    query_groups: np.ndarray,
+    gallery_groups: np.ndarray,
+    chunk: int = 1024,
 ) -> np.ndarray:
     """Rank of the best-scored hit for every query over the whole gallery (pessimistic ties)."""
     ranks = np.empty(len(queries), dtype=np.int64)
@@ -72,7 +84,14 @@ def chance_mrr(n_hits: np.ndarray, gallery: np.ndarray) -> float:
         p = np.exp(_log_comb(n - r, np.full_like(r, m - 1)) - _log_comb(np.float64(n), np.float64(m)))
         out.append(((m, n), float((p / r).sum())))
     table = dict(out)
-    return float(np.mean([table[(m, n)] for m, n in zip(np.asarray(n_hits).tolist(), np.asarray(gallery).tolist(), strict=True)]))
+    return float(
+        np.mean(
+            [
+                table[(m, n)]
+                for m, n in zip(np.asarray(n_hits).tolist(), np.asarray(gallery).tolist(), strict=True)
+            ]
+        )
+    )
 
 
 @register_task
@@ -99,19 +118,32 @@ class RetrievalTask(Task):
             hits, gallery = rows["n_hits"].to_numpy(), rows["gallery_size"].to_numpy()
             for k in KS:
                 key = f"{direction}.R@{k}"
-                metrics[key] = mean_metric((ranks <= k).astype(float), seed, key, chance=chance_recall(k, hits, gallery), n_boot=n_boot)
+                metrics[key] = mean_metric(
+                    (ranks <= k).astype(float),
+                    seed,
+                    key,
+                    chance=chance_recall(k, hits, gallery),
+                    n_boot=n_boot,
+                )
             key = f"{direction}.mrr"
-            metrics[key] = mean_metric(1.0 / ranks, seed, key, chance=chance_mrr(hits, gallery), n_boot=n_boot)
+            metrics[key] = mean_metric(
+                1.0 / ranks, seed, key, chance=chance_mrr(hits, gallery), n_boot=n_boot
+            )
             order = np.argsort(ranks, kind="mergesort")
 
-            def weighted_median(w, order=order):
+            def weighted_median(w, order=order, sorted_ranks=ranks[order]):
                 cumulative = np.cumsum(w[:, order], axis=1)
                 index = (cumulative >= cumulative[:, -1:] / 2).argmax(axis=1)
-                return ranks[order][index]
+                return sorted_ranks[index]
 
-            lo, hi = bootstrap_statistic_ci(weighted_median, len(ranks), seed, f"{direction}.median_rank", n_boot)
+            lo, hi = bootstrap_statistic_ci(
+                weighted_median, len(ranks), seed, f"{direction}.median_rank", n_boot
+            )
             metrics[f"{direction}.median_rank"] = MetricValue(
-                value=float(np.median(ranks)), ci_low=lo, ci_high=hi, n=len(ranks),
+                value=float(np.median(ranks)),
+                ci_low=lo,
+                ci_high=hi,
+                n=len(ranks),
                 chance=float(np.median((gallery + 1) / (hits + 1))),
             )
         return metrics, {}
@@ -123,7 +155,9 @@ class RetrievalTask(Task):
         for split in eval_splits(data, ctx):
             started = time.perf_counter()
             frame = data.split(split)
-            frame = frame[frame["report"].notna() & (frame["report"].astype(str).str.strip() != "")].reset_index(drop=True)
+            frame = frame[
+                frame["report"].notna() & (frame["report"].astype(str).str.strip() != "")
+            ].reset_index(drop=True)
             if frame.empty:
                 continue
             images = image_embeddings(ctx, data, frame, split)
@@ -134,11 +168,33 @@ class RetrievalTask(Task):
             parts = []
             for direction, q, g in (("image_to_text", images, texts), ("text_to_image", texts, images)):
                 ranks = first_hit_ranks(q, g, groups, groups, chunk)
-                parts.append(pd.DataFrame({"direction": direction, "item_id": frame["item_id"].astype(str), "rank": ranks,
-                                           "n_hits": n_hits, "gallery_size": len(frame)}))
-            config = {"seed": ctx.seed, "bootstrap": ctx.bootstrap, "identical_reports": "any identical report is a hit",
-                      "ties": "counted against the model", "items_without_report": int(data.split(split)["report"].isna().sum()),
-                      "data_options": data.options}
-            out.append(ScoredSplit(name, data.hash(), split, pd.concat(parts, ignore_index=True), config,
-                                   timings={"score_s": time.perf_counter() - started}))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "direction": direction,
+                            "item_id": frame["item_id"].astype(str),
+                            "rank": ranks,
+                            "n_hits": n_hits,
+                            "gallery_size": len(frame),
+                        }
+                    )
+                )
+            config = {
+                "seed": ctx.seed,
+                "bootstrap": ctx.bootstrap,
+                "identical_reports": "any identical report is a hit",
+                "ties": "counted against the model",
+                "items_without_report": int(data.split(split)["report"].isna().sum()),
+                "data_options": data.options,
+            }
+            out.append(
+                ScoredSplit(
+                    name,
+                    data.hash(),
+                    split,
+                    pd.concat(parts, ignore_index=True),
+                    config,
+                    timings={"score_s": time.perf_counter() - started},
+                )
+            )
         return out

@@ -46,7 +46,9 @@ class DataSpec:
     @classmethod
     def parse(cls, text: str) -> DataSpec:
         if "=" not in text:
-            raise ConfigError(f"--data takes NAME=PATH (e.g. chexpert=/data/CheXpert-v1.0-small), got {text!r}")
+            raise ConfigError(
+                f"--data takes NAME=PATH (e.g. chexpert=/data/CheXpert-v1.0-small), got {text!r}"
+            )
         name, path = text.split("=", 1)
         return cls(name.strip().lower(), Path(path).expanduser())
 
@@ -80,7 +82,9 @@ def model_info(model: Any) -> ModelInfo:
     card = getattr(model, "card", None)
     if card is not None and hasattr(card, "model_dump"):
         card = card.model_dump(mode="json")
-    return ModelInfo(spec=str(model.spec), fingerprint=model.fingerprint(), card=card if isinstance(card, dict) else None)
+    return ModelInfo(
+        spec=str(model.spec), fingerprint=model.fingerprint(), card=card if isinstance(card, dict) else None
+    )
 
 
 def _accepts(task_name: str, data_name: str) -> bool:
@@ -117,8 +121,15 @@ class Evaluation:
         self.resume = resume
         self.load_options = load_options
         self.log = log
-        self.ctx = RunContext(model=model, seed=seed, batch_size=batch_size, device=device, cache=cache,
-                              bootstrap=bootstrap, options=dict(task_options or {}))
+        self.ctx = RunContext(
+            model=model,
+            seed=seed,
+            batch_size=batch_size,
+            device=device,
+            cache=cache,
+            bootstrap=bootstrap,
+            options=dict(task_options or {}),
+        )
         self._loaded: dict[str, Any] = {}
         self.info = model_info(model)
         self.toolkit = toolkit_info()
@@ -142,11 +153,18 @@ class Evaluation:
 
     def run_key(self, task_name: str, data_hash: str) -> str:
         task = get_task(task_name)
-        return sha256_json({
-            "task": task.metadata.name, "version": task.metadata.version, "model": self.info.fingerprint,
-            "data": data_hash, "seed": self.ctx.seed, "bootstrap": self.ctx.bootstrap, "options": self.ctx.options,
-            "load_options": getattr(self.load_options, "as_dict", lambda: None)(),
-        })
+        return sha256_json(
+            {
+                "task": task.metadata.name,
+                "version": task.metadata.version,
+                "model": self.info.fingerprint,
+                "data": data_hash,
+                "seed": self.ctx.seed,
+                "bootstrap": self.ctx.bootstrap,
+                "options": self.ctx.options,
+                "load_options": getattr(self.load_options, "as_dict", lambda: None)(),
+            }
+        )
 
     def _existing(self, task_name: str, dataset: str, key: str) -> list[Path]:
         folder = self.out / slugify(self.info.spec) / slugify(task_name) / slugify(dataset)
@@ -157,7 +175,9 @@ class Evaluation:
             results = [read_result(p) for p in paths]
         except CxrAlignError:
             return []
-        if results and all(r.config.get("run_key") == key and r.model.fingerprint == self.info.fingerprint for r in results):
+        if results and all(
+            r.config.get("run_key") == key and r.model.fingerprint == self.info.fingerprint for r in results
+        ):
             return paths
         return []
 
@@ -167,8 +187,14 @@ class Evaluation:
         key = self.run_key(task_name, data_hash)
         existing = self._existing(task_name, spec.name, key) if self.resume else []
         if existing:
-            return Outcome(task_name, spec.name, "skipped", existing, [read_result(p) for p in existing],
-                           "results exist for the same model fingerprint and config")
+            return Outcome(
+                task_name,
+                spec.name,
+                "skipped",
+                existing,
+                [read_result(p) for p in existing],
+                "results exist for the same model fingerprint and config",
+            )
         started = time.perf_counter()
         scored: list[ScoredSplit] = task.run(self.ctx, spec.name, data)
         outcome = Outcome(task_name, spec.name, "ok")
@@ -176,13 +202,28 @@ class Evaluation:
             config = {**part.config, "run_key": key, "batch_size": self.ctx.batch_size}
             metric_start = time.perf_counter()
             metrics, per_group = task.metrics_from_scores(part.scores, config)
-            timings = {**part.timings, "metrics_s": time.perf_counter() - metric_start,
-                       "task_total_s": time.perf_counter() - started}
+            timings = {
+                **part.timings,
+                "metrics_s": time.perf_counter() - metric_start,
+                "task_total_s": time.perf_counter() - started,
+            }
             result = TaskResult(
-                task=task.metadata.name, task_version=task.metadata.version, dataset=part.dataset,
-                dataset_hash=part.dataset_hash, split=part.split, model=self.info, toolkit=self.toolkit, config=config,
-                main_score=task.metadata.main_score, higher_is_better=task.metadata.higher_is_better, metrics=metrics,
-                per_group=per_group, scores_file="", scores_sha256="", timings=timings, environment=self.environment,
+                task=task.metadata.name,
+                task_version=task.metadata.version,
+                dataset=part.dataset,
+                dataset_hash=part.dataset_hash,
+                split=part.split,
+                model=self.info,
+                toolkit=self.toolkit,
+                config=config,
+                main_score=task.metadata.main_score,
+                higher_is_better=task.metadata.higher_is_better,
+                metrics=metrics,
+                per_group=per_group,
+                scores_file="",
+                scores_sha256="",
+                timings=timings,
+                environment=self.environment,
                 created=utc_now(),
             )
             path = result_path(self.out, self.info.spec, task.metadata.name, part.dataset, part.split)
@@ -204,14 +245,20 @@ class Evaluation:
                     if task_name == "retrieval" and spec.name not in BENCHMARK_NAMES:
                         data, _ = self._load(spec)
                         if not data.has_reports:
-                            outcomes.append(Outcome(task_name, spec.name, "not applicable", message="no report texts"))
+                            outcomes.append(
+                                Outcome(task_name, spec.name, "not applicable", message="no report texts")
+                            )
                             continue
                     self.log(f"{task_name} on {spec.name}")
                     outcomes.append(self.run_one(task_name, spec))
                 except CxrAlignError as error:
                     outcomes.append(Outcome(task_name, spec.name, "failed", message=str(error)))
                 except Exception as error:  # a bug in one task must not lose the others' results
-                    outcomes.append(Outcome(task_name, spec.name, "failed", message=f"{type(error).__name__}: {error}"))
+                    outcomes.append(
+                        Outcome(task_name, spec.name, "failed", message=f"{type(error).__name__}: {error}")
+                    )
             if not matched:
-                outcomes.append(Outcome(task_name, "-", "not applicable", message="no --data entry this task accepts"))
+                outcomes.append(
+                    Outcome(task_name, "-", "not applicable", message="no --data entry this task accepts")
+                )
         return outcomes

@@ -18,22 +18,51 @@ from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.tasks.classification import best_f1_threshold, classification_metrics, score_table
 from cxralign.tasks.embedding import embed_image_files, embed_text_list, normalise
 from cxralign.tasks.prompts import build_prompts, load_prompt_file, policy_from_card
-from cxralign.tasks.registry import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata, register_task
+from cxralign.tasks.registry import (
+    Metrics,
+    PerGroup,
+    RunContext,
+    ScoredSplit,
+    Task,
+    TaskMetadata,
+    register_task,
+)
 
-CLASSIFICATION_DATASETS = ("mimic-cxr", "chexpert", "chexpert-5x200", "chexpert-plus", "nih-cxr14", "rsna-pneumonia",
-                           "siim-pneumothorax", "vindr-cxr", "openi", "phantoms", "csv", "imagefolder")
+CLASSIFICATION_DATASETS = (
+    "mimic-cxr",
+    "chexpert",
+    "chexpert-5x200",
+    "chexpert-plus",
+    "nih-cxr14",
+    "rsna-pneumonia",
+    "siim-pneumothorax",
+    "vindr-cxr",
+    "openi",
+    "phantoms",
+    "csv",
+    "imagefolder",
+)
 
 
 def image_embeddings(ctx: RunContext, data: DownstreamDataset, frame: pd.DataFrame, split: str) -> np.ndarray:
-    return embed_image_files(ctx.model, data.image_sources(frame), list(frame["item_id"]), batch_size=ctx.batch_size,
-                             cache=ctx.cache, dataset_hash=data.hash(), split=split)
+    return embed_image_files(
+        ctx.model,
+        data.image_sources(frame),
+        list(frame["item_id"]),
+        batch_size=ctx.batch_size,
+        cache=ctx.cache,
+        dataset_hash=data.hash(),
+        split=split,
+    )
 
 
 def _mean_direction(embeddings: np.ndarray) -> np.ndarray:
     return normalise(embeddings.mean(axis=0, keepdims=True))[0]
 
 
-def class_scores(ctx: RunContext, images: np.ndarray, classes: tuple[str, ...], kind: str, prompt_config: dict) -> np.ndarray:
+def class_scores(
+    ctx: RunContext, images: np.ndarray, classes: tuple[str, ...], kind: str, prompt_config: dict
+) -> np.ndarray:
     """(N, C) zero-shot scores under the recorded prompt policy."""
     style = prompt_config["style"]
     prompts = prompt_config["prompts"]
@@ -63,8 +92,12 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def data_config(data: DownstreamDataset) -> dict[str, Any]:
-    return {"kind": data.kind, "classes": list(data.classes), "data_options": data.options,
-            "data_notes": {k: v for k, v in data.notes.items()}}
+    return {
+        "kind": data.kind,
+        "classes": list(data.classes),
+        "data_options": data.options,
+        "data_notes": {k: v for k, v in data.notes.items()},
+    }
 
 
 def eval_splits(data: DownstreamDataset, ctx: RunContext) -> list[str]:
@@ -98,22 +131,43 @@ class ZeroShotTask(Task):
         prompt_config = {
             "style": style,
             "logit_scale": float(ctx.model.logit_scale),
-            "prompts": {c: {"positive": list(p.positive), "negative": list(p.negative)} for c, p in prompts.items()},
+            "prompts": {
+                c: {"positive": list(p.positive), "negative": list(p.negative)} for c, p in prompts.items()
+            },
         }
         thresholds = None
         if data.kind != "multiclass" and "valid" in data.splits:
             valid = data.split("valid")
-            v_scores = class_scores(ctx, image_embeddings(ctx, data, valid, "valid"), data.classes, data.kind, prompt_config)
+            v_scores = class_scores(
+                ctx, image_embeddings(ctx, data, valid, "valid"), data.classes, data.kind, prompt_config
+            )
             v_labels = data.labels(valid)
-            thresholds = {c: best_f1_threshold(v_labels[:, k], v_scores[:, k]) for k, c in enumerate(data.classes)}
+            thresholds = {
+                c: best_f1_threshold(v_labels[:, k], v_scores[:, k]) for k, c in enumerate(data.classes)
+            }
         out = []
         for split in eval_splits(data, ctx):
             started = time.perf_counter()
             frame = data.split(split)
-            scores = class_scores(ctx, image_embeddings(ctx, data, frame, split), data.classes, data.kind, prompt_config)
-            config = {"seed": ctx.seed, "bootstrap": ctx.bootstrap, **data_config(data), "prompt_policy": prompt_config,
-                      "thresholds": thresholds, "threshold_split": "valid" if thresholds else None}
-            out.append(ScoredSplit(name, data.hash(), split, score_table(list(frame["item_id"]), data.classes, scores,
-                                                                         data.labels(frame)), config,
-                                   timings={"score_s": time.perf_counter() - started}))
+            scores = class_scores(
+                ctx, image_embeddings(ctx, data, frame, split), data.classes, data.kind, prompt_config
+            )
+            config = {
+                "seed": ctx.seed,
+                "bootstrap": ctx.bootstrap,
+                **data_config(data),
+                "prompt_policy": prompt_config,
+                "thresholds": thresholds,
+                "threshold_split": "valid" if thresholds else None,
+            }
+            out.append(
+                ScoredSplit(
+                    name,
+                    data.hash(),
+                    split,
+                    score_table(list(frame["item_id"]), data.classes, scores, data.labels(frame)),
+                    config,
+                    timings={"score_s": time.perf_counter() - started},
+                )
+            )
         return out

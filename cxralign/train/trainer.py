@@ -328,6 +328,41 @@ class Trainer:
         self._log({"step": self.step, **{f"val/{k}": v for k, v in metrics.items()}})
         return metrics
 
+    def optimizer_step(self, batches: Any) -> tuple[float, dict[str, float], int, int, float]:
+        """One optimizer step over ``optim.accumulation`` micro-batches; returns the logged figures."""
+        config = self.config
+        fraction = self.step / self.total_steps
+        accumulation = config.optim.accumulation
+        step_loss = 0.0
+        parts_sum: dict[str, float] = {}
+        truncated = samples = 0
+        for micro in range(accumulation):
+            batch = next(batches).to(self.device)
+            truncated += batch.n_truncated
+            sync = micro == accumulation - 1 or not self.dist.distributed
+            context = contextlib.nullcontext() if sync else self.wrapped.no_sync()
+            with context:
+                with self._autocast():
+                    features = self.wrapped(batch)
+                loss, parts = self.objective(features, batch, fraction)
+                if distributed.any_rank(not bool(torch.isfinite(loss)), self.device):
+                    self._diverged(loss, batch)
+                self.scaler.scale(loss / accumulation).backward()
+            step_loss += distributed.all_reduce_mean(loss).item() / accumulation
+            for name, value in parts.items():
+                parts_sum[name] = parts_sum.get(name, 0.0) + value.item() / accumulation
+            samples += batch.pixels.shape[0] * self.dist.world_size
+        if config.optim.grad_clip is not None:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.step_module.parameters(), config.optim.grad_clip)
+        lr = self.scheduler.get_last_lr()[0]  # the rate this step used
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        return step_loss, parts_sum, truncated, samples, lr
+
     def run(self) -> TrainSummary:
         config = self.config
         started = time.perf_counter()
@@ -336,41 +371,13 @@ class Trainer:
             atomic_write_text(self.out / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
         self.step_module.train()
         batches = self._micro_batches()
-        accumulation = config.optim.accumulation
         validation: dict[str, float] = {}
         window_start, window_samples = time.perf_counter(), 0
         with make_progress() as progress:
             task = progress.add_task("training", total=self.total_steps, completed=self.step)
             while self.step < self.total_steps:
-                fraction = self.step / self.total_steps
-                step_loss = 0.0
-                parts_sum: dict[str, float] = {}
-                truncated = 0
-                for micro in range(accumulation):
-                    batch = next(batches).to(self.device)
-                    truncated += batch.n_truncated
-                    sync = micro == accumulation - 1 or not self.dist.distributed
-                    context = contextlib.nullcontext() if sync else self.wrapped.no_sync()
-                    with context:
-                        with self._autocast():
-                            features = self.wrapped(batch)
-                        loss, parts = self.objective(features, batch, fraction)
-                        if distributed.any_rank(not bool(torch.isfinite(loss)), self.device):
-                            self._diverged(loss, batch)
-                        self.scaler.scale(loss / accumulation).backward()
-                    step_loss += distributed.all_reduce_mean(loss).item() / accumulation
-                    for name, value in parts.items():
-                        parts_sum[name] = parts_sum.get(name, 0.0) + value.item() / accumulation
-                    window_samples += batch.pixels.shape[0] * self.dist.world_size
-                if config.optim.grad_clip is not None:
-                    self.scaler.unscale_(self.optimizer)
-                    torch.nn.utils.clip_grad_norm_(self.step_module.parameters(), config.optim.grad_clip)
-                lr = self.scheduler.get_last_lr()[0]  # the rate this step used
-                self.scaler.step(self.optimizer)
-                self.scaler.update()
-                self.scheduler.step()
-                self.optimizer.zero_grad(set_to_none=True)
-                self.step += 1
+                step_loss, parts_sum, truncated, samples, lr = self.optimizer_step(batches)
+                window_samples += samples
                 self.losses.append(step_loss)
                 progress.update(task, advance=1, description=f"training loss {step_loss:.3f}")
                 if self.step % config.train.log_every == 0 or self.step == self.total_steps:

@@ -88,7 +88,10 @@ class DownstreamDataset:
     def image_sources(self, frame: pd.DataFrame) -> list:
         """What to read each image from: its bytes where the source embeds them (phantoms), else its path."""
         if "image_bytes" in frame.columns:
-            return [b if isinstance(b, bytes | bytearray) else p for b, p in zip(frame["image_bytes"], frame["image_path"], strict=True)]
+            return [
+                b if isinstance(b, bytes | bytearray) else p
+                for b, p in zip(frame["image_bytes"], frame["image_path"], strict=True)
+            ]
         return list(frame["image_path"])
 
     def labels(self, frame: pd.DataFrame) -> np.ndarray:
@@ -103,7 +106,9 @@ class DownstreamDataset:
         frame = self.items[columns].copy()
         frame["image_path"] = [_relative(p, self.root) for p in frame["image_path"]]
         if "image_bytes" in self.items.columns:  # embedded images: their content is part of the identity
-            frame["image_sha256"] = [sha256_bytes(b) if isinstance(b, bytes) else "" for b in self.items["image_bytes"]]
+            frame["image_sha256"] = [
+                sha256_bytes(b) if isinstance(b, bytes) else "" for b in self.items["image_bytes"]
+            ]
         payload = frame.to_csv(index=False).encode() + repr((self.kind, self.classes)).encode()
         self._hash = sha256_bytes(payload)
         return self._hash

@@ -22,28 +22,46 @@ from cxralign.vocab import CHEXPERT_14
 PHANTOM_SPLITS = ("train", "validation", "test")
 
 
-def load_phantom_dataset(root: str | Path, options: LoadOptions = LoadOptions(views=None)) -> DownstreamDataset:
+def load_phantom_dataset(
+    root: str | Path, options: LoadOptions = LoadOptions(views=None)
+) -> DownstreamDataset:
     from cxralign.data.phantoms import load_phantoms
 
     root = Path(root)
     if not (root / "data").is_dir():
-        raise InputError(f"{root} is not a phantom dataset: expected {root}/data/<split>.parquet (from `cxralign data phantoms`)")
+        raise InputError(
+            f"{root} is not a phantom dataset: expected {root}/data/<split>.parquet (from `cxralign data phantoms`)"
+        )
     frames = []
     for split in PHANTOM_SPLITS:
         if not (root / "data" / f"{split}.parquet").exists():
             continue
         table = load_phantoms(root, split).data.table.to_pandas()
-        frames.append(pd.DataFrame({
-            "item_id": table["sample_id"].astype(str),
-            "image_path": [f"{root}/data/{split}.parquet#{i}" for i in table["sample_id"]],
-            "image_bytes": [image["bytes"] for image in table["image"]],
-            "split": split,
-            "patient_id": table["patient_id"].astype(str),
-            "view": "PA",
-            "report": table["report"],
-            **{cls: table[cls].fillna(0.0).to_numpy() for cls in CHEXPERT_14},
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item_id": table["sample_id"].astype(str),
+                    "image_path": [f"{root}/data/{split}.parquet#{i}" for i in table["sample_id"]],
+                    "image_bytes": [image["bytes"] for image in table["image"]],
+                    "split": split,
+                    "patient_id": table["patient_id"].astype(str),
+                    "view": "PA",
+                    "report": table["report"],
+                    **{cls: table[cls].fillna(0.0).to_numpy() for cls in CHEXPERT_14},
+                }
+            )
+        )
     if not frames:
-        raise InputError(f"no phantom split found in {root}/data: expected train.parquet, validation.parquet or test.parquet")
-    return finalize("phantoms", root, "multilabel", CHEXPERT_14, pd.concat(frames, ignore_index=True), options,
-                    check_images=False, notes={"labels": "report labels of the generated reports"})
+        raise InputError(
+            f"no phantom split found in {root}/data: expected train.parquet, validation.parquet or test.parquet"
+        )
+    return finalize(
+        "phantoms",
+        root,
+        "multilabel",
+        CHEXPERT_14,
+        pd.concat(frames, ignore_index=True),
+        options,
+        check_images=False,
+        notes={"labels": "report labels of the generated reports"},
+    )
