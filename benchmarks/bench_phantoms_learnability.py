@@ -55,14 +55,14 @@ def small_cnn(outputs: int) -> nn.Module:
         return [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
     return nn.Sequential(
-        nn.Conv2d(1, 24, 5, 2, 2, bias=False),  # 128 -> 64
+        nn.Conv2d(1, 24, 5, 2, 2, bias=False),  # halves the image
         nn.BatchNorm2d(24),
         nn.ReLU(inplace=True),
-        nn.MaxPool2d(2),  # -> 32: max-pooling keeps small bright nodules and thin lines
+        nn.MaxPool2d(2),  # quarter: max-pooling keeps small bright nodules and thin lines
         *block(24, 48, 1),
-        nn.MaxPool2d(2),  # -> 16
+        nn.MaxPool2d(2),
         *block(48, 64, 1),
-        nn.MaxPool2d(2),  # -> 8
+        nn.MaxPool2d(2),
         *block(64, 96, 1),
         *block(96, 128, 1),
         nn.AdaptiveAvgPool2d(4),

@@ -5,7 +5,7 @@ optimizer steps (forward, all losses, backward, AdamW) at the same batch size,
 after warm-up steps. Prints milliseconds per step for each setting and the ratio
 (target <= 1.10). Usage:
 
-    python benchmarks/bench_train.py [--steps 20] [--batch-size 64] [--threads 2] [--negatives 1]
+    python benchmarks/bench_train.py [--steps 20] [--batch-size 64] [--threads 1] [--negatives 1] [--fraction 0.25]
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from cxralign.train.config import build_config
 from cxralign.train.trainer import Trainer
 
 
-def time_steps(losses: list[str], args: argparse.Namespace, root: Path) -> tuple[float, float]:
+def make_trainer(losses: list[str], args: argparse.Namespace, root: Path, fraction: float = 1.0) -> Trainer:
     config = build_config(
         preset="tiny-cpu",
         overrides=[
             {
-                "out": str(root / "-".join(losses)),
-                "losses": {"enabled": losses, "negatives": {"count": args.negatives}},
+                "out": str(root / f"{'-'.join(losses)}-{fraction}"),
+                "losses": {"enabled": losses, "negatives": {"count": args.negatives, "fraction": fraction}},
                 "data": {"cache_dir": str(root / "cache")},
                 "train": {"batch_size": args.batch_size, "steps": 10_000, "threads": args.threads},
             }
@@ -36,15 +36,7 @@ def time_steps(losses: list[str], args: argparse.Namespace, root: Path) -> tuple
     )
     trainer = Trainer(config)
     trainer.step_module.train()
-    batches = trainer._micro_batches()
-    for _ in range(args.warmup):
-        trainer.optimizer_step(batches)
-    times = []
-    for _ in range(args.steps):
-        started = time.perf_counter()
-        trainer.optimizer_step(batches)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000, statistics.stdev(times) * 1000
+    return trainer
 
 
 def main() -> None:
@@ -52,24 +44,49 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--negatives", type=int, default=1, help="hard negatives per report")
-    parser.add_argument("--cache", type=Path, default=None, help="reuse phantoms/annotations from this directory")
+    parser.add_argument(
+        "--fraction", type=float, default=0.25, help="losses.negatives.fraction of the third setting"
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="reuse phantoms/annotations from this directory"
+    )
     args = parser.parse_args()
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         root = args.cache or Path(tmp)
-        # alternate settings twice so machine-load drift hits both equally
-        results: dict[str, list[float]] = {"clip": [], "clip+soft+neg": []}
-        for _ in range(2):
-            results["clip"].append(time_steps(["clip"], args, root)[0])
-            results["clip+soft+neg"].append(time_steps(["clip", "soft", "neg"], args, root)[0])
-    clip = statistics.fmean(results["clip"])
-    full = statistics.fmean(results["clip+soft+neg"])
-    print(f"batch {args.batch_size}, {args.threads} threads, {args.negatives} hard negative(s) per report")
-    print(f"plain CLIP step:              {clip:8.1f} ms (runs: {', '.join(f'{t:.1f}' for t in results['clip'])})")
-    print(f"soft labels + hard negatives: {full:8.1f} ms (runs: {', '.join(f'{t:.1f}' for t in results['clip+soft+neg'])})")
-    print(f"step-time ratio: {full / clip:.3f} (target <= 1.10)")
+        settings = {
+            "plain CLIP": (["clip"], 1.0),
+            "soft + hard negatives": (["clip", "soft", "neg"], 1.0),
+            f"soft + negatives x{args.fraction:g}": (["clip", "soft", "neg"], args.fraction),
+        }
+        trainers = {name: make_trainer(losses, args, root, frac) for name, (losses, frac) in settings.items()}
+        streams = {name: trainer._micro_batches() for name, trainer in trainers.items()}
+        wall: dict[str, list[float]] = {name: [] for name in settings}
+        cpu: dict[str, list[float]] = {name: [] for name in settings}
+        # interleave the settings step by step so machine-load drift hits both equally
+        for index in range(args.warmup + args.steps):
+            for name, trainer in trainers.items():
+                wall_start, cpu_start = time.perf_counter(), time.process_time()
+                trainer.optimizer_step(streams[name])
+                if index >= args.warmup:
+                    wall[name].append(time.perf_counter() - wall_start)
+                    cpu[name].append(time.process_time() - cpu_start)
+    print(
+        f"batch {args.batch_size}, {args.threads} threads, {args.negatives} hard negative(s) per report, "
+        f"{args.steps} timed steps each (median)"
+    )
+    for name in settings:
+        print(
+            f"{name:30s} wall {1000 * statistics.median(wall[name]):8.1f} ms   "
+            f"cpu {1000 * statistics.median(cpu[name]):8.1f} ms"
+        )
+    plain, *others = settings
+    for name in others:
+        wall_ratio = statistics.median(wall[name]) / statistics.median(wall[plain])
+        cpu_ratio = statistics.median(cpu[name]) / statistics.median(cpu[plain])
+        print(f"step-time ratio, {name}: {wall_ratio:.3f} wall, {cpu_ratio:.3f} cpu (target <= 1.10)")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ def write_csv_dataset(root: Path, n: int = 48, seed: int = 0, size: int = 32) ->
         kind = kinds[index % len(kinds)]
         pixels = rng.normal(60, 10, (size, size))
         if kind in ("left", "right"):
-            column = slice(size // 2, size) if kind == "left" else slice(0, size // 2)  # patient's left = image right
+            column = (
+                slice(size // 2, size) if kind == "left" else slice(0, size // 2)
+            )  # patient's left = image right
             pixels[size // 2 :, column] += 120
         if kind == "heart":
             pixels[size // 3 : 2 * size // 3, size // 3 : 2 * size // 3] += 80
@@ -55,7 +57,10 @@ def keyword_annotator(reports):  # noqa: ANN001, ANN201
         lower = text.lower()
         effusion = "no pleural effusion" not in lower
         side = "left" if "left" in lower else "right" if "right" in lower else None
-        labels = {"Pleural Effusion": 1.0 if effusion else 0.0, "Cardiomegaly": 1.0 if "cardiomegaly" in lower else None}
+        labels = {
+            "Pleural Effusion": 1.0 if effusion else 0.0,
+            "Cardiomegaly": 1.0 if "cardiomegaly" in lower else None,
+        }
         labels["No Finding"] = 1.0 if not effusion and labels["Cardiomegaly"] is None else None
         triples = [f"pleural_effusion|assertion|{'positive' if effusion else 'negated'}"]
         if side:

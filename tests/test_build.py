@@ -124,7 +124,9 @@ def test_csv_build_writes_the_documented_layout(csv_source, tmp_path):
     assert set(manifest["blind_baselines"]) >= {"negate", "affirm", "balanced"}
     official = json.loads((out / "cxr-align.json").read_text())
     entries = official["csv"]
-    assert entries and all(set(e) == {"report", "chosen", "negation", "omitted", "location"} for e in entries.values())
+    assert entries and all(
+        set(e) == {"report", "chosen", "negation", "omitted", "location"} for e in entries.values()
+    )
 
 
 def test_same_inputs_and_seed_give_identical_bytes_with_any_worker_count(csv_source, tmp_path):
@@ -140,8 +142,12 @@ def test_same_inputs_and_seed_give_identical_bytes_with_any_worker_count(csv_sou
 
 
 def test_seed_changes_choices_but_not_validity(csv_source, tmp_path):
-    a = build_benchmark(BuildOptions(source="csv", root=csv_source, out=tmp_path / "a", seed=0, ops=("affirm",)))
-    b = build_benchmark(BuildOptions(source="csv", root=csv_source, out=tmp_path / "b", seed=1, ops=("affirm",)))
+    a = build_benchmark(
+        BuildOptions(source="csv", root=csv_source, out=tmp_path / "a", seed=0, ops=("affirm",))
+    )
+    b = build_benchmark(
+        BuildOptions(source="csv", root=csv_source, out=tmp_path / "b", seed=1, ops=("affirm",))
+    )
     texts_a = sorted(r["variant"] for r in _rows(tmp_path / "a"))
     texts_b = sorted(r["variant"] for r in _rows(tmp_path / "b"))
     assert a.items == b.items and texts_a != texts_b
@@ -155,7 +161,9 @@ def test_existing_output_needs_overwrite_and_require_images_fails_on_text_only(c
         build_benchmark(BuildOptions(source="csv", root=csv_source, out=out))
     assert (out / "keep.txt").read_text() == "precious"
     jsonl = tmp_path / "reports.jsonl"
-    jsonl.write_text("".join(json.dumps({"id": r["report_id"], "text": r["report"]}) + "\n" for r in fabricated_reports()))
+    jsonl.write_text(
+        "".join(json.dumps({"id": r["report_id"], "text": r["report"]}) + "\n" for r in fabricated_reports())
+    )
     with pytest.raises(InputError, match="have no image"):
         build_benchmark(BuildOptions(source="jsonl", root=jsonl, out=tmp_path / "t", require_images=True))
     assert not (tmp_path / "t").exists()
@@ -211,15 +219,31 @@ def test_mimic_tree_build_is_credentialed_and_finds_jpgs(tmp_path):
         patient, study = row["patient_id"], row["report_id"]
         folder = reports / "files" / patient[:3] / patient
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{study}.txt").write_text("                                 FINAL REPORT\n " + row["report"])
+        (folder / f"{study}.txt").write_text(
+            "                                 FINAL REPORT\n " + row["report"]
+        )
         image_folder = images / "files" / patient[:3] / patient / study
         image_folder.mkdir(parents=True, exist_ok=True)
         Image.new("L", (8, 8)).save(image_folder / f"{row['image_id']}-dicom.jpg")
     _register_commands()
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        app, ["build", "--source", "mimic", "--root", str(reports), "--images", str(images), "--out", str(out),
-              "--ops", "negate,affirm", "--preview", "2"],  # fmt: skip
+        app,
+        [
+            "build",
+            "--source",
+            "mimic",
+            "--root",
+            str(reports),
+            "--images",
+            str(images),
+            "--out",
+            str(out),
+            "--ops",
+            "negate,affirm",
+            "--preview",
+            "2",
+        ],  # fmt: skip
     )
     assert result.exit_code == 0, result.output
     assert "data use agreement" in result.output and "reports read 24" in result.output
@@ -245,7 +269,9 @@ def test_chexpert_plus_build(tmp_path):
                     "section_impression": impression,
                 }
             )
-    summary = build_benchmark(BuildOptions(source="chexpert-plus", root=path, out=tmp_path / "out", ops=("negate",)))
+    summary = build_benchmark(
+        BuildOptions(source="chexpert-plus", root=path, out=tmp_path / "out", ops=("negate",))
+    )
     assert summary.credentialed and summary.items > 0
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["access"] == "credentialed"
     assert all(r["patient_id"].startswith("patient") for r in _rows(tmp_path / "out"))
@@ -253,7 +279,9 @@ def test_chexpert_plus_build(tmp_path):
 
 def test_phantom_build_copies_images_and_keeps_source_splits(phantom_dataset, tmp_path):
     out = tmp_path / "out"
-    summary = build_benchmark(BuildOptions(source="phantoms", root=phantom_dataset, out=out, ops=("negate", "affirm")))
+    summary = build_benchmark(
+        BuildOptions(source="phantoms", root=phantom_dataset, out=out, ops=("negate", "affirm"))
+    )
     assert summary.items > 0 and summary.without_image == 0
     source_split = {}
     for path in (phantom_dataset / "data").glob("*.parquet"):
@@ -269,7 +297,65 @@ def test_cli_errors_are_one_line(tmp_path):
     from cxralign.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
-        main(["build", "--source", "csv", "--root", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")])
+        main(
+            [
+                "build",
+                "--source",
+                "csv",
+                "--root",
+                str(tmp_path / "missing.csv"),
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
     assert exit_info.value.code == 2
     with pytest.raises(SystemExit):
-        main(["build", "--source", "csv", "--root", "x.csv", "--out", str(tmp_path / "o"), "--ops", "paraphrase"])
+        main(
+            [
+                "build",
+                "--source",
+                "csv",
+                "--root",
+                "x.csv",
+                "--out",
+                str(tmp_path / "o"),
+                "--ops",
+                "paraphrase",
+            ]
+        )
+
+
+def test_rejections_are_counted_by_stage_and_written_for_review(tmp_path):
+    reports = [
+        "FINDINGS: Opacity at the left base may reflect atelectasis. No pneumothorax.",
+        "FINDINGS: Left lower lobe atelectasis or pneumonia. No effusion.",
+        "FINDINGS: There is a small left pleural effusion. No pneumothorax.",
+    ]
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps({"id": f"r{i}", "text": t}) + "\n" for i, t in enumerate(reports)))
+    rejected = tmp_path / "rejected.jsonl"
+    summary = build_benchmark(
+        BuildOptions(
+            source="jsonl", root=path, out=tmp_path / "o", ops=("negate",), per_report=3, rejected=rejected
+        )
+    )
+    assert sum(sum(v.values()) for v in summary.unsupported.values()) >= 1
+    lines = [json.loads(line) for line in rejected.read_text().splitlines()]
+    assert lines and all(line["stage"] in ("proposal", "verification") and line["reason"] for line in lines)
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["rejections"]["unsupported"] == summary.unsupported
+    assert manifest["verification_pass_rate"]["negate"] is not None
+
+
+def test_strip_comparisons_rewrites_the_original_before_anything_else(tmp_path):
+    path = tmp_path / "r.jsonl"
+    text = (
+        "FINDINGS: Compared to the prior study, there is a new small left pleural effusion. No pneumothorax."
+    )
+    path.write_text(json.dumps({"id": "r1", "text": text}) + "\n")
+    build_benchmark(
+        BuildOptions(source="jsonl", root=path, out=tmp_path / "o", ops=("negate",), strip_comparisons=True)
+    )
+    [row] = _rows(tmp_path / "o")
+    assert row["original"] == "FINDINGS: There is a small left pleural effusion. No pneumothorax."
+    assert row["variant"] == "FINDINGS: There is no left pleural effusion. No pneumothorax."

@@ -61,7 +61,9 @@ def mimic_jpg(tmp_path):
             Image.new("L", (8, 8)).save(folder / f"{dicom}.jpg")
     with gzip.open(root / "mimic-cxr-2.0.0-split.csv.gz", "wt") as handle:
         handle.write("dicom_id,study_id,subject_id,split\n")
-        handle.write("d1a,50000001,10000001,test\nd2b,50000002,10000002,validate\nd3c,50000003,10000001,test\n")
+        handle.write(
+            "d1a,50000001,10000001,test\nd2b,50000002,10000002,validate\nd3c,50000003,10000001,test\n"
+        )
     return root
 
 
@@ -130,7 +132,15 @@ def test_cli_import_official(tmp_path, mimic_jpg):
     source = tmp_path / "cxr-align.json"
     source.write_text(json.dumps(OFFICIAL))
     _register_commands()
-    args = ["build", "--import-official", str(source), "--images", str(mimic_jpg), "--out", str(tmp_path / "o")]
+    args = [
+        "build",
+        "--import-official",
+        str(source),
+        "--images",
+        str(mimic_jpg),
+        "--out",
+        str(tmp_path / "o"),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "imported 4 of 4 entries (3 with images)" in result.output

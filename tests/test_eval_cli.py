@@ -76,3 +76,36 @@ def test_compare_paired_bootstrap_and_delong(tmp_path):
     same = compare_results(tmp_path / "a", tmp_path / "a", n_boot=50)
     assert all(r.diff == 0 for r in same)
     assert all(r.p_value == 1.0 for r in same if r.test == "paired bootstrap")
+
+
+def test_compare_cxr_align_results(tmp_path):
+    from test_tasks_support import write_benchmark, write_code_image
+
+    rows = []
+    for k in range(8):
+        write_code_image(tmp_path / "img" / f"{k}.png", 10 * k)
+        rows.append(
+            dict(
+                item_id=f"i{k}",
+                image_id=f"m{k}",
+                image_path=str(tmp_path / "img" / f"{k}.png"),
+                has_image=True,
+                op="negate",
+                target="Edema",
+                target_present=True,
+                original=f"Edema {k}.",
+                variant=f"No edema {k}.",
+            )
+        )
+    specs = [DataSpec("cxr-align", write_benchmark(tmp_path / "bench", rows))]
+    for name, seed in (("a", 0), ("b", 3)):
+        Evaluation(TinyModel(seed=seed, spec="tiny:m"), specs, tmp_path / name, bootstrap=50).run(
+            ["cxr-align"]
+        )
+    (row,) = [
+        r
+        for r in compare_results(tmp_path / "a", tmp_path / "b", n_boot=100)
+        if r.metric == "negation.accuracy"
+    ]
+    assert row.task == "cxr-align" and row.diff == pytest.approx(row.b - row.a)
+    assert 0 <= row.p_value <= 1

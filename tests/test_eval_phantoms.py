@@ -75,6 +75,10 @@ def test_random_open_clip_scores_chance_everywhere(setup):
         "three_way.order",
     } <= set(cxr.metrics)
     assert cxr.metrics["negation.accuracy"].blind is not None  # from the build manifest
+    from cxralign.tasks.html_report import write_html_report
+
+    html = write_html_report(setup[0] / "cold", "open_clip:cxralign-tiny-vit", outcomes).read_text()
+    assert 'alt="negation.accuracy/finding per finding"' in html and 'alt="ROC curves"' in html
     for outcome in outcomes:
         for path, result in zip(outcome.paths, outcome.results, strict=True):
             again = get_task(result.task, result.task_version).metrics_from_scores(

@@ -135,3 +135,22 @@ def test_one_failing_task_keeps_the_others(data_specs, tmp_path):
     failed = [o for o in outcomes if o.status == "failed"]
     assert failed and all("train.csv" in o.message for o in failed)
     assert sum(o.status == "ok" for o in outcomes) == 4
+
+
+def test_data_spec_labels_and_duplicates(tmp_path):
+    from cxralign.errors import ConfigError
+
+    spec = DataSpec.parse("mine:csv=~/x.csv")
+    assert (spec.name, spec.loader) == ("mine", "csv") and "~" not in str(spec.path)
+    assert DataSpec.parse("chexpert=/d").loader == "chexpert"
+    with pytest.raises(ConfigError, match="LABEL:csv=PATH"):
+        Evaluation(TinyModel(), [DataSpec.parse("csv=/a"), DataSpec.parse("csv=/b")], tmp_path)
+    csv = make_csv_dataset(tmp_path / "d", n=30)
+    outcomes = Evaluation(
+        TinyModel(),
+        [DataSpec.parse(f"first:csv={csv}"), DataSpec.parse(f"second:csv={csv}")],
+        tmp_path / "out",
+        bootstrap=20,
+    ).run(["zeroshot"])
+    assert [o.dataset for o in outcomes] == ["first", "second"] and all(o.status == "ok" for o in outcomes)
+    assert (tmp_path / "out/tiny-random/zeroshot/second/test.json").exists()

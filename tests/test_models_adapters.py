@@ -190,6 +190,7 @@ def _tiny_swin_dir(tmp_path):
     return root
 
 
+@pytest.mark.slow  # builds a full-size ResNet-50 (the real layout) twice: several seconds on 2 cores
 @pytest.mark.parametrize("variant", ["vit", "resnet"])
 def test_medclip_checkpoint_dir(tmp_path, tiny_bert, image, variant):
     from cxralign.models.adapters import medclip
@@ -216,6 +217,7 @@ def test_medclip_checkpoint_dir(tmp_path, tiny_bert, image, variant):
     np.testing.assert_allclose(features, module.vision_model(pixels).detach().numpy(), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow  # builds a full-size ResNet-50 (the real layout) twice: several seconds on 2 cores
 def test_gloria_lightning_checkpoint(tmp_path, tiny_bert, image):
     from cxralign.models.adapters import gloria
     from cxralign.models.adapters.common import hf_backbone_from_config
@@ -312,6 +314,7 @@ def test_cxr_clip_tar_checkpoint(tmp_path, tiny_bert, image, projection):
     assert features.shape == (1, 16)
 
 
+@pytest.mark.slow  # builds a full-size ResNet-50 (the real layout) twice: several seconds on 2 cores
 def test_biovil_snapshot_dir_without_remote_code(tmp_path, tiny_bert, image):
     from transformers import BertConfig, BertForMaskedLM
 
@@ -356,6 +359,7 @@ def test_biovil_snapshot_dir_without_remote_code(tmp_path, tiny_bert, image):
         )
 
 
+@pytest.mark.slow  # builds a full-size ResNet-50 (the real layout) twice: several seconds on 2 cores
 @pytest.mark.parametrize(
     ("scheme", "image_prefix", "text_prefix"),
     [("mgca", "img_encoder_q.", "text_encoder_q."), ("convirt", "img_encoder.", "text_encoder.")],

@@ -20,7 +20,7 @@ FINDINGS: list[tuple[str, str, Assertion | None]] = [
     ("The heart is enlarged.", "cardiomegaly", P),
     ("Moderate cardiomegaly.", "cardiomegaly", P),
     ("No cardiomegaly.", "cardiomegaly", N),
-    ("Borderline cardiomegaly.", "cardiomegaly", U),
+    ("Borderline cardiomegaly.", "cardiomegaly", P),  # a grade, as for the CheXpert labeler and MeSH indexers
     ("Small left pleural effusion.", "pleural_effusion", P),
     ("No pleural effusion.", "pleural_effusion", N),
     ("A small effusion cannot be excluded.", "pleural_effusion", U),

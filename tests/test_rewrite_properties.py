@@ -29,8 +29,11 @@ _word = st.sampled_from(["no", "small", "left", "right", "effusion", "and", ",",
                          "pneumothorax", "opacity", "with", "possible", "bilateral", "lobe", "the", "a", "\n", "XXXX"])  # fmt: skip
 
 reports = st.one_of(
-    st.lists(st.tuples(st.sampled_from(HEADERS), st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=4)),
-             min_size=1, max_size=3).map(lambda parts: "\n".join(h + " ".join(s) for h, s in parts)),  # fmt: skip
+    st.lists(
+        st.tuples(st.sampled_from(HEADERS), st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=4)),
+        min_size=1,
+        max_size=3,
+    ).map(lambda parts: "\n".join(h + " ".join(s) for h, s in parts)),  # fmt: skip
     st.lists(_word, min_size=1, max_size=30).map(" ".join),
     st.text(max_size=120),
 )

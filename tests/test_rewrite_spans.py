@@ -19,7 +19,9 @@ def _analysis(text: str, terms: dict[str, str]) -> ReportAnalysis:
     for words, concept in terms.items():
         start = text.index(words)
         mentions.append(
-            Mention(concept, words, start, start + len(words), 0, "text", Assertion.POSITIVE, None, Attributes())
+            Mention(
+                concept, words, start, start + len(words), 0, "text", Assertion.POSITIVE, None, Attributes()
+            )
         )
     sentence = Sentence(0, 0, len(text), "text", text)
     return ReportAnalysis(text, (), (sentence,), tuple(sorted(mentions, key=lambda m: m.start)))
@@ -47,10 +49,22 @@ def test_noun_phrase_start_covers_article_size_side_and_measurements():
 @pytest.mark.parametrize(
     ("text", "remove", "expected"),
     [
-        ("Mild cardiomegaly, small bilateral effusions, and bibasilar atelectasis", "effusions", "Mild cardiomegaly and bibasilar atelectasis"),
-        ("Mild cardiomegaly, small bilateral effusions, and bibasilar atelectasis", "atelectasis", "Mild cardiomegaly and small bilateral effusions"),
+        (
+            "Mild cardiomegaly, small bilateral effusions, and bibasilar atelectasis",
+            "effusions",
+            "Mild cardiomegaly and bibasilar atelectasis",
+        ),
+        (
+            "Mild cardiomegaly, small bilateral effusions, and bibasilar atelectasis",
+            "atelectasis",
+            "Mild cardiomegaly and small bilateral effusions",
+        ),
         ("No consolidation, effusion, or pneumothorax", "consolidation", "No effusion or pneumothorax"),
-        ("There are bilateral effusions and a small pneumothorax", "effusions", "There is a small pneumothorax"),
+        (
+            "There are bilateral effusions and a small pneumothorax",
+            "effusions",
+            "There is a small pneumothorax",
+        ),
         ("Small left effusion without pneumothorax", "effusion", "no pneumothorax"),
         ("Left effusion with adjacent atelectasis", "atelectasis", "Left effusion"),
     ],
@@ -72,7 +86,10 @@ def test_segments_without_findings_join_their_neighbour():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Compared to the prior study, there is a new small left pleural effusion.", "There is a small left pleural effusion."),
+        (
+            "Compared to the prior study, there is a new small left pleural effusion.",
+            "There is a small left pleural effusion.",
+        ),
         ("No significant interval change.", ""),
         ("The left pleural effusion is unchanged.", "The left pleural effusion is present."),
         ("No new focal consolidation. No pneumothorax.", "No focal consolidation. No pneumothorax."),
@@ -80,7 +97,10 @@ def test_segments_without_findings_join_their_neighbour():
         ("No change in moderate cardiomegaly.", "Moderate cardiomegaly."),
         ("The heart remains enlarged.", "The heart is enlarged."),
         ("Pneumothorax has resolved.", "Pneumothorax has resolved."),
-        ("COMPARISON: Chest radiograph from yesterday.\nFINDINGS: A small left effusion is again seen.", "FINDINGS: A small left effusion is seen."),
+        (
+            "COMPARISON: Chest radiograph from yesterday.\nFINDINGS: A small left effusion is again seen.",
+            "FINDINGS: A small left effusion is seen.",
+        ),
     ],
 )
 def test_strip_comparisons_keeps_negative_statements(text, expected):

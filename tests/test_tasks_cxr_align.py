@@ -263,3 +263,10 @@ def test_blind_baselines_shapes():
         }
     }
     assert blind_baselines(built, "test") == {"negation.accuracy": 0.62}
+
+
+def test_nan_image_embedding_names_image(handmade):
+    root, model = handmade
+    model.image_vectors[40] = np.full_like(model.image_vectors[40], np.inf)
+    with pytest.raises(InputError, match=r"1 image embedding\(s\) are NaN or infinite: img2"):
+        get_task("cxr-align").run(RunContext(model=model), "cxr-align", root)

@@ -95,3 +95,15 @@ def test_finetune_open_clip_adapter_on_phantoms(phantom_dataset):
     (scored,) = get_task("finetune").run(ctx, "phantoms", data)
     assert scored.config["training_log"]["1/0"]["trainable_tensors"] > 0
     assert np.isfinite(scored.scores.filter(like="score::").to_numpy()).all()
+
+
+def test_linear_probe_multiclass_probabilities():
+    rng = np.random.default_rng(2)
+    truth = rng.integers(0, 3, 240)
+    x = rng.normal(size=(240, 5)) + 2.5 * np.eye(3, 5)[truth]
+    y = np.eye(3)[truth]
+    probs, chosen = fit_and_score(
+        x[:150], y[:150], x[150:190], y[150:190], x[190:], "multiclass", (0.01, 1.0)
+    )
+    assert probs.shape == (50, 3) and np.allclose(probs.sum(axis=1), 1.0)
+    assert np.mean(probs.argmax(1) == truth[190:]) > 0.8 and len(chosen["C"]) == 1

@@ -109,3 +109,26 @@ def test_zero_shot_run_on_csv_dataset(tmp_path):
     probabilities = scored.scores[[c for c in scored.scores.columns if c.startswith("score::")]].to_numpy()
     assert ((probabilities >= 0) & (probabilities <= 1)).all()  # positive/negative pair softmax
     assert isinstance(scored.scores, pd.DataFrame)
+
+
+@pytest.mark.parametrize("style", ["single", "ensemble", "pair"])
+def test_zero_shot_multiclass_imagefolder_under_each_policy(tmp_path, style):
+    from PIL import Image
+    from test_tasks_support import TinyModel
+
+    from cxralign.data.downstream import load_downstream
+    from cxralign.tasks import RunContext
+
+    for k in range(6):
+        for cls in ("Atelectasis", "Edema"):
+            path = tmp_path / "test" / cls / f"{k}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.new("L", (8, 8), 30 * k).save(path)
+    data = load_downstream("imagefolder", tmp_path)
+    ctx = RunContext(model=TinyModel(), bootstrap=20, options={"prompt_style": style})
+    (scored,) = get_task("zeroshot").run(ctx, "folder", data)
+    probs = scored.scores[["score::Atelectasis", "score::Edema"]].to_numpy()
+    assert np.allclose(probs.sum(axis=1), 1.0)  # softmax over classes
+    metrics, _ = get_task("zeroshot").metrics_from_scores(scored.scores, scored.config)
+    assert {"accuracy", "balanced_accuracy"} <= set(metrics)
+    assert scored.config["prompt_policy"]["style"] == style

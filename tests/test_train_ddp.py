@@ -27,7 +27,7 @@ def _build(dataset_csv: Path, out: Path):  # noqa: ANN202
     config = tiny_config(
         dataset_csv,
         out,
-        losses={"enabled": ALL_LOSSES, "soft": {"schedule": "constant"}},
+        losses={"enabled": ALL_LOSSES, "soft": {"schedule": "constant"}, "negatives": {"count": 2}},
     )
     samples = load_samples(config.data, out, ["No Finding"])
     torch.manual_seed(0)
@@ -53,14 +53,18 @@ def _loss_and_grads(step, objective, dataset, collator, indices):  # noqa: ANN00
 def _worker(rank: int, world: int, init_file: str, dataset_csv: str, out: str, result_dir: str) -> None:
     torch.set_num_threads(1)
     os.environ.update({"RANK": str(rank), "WORLD_SIZE": str(world), "LOCAL_RANK": str(rank)})
-    torch.distributed.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    torch.distributed.init_process_group(
+        "gloo", init_method=f"file://{init_file}", rank=rank, world_size=world
+    )
     try:
         from cxralign.train import distributed
 
         step, objective, dataset, collator = _build(Path(dataset_csv), Path(out) / f"rank{rank}")
         ddp = torch.nn.parallel.DistributedDataParallel(step)
         local = GLOBAL_BATCH // world
-        loss, grads = _loss_and_grads(ddp, objective, dataset, collator, range(rank * local, (rank + 1) * local))
+        loss, grads = _loss_and_grads(
+            ddp, objective, dataset, collator, range(rank * local, (rank + 1) * local)
+        )
         mean_loss = distributed.all_reduce_mean(loss)
         if rank == 0:
             torch.save({"loss": mean_loss, "grads": grads}, Path(result_dir) / "ddp.pt")
@@ -86,4 +90,6 @@ def test_two_gloo_processes_match_single_process_global_batch(tmp_path: Path) ->
     assert set(grads) == set(ddp["grads"])
     assert len(grads) > 20  # towers, projections, temperature, graph encoder, prompts
     for name, grad in grads.items():
-        torch.testing.assert_close(ddp["grads"][name], grad, atol=1e-5, rtol=1e-4, msg=lambda m, n=name: f"{n}: {m}")
+        torch.testing.assert_close(
+            ddp["grads"][name], grad, atol=1e-5, rtol=1e-4, msg=lambda m, n=name: f"{n}: {m}"
+        )

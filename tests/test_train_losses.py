@@ -83,7 +83,9 @@ def test_soft_labels_with_zero_weights_are_infonce() -> None:
 def test_soft_label_targets_hand_case_clinical() -> None:
     batch = _batch(clinical=torch.tensor([[1.0, 0.0], [1.0, 0.0]]), progress=1.0)
     view = gather_view(batch)
-    targets = SoftLabelTargets(clinical_weight=0.5, clinical_temperature=0.1, schedule="constant")(batch, view)
+    targets = SoftLabelTargets(clinical_weight=0.5, clinical_temperature=0.1, schedule="constant")(
+        batch, view
+    )
     # identical label vectors: P = uniform over both; T = 0.5 I + 0.5 P
     assert torch.allclose(targets, torch.tensor([[0.75, 0.25], [0.25, 0.75]]))
     loss = contrastive_loss(batch, view, targets)
@@ -210,7 +212,9 @@ def test_label_prompt_layout(position: str) -> None:
     names = embedding(torch.tensor([6, 9, 5]))
     at = {"front": 3, "middle": 2, "end": 1}[position]
     assert torch.allclose(inputs[0, at : at + 3], names)
-    assert torch.allclose(inputs[0, 0], embedding.weight[1]) and torch.allclose(inputs[0, 6], embedding.weight[2])
+    assert torch.allclose(inputs[0, 0], embedding.weight[1]) and torch.allclose(
+        inputs[0, 6], embedding.weight[2]
+    )
     # the context vectors are the only parameters and receive gradients
     assert [name for name, _ in encoder.named_parameters()] == ["context"]
     inputs.sum().backward()

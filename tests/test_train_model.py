@@ -51,13 +51,21 @@ def test_tokenizer_vocabulary_is_deterministic_and_keeps_negation_words() -> Non
 
 def test_save_and_load_round_trip(saved_model: tuple[ReferenceModel, Path]) -> None:
     model, path = saved_model
-    assert {p.name for p in path.iterdir()} >= {"model.safetensors", "reference_config.json", "text", "tokenizer"}
+    assert {p.name for p in path.iterdir()} >= {
+        "model.safetensors",
+        "reference_config.json",
+        "text",
+        "tokenizer",
+    }
     loaded = ReferenceModel.from_pretrained(path).eval()
     enc = model.tokenizer(["small left pleural effusion"], return_tensors="pt")
     pixels = torch.randn(1, 1, 32, 32)
     with torch.no_grad():
-        for a, b in zip(model(pixels, enc["input_ids"], enc["attention_mask"]),
-                        loaded(pixels, enc["input_ids"], enc["attention_mask"]), strict=True):
+        for a, b in zip(
+            model(pixels, enc["input_ids"], enc["attention_mask"]),
+            loaded(pixels, enc["input_ids"], enc["attention_mask"]),
+            strict=True,
+        ):
             torch.testing.assert_close(a, b)
 
 

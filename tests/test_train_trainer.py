@@ -53,10 +53,14 @@ def test_resume_reproduces_uninterrupted_losses(dataset_csv: Path, tmp_path: Pat
 
 
 def test_metrics_log_and_exported_model(dataset_csv: Path, tmp_path: Path) -> None:
-    summary = train(tiny_config(dataset_csv, tmp_path / "run", train={"steps": 4}), annotator=keyword_annotator)
+    summary = train(
+        tiny_config(dataset_csv, tmp_path / "run", train={"steps": 4}), annotator=keyword_annotator
+    )
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [1, 2, 3, 4]
-    assert {"loss", "loss/contrastive", "lr", "logit_scale", "samples_per_s", "truncated_texts"} <= set(records[0])
+    assert {"loss", "loss/contrastive", "lr", "logit_scale", "samples_per_s", "truncated_texts"} <= set(
+        records[0]
+    )
     assert records[0]["lr"] < records[1]["lr"]  # warm-up
     assert summary.losses[-1] < summary.losses[0]
     model = ReferenceModel.from_pretrained(summary.model_dir)
@@ -122,4 +126,6 @@ def test_refuses_to_overwrite_checkpoints_and_resume_without_any(dataset_csv: Pa
 
 def test_batch_larger_than_dataset_fails_before_training(dataset_csv: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="exceeds the 40 training samples"):
-        train(tiny_config(dataset_csv, tmp_path / "big", train={"batch_size": 64}), annotator=keyword_annotator)
+        train(
+            tiny_config(dataset_csv, tmp_path / "big", train={"batch_size": 64}), annotator=keyword_annotator
+        )

@@ -92,8 +92,12 @@ class BuildSummary:
     items: int = 0
     without_image: int = 0
     variants: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n
-    rejected: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n failing verification
-    unsupported: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n with no edit possible
+    rejected: dict[str, dict[str, int]] = field(
+        default_factory=dict
+    )  # op -> finding -> n failing verification
+    unsupported: dict[str, dict[str, int]] = field(
+        default_factory=dict
+    )  # op -> finding -> n with no edit possible
     not_applicable: dict[str, int] = field(default_factory=dict)
     splits: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> split -> n
     blind: dict[str, dict] = field(default_factory=dict)
@@ -108,7 +112,16 @@ class BuildSummary:
 
     def manifest_counts(self) -> dict:
         data = asdict(self)
-        for key in ("out", "blind", "access", "credentialed", "wall_time_s", "rejections", "rejected", "unsupported"):
+        for key in (
+            "out",
+            "blind",
+            "access",
+            "credentialed",
+            "wall_time_s",
+            "rejections",
+            "rejected",
+            "unsupported",
+        ):
             data.pop(key)
         return data
 

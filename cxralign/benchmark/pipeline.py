@@ -64,7 +64,7 @@ def rewrite_job(job: tuple[ReportAnalysis, list[tuple[str, bool, tuple[str, ...]
                     outcome.not_applicable.append(op)
                     continue
                 outcome.rejections.append(
-                    _rejection(op, target, analysis, ctx, rejected.reason, rejected.text)
+                    _rejection(op, target, analysis, ctx, rejected.reason, rejected.text, rejected.stage)
                 )
             except Exception as error:  # a rule bug on one report must not stop a 200,000-report build
                 reason = f"internal error: {type(error).__name__}: {error}"

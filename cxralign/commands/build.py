@@ -29,7 +29,9 @@ def _summary_table(summary) -> Table:
     for op in ops:
         table.add_column(op, justify="right", footer=str(sum(summary.variants[op].values())))
     unsupported_total = sum(sum(v.values()) for v in summary.unsupported.values())
-    table.add_column("failed verification", justify="right", style="yellow", footer=str(summary.rejection_total))
+    table.add_column(
+        "failed verification", justify="right", style="yellow", footer=str(summary.rejection_total)
+    )
     table.add_column("no edit possible", justify="right", style="dim", footer=str(unsupported_total))
     for finding in TARGETS:
         counts = [summary.variants.get(op, {}).get(finding, 0) for op in ops]

@@ -75,7 +75,9 @@ def eval_command(
         None, "--suite", help="A named set of tasks: cxr-align, quick, standard, full."
     ),
     data: list[str] = typer.Option(
-        [], "--data", help="NAME=PATH, repeatable (cxr-align=BUILD_DIR, chexpert=ROOT, phantoms=DIR, ...)."
+        [],
+        "--data",
+        help="LOADER=PATH or LABEL:LOADER=PATH, repeatable (cxr-align=BUILD_DIR, chexpert=ROOT, phantoms=DIR, ...).",
     ),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Results directory."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:1, mps."),
@@ -170,8 +172,11 @@ def eval_command(
     if html:
         from cxralign.tasks.html_report import write_html_report
 
-        report = write_html_report(out, evaluation.info.spec, outcomes)
-        _out.print(f"report: {report}")
+        try:
+            report = write_html_report(out, evaluation.info.spec, outcomes)
+            _out.print(f"report: {report}")
+        except Exception as error:  # the results are written; a plotting problem must not hide them
+            _err.print(f"[yellow]warning:[/] HTML report not written: {type(error).__name__}: {error}")
     failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
         _err.print(
@@ -187,20 +192,16 @@ def tasks_list(
     """List the registered tasks with their versions, datasets and main scores."""
     from cxralign.tasks import list_tasks
 
-    table = Table(title="cxralign tasks")
-    for column in ("task", "version", "main score", "higher is better", "datasets", "splits", "description"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("task", "version", "main score"))
     for meta in list_tasks(all_versions=all_versions):
-        table.add_row(
-            meta.name,
-            meta.version,
-            meta.main_score,
-            "yes" if meta.higher_is_better else "no",
-            ", ".join(meta.datasets),
-            ", ".join(meta.splits),
-            meta.description,
+        direction = "higher is better" if meta.higher_is_better else "lower is better"
+        _out.print(
+            f"[bold]{meta.name}[/] v{meta.version}  main score [cyan]{meta.main_score}[/] ({direction}), "
+            f"splits {', '.join(meta.splits)}",
+            highlight=False,
         )
-    _out.print(table)
+        _out.print(f"  {meta.description}", highlight=False)
+        _out.print(f"  datasets: {', '.join(meta.datasets)}", highlight=False)
+        _out.print(f"  metrics: {', '.join(meta.metrics)}", highlight=False)
 
 
 def compare_command(

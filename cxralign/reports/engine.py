@@ -134,15 +134,22 @@ class Engine:
         if not findings:
             out.sort(key=lambda m: (m.start, m.end))
             return _dedupe(out)
-        cues = [
-            c for c in find_cues(lex, lower, s_start, s_end)
-            if not any(c.start < b and a < c.end for a, b, _ in findings)
-        ]  # fmt: skip
+        all_cues = find_cues(lex, lower, s_start, s_end)
+        cues = [c for c in all_cues if not any(c.start < b and a < c.end for a, b, _ in findings)]
+        hedges = [c for c in all_cues if _HEDGES.intersection(c.kinds)] if len(cues) < len(all_cues) else []
         modifiers = modifiers or SentenceModifiers(lower, s_start, s_end)
         for a, b, concept in findings:
             if concept is None:  # an excluded look-alike ("pericardial effusion" for pleural effusion)
                 continue
             assertion, cue, historical = decide(lower, text, cues, a, b, s_start)
+            if assertion is Assertion.POSITIVE and hedges:
+                # a hedge inside a multi-word finding: "the heart may be / is possibly mildly enlarged"
+                inner = next((c for c in hedges if a <= c.start and c.end <= b), None)
+                if inner is not None:
+                    kind = next(k for k in inner.kinds if k in _HEDGES)
+                    assertion = Assertion.UNCERTAIN
+                    cue = Cue(text[inner.start : inner.end], "uncertainty", inner.start, inner.end,
+                              f"{kind}:{inner.phrase}")  # fmt: skip
             out.append(
                 Mention(
                     concept,
@@ -208,6 +215,7 @@ class Engine:
 
 
 Finding = tuple[int, int, str | None]
+_HEDGES = frozenset({"uncertainty_pre", "uncertainty_post"})
 
 
 def _scan(

@@ -18,7 +18,9 @@ class RewriteRejected(Exception):
         super().__init__(reason)
         self.reason = reason
         self.text = text
-        self.stage = stage  # "proposal": no edit could be made; "verification": the edit changed the wrong thing
+        self.stage = (
+            stage  # "proposal": no edit could be made; "verification": the edit changed the wrong thing
+        )
 
 
 def _location(analysis: ReportAnalysis, plan: Plan) -> str:

@@ -274,8 +274,32 @@ def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], dro
     if drop[0] and len(segments) > 1:
         _, lead = _lead_of(analysis, segments[0], segments[0].mentions[0])
         words = _words(lead)
-        if words and not (_EXISTENTIAL_RE.match(words) or _NEG_LEAD_RE.match(words) or _HEDGE_RE.match(words)):
+        if words and not (
+            _EXISTENTIAL_RE.match(words) or _NEG_LEAD_RE.match(words) or _HEDGE_RE.match(words)
+        ):
             raise RewriteFailed(f"cannot carry the lead {lead.strip()!r} over to the next list item")
+
+
+def _refuse_shared_cues(
+    analysis: ReportAnalysis, segments: Sequence[Segment], drop: Sequence[bool], removed: set
+) -> None:
+    """A kept finding whose cue ("... are within normal limits") sits in a dropped item would lose its meaning."""
+    for index, dropped in enumerate(drop):
+        if not dropped:
+            continue
+        segment = segments[index]
+        lead_end, _ = _lead_of(analysis, segment, segment.mentions[0])
+        for mention in analysis.mentions:
+            if (
+                id(mention) in removed
+                or mention.cue is None
+                or mention.sentence_index != segment.mentions[0].sentence_index
+            ):
+                continue
+            if any(mention in seg.mentions for seg, d in zip(segments, drop, strict=False) if d):
+                continue
+            if segment.start <= mention.cue.start < segment.end and mention.cue.start >= lead_end:
+                raise RewriteFailed("another finding's cue sits in the removed words")
 
 
 def remove_from_sentence(analysis: ReportAnalysis, sentence: Sentence, remove: Sequence[Mention]) -> str:
@@ -292,6 +316,7 @@ def remove_from_sentence(analysis: ReportAnalysis, sentence: Sentence, remove: S
         if dropped and any(id(m) not in removed_ids for m in seg.mentions):
             raise RewriteFailed("target entangled with another finding in one clause")
     _refuse_relations(analysis, segments, drop)
+    _refuse_shared_cues(analysis, segments, drop, removed_ids)
     kept = [index for index, dropped in enumerate(drop) if not dropped]
     if not kept:
         return ""
@@ -336,6 +361,12 @@ def remove_from_sentence(analysis: ReportAnalysis, sentence: Sentence, remove: S
         separator = segment.separator
         if drop[index - 1] and index - 1 > 0 and not had_conjunction[index]:
             separator = segments[index - 1].separator
+        if drop[index - 1]:
+            _, dropped_lead = _lead_of(analysis, segments[index - 1], segments[index - 1].mentions[0])
+            _, own_lead = _lead_of(analysis, segment, segment.mentions[0])
+            if _NEG_LEAD_RE.match(_words(dropped_lead)) and not own_lead.strip():
+                body = f"{dropped_lead.strip()} {body}"  # "clear, without A or B" minus A: "clear, without B"
+                separator = segments[index - 1].separator
         pieces.append(separator)
         pieces.append(body)
     if len(kept) < len(segments) and removed_conjunction and len(kept) > 1:
@@ -757,10 +788,29 @@ def _attribute_mentions(
     ]  # fmt: skip
 
 
+def _check_attribute_use(analysis: ReportAnalysis, target: str, ctx: RewriteContext, attribute: str) -> None:
+    """One value across the target's statements, and a word no other stated finding leans on."""
+    current = [
+        m
+        for m in target_mentions(analysis, target, ctx)
+        if m.assertion is not Assertion.NEGATED and not m.historical
+    ]
+    values = {getattr(m.attributes, attribute) for m in current} - {None}
+    if len(values) > 1:
+        raise RewriteFailed(f"target has mixed {attribute} ({', '.join(sorted(map(str, values)))})")
+    spans = {getattr(m.attributes, f"{attribute}_span") for m in current} - {None}
+    for mention in analysis.mentions:
+        if ctx.observation_of(mention.concept) == target or mention.assertion is Assertion.NEGATED:
+            continue
+        if getattr(mention.attributes, f"{attribute}_span") in spans:
+            raise RewriteFailed(f"the {attribute} word is shared with another finding")
+
+
 def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
     mentions = _attribute_mentions(analysis, target, ctx, "laterality")
     if not mentions:
         raise RewriteFailed("target has no laterality")
+    _check_attribute_use(analysis, target, ctx, "laterality")
     value = mentions[0].attributes.laterality
     if value not in ("left", "right", "bilateral"):
         raise RewriteFailed(f"laterality {value!r} cannot be swapped")
@@ -827,6 +877,7 @@ def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext)
     mentions = _attribute_mentions(analysis, target, ctx, "severity")
     if not mentions:
         raise RewriteFailed("target has no severity")
+    _check_attribute_use(analysis, target, ctx, "severity")
     value = mentions[0].attributes.severity
     changes: dict[tuple[int, int], Change] = {}
     new_value = ""

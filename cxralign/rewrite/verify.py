@@ -11,9 +11,18 @@ _IGNORED_LABELS = ("No Finding",)
 
 
 def _others_signature(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Counter:
-    """Every non-target mention as (concept, assertion, historical, laterality, severity)."""
+    """Every non-target mention as (concept, assertion, historical, laterality, severity).
+
+    Side and size of a denied finding carry no meaning ("no pneumothorax or large effusion" lends
+    "large" to the pneumothorax), so they are compared only for stated findings.
+    """
     return Counter(
-        (m.concept, m.assertion, m.historical, m.attributes.laterality, m.attributes.severity)
+        (m.concept, m.assertion, m.historical)
+        + (
+            (None, None)
+            if m.assertion is Assertion.NEGATED
+            else (m.attributes.laterality, m.attributes.severity)
+        )
         for m in analysis.mentions
         if ctx.observation_of(m.concept) != target
     )

@@ -188,7 +188,12 @@ def _as_id_list(value: Any) -> list[str]:
 
 
 def score_split(
-    frame: pd.DataFrame, root: str | Path, ctx: RunContext, dataset_hash: str, split: str
+    frame: pd.DataFrame,
+    root: str | Path,
+    ctx: RunContext,
+    dataset_hash: str,
+    split: str,
+    stats: dict | None = None,
 ) -> pd.DataFrame:
     """One row per (item, op): similarities to original and variant, and the control images' margins."""
     root = Path(root)
@@ -215,7 +220,7 @@ def score_split(
         split=split,
     )
     texts = sorted(set(frame["original"].astype(str)) | set(frame["variant"].astype(str)))
-    text_emb = embed_text_list(ctx.model, texts, cache=ctx.cache)
+    text_emb = embed_text_list(ctx.model, texts, cache=ctx.cache, stats=stats)
     image_index = {i: k for k, i in enumerate(image_ids)}
     text_index = {t: k for k, t in enumerate(texts)}
 
@@ -444,7 +449,8 @@ class CxrAlignTask(Task):
             started = time.perf_counter()
             frame = read_split(root, split)
             dataset_hash = split_hash(root, split)
-            scores = score_split(frame, root, ctx, dataset_hash, split)
+            stats: dict[str, int] = {}
+            scores = score_split(frame, root, ctx, dataset_hash, split, stats)
             config = {
                 "seed": ctx.seed,
                 "bootstrap": ctx.bootstrap,
@@ -452,6 +458,7 @@ class CxrAlignTask(Task):
                 "ties": "one half",
                 "affirmation_rows": "target_present == false",
                 "blind": blind_baselines(manifest, split),
+                "texts_truncated": stats.get("texts_truncated", 0),
                 "benchmark_version": manifest.get("version") or manifest.get("cxralign_version"),
             }
             out.append(

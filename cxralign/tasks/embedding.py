@@ -99,9 +99,13 @@ def _encode_images_locally(model: Any, paths: Sequence[str | Path], batch_size: 
 
 
 def embed_text_list(
-    model: Any, texts: Sequence[str], *, batch_size: int = 256, cache: Any = None
+    model: Any, texts: Sequence[str], *, batch_size: int = 256, cache: Any = None, stats: dict | None = None
 ) -> np.ndarray:
-    """Normalised (N, D) embeddings of texts; identical texts are encoded once."""
+    """Normalised (N, D) embeddings of texts; identical texts are encoded once.
+
+    ``stats["texts_truncated"]`` is increased by the number of distinct texts cut to the
+    model's context length, so results can say how many reports the model never saw whole.
+    """
     if len(texts) == 0:
         return np.zeros((0, 0), dtype=np.float32)
     unique = list(dict.fromkeys(texts))
@@ -109,6 +113,7 @@ def embed_text_list(
     if stage is not None:
         result = stage.embed_texts(model, unique, batch_size=batch_size, cache=cache)
         embeddings = np.asarray(getattr(result, "embeddings", result), dtype=np.float32)
+        truncated = int(getattr(result, "n_truncated", 0))
     else:
         embeddings = np.concatenate(
             [
@@ -116,6 +121,9 @@ def embed_text_list(
                 for i in range(0, len(unique), batch_size)
             ]
         )
+        truncated = int(model.tokenize(unique).n_truncated)
+    if stats is not None:
+        stats["texts_truncated"] = stats.get("texts_truncated", 0) + truncated
     check_finite(embeddings, [t[:60] for t in unique], "text")
     embeddings = normalise(embeddings)
     index = {t: k for k, t in enumerate(unique)}

@@ -60,8 +60,9 @@ def probe_metrics(scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics
             part.sort_values("item_id", kind="mergesort").reset_index(drop=True)
             for _, part in rows.groupby("seed", sort=True)
         ]
-        per_seed = [classification_metrics(p, {**config, "bootstrap": 0})[0] for p in parts]
-        per_seed_groups = [classification_metrics(p, {**config, "bootstrap": 0})[1] for p in parts]
+        computed = [classification_metrics(p, {**config, "bootstrap": 0}) for p in parts]
+        per_seed = [metrics_ for metrics_, _ in computed]
+        per_seed_groups = [groups for _, groups in computed]
         for name in headline:
             values = [m[name].value for m in per_seed if name in m]
             if not values:

@@ -161,7 +161,10 @@ class RetrievalTask(Task):
             if frame.empty:
                 continue
             images = image_embeddings(ctx, data, frame, split)
-            texts = embed_text_list(ctx.model, list(frame["report"].astype(str)), cache=ctx.cache)
+            stats: dict[str, int] = {}
+            texts = embed_text_list(
+                ctx.model, list(frame["report"].astype(str)), cache=ctx.cache, stats=stats
+            )
             _, groups = np.unique([normalise_report(t) for t in frame["report"]], return_inverse=True)
             n_hits = np.bincount(groups)[groups]
             chunk = int(ctx.options.get("retrieval_chunk", 1024))
@@ -184,6 +187,7 @@ class RetrievalTask(Task):
                 "bootstrap": ctx.bootstrap,
                 "identical_reports": "any identical report is a hit",
                 "ties": "counted against the model",
+                "texts_truncated": stats.get("texts_truncated", 0),
                 "items_without_report": int(data.split(split)["report"].isna().sum()),
                 "data_options": data.options,
             }

@@ -40,8 +40,14 @@ BENCHMARK_NAMES = ("cxr-align",)
 
 @dataclass
 class DataSpec:
-    name: str  # loader name (or cxr-align)
+    """``--data LOADER=PATH`` or ``--data LABEL:LOADER=PATH`` (the label names the result folder)."""
+
+    name: str  # the label results are filed under; the loader name unless given
     path: Path
+    loader: str = ""  # a downstream loader name or cxr-align
+
+    def __post_init__(self) -> None:
+        self.loader = self.loader or self.name
 
     @classmethod
     def parse(cls, text: str) -> DataSpec:
@@ -50,7 +56,8 @@ class DataSpec:
                 f"--data takes NAME=PATH (e.g. chexpert=/data/CheXpert-v1.0-small), got {text!r}"
             )
         name, path = text.split("=", 1)
-        return cls(name.strip().lower(), Path(path).expanduser())
+        label, _, loader = name.strip().lower().rpartition(":")
+        return cls(label or loader, Path(path).expanduser(), loader)
 
 
 @dataclass
@@ -116,6 +123,12 @@ class Evaluation:
         log: Callable[[str], None] = lambda message: None,
     ):
         self.model = model
+        labels = [spec.name for spec in data]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise ConfigError(
+                f"--data {repeated[0]} is given twice; name each one: --data LABEL:{repeated[0]}=PATH"
+            )
         self.data = data
         self.out = Path(out)
         self.resume = resume
@@ -138,7 +151,7 @@ class Evaluation:
     def _load(self, spec: DataSpec) -> tuple[Any, str]:
         """(data, content hash) for a data spec, loaded once."""
         if spec.name not in self._loaded:
-            if spec.name in BENCHMARK_NAMES:
+            if spec.loader in BENCHMARK_NAMES:
                 from cxralign.tasks.cxr_align import available_splits, read_split
 
                 if not available_splits(spec.path):
@@ -147,7 +160,7 @@ class Evaluation:
             else:
                 from cxralign.data.downstream import load_downstream
 
-                data = load_downstream(spec.name, spec.path, self.load_options)
+                data = load_downstream(spec.loader, spec.path, self.load_options)
                 self._loaded[spec.name] = (data, data.hash())
         return self._loaded[spec.name]
 
@@ -239,10 +252,10 @@ class Evaluation:
             matched = False
             for spec in self.data:
                 try:
-                    if not _accepts(task_name, spec.name):
+                    if not _accepts(task_name, spec.loader):
                         continue
                     matched = True
-                    if task_name == "retrieval" and spec.name not in BENCHMARK_NAMES:
+                    if task_name == "retrieval" and spec.loader not in BENCHMARK_NAMES:
                         data, _ = self._load(spec)
                         if not data.has_reports:
                             outcomes.append(

@@ -4,7 +4,7 @@ Rows follow the papers' ablations: plain CLIP, soft labels from text then text +
 clinical similarity, negation hard negatives, both, + graph alignment, everything
 (relational similarity included), and UMCL. Every row is trained from the same
 base configuration and seed, evaluated by the registered tasks (CXR-Align on a
-benchmark split; zero-shot AUROC and linear probe on a labelled split), and
+benchmark split; zero-shot AUROC and linear probe on a labelled dataset), and
 summarised as mean ± sd over seeds in ``ablation.md`` and ``ablation.json``.
 """
 
@@ -52,7 +52,11 @@ def row_config(base: TrainConfig, row: AblationRow, seed: int, out: Path, cache_
     data["losses"]["enabled"] = list(row.losses)
     data["losses"]["soft"].update(row.soft)
     data["data"]["cache_dir"] = data["data"]["cache_dir"] or str(cache_dir)
-    data["validation"] = {**data["validation"], "benchmark": None, "zero_shot": None}  # evaluated after training
+    data["validation"] = {
+        **data["validation"],
+        "benchmark": None,
+        "zero_shot": None,
+    }  # evaluated after training
     return validate_config(data, f"ablation row {row.name}")
 
 
@@ -130,6 +134,8 @@ def run_ablation(
     train_fn = train_fn or train
     evaluate_fn = evaluate_fn or run_tasks
     out.mkdir(parents=True, exist_ok=True)
+    independent = base.data.source == "phantoms" and benchmark is None and labelled is None
+    eval_split = "train" if independent else "test"
     benchmark, labelled = _evaluation_data(base, out, benchmark, labelled, log)
     runs: list[dict[str, Any]] = []
     for row in rows or ablation_rows():
@@ -150,20 +156,31 @@ def run_ablation(
                 model,
                 run_dir / "results",
                 benchmark=str(benchmark) if benchmark else None,
-                benchmark_split="test",
+                benchmark_split=eval_split,
                 labelled=str(labelled) if labelled else None,
-                labelled_split="test",
+                labelled_split=eval_split,
                 tasks=("cxr-align", "zeroshot", "linear-probe"),
                 seed=seed,
                 label=f"reference:{slug(row.name)}-seed{seed}",
             )
-            record = {"row": row.name, "seed": seed, "losses": list(row.losses), "soft": row.soft,
-                      "train_seconds": seconds, "metrics": metrics}
+            record = {
+                "row": row.name,
+                "seed": seed,
+                "losses": list(row.losses),
+                "soft": row.soft,
+                "train_seconds": seconds,
+                "metrics": metrics,
+            }
             atomic_write_text(done, json.dumps(record, indent=2))
             runs.append(record)
             log(f"{row.name} seed {seed}: " + ", ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items())))
     summary = summarise(runs)
-    payload = {"seeds": list(seeds), "base_config": base.model_dump(mode="json"), "runs": runs, "summary": summary}
+    payload = {
+        "seeds": list(seeds),
+        "base_config": base.model_dump(mode="json"),
+        "runs": runs,
+        "summary": summary,
+    }
     atomic_write_text(out / "ablation.json", json.dumps(payload, indent=2))
     atomic_write_text(out / "ablation.md", markdown_table(summary, seeds))
     return payload
@@ -172,12 +189,18 @@ def run_ablation(
 def _evaluation_data(
     base: TrainConfig, out: Path, benchmark: Path | None, labelled: Path | None, log: Callable[[str], None]
 ) -> tuple[Path | None, Path | None]:
-    """Default evaluation data on phantoms: the generated dataset's test split and a benchmark built from it."""
-    if base.data.source != "phantoms":
+    """Default evaluation data on phantoms: an independently generated phantom set (seed + 1000).
+
+    None of its studies is seen in training, so CXR-Align and zero-shot use its large
+    ``train`` split (hundreds of items rather than the few dozen of a test split) and
+    the linear probe fits on its train split and scores its test split.
+    """
+    if base.data.source != "phantoms" or (benchmark is not None and labelled is not None):
         return benchmark, labelled
     from cxralign.train.data import generate_phantoms
 
-    phantoms = Path(base.data.path) if base.data.path else generate_phantoms(base.data, out / "prepared")
+    held_out = base.data.model_copy(update={"phantom_seed": base.data.phantom_seed + 1000})
+    phantoms = generate_phantoms(held_out, out / "prepared")
     labelled = labelled or phantoms
     if benchmark is None:
         benchmark = out / "benchmark"

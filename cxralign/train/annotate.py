@@ -67,7 +67,12 @@ class EngineAnnotator:
     def describe(self) -> dict[str, Any]:
         from cxralign import __version__
 
-        return {"annotator": "engine", "ops": self.ops, "extra_vocab": self.extra_vocab, "version": __version__}
+        return {
+            "annotator": "engine",
+            "ops": self.ops,
+            "extra_vocab": self.extra_vocab,
+            "version": __version__,
+        }
 
     def _variants(self, analysis: Any, labels: dict[str, float | None], ctx: Any) -> dict[str, list[str]]:
         """Every verified variant per op, one per finding the op applies to (rejections are expected)."""
@@ -101,7 +106,9 @@ class EngineAnnotator:
                     labels=labels,
                     triples=graph_triples(analysis),
                     variants=variants,
-                    extra_labels=report_labels(analysis, vocab=self.extra_vocab) if self.extra_vocab else None,
+                    extra_labels=report_labels(analysis, vocab=self.extra_vocab)
+                    if self.extra_vocab
+                    else None,
                 )
             )
         return out
@@ -112,8 +119,13 @@ def annotate_cached(
 ) -> list[ReportAnnotation | None]:
     """Annotate the non-empty reports, reusing ``cache_dir/annotations-<hash>.json`` when present."""
     texts = [text for text in reports if text]
-    key = sha256_json({"v": ANNOTATION_VERSION, "describe": describe, "reports": hashlib.sha256(
-        "\x00".join(texts).encode()).hexdigest()})[:16]
+    key = sha256_json(
+        {
+            "v": ANNOTATION_VERSION,
+            "describe": describe,
+            "reports": hashlib.sha256("\x00".join(texts).encode()).hexdigest(),
+        }
+    )[:16]
     cache_file = cache_dir / f"annotations-{key}.json" if cache_dir is not None else None
     if cache_file is not None and cache_file.is_file():
         annotations = [ReportAnnotation.from_json(item) for item in json.loads(cache_file.read_text())]

@@ -27,13 +27,17 @@ class _Section(BaseModel):
 
 class DataConfig(_Section):
     source: Literal["phantoms", "csv", "mimic"] = "phantoms"
-    path: str | None = None  # dataset directory (phantoms, mimic) or CSV/JSONL file; phantoms are generated if None
+    path: str | None = (
+        None  # dataset directory (phantoms, mimic) or CSV/JSONL file; phantoms are generated if None
+    )
     image_root: str | None = None  # base for relative image paths (csv, mimic)
     train_split: str = "train"
     phantom_count: int = Field(800, ge=8)  # when phantoms are generated
     phantom_seed: int = 0
     phantom_image_size: int = Field(128, ge=32)
-    label_only: list[str] = Field(default_factory=list)  # CSV files with image_path + label columns, no report
+    label_only: list[str] = Field(
+        default_factory=list
+    )  # CSV files with image_path + label columns, no report
     max_samples: int | None = Field(None, ge=2)
     cache_images: bool = True  # decode and resize every image once, keep uint8 in memory
     num_workers: int = Field(0, ge=0)
@@ -60,8 +64,11 @@ class SoftLabelConfig(_Section):
 
 
 class NegativesConfig(_Section):
-    count: int = Field(2, ge=1, le=32)  # variants per report (fewer when fewer verified variants exist)
+    count: int = Field(1, ge=1, le=32)  # variants per report (fewer when fewer verified variants exist)
     weight: float = Field(1.0, gt=0.0)  # beta: their share of the image-to-text normaliser
+    fraction: float = Field(
+        1.0, gt=0.0, le=1.0
+    )  # share of reports given negatives in a batch (step-time knob)
     ops: list[str] = Field(default_factory=lambda: ["negate"])
 
     @model_validator(mode="after")
@@ -83,7 +90,9 @@ class UMCLConfig(_Section):
     context_length: int = Field(8, ge=1, le=64)
     position: Literal["front", "middle", "end"] = "front"
     vocabulary: Literal["chexpert", "cxr14"] = "chexpert"
-    positive_threshold: float = Field(0.5, gt=0.0, le=1.0)  # label value counted as present (1 = certain only)
+    positive_threshold: float = Field(
+        0.5, gt=0.0, le=1.0
+    )  # label value counted as present (1 = certain only)
 
 
 class LossConfig(_Section):
@@ -159,9 +168,13 @@ class TrainConfig(_Section):
         if self.train.steps is None and self.train.epochs is None:
             raise ValueError("train: set steps or epochs")
         if self.data.label_only and not self.losses.uses("umcl"):
-            raise ValueError("data.label_only needs the umcl loss (labels are rendered as text by its prompts)")
+            raise ValueError(
+                "data.label_only needs the umcl loss (labels are rendered as text by its prompts)"
+            )
         if self.train.precision != "fp32" and self.train.device == "cpu":
-            raise ValueError(f"train.precision {self.train.precision} needs a GPU; use fp32 with train.device cpu")
+            raise ValueError(
+                f"train.precision {self.train.precision} needs a GPU; use fp32 with train.device cpu"
+            )
         return self
 
 

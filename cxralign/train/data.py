@@ -62,9 +62,13 @@ def generate_phantoms(config: DataConfig, cache_dir: Path) -> Path:
     """Generate (once) the phantom dataset the config describes; returns its directory."""
     from cxralign.data.phantoms import write_phantom_dataset
 
-    target = cache_dir / f"phantoms-n{config.phantom_count}-s{config.phantom_seed}-px{config.phantom_image_size}"
+    target = (
+        cache_dir / f"phantoms-n{config.phantom_count}-s{config.phantom_seed}-px{config.phantom_image_size}"
+    )
     if not target.exists():
-        write_phantom_dataset(target, config.phantom_count, seed=config.phantom_seed, size=config.phantom_image_size)
+        write_phantom_dataset(
+            target, config.phantom_count, seed=config.phantom_seed, size=config.phantom_image_size
+        )
     return target
 
 
@@ -87,7 +91,9 @@ def load_corpus_samples(source: str, path: str, image_root: str | None) -> list[
     if without_image:
         _console.print(f"[yellow]{without_image} report(s) without an image were not used for training[/]")
     if reader.skipped:
-        _console.print(f"[yellow]{len(reader.skipped)} input(s) could not be read, e.g. {reader.skipped[0]}[/]")
+        _console.print(
+            f"[yellow]{len(reader.skipped)} input(s) could not be read, e.g. {reader.skipped[0]}[/]"
+        )
     return samples
 
 
@@ -104,14 +110,21 @@ def load_label_only_samples(csv_path: str, image_root: str | None, vocab: Sequen
         raise InputError(f"label-only CSV {csv_path} needs an image_path column")
     present = [name for name in vocab if name in frame.columns]
     if not present:
-        raise InputError(f"label-only CSV {csv_path} has none of the label columns ({', '.join(vocab[:3])}, ...)")
+        raise InputError(
+            f"label-only CSV {csv_path} has none of the label columns ({', '.join(vocab[:3])}, ...)"
+        )
     base = Path(image_root) if image_root else Path(csv_path).parent
     samples = []
     for row_index, row in frame.iterrows():
         labels = {name: (None if pd.isna(row.get(name)) else float(row[name])) for name in vocab}
         image = Path(str(row[path_column]))
         samples.append(
-            TrainSample(f"{Path(csv_path).stem}:{row_index}", str(image if image.is_absolute() else base / image), None, labels)
+            TrainSample(
+                f"{Path(csv_path).stem}:{row_index}",
+                str(image if image.is_absolute() else base / image),
+                None,
+                labels,
+            )
         )
     return samples
 
@@ -129,14 +142,18 @@ def load_samples(config: DataConfig, cache_dir: Path, vocab: Sequence[str]) -> l
     for extra in config.label_only:
         samples += load_label_only_samples(extra, config.image_root, vocab)
     if len(samples) < 2:
-        raise InputError(f"only {len(samples)} training sample(s) found; contrastive training needs at least 2")
+        raise InputError(
+            f"only {len(samples)} training sample(s) found; contrastive training needs at least 2"
+        )
     return samples
 
 
 # -- prepared arrays ------------------------------------------------------------------------------------
 
 
-def encode_labels(labels: dict[str, float | None] | None, vocab: Sequence[str], uncertain_value: float) -> np.ndarray:
+def encode_labels(
+    labels: dict[str, float | None] | None, vocab: Sequence[str], uncertain_value: float
+) -> np.ndarray:
     """CheXpert-style values -> [0, 1] vector: positive 1, uncertain ``uncertain_value``, else 0."""
     vector = np.zeros(len(vocab), dtype=np.float32)
     if labels:
@@ -186,12 +203,18 @@ def prepare_data(
         engine = EngineAnnotator(ops, extra_vocab=extra_vocab)
         annotator, describe = engine, engine.describe()
     else:
-        describe = {"annotator": getattr(annotator, "__qualname__", type(annotator).__name__), "ops": list(ops)}
+        describe = {
+            "annotator": getattr(annotator, "__qualname__", type(annotator).__name__),
+            "ops": list(ops),
+        }
     reports = [sample.report for sample in samples]
     annotations: list[ReportAnnotation | None] = annotate_cached(reports, annotator, cache_dir, describe)
     uncertain = losses.soft.uncertain_value
     clinical = np.stack(
-        [encode_labels(a.labels if a else s.labels, CHEXPERT_14, uncertain) for s, a in zip(samples, annotations, strict=True)]
+        [
+            encode_labels(a.labels if a else s.labels, CHEXPERT_14, uncertain)
+            for s, a in zip(samples, annotations, strict=True)
+        ]
     )
     label_key = np.full(len(samples), -1, dtype=np.int64)
     for index, (sample, annotation) in enumerate(zip(samples, annotations, strict=True)):
@@ -264,9 +287,9 @@ class TrainBatch:
     triple_ids: torch.Tensor  # (b, L) padded with 0
     graph_key: torch.Tensor
     label_key: torch.Tensor
-    negative_input_ids: torch.Tensor | None  # (b*K, T)
+    negative_input_ids: torch.Tensor | None  # (n, T): only the variants that exist (n = negative_mask.sum())
     negative_attention_mask: torch.Tensor | None
-    negative_mask: torch.Tensor | None  # (b, K)
+    negative_mask: torch.Tensor | None  # (b, K) True where row b has a k-th variant
     n_truncated: int
 
     def to(self, device: torch.device) -> TrainBatch:
@@ -282,8 +305,17 @@ class TrainBatch:
 class Collator:
     """(epoch, index, pixels) items -> TrainBatch; picks up to ``negatives`` variants per report."""
 
-    def __init__(self, data: PreparedData, tokenizer: Any, context_length: int, negatives: int, seed: int) -> None:
+    def __init__(
+        self,
+        data: PreparedData,
+        tokenizer: Any,
+        context_length: int,
+        negatives: int,
+        seed: int,
+        negative_fraction: float = 1.0,
+    ) -> None:
         self.data = data
+        self.negative_fraction = negative_fraction
         self.tokenizer = tokenizer
         self.context_length = context_length
         self.negatives = negatives
@@ -299,9 +331,12 @@ class Collator:
 
     def _pick_variants(self, epoch: int, index: int) -> list[str]:
         pool = self.data.variants[index]
+        rng = random.Random(f"{self.seed}:{epoch}:{index}")
+        if self.negative_fraction < 1.0 and rng.random() >= self.negative_fraction:
+            return []
         if len(pool) <= self.negatives:
             return list(pool)
-        return random.Random(f"{self.seed}:{epoch}:{index}").sample(pool, self.negatives)
+        return rng.sample(pool, self.negatives)
 
     def __call__(self, items: list[tuple[int, int, torch.Tensor]]) -> TrainBatch:
         data = self.data
@@ -320,12 +355,13 @@ class Collator:
         if self.negatives:
             chosen = [self._pick_variants(epoch, index) for epoch, index, _ in items]
             negative_mask = torch.zeros(len(indices), self.negatives, dtype=torch.bool)
-            flat: list[str] = []
+            flat: list[str] = []  # no padding texts: reports without variants cost nothing
             for row, texts in enumerate(chosen):
                 negative_mask[row, : len(texts)] = True
-                flat += texts + [""] * (self.negatives - len(texts))
-            negative_ids, negative_attention, neg_truncated = self._tokenize(flat)
-            n_truncated += neg_truncated
+                flat += texts
+            if flat:
+                negative_ids, negative_attention, neg_truncated = self._tokenize(flat)
+                n_truncated += neg_truncated
         return TrainBatch(
             indices=torch.tensor(indices, dtype=torch.long),
             pixels=torch.stack([pixels for _, _, pixels in items]),

@@ -105,7 +105,9 @@ def _builtin_text_config(config: ReferenceModelConfig, vocab_size: int):  # noqa
 class ReferenceModel(nn.Module):
     """Dual encoder; ``forward`` returns L2-normalised image and text features and the logit scale."""
 
-    def __init__(self, config: ReferenceModelConfig, tokenizer: Any, text_model: nn.Module | None = None) -> None:
+    def __init__(
+        self, config: ReferenceModelConfig, tokenizer: Any, text_model: nn.Module | None = None
+    ) -> None:
         super().__init__()
         from transformers import AutoModel
 
@@ -116,7 +118,9 @@ class ReferenceModel(nn.Module):
         )
         image_dim = infer_feature_dim(self.image_tower, config.in_channels, config.image_size)
         if text_model is None:
-            text_model = AutoModel.from_config(_builtin_text_config(config, len(tokenizer)), add_pooling_layer=False)
+            text_model = AutoModel.from_config(
+                _builtin_text_config(config, len(tokenizer)), add_pooling_layer=False
+            )
         self.text_tower = text_model
         text_dim = int(self.text_tower.config.hidden_size)
         self.image_projection = _projection(config.projection, image_dim, config.embed_dim)
@@ -129,7 +133,9 @@ class ReferenceModel(nn.Module):
         """A freshly initialised model; a local Hugging Face text model directory brings its own weights."""
         if config.uses_builtin_text_tower:
             if tokenizer is None:
-                raise ConfigError("the tiny-bert text tower needs a tokenizer trained on the training reports")
+                raise ConfigError(
+                    "the tiny-bert text tower needs a tokenizer trained on the training reports"
+                )
             return cls(config, tokenizer)
         from transformers import AutoModel, AutoTokenizer
 
@@ -193,7 +199,9 @@ class ReferenceModel(nn.Module):
         return image, text, self.scale()
 
     # -- persistence -----------------------------------------------------------------------------
-    def save_pretrained(self, path: str | Path, *, overwrite: bool = True, extra: dict[str, Any] | None = None) -> Path:
+    def save_pretrained(
+        self, path: str | Path, *, overwrite: bool = True, extra: dict[str, Any] | None = None
+    ) -> Path:
         """Write the model directory atomically (a crash leaves the old directory or none)."""
         from safetensors.torch import save_file
 
@@ -227,7 +235,9 @@ class ReferenceModel(nn.Module):
         except (ValueError, KeyError) as error:
             raise InputError(f"{config_path} is not a valid reference model config: {error}") from error
         tokenizer = AutoTokenizer.from_pretrained(str(root / "tokenizer"))
-        text_model = AutoModel.from_config(AutoConfig.from_pretrained(str(root / "text")), add_pooling_layer=False)
+        text_model = AutoModel.from_config(
+            AutoConfig.from_pretrained(str(root / "text")), add_pooling_layer=False
+        )
         model = cls(config, tokenizer, text_model=text_model)
         try:
             state = load_file(str(root / WEIGHTS_FILE), device=str(map_location))

@@ -84,15 +84,20 @@ class TrainStep(nn.Module):
         rows = batch.pixels.shape[0]
         out: dict[str, torch.Tensor] = {"image": F.normalize(model.encode_image(batch.pixels), dim=-1)}
         ids, mask = batch.input_ids, batch.attention_mask
-        use_negatives = self.losses.uses("neg") and batch.negative_input_ids is not None
-        if use_negatives:
+        use_negatives = self.losses.uses("neg") and batch.negative_mask is not None
+        if use_negatives and batch.negative_input_ids is not None:
             length = max(ids.shape[1], batch.negative_input_ids.shape[1])
-            ids = torch.cat([_pad_to(ids, length, self.pad_id), _pad_to(batch.negative_input_ids, length, self.pad_id)])
+            ids = torch.cat(
+                [_pad_to(ids, length, self.pad_id), _pad_to(batch.negative_input_ids, length, self.pad_id)]
+            )
             mask = torch.cat([_pad_to(mask, length, 0), _pad_to(batch.negative_attention_mask, length, 0)])
         text = F.normalize(model.encode_text(ids, mask), dim=-1)
         out["text"] = text[:rows]
         if use_negatives:
-            out["negatives"] = text[rows:].reshape(rows, -1, text.shape[-1])
+            mask = batch.negative_mask
+            negatives = text.new_zeros(mask.numel(), text.shape[-1])
+            negatives = negatives.index_put((mask.flatten().nonzero().squeeze(1),), text[rows:])
+            out["negatives"] = negatives.reshape(*mask.shape, text.shape[-1])
         if self.prompts is not None:
             prompt_ids, prompt_mask = self.prompts(batch.label_key.clamp_min(0).tolist())
             labels = F.normalize(model.encode_text_embeds(prompt_ids, prompt_mask), dim=-1)
@@ -159,7 +164,11 @@ class Objective:
         if loss_batch.negatives is not None:
             neg = self.config.negatives
             extra = hard_negative_logits(
-                loss_batch.image, loss_batch.negatives, loss_batch.negatives_mask, loss_batch.logit_scale, neg.weight
+                loss_batch.image,
+                loss_batch.negatives,
+                loss_batch.negatives_mask,
+                loss_batch.logit_scale,
+                neg.weight,
             )
         parts = {"contrastive": contrastive_loss(loss_batch, view, targets, extra)}
         if self.graph is not None:

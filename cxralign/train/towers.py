@@ -18,25 +18,32 @@ from cxralign.errors import ConfigError
 
 
 class TinyCNN(nn.Module):
-    """Four stride-2 conv stages with GroupNorm (batch-independent: DDP equals the global batch).
+    """Stride-2 conv stages with GroupNorm (batch-independent: DDP equals the global batch).
 
-    The last feature map is pooled to a small grid and flattened rather than
-    averaged, so the features keep where a finding is (left vs right matters).
+    The first stage is a single strided conv (a stem: full-resolution convs dominate
+    CPU time for little gain); later stages add a second conv. The last feature map
+    is pooled to a small grid and flattened rather than averaged, so the features
+    keep where a finding is (left vs right matters).
     """
 
-    def __init__(self, in_channels: int = 1, widths: tuple[int, ...] = (32, 64, 96, 128), grid: int = 4) -> None:
+    def __init__(
+        self, in_channels: int = 1, widths: tuple[int, ...] = (32, 64, 96, 128), grid: int = 4
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         previous = in_channels
-        for width in widths:
+        for stage, width in enumerate(widths):
             layers += [
                 nn.Conv2d(previous, width, kernel_size=3, stride=2, padding=1, bias=False),
                 nn.GroupNorm(min(8, width), width),
                 nn.GELU(),
-                nn.Conv2d(width, width, kernel_size=3, padding=1, bias=False),
-                nn.GroupNorm(min(8, width), width),
-                nn.GELU(),
             ]
+            if stage > 0:
+                layers += [
+                    nn.Conv2d(width, width, kernel_size=3, padding=1, bias=False),
+                    nn.GroupNorm(min(8, width), width),
+                    nn.GELU(),
+                ]
             previous = width
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(grid)

@@ -106,7 +106,9 @@ def parameter_groups(module: torch.nn.Module, weight_decay: float) -> list[dict[
     for name, parameter in module.named_parameters():
         if not parameter.requires_grad:
             continue
-        exempt = parameter.ndim < 2 or "embedding" in name or "logit_scale" in name or name.endswith("context")
+        exempt = (
+            parameter.ndim < 2 or "embedding" in name or "logit_scale" in name or name.endswith("context")
+        )
         (no_decay if exempt else decay).append(parameter)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
@@ -144,7 +146,9 @@ class Trainer:
         if resume and resume_from is None:
             raise ConfigError(f"--resume: no checkpoint under {self.checkpoints}")
         if not resume and self.dist.is_main and self.checkpoints.exists() and any(self.checkpoints.iterdir()):
-            raise ConfigError(f"{self.out} already holds checkpoints; pass --resume to continue or choose another --out")
+            raise ConfigError(
+                f"{self.out} already holds checkpoints; pass --resume to continue or choose another --out"
+            )
         self.resume_state = load_state(resume_from) if resume_from else None
         if self.resume_state is not None:
             self._check_resume_config(self.resume_state["config"])
@@ -167,7 +171,14 @@ class Trainer:
         self.objective = Objective(config.losses)
         self.dataset = TrainingDataset(samples, config.model.preprocess(), config.data.cache_images)
         negatives = config.losses.negatives.count if config.losses.uses("neg") else 0
-        self.collator = Collator(self.data, self.model.tokenizer, config.model.context_length, negatives, config.seed)
+        self.collator = Collator(
+            self.data,
+            self.model.tokenizer,
+            config.model.context_length,
+            negatives,
+            config.seed,
+            negative_fraction=config.losses.negatives.fraction,
+        )
 
         self.sampler = torch.utils.data.distributed.DistributedSampler(
             _IndexRange(len(samples)),
@@ -184,7 +195,9 @@ class Trainer:
                 f"x {self.dist.world_size} process(es) exceeds the {len(samples)} training samples"
             )
         steps_per_epoch = self.micro_per_epoch // config.optim.accumulation
-        self.total_steps = config.train.steps or max(1, math.ceil((config.train.epochs or 1) * steps_per_epoch))
+        self.total_steps = config.train.steps or max(
+            1, math.ceil((config.train.epochs or 1) * steps_per_epoch)
+        )
 
         self.wrapped: torch.nn.Module = self.step_module
         if self.dist.distributed:
@@ -193,7 +206,10 @@ class Trainer:
             )
         optim = config.optim
         self.optimizer = torch.optim.AdamW(
-            parameter_groups(self.step_module, optim.weight_decay), lr=optim.lr, betas=optim.betas, eps=optim.eps
+            parameter_groups(self.step_module, optim.weight_decay),
+            lr=optim.lr,
+            betas=optim.betas,
+            eps=optim.eps,
         )
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lr_lambda(optim.warmup_steps, self.total_steps, optim.min_lr_ratio)
@@ -368,7 +384,9 @@ class Trainer:
         started = time.perf_counter()
         if self.dist.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.out / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+            atomic_write_text(
+                self.out / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+            )
         self.step_module.train()
         batches = self._micro_batches()
         validation: dict[str, float] = {}
@@ -403,7 +421,9 @@ class Trainer:
                     validation = self._validate() or validation
         model_dir = self.out / "model"
         if self.dist.is_main:
-            self.model.save_pretrained(model_dir, extra={"trained_steps": self.step, "losses": config.losses.enabled})
+            self.model.save_pretrained(
+                model_dir, extra={"trained_steps": self.step, "losses": config.losses.enabled}
+            )
             summary = {
                 "steps": self.step,
                 "final_loss": self.losses[-1] if self.losses else float("nan"),

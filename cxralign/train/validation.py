@@ -52,12 +52,20 @@ def run_tasks(
     if benchmark and "cxr-align" in tasks:
         jobs.append((DataSpec("cxr-align", Path(benchmark)), ["cxr-align"], benchmark_split))
     if labelled:
-        jobs.append((DataSpec("phantoms", Path(labelled)), [t for t in tasks if t != "cxr-align"], labelled_split))
+        jobs.append(
+            (DataSpec("phantoms", Path(labelled)), [t for t in tasks if t != "cxr-align"], labelled_split)
+        )
     for spec, names, split in jobs:
         if not names:
             continue
         evaluation = Evaluation(
-            adapter, [spec], out, seed=seed, batch_size=batch_size, bootstrap=bootstrap, task_options={"splits": [split]}
+            adapter,
+            [spec],
+            out,
+            seed=seed,
+            batch_size=batch_size,
+            bootstrap=bootstrap,
+            task_options={"splits": [split]},
         )
         for outcome in evaluation.run(names):
             if outcome.status != "ok":

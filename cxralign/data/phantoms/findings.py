@@ -160,7 +160,7 @@ def sample_findings(
         )
     if "nodule" in present:
         laterality = side()
-        size = round(float(rng.uniform(0.8, 2.4) * profile.size), 1)
+        size = round(float(rng.uniform(1.0, 2.6) * profile.size), 1)
         out.append(
             Finding(
                 "nodule",
@@ -459,7 +459,7 @@ def _lesion(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: np.
     frame = chest.lungs[finding.laterality or "right"]
     radius = (finding.size_cm or 1.0) * CM / 2
     centre = _point_in_lobe(rng, frame, finding.location or "", radius * 1.2)
-    fill = min((0.8 if finding.name == "nodule" else 0.9) * profile.contrast, 1.0)
+    fill = min((0.95 if finding.name == "nodule" else 1.0) * profile.contrast, 1.0)
     _round_density(chest, frame, centre, radius, fill, 0.1 if finding.name == "mass" else 0.0, rng)
 
 
@@ -471,7 +471,7 @@ def _atelectasis(
         if finding.subtype == "plate-like":
             y0 = frame.apex_y + rng.uniform(0.72, 0.82) * (frame.cp_y - frame.apex_y)
             slope = rng.uniform(-0.15, 0.15)
-            thickness = rng.uniform(0.006, 0.009) * profile.size
+            thickness = rng.uniform(0.007, 0.011) * profile.size
             centre_lat = rng.uniform(0.35, 0.6)
             across = clip(1 - np.abs(frame.lateral - centre_lat) / 0.28, 0, 1)
             band = clip(1 - np.abs(frame.y - (y0 + slope * (frame.dist - 0.2))) / thickness, 0, 1)

@@ -93,7 +93,9 @@ class LabelPromptEncoder(nn.Module):
                 parts.append(embed.weight[sep_id][None])
             sequences.append(torch.cat(parts, dim=0)[: self.max_length])
         length = max(seq.shape[0] for seq in sequences)
-        inputs = torch.zeros(len(sequences), length, self.context.shape[1], device=device, dtype=self.context.dtype)
+        inputs = torch.zeros(
+            len(sequences), length, self.context.shape[1], device=device, dtype=self.context.dtype
+        )
         mask = torch.zeros(len(sequences), length, device=device, dtype=torch.long)
         for row, seq in enumerate(sequences):
             inputs[row, : seq.shape[0]] = seq
@@ -113,7 +115,9 @@ def label_targets(batch: LossBatch, view: GlobalView) -> torch.Tensor:
 class UMCLLoss(nn.Module):
     """Image↔rendered-label term with label-set positives (the image-text term lives in the objective)."""
 
-    def forward(self, batch: LossBatch, view: GlobalView, targets: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, batch: LossBatch, view: GlobalView, targets: torch.Tensor | None = None
+    ) -> torch.Tensor:
         if batch.label_text is None:
             raise ValueError("UMCL needs rendered label-text features in the batch")
         targets = label_targets(batch, view) if targets is None else targets

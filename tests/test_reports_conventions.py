@@ -1,0 +1,105 @@
+"""Labelling conventions found by reading disagreements with human indexing of real reports.
+
+Each case is written here by hand (no corpus text): the rule it pins down and the label it must give.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cxralign.reports import Engine, analyze, report_labels
+from cxralign.reports.records import Assertion
+
+P, N, U = 1.0, 0.0, -1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        # costophrenic blunting is a non-specific sign: effusion uncertain unless an effusion is named
+        ("Mild blunting of the left costophrenic angle.", "Effusion", U),
+        ("Blunted right costophrenic angle with a small right pleural effusion.", "Effusion", P),
+        ("Blunting of the costophrenic angle, no pleural effusion.", "Effusion", U),
+        ("Costophrenic angles are sharp.", "Effusion", N),
+        # "borderline" grades cardiomegaly; "borderline normal" denies it
+        ("Borderline heart size.", "Cardiomegaly", P),
+        ("The heart is borderline in size.", "Cardiomegaly", P),
+        ("Borderline enlarged cardiac silhouette.", "Cardiomegaly", P),
+        ("Heart size is borderline normal.", "Cardiomegaly", N),
+        ("Heart size XXXX mildly enlarged.", "Cardiomegaly", P),  # de-identification mask as the verb
+        # a calcified nodule is a nodule; a calcified granuloma is not
+        ("8 mm calcified nodule in the left midlung.", "Nodule", P),
+        ("Calcified granuloma in the right upper lobe.", "Nodule", None),
+        ("Right apical fibronodular scarring.", "Nodule", P),
+        ("Nodular opacity in the right upper lobe.", "Nodule", None),
+        # masses outside the lung are not a lung Mass; a mediastinal mass is
+        ("Known thyroid mass.", "Mass", None),
+        ("Right chest wall mass.", "Mass", None),
+        ("Upper mediastinal mass on the right.", "Mass", P),
+        # pleural thickening written other ways
+        ("Mild thickening of the minor fissure.", "Pleural_Thickening", P),
+        ("Stable bilateral apical pleural capping.", "Pleural_Thickening", P),
+        ("Right apical pleural scarring/thickening.", "Pleural_Thickening", P),
+        ("No pleural scarring or thickening.", "Pleural_Thickening", N),
+        # hedges that used to end in a termination ("due to", "secondary to", "also")
+        ("Opacity may be secondary to infection or a developing mass.", "Mass", U),
+        ("Opacity may be due to pneumonia.", "Pneumonia", U),
+        ("There may also be a small left pleural effusion.", "Effusion", U),
+        ("Maybe due to pulmonary fibrosis.", "Fibrosis", U),
+        # more uncertainty phrases
+        ("Pulmonary edema is difficult to entirely exclude.", "Edema", U),
+        ("Edema is also possible.", "Edema", U),
+        ("Please correlate clinically for pneumonia.", "Pneumonia", U),
+        ("Pneumonia is in the differential.", "Pneumonia", U),
+        ("A superimposed pneumonia would be a consideration.", "Pneumonia", U),
+        ("Suspicion for bilateral pleural effusions.", "Effusion", U),
+        ("Question small right pleural effusion.", "Effusion", U),
+        ("Follow-up to exclude an underlying mass.", "Mass", U),
+        ("Basilar opacity most XXXX representing atelectasis.", "Atelectasis", U),
+        # "compatible with" states the reading, like "consistent with"
+        ("Opacities compatible with subsegmental atelectasis.", "Atelectasis", P),
+        ("Opacities consistent with subsegmental atelectasis.", "Atelectasis", P),
+    ],
+)
+def test_cxr14_label(text: str, label: str, expected: float | None) -> None:
+    assert report_labels(analyze(text), "cxr14")[label] == expected
+
+
+def test_blunting_mention_itself_stays_positive() -> None:
+    """Only the label is hedged: rewriting still sees a present finding with its side."""
+    (mention,) = analyze("Mild blunting of the left costophrenic angle.").mentions
+    assert mention.concept == "costophrenic_blunting"
+    assert mention.assertion is Assertion.POSITIVE
+    assert mention.attributes.laterality == "left"
+
+
+def test_borderline_is_a_severity() -> None:
+    (mention,) = analyze("Borderline cardiomegaly.").mentions
+    assert (mention.assertion, mention.attributes.severity) == (Assertion.POSITIVE, "borderline")
+
+
+def test_mediastinal_mass_counts_for_both_vocabularies() -> None:
+    labels = analyze("Anterior mediastinal mass.")
+    assert report_labels(labels, "chexpert")["Enlarged Cardiomediastinum"] == P
+    assert report_labels(labels, "cxr14")["Mass"] == P
+
+
+def test_indirect_flag_is_user_configurable(tmp_path) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "concepts:\n  hilar_fullness:\n    chexpert: null\n    cxr14: Mass\n    indirect: true\n"
+        "    terms: [hilar fullness]\n",
+        encoding="utf-8",
+    )
+    engine = Engine(lexicon=site)
+    assert engine.report_labels(engine.analyze("Right hilar fullness."), "cxr14")["Mass"] == U
+    assert engine.report_labels(engine.analyze("Right hilar mass."), "cxr14")["Mass"] == P
+
+
+def test_matches_never_cross_sentence_boundaries() -> None:
+    """The report-wide scan falls back to per-sentence matching where a pattern spans a blank line."""
+    text = "FINDINGS: The heart\n\nis enlarged. Small effusion."
+    analysis = analyze(text)
+    assert [s.text for s in analysis.sentences] == ["The heart", "is enlarged.", "Small effusion."]
+    assert [m.concept for m in analysis.mentions] == ["pleural_effusion"]
+    assert analyze("FINDINGS: The heart is enlarged.").mentions[0].concept == "cardiomegaly"
