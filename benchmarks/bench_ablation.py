@@ -33,7 +33,8 @@ def main() -> None:
         unknown = [name for name in wanted if name not in {row.name for row in rows}]
         if unknown:
             parser.error(f"unknown rows {unknown}; choose from {[row.name for row in rows]}")
-        rows = [row for row in rows if row.name in wanted]
+        by_name = {row.name: row for row in rows}
+        rows = [by_name[name] for name in wanted]  # in the order given: the most important first
     overrides = [{"out": str(args.out)}]
     if args.steps:
         overrides.append({"train": {"steps": args.steps}})

@@ -359,3 +359,19 @@ def test_strip_comparisons_rewrites_the_original_before_anything_else(tmp_path):
     [row] = _rows(tmp_path / "o")
     assert row["original"] == "FINDINGS: There is a small left pleural effusion. No pneumothorax."
     assert row["variant"] == "FINDINGS: There is no left pleural effusion. No pneumothorax."
+
+
+def test_corpus_phrasing_build_uses_the_corpus_statements(csv_source, tmp_path):
+    summary = build_benchmark(
+        BuildOptions(
+            source="csv", root=csv_source, out=tmp_path / "o", ops=("negate", "affirm"), phrasing="corpus"
+        )
+    )
+    assert summary.items > 0
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["options"]["phrasing"] == "corpus"
+    rows = [r for r in _rows(tmp_path / "o") if r["op"] == "negate" and r["target"] == "Pneumothorax"]
+    assert rows
+    for row in rows:  # rules would write "No right apical pneumothorax."; the corpus says "No pneumothorax."
+        assert "Small right apical pneumothorax" in row["original"]
+        assert "apical" not in row["variant"] and "No pneumothorax." in row["variant"]

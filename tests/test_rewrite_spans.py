@@ -105,3 +105,45 @@ def test_segments_without_findings_join_their_neighbour():
 )
 def test_strip_comparisons_keeps_negative_statements(text, expected):
     assert strip_comparisons(text) == expected
+
+
+def test_phrase_bank_keeps_one_finding_statements_weighted_by_frequency():
+    import random
+
+    from cxralign.reports import analyze
+    from cxralign.rewrite import RewriteContext
+    from cxralign.rewrite.phrases import PhraseBank
+
+    ctx = RewriteContext.from_engine()
+    reports = [
+        "No pneumothorax. Mild cardiomegaly.",
+        "No pneumothorax.",
+        "No pleural effusion or pneumothorax.",
+    ]
+    bank = PhraseBank().add_all((analyze(r) for r in reports), ctx.observation_of)
+    texts, weights = bank.choices("Pneumothorax", False)
+    assert texts == ["No pneumothorax"] and weights == [
+        2
+    ]  # the two-finding sentence is not a statement of one
+    assert bank.sample("Cardiomegaly", True, random.Random(0)) == "Mild cardiomegaly"
+    assert bank.sample("Edema", True, random.Random(0)) is None
+
+
+def test_corpus_phrasing_draws_the_contradiction_from_the_bank():
+    from cxralign.reports import analyze
+    from cxralign.rewrite import RewriteContext, rewrite
+    from cxralign.rewrite.phrases import PhraseBank
+
+    plain = RewriteContext.from_engine()
+    bank = PhraseBank().add_all(
+        [analyze("Heart size is normal. Small right pleural effusion.")], plain.observation_of
+    )
+    ctx = RewriteContext.from_engine(phrases=bank)
+    negated = rewrite(
+        "negate", analyze("Mild cardiomegaly. No pneumothorax.", report_id="a"), "Cardiomegaly", ctx
+    )
+    assert negated.text == "Heart size is normal. No pneumothorax."
+    affirmed = rewrite(
+        "affirm", analyze("No pleural effusion. No pneumothorax.", report_id="b"), "Pleural Effusion", ctx
+    )
+    assert affirmed.text == "Small right pleural effusion. No pneumothorax."

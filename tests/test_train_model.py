@@ -148,3 +148,24 @@ def test_configurable_image_towers_build() -> None:
     assert infer_feature_dim(tower, 1, 32) == 512
     with pytest.raises(ConfigError, match="image_tower"):
         build_image_tower("keras:resnet", 1, 32, {})
+
+
+def test_validation_goes_through_the_task_registry(
+    saved_model: tuple[ReferenceModel, Path], phantom_dataset: Path, tmp_path: Path
+) -> None:
+    from cxralign.train.validation import run_tasks
+
+    model, _ = saved_model
+    metrics = run_tasks(
+        model,
+        tmp_path / "val",
+        benchmark=None,
+        benchmark_split="test",
+        labelled=str(phantom_dataset),
+        labelled_split="test",
+        tasks=("zeroshot",),
+        bootstrap=20,
+    )
+    assert set(metrics) == {"zeroshot/auroc.mean"}
+    assert 0.0 <= metrics["zeroshot/auroc.mean"] <= 1.0
+    assert list((tmp_path / "val").rglob("test.json"))  # a real TaskResult file was written

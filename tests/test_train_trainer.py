@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -53,10 +54,20 @@ def test_resume_reproduces_uninterrupted_losses(dataset_csv: Path, tmp_path: Pat
 
 
 def test_metrics_log_and_exported_model(dataset_csv: Path, tmp_path: Path) -> None:
-    summary = train(
-        tiny_config(dataset_csv, tmp_path / "run", train={"steps": 4}), annotator=keyword_annotator
-    )
-    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    seen = []
+
+    def validator(model, step):  # noqa: ANN001, ANN202
+        seen.append((step, model.training))
+        return {"cxr-align/negation.accuracy": 0.5 + step / 100}
+
+    config = tiny_config(dataset_csv, tmp_path / "run", train={"steps": 4, "validate_every": 2})
+    summary = train(config, annotator=keyword_annotator, validator=validator)
+    assert seen == [(2, False), (4, False)]  # every 2 steps and at the end, in eval mode
+    assert summary.validation == {"cxr-align/negation.accuracy": 0.54}
+    lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    validation = [json.loads(line) for line in lines if "val/cxr-align/negation.accuracy" in line]
+    assert [r["step"] for r in validation] == [2, 4]
+    records = [json.loads(line) for line in lines if '"loss"' in line]
     assert [r["step"] for r in records] == [1, 2, 3, 4]
     assert {"loss", "loss/contrastive", "lr", "logit_scale", "samples_per_s", "truncated_texts"} <= set(
         records[0]
@@ -129,3 +140,37 @@ def test_batch_larger_than_dataset_fails_before_training(dataset_csv: Path, tmp_
         train(
             tiny_config(dataset_csv, tmp_path / "big", train={"batch_size": 64}), annotator=keyword_annotator
         )
+
+
+@pytest.mark.slow
+def test_trains_on_phantoms_with_the_real_report_and_rewriting_engines(
+    phantom_dataset: Path, tmp_path: Path
+) -> None:
+    from cxralign.train.config import validate_config
+
+    config = validate_config(
+        {
+            "out": str(tmp_path / "ph"),
+            "data": {"source": "phantoms", "path": str(phantom_dataset)},
+            "model": {
+                "image_tower_kwargs": {"widths": [8, 16], "grid": 2},
+                "text_hidden_size": 32,
+                "text_layers": 1,
+                "text_heads": 2,
+                "text_intermediate_size": 64,
+                "vocab_size": 300,
+                "embed_dim": 16,
+            },
+            "losses": {"enabled": ALL},
+            "train": {"batch_size": 16, "steps": 2, "device": "cpu", "checkpoint_every": 2},
+        }
+    )
+    from cxralign.train.trainer import Trainer
+
+    trainer = Trainer(config)
+    data = trainer.data
+    assert sum(1 for variants in data.variants if variants) > len(data.variants) // 3  # verified negations
+    assert data.clinical.sum() > 0 and len(data.triple_vocab) > 10
+    assert (data.label_key >= 0).all()
+    summary = trainer.run()
+    assert summary.steps == 2 and all(math.isfinite(loss) for loss in summary.losses)

@@ -49,8 +49,11 @@ class BuildOptions:
     strip_comparisons: bool = False
     text_column: str | None = None
     id_column: str | None = None
+    phrasing: str = "rules"  # "corpus": contradicting statements drawn from the corpus's own (PhraseBank)
 
     def validate(self) -> None:
+        if self.phrasing not in ("rules", "corpus"):
+            raise ConfigError(f"--phrasing must be rules or corpus, not {self.phrasing!r}")
         unknown = [op for op in self.ops if op not in OPS]
         if unknown or not self.ops:
             raise ConfigError(f"unknown op(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(OPS)}")
@@ -78,6 +81,7 @@ class BuildOptions:
             "strip_comparisons": self.strip_comparisons,
             "text_column": self.text_column,
             "id_column": self.id_column,
+            "phrasing": self.phrasing,
         }
 
 
@@ -159,10 +163,11 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
     reports_digest: list[str] = []
     task = progress.add_task("building", total=len(reader)) if progress is not None else None
 
-    with Workers(options.workers, options.seed) as workers:
-        from cxralign.rewrite.context import _engine_observation_of
+    from cxralign.rewrite.context import _engine_observation_of
 
-        observation_of = _engine_observation_of()
+    observation_of = _engine_observation_of()
+    phrases = _phrase_bank(options, observation_of) if options.phrasing == "corpus" else None
+    with Workers(options.workers, options.seed, phrases=phrases) as workers:
         for batch in chunked(iter(reader), CHUNK):
             texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in batch]
             analysed = list(
@@ -237,6 +242,25 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
         lines = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in summary.rejections)
         atomic_write_text(options.rejected, lines)
     return summary
+
+
+BANK_REPORTS = 5000
+
+
+def _phrase_bank(options: BuildOptions, observation_of):
+    """One-finding statements of the first ``BANK_REPORTS`` reports (a deterministic pre-pass)."""
+    from itertools import islice
+
+    from cxralign.reports import analyze_many
+    from cxralign.rewrite.phrases import PhraseBank
+
+    reader = open_source(
+        options.source, options.root, images_root=options.images_root,
+        text_column=options.text_column, id_column=options.id_column,
+    )  # fmt: skip
+    records = list(islice(iter(reader), BANK_REPORTS))
+    texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in records]
+    return PhraseBank().add_all(analyze_many(texts, workers=options.workers), observation_of)
 
 
 def _nested(counter: Counter) -> dict[str, dict[str, int]]:

@@ -22,9 +22,9 @@ _CTX: RewriteContext | None = None
 _SECTIONS: object = None
 
 
-def _init(seed: int, sections: object) -> None:
+def _init(seed: int, sections: object, phrases: object = None) -> None:
     global _CTX, _SECTIONS
-    _CTX = RewriteContext.from_engine(seed=seed, sections=sections)
+    _CTX = RewriteContext.from_engine(seed=seed, sections=sections, phrases=phrases)
     _SECTIONS = sections
 
 
@@ -81,14 +81,14 @@ def _rejection(op, target, analysis, ctx, reason, text, stage) -> Rejection:
 class Workers:
     """A process pool (or the main process when ``workers <= 1``) with the engine loaded once per worker."""
 
-    def __init__(self, workers: int, seed: int, sections: object = None) -> None:
+    def __init__(self, workers: int, seed: int, sections: object = None, phrases: object = None) -> None:
         self.workers = max(1, min(workers, os.cpu_count() or workers))
         self._pool = None
-        _init(seed, sections)
+        _init(seed, sections, phrases)
         if self.workers > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self._pool = multiprocessing.get_context(method).Pool(
-                self.workers, initializer=_init, initargs=(seed, sections)
+                self.workers, initializer=_init, initargs=(seed, sections, phrases)
             )
 
     def map(self, function, jobs: Sequence, chunksize: int = 32) -> Iterator:

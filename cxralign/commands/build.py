@@ -100,6 +100,11 @@ def register(app: typer.Typer) -> None:
         preview: int = typer.Option(0, "--preview", help="Print N originals and variants side by side."),
         text_column: str = typer.Option(None, "--text-column", help="csv/jsonl: report text column."),
         id_column: str = typer.Option(None, "--id-column", help="csv/jsonl: report id column."),
+        phrasing: str = typer.Option(
+            "rules",
+            "--phrasing",
+            help="rules: minimal rule edits; corpus: statements drawn from the corpus's own.",
+        ),
         import_official: Path = typer.Option(
             None, "--import-official", help="Official cxr-align.json to convert."
         ),
@@ -135,6 +140,7 @@ def register(app: typer.Typer) -> None:
             strip_comparisons=strip_comparisons,
             text_column=text_column,
             id_column=id_column,
+            phrasing=phrasing,
         )
         with make_progress() as progress:
             summary = build_benchmark(options, progress=progress)

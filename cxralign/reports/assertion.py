@@ -39,11 +39,17 @@ class CueMatch:
 
 def find_cues(lexicon: Lexicon, lower: str, start: int, end: int) -> list[CueMatch]:
     """Every cue phrase in ``lower[start:end]``, longest phrase first at each position."""
-    kinds = lexicon.cue_kinds
+    known = lexicon.cue_matches  # written form -> (phrase, kinds), filled as forms are met
     out: list[CueMatch] = []
     for match in lexicon.cue_re.finditer(lower, start, end):
-        phrase = normalise_cue(match.group())
-        out.append(CueMatch(match.start(), match.end(), phrase, tuple(kinds.get(phrase, ()))))
+        written = match.group()
+        entry = known.get(written)
+        if entry is None:
+            phrase = normalise_cue(written)
+            entry = (phrase, tuple(lexicon.cue_kinds.get(phrase, ())))
+            if len(known) < 50_000:  # bounded: odd whitespace gives new written forms
+                known[written] = entry
+        out.append(CueMatch(match.start(), match.end(), entry[0], entry[1]))
     return out
 
 

@@ -83,9 +83,9 @@ class Engine:
         sentences = split_sentences(text, chosen)
         lower = _lower(text)
         mentions: list[Mention] = []
+        # most sentences name nothing: _scan leaves them out, so they cost no objects and no regexes
         for sentence, findings, normal in _scan(self.lexicon, lower, sentences):
-            if findings or normal:  # most sentences name nothing: no objects, no further regexes
-                mentions.extend(self._sentence_mentions(text, lower, sentence, findings, normal))
+            mentions.extend(self._sentence_mentions(text, lower, sentence, findings, normal))
         return ReportAnalysis(text, all_sections, tuple(sentences), tuple(mentions), report_id)
 
     def _sentence_mentions(
@@ -102,30 +102,29 @@ class Engine:
         denied: list[tuple[int, int, frozenset[str]]] = []
         modifiers: SentenceModifiers | None = None
         if normal:
-            for rule, pattern in lex.normality_re:
-                for match in pattern.finditer(lower, s_start, s_end):
-                    a, b = match.span("subject") if "subject" in pattern.groupindex else match.span()
-                    cue = Cue(text[b : match.end()].strip() or text[a:b], "normality", match.start(), match.end(),
-                              "normality:" + rule.id)  # fmt: skip
-                    denied.append((match.start(), match.end(), frozenset(rule.denies)))
-                    modifiers = modifiers or SentenceModifiers(lower, s_start, s_end)
-                    attributes = modifiers.attributes(a, b)
-                    for concept in rule.denies:
-                        out.append(
-                            Mention(
-                                concept,
-                                text[a:b],
-                                a,
-                                b,
-                                sentence.index,
-                                sentence.section,
-                                Assertion.NEGATED,
-                                cue,
-                                attributes,
-                                False,
-                                rule.implied,
-                            )  # fmt: skip
-                        )
+            for rule, pattern, match in _normality_matches(lex, lower, s_start, s_end):
+                a, b = match.span("subject") if "subject" in pattern.groupindex else match.span()
+                cue = Cue(text[b : match.end()].strip() or text[a:b], "normality", match.start(), match.end(),
+                          "normality:" + rule.id)  # fmt: skip
+                denied.append((match.start(), match.end(), frozenset(rule.denies)))
+                modifiers = modifiers or SentenceModifiers(lower, s_start, s_end)
+                attributes = modifiers.attributes(a, b)
+                for concept in rule.denies:
+                    out.append(
+                        Mention(
+                            concept,
+                            text[a:b],
+                            a,
+                            b,
+                            sentence.index,
+                            sentence.section,
+                            Assertion.NEGATED,
+                            cue,
+                            attributes,
+                            False,
+                            rule.implied,
+                        )  # fmt: skip
+                    )
         findings = [
             (a, b, concept)
             for a, b, concept in found
@@ -164,6 +163,8 @@ class Engine:
                     historical,
                 )  # fmt: skip
             )
+        if not denied:  # matches come in order and never share a span: nothing to sort or merge
+            return out
         out.sort(key=lambda m: (m.start, m.end))
         return _dedupe(out)
 
@@ -220,8 +221,8 @@ _HEDGES = frozenset({"uncertainty_pre", "uncertainty_post"})
 
 def _scan(
     lexicon: Lexicon, lower: str, sentences: Sequence[Sentence]
-) -> Iterator[tuple[Sentence, list[Finding], bool]]:
-    """Per sentence: its finding matches and whether a normality statement may start in it.
+) -> list[tuple[Sentence, list[Finding], bool]]:
+    """The sentences that name a finding or may hold a normality statement, with their finding matches.
 
     The finding, pattern and normality regexes run once over the analysed stretch of the report, not
     once per sentence, and their matches are dealt out to sentences by offset. A match that crosses a
@@ -229,12 +230,12 @@ def _scan(
     sentence: the sentences it touches are scanned on their own, so the result is the same either way.
     """
     if not sentences:
-        return
+        return []
     starts = [s.start for s in sentences]
     first, last = sentences[0].start, sentences[-1].end
-    terms: list[list[Finding]] = [[] for _ in sentences]
-    patterns: list[list[Finding]] = [[] for _ in sentences]
-    normal = [False] * len(sentences)
+    terms: dict[int, list[Finding]] = {}
+    patterns: dict[int, list[Finding]] = {}
+    normal: set[int] = set()
     rescan: set[int] = set()
 
     def deal(a: int, b: int) -> int | None:
@@ -255,21 +256,45 @@ def _scan(
         for item in found:
             k = deal(item[0], item[1])
             if k is not None:
-                bucket[k].append(item)
+                bucket.setdefault(k, []).append(item)
     for match in lexicon.normality_any.finditer(lower, first, last):
         k = deal(match.start(), match.end())
         if k is not None:
-            normal[k] = True
-    for k, sentence in enumerate(sentences):
+            normal.add(k)
+    out: list[tuple[Sentence, list[Finding], bool]] = []
+    for k in sorted(terms.keys() | patterns.keys() | normal | rescan):
+        sentence = sentences[k]
         if k in rescan:
             a, b = sentence.start, sentence.end
-            yield (
-                sentence,
-                lexicon.find_findings(lower, a, b),
-                bool(lexicon.normality_any.search(lower, a, b)),
-            )
+            found = lexicon.find_findings(lower, a, b)
+            is_normal = bool(lexicon.normality_any.search(lower, a, b))
+            if found or is_normal:
+                out.append((sentence, found, is_normal))
         else:
-            yield sentence, merge_findings(terms[k], patterns[k]), normal[k]
+            out.append((sentence, merge_findings(terms.get(k, []), patterns.get(k, [])), k in normal))
+    return out
+
+
+def _normality_matches(lexicon: Lexicon, lower: str, start: int, end: int) -> Iterator[tuple]:
+    """Each normality rule's matches in ``lower[start:end]``, rule by rule, as ``finditer`` gives them.
+
+    A rule can only match where the alternation of all rules (``normality_any``) matches, so the rules
+    are tried at those few positions instead of scanning the sentence once per rule.
+    """
+    starts: list[int] = []
+    pos = start
+    while (hit := lexicon.normality_any.search(lower, pos, end)) is not None:
+        starts.append(hit.start())
+        pos = hit.start() + 1
+    for rule, pattern in lexicon.normality_re:
+        last_end = start
+        for q in starts:
+            if q < last_end:
+                continue
+            match = pattern.match(lower, q, end)
+            if match is not None:
+                last_end = match.end()
+                yield rule, pattern, match
 
 
 def _dedupe(mentions: Sequence[Mention]) -> list[Mention]:

@@ -164,6 +164,7 @@ class Lexicon:
         self.normality_any = re.compile(
             _word_start_alternation([f"(?:{_unname(p.pattern)})" for _, p in self.normality_re])
         )
+        self.cue_matches: dict[str, tuple[str, tuple[str, ...]]] = {}  # memo for find_cues
         self.cue_kinds: dict[str, list[str]] = {}
         for kind, phrases in self.cues.items():
             for phrase in phrases:

@@ -41,10 +41,13 @@ class RewriteContext:
     observation_of: ObservationOf
     seed: int = 0
     sections: object = None
+    phrases: object = (
+        None  # a PhraseBank: draw contradicting statements from the corpus's own (--phrasing corpus)
+    )
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_engine(cls, seed: int = 0, sections: object = None) -> RewriteContext:
+    def from_engine(cls, seed: int = 0, sections: object = None, phrases: object = None) -> RewriteContext:
         """Use cxralign.reports (the real engine)."""
         from cxralign.reports import analyze, report_labels
 
@@ -54,12 +57,21 @@ class RewriteContext:
             observation_of=_engine_observation_of(),
             seed=seed,
             sections=sections,
+            phrases=phrases,
         )
 
     def reanalyze(self, text: str, report_id: str | None) -> ReportAnalysis:
         if self.sections is None:
             return self.analyze(text, report_id=report_id)
         return self.analyze(text, report_id=report_id, sections=self.sections)
+
+    def phrase(
+        self, observation: str, present: bool, *keys: object, section: str | None = None
+    ) -> str | None:
+        """A corpus statement of the finding (present or absent), when a phrase bank is set."""
+        if self.phrases is None:
+            return None
+        return self.phrases.sample(observation, present, self.rng("phrase", *keys, section), section)
 
     def rng(self, *keys: object) -> random.Random:
         """A generator seeded by the build seed and the item, so choices never depend on order."""

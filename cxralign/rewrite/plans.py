@@ -512,7 +512,10 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         same_concept_negated = [m for m in others if ctx.observation_of(m.concept) == target]
         others = [m for m in others if ctx.observation_of(m.concept) != target]
         first = in_sentence[0]
-        if not others and len(in_sentence) == 1 and not same_concept_negated:
+        bank = ctx.phrase(target, False, analysis.report_id, section=sentence.section)
+        if bank is not None and not others:
+            edits.append(_replace_sentence_edit(analysis, sentence, bank))
+        elif not others and len(in_sentence) == 1 and not same_concept_negated:
             edit = _negate_copula(analysis, sentence, first) or _negate_np(analysis, sentence, first)
             if edit is None:
                 start, _, _ = sentence_body(analysis, sentence)
@@ -530,7 +533,8 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             start, _, _ = sentence_body(analysis, sentence)
             remaining = remove_from_sentence(analysis, sentence, in_sentence)
             edits.append(_replace_sentence_edit(analysis, sentence, remaining))
-            edits.append(_append_sentence_edit(analysis, sentence, "no " + _np_core(analysis, first, start)))
+            statement = bank or "no " + _np_core(analysis, first, start)
+            edits.append(_append_sentence_edit(analysis, sentence, statement))
     return _finish(analysis, edits, change[0].concept)
 
 
@@ -691,7 +695,15 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             m for m in _others(analysis, sentence, in_sentence) if ctx.observation_of(m.concept) != target
         ]
         first = in_sentence[0]
-        if not others and len(in_sentence) == 1:
+        bank = ctx.phrase(target, True, key, section=sentence.section)
+        if bank is not None:
+            if others:
+                remaining = remove_from_sentence(analysis, sentence, in_sentence)
+                edits.append(_replace_sentence_edit(analysis, sentence, remaining))
+                edits.append(_append_sentence_edit(analysis, sentence, bank))
+            else:
+                edits.append(_replace_sentence_edit(analysis, sentence, bank))
+        elif not others and len(in_sentence) == 1:
             edit = _affirm_copula(analysis, sentence, first, target) or _affirm_np(
                 analysis, sentence, first, target, ctx, key
             )

@@ -6,8 +6,11 @@ trainer, the losses and their tests run unchanged on one CPU process.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -76,7 +79,9 @@ def gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
         return tensor
     import torch.distributed.nn.functional as dist_fn
 
-    return torch.cat(dist_fn.all_gather(tensor.contiguous()), dim=0)
+    with warnings.catch_warnings():  # deprecated in favour of functional collectives, still the differentiable one
+        warnings.simplefilter("ignore", FutureWarning)
+        return torch.cat(dist_fn.all_gather(tensor.contiguous()), dim=0)
 
 
 def gather_no_grad(tensor: torch.Tensor) -> torch.Tensor:
@@ -104,6 +109,16 @@ def any_rank(flag: bool, device: torch.device) -> bool:
     value = torch.tensor([1.0 if flag else 0.0], device=device)
     dist.all_reduce(value, op=dist.ReduceOp.MAX)
     return bool(value.item() > 0)
+
+
+@contextlib.contextmanager
+def main_first() -> Iterator[None]:
+    """Rank 0 runs the block first (filling caches, generating data); the others follow it."""
+    if world_size() > 1 and rank() != 0:
+        dist.barrier()
+    yield
+    if world_size() > 1 and rank() == 0:
+        dist.barrier()
 
 
 def barrier() -> None:

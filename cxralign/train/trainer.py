@@ -145,7 +145,7 @@ class Trainer:
         resume_from = latest_checkpoint(self.checkpoints) if resume else None
         if resume and resume_from is None:
             raise ConfigError(f"--resume: no checkpoint under {self.checkpoints}")
-        if not resume and self.dist.is_main and self.checkpoints.exists() and any(self.checkpoints.iterdir()):
+        if not resume and self.checkpoints.exists() and any(self.checkpoints.iterdir()):
             raise ConfigError(
                 f"{self.out} already holds checkpoints; pass --resume to continue or choose another --out"
             )
@@ -155,7 +155,8 @@ class Trainer:
 
         seed_everything(config.seed)
         cache_dir = Path(config.data.cache_dir) if config.data.cache_dir else self.out / "prepared"
-        samples = load_samples(config.data, cache_dir, vocabulary(config.losses.umcl.vocabulary))
+        with distributed.main_first():  # rank 0 generates phantoms once; the others then read them
+            samples = load_samples(config.data, cache_dir, vocabulary(config.losses.umcl.vocabulary))
         self.samples = samples
         if resume_from is not None:
             model = ReferenceModel.from_pretrained(resume_from / "model")
@@ -165,7 +166,8 @@ class Trainer:
                 tokenizer = train_wordpiece([s.report for s in samples if s.report], config.model.vocab_size)
             model = ReferenceModel.create(config.model, tokenizer)
         triple_vocab = self.resume_state["triple_vocab"] if self.resume_state else None
-        self.data: PreparedData = prepare_data(samples, config.losses, cache_dir, annotator, triple_vocab)
+        with distributed.main_first():  # rank 0 annotates and caches; the others then read the cache
+            self.data: PreparedData = prepare_data(samples, config.losses, cache_dir, annotator, triple_vocab)
         self.model = model.to(self.device)
         self.step_module = TrainStep(self.model, config.losses, self.data).to(self.device)
         self.objective = Objective(config.losses)
