@@ -7,7 +7,7 @@ prints the Markdown table (also written to OUT/ablation.md and OUT/ablation.json
 Finished runs are reused, so an interrupted check continues. Usage:
 
     python benchmarks/bench_ablation.py --out runs/ablation --seeds 0,1,2 \\
-        [--rows CLIP,+negatives,+soft text+clinical] [--steps 150]
+        [--rows CLIP,+negatives,+soft text+clinical] [--steps 150] [--set losses.negatives.count=3]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 from cxralign.train.ablation import ablation_rows, run_ablation
-from cxralign.train.config import build_config
+from cxralign.train.config import build_config, parse_override
 
 
 def main() -> None:
@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--rows", default=None, help="comma list of row names (default: the whole grid)")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--preset", default="tiny-cpu")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], help="config override key=value")
     args = parser.parse_args()
     rows = ablation_rows()
     if args.rows:
@@ -38,6 +39,7 @@ def main() -> None:
     overrides = [{"out": str(args.out)}]
     if args.steps:
         overrides.append({"train": {"steps": args.steps}})
+    overrides += [parse_override(item) for item in args.overrides]
     base = build_config(preset=args.preset, overrides=overrides)
     seeds = [int(s) for s in args.seeds.split(",")]
     run_ablation(base, args.out, seeds=seeds, rows=rows)

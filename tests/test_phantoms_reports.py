@@ -45,22 +45,25 @@ def test_report_labels_cover_uncertain_and_negated():
     assert {1.0, 0.0, -1.0, None} <= set(values)
 
 
-# Standard radiology sentences the generator would like to use but avoids because the engine
-# misreads them. Each xfail is strict: once the engine is fixed, it fails and should be removed
-# (and the phrase can go back into reports.py).
-ENGINE_GAPS = [
+# Standard radiology sentences the engine once misread (found by this test, since fixed in the
+# engine): kept as regression tests because the generator relies on them.
+STANDARD_PHRASES = [
     ("Plate-like atelectasis at the left lung base.", {"Atelectasis": 1.0, "Support Devices": None}),
     ("Normal heart size and mediastinal contours.", {"Cardiomegaly": 0.0, "Enlarged Cardiomediastinum": 0.0}),
     ("The mediastinum may be mildly widened.", {"Enlarged Cardiomediastinum": -1.0}),
     ("Mild widening of the superior mediastinum.", {"Enlarged Cardiomediastinum": 1.0}),
     ("The heart may be mildly enlarged.", {"Cardiomegaly": -1.0}),
     ("The heart is possibly mildly enlarged.", {"Cardiomegaly": -1.0}),
+    ("Lingular consolidation.", {"Consolidation": 1.0, "Lung Opacity": None}),
+    (
+        "Probable plate-like atelectasis at the right lung base.",
+        {"Atelectasis": -1.0, "Support Devices": None},
+    ),
 ]
 
 
 @needs_engine
-@pytest.mark.parametrize(("sentence", "expected"), ENGINE_GAPS)
-@pytest.mark.xfail(strict=True, reason="report engine misreads this standard phrasing (reported to the lead)")
+@pytest.mark.parametrize(("sentence", "expected"), STANDARD_PHRASES)
 def test_engine_reads_standard_phrasing(sentence, expected):
     got = report_labels(analyze(f"FINDINGS: {sentence}"), "chexpert")
     assert {k: got[k] for k in expected} == expected

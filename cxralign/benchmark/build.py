@@ -167,16 +167,22 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
 
     observation_of = _engine_observation_of()
     phrases = _phrase_bank(options, observation_of) if options.phrasing == "corpus" else None
+
+    def submit(batch):
+        """Queue a batch's analyses; the pool works on them while the main process chooses targets."""
+        texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in batch]
+        jobs = list(zip(texts, (r.report_id for r in batch), strict=False))
+        return batch, workers.map(analyze_job, jobs, chunksize=64)
+
     with Workers(options.workers, options.seed, phrases=phrases) as workers:
-        for batch in chunked(iter(reader), CHUNK):
-            texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in batch]
-            analysed = list(
-                workers.map(
-                    analyze_job, list(zip(texts, (r.report_id for r in batch), strict=False)), chunksize=64
-                )
-            )
+        batches = chunked(iter(reader), CHUNK)
+        pending = next((submit(b) for b in batches), None)
+        while pending is not None:
+            batch, analyses = pending
+            analysed = list(analyses)
+            pending = next((submit(b) for b in batches), None)  # analyse batch k+1 while batch k is rewritten
             jobs, owners = [], []
-            for record, _text, (analysis, labels) in zip(batch, texts, analysed, strict=False):
+            for record, (analysis, labels) in zip(batch, analysed, strict=False):
                 summary.reports_read += 1
                 reports_digest.append(sha256_bytes(f"{record.report_id}\0{record.text}".encode()))
                 patient_key = record.patient_id or f"report:{record.report_id}"

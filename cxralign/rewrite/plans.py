@@ -447,15 +447,14 @@ def _negate_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mentio
 
 
 def _suffix_ok(analysis: ReportAnalysis, mention: Mention, body_end: int) -> bool:
-    suffix = tokenize(analysis.text, mention.end, body_end)
-    if not suffix:
+    """What follows the finding keeps its meaning under "no": a place ("at the left base") or "is seen"."""
+    words = [t.lower for t in tokenize(analysis.text, mention.end, body_end)]
+    if not words:
         return True
-    first = suffix[0].lower
-    if first in ("is", "are", "was", "were"):
-        rest = [t.lower for t in suffix[1:3]]
-        return bool(rest) and (rest[0] in COPULA_THEN_SEEN or rest[:2] == ["again", rest[1] if len(rest) > 1 else ""]
-                               and len(rest) > 1 and rest[1] in COPULA_THEN_SEEN)  # fmt: skip
-    return first in ACCEPTED_SUFFIX_WORDS
+    if words[0] in ("is", "are", "was", "were"):
+        rest = [w for w in words[1:3] if w != "again"]
+        return bool(rest) and rest[0] in COPULA_THEN_SEEN
+    return words[0] in ACCEPTED_SUFFIX_WORDS
 
 
 def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -> SentenceEdit | None:

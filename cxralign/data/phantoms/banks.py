@@ -132,7 +132,9 @@ _DETAIL_SIZE = 256
 def _resize(array: np.ndarray, height: int, width: int) -> np.ndarray:
     from PIL import Image
 
-    return np.asarray(Image.fromarray(array, mode="F").resize((width, height), Image.BILINEAR), dtype=np.float32)
+    return np.asarray(
+        Image.fromarray(array, mode="F").resize((width, height), Image.BILINEAR), dtype=np.float32
+    )
 
 
 @functools.lru_cache(maxsize=4)

@@ -35,7 +35,7 @@ from cxralign.utils.progress import make_progress
 from cxralign.vocab import CHEXPERT_14
 
 ROW_GROUP = 256
-PNG_COMPRESS_LEVEL = 6
+PNG_COMPRESS_LEVEL = 1  # zlib level 1: 3x faster than 6 for ~15% larger files
 
 _FEATURES: dict[str, Any] = {
     "sample_id": {"dtype": "string", "_type": "Value"},

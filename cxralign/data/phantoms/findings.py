@@ -525,16 +525,16 @@ def _draw_path(
     x0, x1 = max(int(xs.min()) - pad, 0), min(int(xs.max()) + pad, size)
     if y1 <= y0 or x1 <= x0:
         return
-    canvas = np.zeros((y1 - y0, x1 - x0), np.float64)
+    canvas = np.zeros((y1 - y0, x1 - x0), np.float32)
     keep = (ys >= y0) & (ys < y1 - 1) & (xs >= x0) & (xs < x1 - 1)
     iy = np.round(ys[keep] - y0).astype(int)
     ix = np.round(xs[keep] - x0).astype(int)
     canvas[iy, ix] = 1.0
     sigma = max(width * size / 2.5, 0.5)
-    tube = clip(ndimage.gaussian_filter(canvas, sigma) * sigma * 2.5, 0, 1)
+    tube = clip(ndimage.gaussian_filter(canvas, sigma, truncate=2.5) * sigma * 2.5, 0, 1)
     layer = density * tube
     if stripe:
-        core = clip(ndimage.gaussian_filter(canvas, 0.6) * 1.5, 0, 1)
+        core = clip(ndimage.gaussian_filter(canvas, 0.6, truncate=2.5) * 1.5, 0, 1)
         layer = layer + stripe * core
     chest.image[y0:y1, x0:x1] += layer.astype(F32)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from cxralign.data.phantoms.anatomy import render_chest, restudy, sample_anatomy
+from cxralign.data.phantoms.anatomy import Anatomy, render_chest, restudy, sample_anatomy
 from cxralign.data.phantoms.banks import get_banks
 from cxralign.data.phantoms.film import develop, reference_counts, sample_exposure
 from cxralign.data.phantoms.findings import PROFILES, draw_findings, sample_findings
@@ -64,13 +64,20 @@ def studies_of(seed: int, patient: int) -> int:
     return int(_rng(seed, _ANATOMY, patient, 1).choice([1, 2, 3], p=[0.6, 0.28, 0.12]))
 
 
+@functools.lru_cache(maxsize=8)
+def _patient_anatomy(seed: int, patient: int, difficulty: str) -> Anatomy:
+    """A patient's body, shared by all of their studies (cached: studies come in patient order)."""
+    profile = PROFILES[difficulty]
+    return sample_anatomy(_rng(seed, _ANATOMY, patient), profile.jitter, profile.normal_ctr)
+
+
 def render_study(
     options: PhantomOptions, patient: int, study: int, prior: tuple[Finding, ...] | None
 ) -> PhantomSample:
     """Draw study ``study`` of patient ``patient`` (pure: depends on nothing else)."""
     profile = PROFILES[options.difficulty]
     banks = get_banks(options.size)
-    base = sample_anatomy(_rng(options.seed, _ANATOMY, patient), profile.jitter, profile.normal_ctr)
+    base = _patient_anatomy(options.seed, patient, options.difficulty)
     rng = _rng(options.seed, _STUDY, patient, study)
     anatomy = restudy(base, rng, profile.jitter) if study else base
     findings = sample_findings(rng, options.prevalence, profile)

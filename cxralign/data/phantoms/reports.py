@@ -72,6 +72,8 @@ def _cardiomegaly(w: _Writer, f: Finding, impression: bool) -> str:
         return w.pick(
             [
                 "possible mild cardiomegaly",
+                "the heart may be mildly enlarged",
+                "the heart is possibly mildly enlarged",
                 "mild cardiomegaly cannot be excluded",
             ]
         )
@@ -91,13 +93,20 @@ def _cardiomegaly(w: _Writer, f: Finding, impression: bool) -> str:
 def _mediastinum(w: _Writer, f: Finding, impression: bool) -> str:
     sev = f.severity or "mild"
     if f.uncertain:
-        return w.pick(["possible mild widening of the mediastinum", "possible mild mediastinal widening"])
+        return w.pick(
+            [
+                "possible mild widening of the mediastinum",
+                "possible mild mediastinal widening",
+                "the mediastinum may be mildly widened",
+            ]
+        )
     if impression:
         return w.pick(["widened mediastinum", "mediastinal widening"])
     return w.pick(
         [
             "the mediastinum is widened",
             f"the superior mediastinum is {_ADVERB[sev]} widened",
+            f"{sev} widening of the superior mediastinum",
             "mediastinal widening",
         ]
     )
@@ -244,6 +253,7 @@ def _atelectasis(w: _Writer, f: Finding, impression: bool) -> str:
             return w.pick(
                 [
                     "bibasilar linear atelectasis",
+                    "bibasilar plate-like atelectasis",
                     "linear atelectasis at both lung bases",
                     "bibasilar atelectasis",
                 ]
@@ -252,6 +262,7 @@ def _atelectasis(w: _Writer, f: Finding, impression: bool) -> str:
             return w.pick(
                 [
                     f"probable linear atelectasis at the {side} lung base",
+                    f"probable plate-like atelectasis at the {side} lung base",
                     f"possible {side} basilar atelectasis",
                 ]
             )
@@ -260,6 +271,7 @@ def _atelectasis(w: _Writer, f: Finding, impression: bool) -> str:
         return w.pick(
             [
                 f"discoid atelectasis at the {side} lung base",
+                f"plate-like atelectasis at the {side} lung base",
                 f"linear atelectasis at the {side} base",
                 f"{side} basilar subsegmental atelectasis",
             ]
@@ -435,6 +447,7 @@ _NEGATIONS: list[tuple[tuple[str, ...], str, list[str]]] = [
         "heart",
         [
             "heart size and mediastinal contours are normal",
+            "normal heart size and mediastinal contours",
             "the heart and mediastinum are within normal limits",
         ],
     ),
@@ -525,6 +538,7 @@ def _prefixable(text: str) -> bool:
         "severe",
         "patchy",
         "discoid",
+        "plate-like",
         "linear",
     } or first.endswith("lobe")
 
