@@ -26,7 +26,9 @@ def main() -> None:
     parser.add_argument("--rows", default=None, help="comma list of row names (default: the whole grid)")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--preset", default="tiny-cpu")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], help="config override key=value")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], help="config override key=value"
+    )
     args = parser.parse_args()
     rows = ablation_rows()
     if args.rows:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import random
 import re
 import resource
@@ -70,6 +71,12 @@ def write_corpus(path: Path, n: int, seeds: list[str], seed: int = 0) -> None:
             )
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the build's pool is joined)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -83,15 +90,22 @@ def bench_build(n: int, workers: int, kind: str, ops: str) -> None:
     tmp = Path(tempfile.mkdtemp())
     corpus = tmp / "corpus.jsonl"
     write_corpus(corpus, n, seeds)
+    load_before = os.getloadavg()[0]
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     summary = build_benchmark(
         BuildOptions(source="jsonl", root=corpus, out=tmp / "out", workers=workers, ops=tuple(ops.split(",")))
     )
     wall = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
     print(f"reports {summary.reports_read:,} ({kind} seeds, perturbed), workers {workers}, ops {ops}")
     print(f"items {summary.items:,}; variants {sum(sum(v.values()) for v in summary.variants.values()):,}")
     print(
         f"wall {wall:.1f} s = {summary.reports_read / wall:,.0f} reports/s; peak RSS (self + largest child) {peak_rss_mb():,.0f} MB"
+    )
+    print(
+        f"CPU {cpu:.1f} s (this process + workers) = {cpu / wall:.2f} cores busy; "
+        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (the machine is shared)"
     )
     print("blind balanced:", summary.blind.get("balanced"))
 

@@ -1,2 +1,3 @@
 """cxralign."""
+
 __version__ = "0.1.0"

@@ -27,7 +27,7 @@ class DemoPlan:
     """Sizes chosen so the whole loop runs in a few minutes on 2 CPU cores."""
 
     out: Path
-    n_phantoms: int = 1200
+    n_phantoms: int = 2500
     image_size: int = 96
     seed: int = 0
     train_steps: int | None = None  # None: the tiny-cpu preset's own
@@ -56,9 +56,12 @@ class DemoPlan:
         return self.out / "site"
 
 
+BENCHMARK_NAME = "cxr-align-phantoms"
+PHANTOMS_NAME = "phantoms"
+
 REFERENCE_MODELS = {
     "reference-tiny-clip": "clip",
-    "reference-tiny-negaware": "clip,neg",
+    "reference-tiny-negaware": "clip,soft,neg,graph",
 }
 
 
@@ -74,74 +77,123 @@ def run_cli(args: list[str]) -> None:
             raise SystemExit(f"demo step failed: cxralign {shlex.join(args)} (exit {done.code})") from None
 
 
-def steps(plan: DemoPlan) -> list[tuple[str, list[list[str]]]]:
-    """The demo as (title, commands) pairs."""
-    seed = str(plan.seed)
-    train_steps = [] if plan.train_steps is None else ["--steps", str(plan.train_steps)]
+def register_demo_datasets(plan: DemoPlan) -> Path:
+    """Write the (dataset, hash) pairs the demo's results used, in the leaderboard registry format.
+
+    The repository's own registry (``cxralign/leaderboard/known_datasets.yaml``) lists the
+    phantom benchmark at the demo's default sizes; this file lets a demo run with other
+    sizes validate against the datasets it just built.
+    """
+    import json
+
+    import yaml
+
+    from cxralign.utils.atomic import atomic_write_text
+
+    hashes: dict[str, set[str]] = {}
+    for result_path in sorted(plan.results.rglob("*.json")):
+        if result_path.name.endswith(".scores.json"):
+            continue
+        result = json.loads(result_path.read_text())
+        if isinstance(result, dict) and "dataset_hash" in result:
+            hashes.setdefault(result["dataset"], set()).add(result["dataset_hash"])
+    entries = [
+        {
+            "name": name,
+            "hashes": sorted(found),
+            "source": "phantoms",
+            "description": "built by make demo from the embedded phantom generator",
+        }
+        for name, found in sorted(hashes.items())
+    ]
+    path = plan.out / "datasets.yaml"
+    atomic_write_text(path, yaml.safe_dump({"datasets": entries}, sort_keys=False))
+    return path
+
+
+def steps(plan: DemoPlan) -> list[tuple[str, list[str]]]:
+    """The demo as (title, commands) pairs; each command is a shell-quoted ``cxralign`` line."""
+    q = shlex.quote
+    seed = plan.seed
+    extra_train = "" if plan.train_steps is None else f" --steps {plan.train_steps}"
+    registry = q(str(plan.out / "datasets.yaml"))
     train = [
-        [
-            "train-reference", "--preset", "tiny-cpu", "--data", f"phantoms={plan.phantoms}",
-            "--losses", losses, "--out", str(plan.run_dir(name)), "--seed", seed, *train_steps,
-        ]
+        f"train-reference --preset tiny-cpu --data phantoms={q(str(plan.phantoms))} --losses {losses}"
+        f" --out {q(str(plan.run_dir(name)))} --seed {seed}{extra_train}"
         for name, losses in REFERENCE_MODELS.items()
     ]
     evaluate = [
-        [
-            "eval", "--model", f"reference:{plan.run_dir(name)}", "--tasks", "cxr-align,zeroshot",
-            "--data", f"cxr-align={plan.benchmark}", "--data", f"phantoms={plan.phantoms}",
-            "--out", str(plan.results / name), "--seed", seed, "--no-cache",
-        ]
+        f"eval --model reference:{q(str(plan.run_dir(name)))} --tasks cxr-align,zeroshot"
+        f" --data {BENCHMARK_NAME}:cxr-align={q(str(plan.benchmark))}"
+        f" --data {PHANTOMS_NAME}:phantoms={q(str(plan.phantoms))}"
+        f" --out {q(str(plan.results / name))} --seed {seed} --no-cache"
         for name in REFERENCE_MODELS
     ]
     submit = [
-        [
-            "leaderboard", "submit", str(plan.results / name), "--name", name, "--model-name", name,
-            "--out", str(plan.submissions), "--licence", "Apache-2.0", "--training-data", "phantoms",
-            "--overwrite",
-        ]
+        f"leaderboard submit {q(str(plan.results / name))} --name {name} --model-name {name}"
+        f" --out {q(str(plan.submissions))} --licence Apache-2.0 --training-data phantoms"
+        f" --overwrite --datasets {registry}"
         for name in REFERENCE_MODELS
     ]
+    render = (
+        f"leaderboard render --submissions {q(str(plan.submissions))} --out {q(str(plan.site))}"
+        f" --no-reported --datasets {registry}"
+    )
     return [
-        ("Label the bundled example reports", [["label", str(EXAMPLE_REPORTS), "--out", str(plan.out / "labels.csv")]]),
+        (
+            "Label the bundled example reports",
+            [f"label {q(str(EXAMPLE_REPORTS))} --out {q(str(plan.out / 'labels.csv'))}"],
+        ),
         (
             "Generate phantom chest films with reports",
-            [[
-                "data", "phantoms", "--n", str(plan.n_phantoms), "--size", str(plan.image_size),
-                "--seed", seed, "--out", str(plan.phantoms), "--overwrite",
-            ]],
+            [
+                f"data phantoms --n {plan.n_phantoms} --size {plan.image_size} --seed {seed}"
+                f" --out {q(str(plan.phantoms))} --overwrite"
+            ],
         ),
         (
             "Build CXR-Align splits from the phantom reports",
-            [[
-                "build", "--source", "phantoms", "--root", str(plan.phantoms), "--out", str(plan.benchmark),
-                "--seed", seed, "--overwrite", "--preview", "3",
-            ]],
+            [
+                f"build --source phantoms --root {q(str(plan.phantoms))} --out {q(str(plan.benchmark))}"
+                f" --seed {seed} --overwrite --preview 3"
+            ],
         ),
         ("Train the reference models (CLIP baseline, negation-aware)", train),
         ("Evaluate both on CXR-Align and zero-shot classification", evaluate),
-        ("Submit and render the leaderboard", [*submit, [
-            "leaderboard", "render", "--submissions", str(plan.submissions), "--out", str(plan.site),
-            "--no-reported",
-        ]]),
+        ("Submit and render the leaderboard", [*submit, render]),
     ]
 
 
+def parse_args(argv: list[str] | None) -> DemoPlan:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m cxralign.demo", description=__doc__)
+    parser.add_argument("out", nargs="?", default="demo-output", type=Path, help="output directory")
+    parser.add_argument("--n-phantoms", type=int, default=DemoPlan.n_phantoms)
+    parser.add_argument("--size", type=int, default=DemoPlan.image_size)
+    parser.add_argument("--steps", type=int, default=None, help="training steps (default: the preset's)")
+    args = parser.parse_args(argv)
+    return DemoPlan(out=args.out, n_phantoms=args.n_phantoms, image_size=args.size, train_steps=args.steps)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else Path("demo-output")
-    plan = DemoPlan(out=out)
+    plan = parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not sys.stdout.isatty():  # logs (CI, make demo | tee) get full-width tables
+        os.environ.setdefault("COLUMNS", "160")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     started = time.perf_counter()
     for title, commands in steps(plan):
         console.print(Rule(f"[bold]{title}"))
+        if commands[0].startswith("leaderboard submit"):
+            register_demo_datasets(plan)
         for command in commands:
-            run_cli(command)
+            run_cli(shlex.split(command))
     console.print(Rule("[bold green]done"))
     console.print(f"whole loop: {time.perf_counter() - started:.0f} s")
     console.print(f"leaderboard page: [bold]{plan.site / 'index.html'}[/]")
-    for name in REFERENCE_MODELS:
-        console.print(f"HTML report ({name}): [bold]{plan.results / name / 'report.html'}[/]")
+    for report in sorted(plan.results.rglob("report.html")):
+        console.print(f"HTML report: [bold]{report}[/]")
 
 
 if __name__ == "__main__":

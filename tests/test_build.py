@@ -358,7 +358,7 @@ def test_strip_comparisons_rewrites_the_original_before_anything_else(tmp_path):
     )
     [row] = _rows(tmp_path / "o")
     assert row["original"] == "FINDINGS: There is a small left pleural effusion. No pneumothorax."
-    assert row["variant"] == "FINDINGS: There is no left pleural effusion. No pneumothorax."
+    assert row["variant"] == "FINDINGS: There is no pleural effusion. No pneumothorax."
 
 
 def test_corpus_phrasing_build_uses_the_corpus_statements(csv_source, tmp_path):

@@ -67,14 +67,46 @@ def test_affirming_a_negated_report_restores_its_labels(case):
 
 
 def test_negate_changes_findings_and_impression_consistently():
+    """The findings deny the finding; the impression, which summarises what is present, drops it."""
     text = "FINDINGS: There is a small left pleural effusion. No pneumothorax.\nIMPRESSION: Small left pleural effusion."
     variant = rewrite("negate", analyze(text, report_id="x"), "Pleural Effusion", CTX)
     assert variant.text == (
-        "FINDINGS: There is no left pleural effusion. No pneumothorax.\nIMPRESSION: No left pleural effusion."
+        "FINDINGS: There is no pleural effusion. No pneumothorax.\nIMPRESSION: No acute cardiopulmonary abnormality."
     )
     assert variant.sentence_indices == (0, 2)
-    assert [c.before for c in variant.changes] == ["a small", "Small"]
+    assert [c.before for c in variant.changes] == ["a small left", "Small left pleural effusion"]
     assert variant.target_present is True
+    assert variant.location == "first"
+
+
+def test_negate_drops_the_restatement_from_an_impression_that_keeps_other_findings():
+    text = (
+        "FINDINGS: There is a small left pleural effusion. Mild cardiomegaly.\n"
+        "IMPRESSION: Small left pleural effusion. Mild cardiomegaly."
+    )
+    variant = rewrite("negate", analyze(text, report_id="x"), "Pleural Effusion", CTX)
+    assert variant.text == (
+        "FINDINGS: There is no pleural effusion. Mild cardiomegaly.\nIMPRESSION: Mild cardiomegaly."
+    )
+
+
+def test_negate_keeps_a_denial_in_an_impression_that_would_otherwise_be_empty_but_for_findings():
+    text = "FINDINGS: Small left effusion. Mild cardiomegaly.\nIMPRESSION: Small left pleural effusion."
+    variant = rewrite("negate", analyze(text, report_id="x"), "Pleural Effusion", CTX)
+    assert variant.text == "FINDINGS: No effusion. Mild cardiomegaly.\nIMPRESSION: No pleural effusion."
+
+
+@pytest.mark.parametrize(
+    ("impression", "expected"),
+    [
+        ("No acute cardiopulmonary process.", "Small right pneumothorax."),
+        ("Mild cardiomegaly.", "Mild cardiomegaly. Small right pneumothorax."),
+    ],
+)
+def test_affirm_names_the_new_finding_in_the_impression(impression, expected):
+    text = f"FINDINGS: No pneumothorax. Mild cardiomegaly.\nIMPRESSION: {impression}"
+    variant = rewrite("affirm", analyze(text, report_id="x"), "Pneumothorax", CTX)
+    assert variant.text == f"FINDINGS: Small right pneumothorax. Mild cardiomegaly.\nIMPRESSION: {expected}"
     assert variant.location == "first"
 
 
@@ -82,7 +114,7 @@ def test_list_negation_adds_a_statement_and_records_add():
     variant = rewrite(
         "negate", analyze("Bilateral effusions and mild cardiomegaly.", report_id="x"), "Cardiomegaly", CTX
     )
-    assert variant.text == "Bilateral effusions. No cardiomegaly."
+    assert variant.text == "Bilateral effusions. The heart is normal in size."
     assert variant.location == "add"
     assert report_labels(analyze(variant.text))["Pleural Effusion"] == 1.0
 
@@ -116,7 +148,7 @@ def test_impossible_rewrites_are_rejected_with_a_reason(op, text, target, reason
 def test_verification_rejects_a_variant_that_changes_another_finding():
     def careless_labels(analysis):
         labels = report_labels(analysis)
-        if "no left" in analysis.text:  # pretend the engine read the edit as touching cardiomegaly too
+        if "no pleural" in analysis.text:  # pretend the engine read the edit as touching cardiomegaly too
             labels["Cardiomegaly"] = 1.0
         return labels
 

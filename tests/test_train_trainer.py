@@ -174,3 +174,33 @@ def test_trains_on_phantoms_with_the_real_report_and_rewriting_engines(
     assert (data.label_key >= 0).all()
     summary = trainer.run()
     assert summary.steps == 2 and all(math.isfinite(loss) for loss in summary.losses)
+
+
+def test_label_only_images_train_through_umcl_prompts(dataset_csv: Path, tmp_path: Path) -> None:
+    import csv
+
+    label_only = tmp_path / "labels.csv"
+    with open(label_only, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["image_path", "Pleural Effusion", "Cardiomegaly"])
+        for index in range(16):
+            writer.writerow(
+                [str(dataset_csv.parent / f"images/{index:04d}.png"), 1 if index % 4 < 2 else 0, ""]
+            )
+    config = tiny_config(
+        dataset_csv,
+        tmp_path / "lo",
+        data={"label_only": [str(label_only)]},
+        losses={"enabled": ["clip", "umcl"], "umcl": {"context_length": 4, "position": "middle"}},
+        train={"steps": 3},
+    )
+    from cxralign.train.trainer import Trainer
+
+    trainer = Trainer(config, annotator=keyword_annotator)
+    assert len(trainer.samples) == 40 + 16
+    assert sum(report is None for report in trainer.data.reports) == 16
+    assert (trainer.data.label_key[-16:] >= 0).all()
+    prompts_before = trainer.step_module.prompts.context.detach().clone()
+    summary = trainer.run()
+    assert all(math.isfinite(loss) for loss in summary.losses)
+    assert not torch.equal(prompts_before, trainer.step_module.prompts.context)  # the prompts learn

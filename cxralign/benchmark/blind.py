@@ -2,7 +2,9 @@
 
 A benchmark whose rewrites leave artefacts (always shorter, always one phrase)
 can be solved from the text alone. Two baselines, both cross-validated with
-items kept whole inside a fold:
+GroupKFold: a pair's group is its patient, merged with every other pair that
+shares a report text, so neither a patient nor an identical report is ever
+both trained on and tested (templated corpora repeat whole reports):
 
 * ``heuristic``: logistic regression on the length and negation-word count of a pair;
 * ``ngram``: a bag of word 1-2-grams with logistic regression on single texts;
@@ -33,15 +35,39 @@ def _pair_features(first: str, second: str) -> list[float]:
     ]
 
 
-def _folds(n: int, k: int) -> int:
-    return max(2, min(k, n))
+def pair_groups(pairs: Sequence[tuple[str, str]], keys: Sequence[str] | None = None) -> np.ndarray:
+    """One group id per pair: pairs of one patient (``keys``) or sharing any text fall in one group."""
+    parent = list(range(len(pairs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_seen: dict[tuple[str, str], int] = {}
+    for i, (original, variant) in enumerate(pairs):
+        names = [("text", original), ("text", variant)]
+        if keys is not None:
+            names.append(("key", keys[i]))
+        for name in names:
+            j = first_seen.setdefault(name, i)
+            parent[find(i)] = find(j)
+    return np.asarray([find(i) for i in range(len(pairs))])
 
 
-def heuristic_accuracy(pairs: Sequence[tuple[str, str]], seed: int = 0, folds: int = 5) -> float | None:
+def _group_folds(groups: np.ndarray, k: int):
+    from sklearn.model_selection import GroupKFold
+
+    return GroupKFold(n_splits=max(2, min(k, len(set(groups.tolist())))))
+
+
+def heuristic_accuracy(
+    pairs: Sequence[tuple[str, str]], seed: int = 0, folds: int = 5, groups: np.ndarray | None = None
+) -> float | None:
     """Pairwise accuracy of a length + negation-count rule fitted on the other folds."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score
-    from sklearn.model_selection import KFold
 
     if len(pairs) < 10:
         return None
@@ -55,8 +81,11 @@ def heuristic_accuracy(pairs: Sequence[tuple[str, str]], seed: int = 0, folds: i
             features.append(_pair_features(variant, original))
             labels.append(0)
     x, y = np.asarray(features), np.asarray(labels)
+    groups = pair_groups(pairs) if groups is None else groups
+    if len(set(groups.tolist())) < 2:
+        return None
     predicted = np.zeros_like(y)
-    for train, test in KFold(_folds(len(y), folds), shuffle=True, random_state=seed).split(x):
+    for train, test in _group_folds(groups, folds).split(x, y, groups):
         if len(set(y[train])) < 2:
             predicted[test] = y[train][0]
             continue
@@ -66,30 +95,31 @@ def heuristic_accuracy(pairs: Sequence[tuple[str, str]], seed: int = 0, folds: i
 
 
 def ngram_accuracy(
-    pairs: Sequence[tuple[str, str]], seed: int = 0, folds: int = 5
+    pairs: Sequence[tuple[str, str]], seed: int = 0, folds: int = 5, groups: np.ndarray | None = None
 ) -> dict[str, float] | None:
     """Single-text and pairwise accuracy of a cross-validated bag-of-n-grams classifier."""
-    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import SGDClassifier
     from sklearn.metrics import accuracy_score
-    from sklearn.model_selection import GroupKFold
 
     if len(pairs) < 10:
         return None
     texts = [t for pair in pairs for t in pair]
     labels = np.asarray([1, 0] * len(pairs))
-    groups = np.repeat(np.arange(len(pairs)), 2)
+    pair_group = pair_groups(pairs) if groups is None else groups
+    if len(set(pair_group.tolist())) < 2:
+        return None
+    groups = np.repeat(pair_group, 2)
     scores = np.zeros(len(texts))
-    splitter = GroupKFold(n_splits=_folds(len(pairs), folds))
-    for train, test in splitter.split(texts, labels, groups):
-        vectorizer = CountVectorizer(
-            ngram_range=(1, 2), min_df=2, max_features=50000, binary=True, lowercase=True
-        )
-        x_train = vectorizer.fit_transform([texts[i] for i in train])
+    # hashed n-grams: no vocabulary to fit, so the texts are tokenised once, not once per fold
+    x = HashingVectorizer(
+        ngram_range=(1, 2), n_features=2**20, binary=True, norm=None, alternate_sign=False, lowercase=True
+    ).transform(texts)
+    for train, test in _group_folds(pair_group, folds).split(texts, labels, groups):
         # logistic loss by SGD: exact solvers crawl here, because originals and variants share almost every n-gram
         model = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=30, tol=None, random_state=seed)
-        model.fit(x_train, labels[train])
-        scores[test] = model.decision_function(vectorizer.transform([texts[i] for i in test]))
+        model.fit(x[train], labels[train])
+        scores[test] = model.decision_function(x[test])
     single = accuracy_score(labels, (scores > 0).astype(int))
     original_scores, variant_scores = scores[0::2], scores[1::2]
     pairwise = float(
@@ -98,14 +128,18 @@ def ngram_accuracy(
     return {"accuracy": float(single), "pairwise_accuracy": pairwise}
 
 
-def balanced_pairs(items: Sequence[dict], seed: int = 0) -> list[tuple[str, str]]:
-    """Negate and affirm pairs in equal numbers per finding (the balanced control set)."""
-    by_key: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+def _patient(item: dict) -> str:
+    return str(item.get("_patient_key") or item.get("patient_id") or item.get("item_id") or id(item))
+
+
+def balanced_pairs(items: Sequence[dict], seed: int = 0) -> list[tuple[str, str, str]]:
+    """(original, variant, patient) of negate and affirm in equal numbers per finding (the balanced set)."""
+    by_key: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
     for item in items:
         if item["op"] in ("negate", "affirm"):
-            by_key[(item["target"], item["op"])].append((item["original"], item["variant"]))
+            by_key[(item["target"], item["op"])].append((item["original"], item["variant"], _patient(item)))
     rng = random.Random(seed)
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str, str]] = []
     for target in sorted({t for t, _ in by_key}):
         negate, affirm = by_key[(target, "negate")], by_key[(target, "affirm")]
         n = min(len(negate), len(affirm))
@@ -123,20 +157,22 @@ def blind_baselines(items: Sequence[dict], ops: Sequence[str], seed: int = 0) ->
 
 def _blind_baselines(items: Sequence[dict], ops: Sequence[str], seed: int) -> dict[str, dict]:
     rng = random.Random(seed)
-    groups: dict[str, list[tuple[str, str]]] = {op: [] for op in ops}
+    groups: dict[str, list[tuple[str, str, str]]] = {op: [] for op in ops}
     for item in items:
         if item["op"] in groups:
-            groups[item["op"]].append((item["original"], item["variant"]))
+            groups[item["op"]].append((item["original"], item["variant"], _patient(item)))
     if "negate" in ops and "affirm" in ops:
         groups["balanced"] = balanced_pairs(items, seed)
     report: dict[str, dict] = {}
-    for name, pairs in groups.items():
-        if len(pairs) > MAX_PAIRS:
-            pairs = rng.sample(pairs, MAX_PAIRS)
-        ngram = ngram_accuracy(pairs, seed)
+    for name, keyed in groups.items():
+        if len(keyed) > MAX_PAIRS:
+            keyed = rng.sample(keyed, MAX_PAIRS)
+        pairs = [(original, variant) for original, variant, _ in keyed]
+        pair_group = pair_groups(pairs, [key for _, _, key in keyed])
+        ngram = ngram_accuracy(pairs, seed, groups=pair_group)
         result = {
             "pairs": len(pairs),
-            "heuristic_accuracy": heuristic_accuracy(pairs, seed),
+            "heuristic_accuracy": heuristic_accuracy(pairs, seed, groups=pair_group),
             "ngram_accuracy": None if ngram is None else ngram["accuracy"],
             "ngram_pairwise_accuracy": None if ngram is None else ngram["pairwise_accuracy"],
         }

@@ -12,7 +12,7 @@ from cxralign import __version__
 from cxralign.benchmark.blind import blind_baselines
 from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
 from cxralign.benchmark.pipeline import Workers, analyze_job, chunked, rewrite_job
-from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector, candidates
+from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
 from cxralign.benchmark.splits import SplitAssigner
 from cxralign.benchmark.write import dataset_card, dump_json, official_json, write_parquet, write_text
@@ -49,7 +49,7 @@ class BuildOptions:
     strip_comparisons: bool = False
     text_column: str | None = None
     id_column: str | None = None
-    phrasing: str = "rules"  # "corpus": contradicting statements drawn from the corpus's own (PhraseBank)
+    phrasing: str = "corpus"  # contradicting statements drawn from the corpus's own (PhraseBank); "rules": rule-made
 
     def validate(self) -> None:
         if self.phrasing not in ("rules", "corpus"):
@@ -172,22 +172,22 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
         """Queue a batch's analyses; the pool works on them while the main process chooses targets."""
         texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in batch]
         jobs = list(zip(texts, (r.report_id for r in batch), strict=False))
-        return batch, workers.map(analyze_job, jobs, chunksize=64)
+        return batch, texts, workers.map(analyze_job, jobs, chunksize=256)
 
-    with Workers(options.workers, options.seed, phrases=phrases) as workers:
+    select = (options.ops, options.findings)
+    with Workers(options.workers, options.seed, phrases=phrases, select=select) as workers:
         batches = chunked(iter(reader), CHUNK)
         pending = next((submit(b) for b in batches), None)
         while pending is not None:
-            batch, analyses = pending
+            batch, texts, analyses = pending
             analysed = list(analyses)
             pending = next((submit(b) for b in batches), None)  # analyse batch k+1 while batch k is rewritten
             jobs, owners = [], []
-            for record, (analysis, labels) in zip(batch, analysed, strict=False):
+            for record, text, (labels, found) in zip(batch, texts, analysed, strict=False):
                 summary.reports_read += 1
                 reports_digest.append(sha256_bytes(f"{record.report_id}\0{record.text}".encode()))
                 patient_key = record.patient_id or f"report:{record.report_id}"
                 splitter.observe(patient_key, (record.meta or {}).get("split"))
-                found = candidates(analysis, labels, observation_of, options.ops, options.findings)
                 if not found:
                     summary.no_eligible_finding += 1
                     continue
@@ -196,10 +196,10 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
                 if not chosen:
                     continue
                 targets = [(c.target, c.present, present_ops if c.present else ("affirm",)) for c in chosen]
-                jobs.append((analysis, targets))
+                jobs.append((text, record.report_id, targets))
                 owners.append((record, labels))
             for (record, labels), outcomes in zip(
-                owners, workers.map(rewrite_job, jobs, chunksize=16), strict=False
+                owners, workers.map(rewrite_job, jobs, chunksize=64), strict=False
             ):
                 for outcome in outcomes:
                     for rejection in outcome.rejections:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from cxralign.benchmark.selection import Candidate, candidates
 from cxralign.reports.records import ReportAnalysis
 from cxralign.rewrite import RewriteContext, RewriteRejected, rewrite
 from cxralign.rewrite.records import Rejection, Variant
@@ -19,13 +21,17 @@ NOT_APPLICABLE = ("target has no", "no clear opposite", "cannot be swapped")
 """Reasons meaning the op does not apply to this report (no side to swap), not a failed rewrite."""
 
 _CTX: RewriteContext | None = None
-_SECTIONS: object = None
+_SELECT: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+_KEPT: OrderedDict[str, ReportAnalysis] = OrderedDict()
+KEPT_ANALYSES = 8192
+"""Analyses a worker keeps between the analyse and rewrite steps (about four batches)."""
 
 
-def _init(seed: int, sections: object, phrases: object = None) -> None:
-    global _CTX, _SECTIONS
+def _init(seed: int, sections: object, phrases: object = None, select: tuple = ((), ())) -> None:
+    global _CTX, _SELECT
     _CTX = RewriteContext.from_engine(seed=seed, sections=sections, phrases=phrases)
-    _SECTIONS = sections
+    _SELECT = select
+    _KEPT.clear()
 
 
 def _context() -> RewriteContext:
@@ -34,11 +40,31 @@ def _context() -> RewriteContext:
     return _CTX
 
 
-def analyze_job(job: tuple[str, str]) -> tuple[ReportAnalysis, dict]:
+def _analysis(text: str, report_id: str) -> ReportAnalysis:
+    """The worker's own analysis of the report when it made it, else a fresh one (same result)."""
+    analysis = _KEPT.pop(report_id, None)
+    if analysis is None or analysis.text != text:
+        analysis = _context().reanalyze(text, report_id)
+    return analysis
+
+
+def analyze_job(job: tuple[str, str]) -> tuple[dict, list[Candidate]]:
+    """Labels and eligible targets of one report: a few hundred bytes back to the main process.
+
+    The analysis itself stays in the worker for the rewrite step (pickling it to the main process
+    and back cost as much as making it again, all of it in the single main process).
+    """
     text, report_id = job
     ctx = _context()
     analysis = ctx.reanalyze(text, report_id)
-    return analysis, ctx.labels(analysis)
+    labels = ctx.labels(analysis)
+    ops, findings = _SELECT
+    found = candidates(analysis, labels, ctx.observation_of, ops, findings)
+    if found:
+        _KEPT[report_id] = analysis
+        while len(_KEPT) > KEPT_ANALYSES:
+            _KEPT.popitem(last=False)
+    return labels, found
 
 
 @dataclass
@@ -50,9 +76,10 @@ class TargetOutcome:
     not_applicable: list[str] = field(default_factory=list)
 
 
-def rewrite_job(job: tuple[ReportAnalysis, list[tuple[str, bool, tuple[str, ...]]]]) -> list[TargetOutcome]:
-    analysis, targets = job
+def rewrite_job(job: tuple[str, str, list[tuple[str, bool, tuple[str, ...]]]]) -> list[TargetOutcome]:
+    text, report_id, targets = job
     ctx = _context()
+    analysis = _analysis(text, report_id)
     outcomes = []
     for target, present, ops in targets:
         outcome = TargetOutcome(target, present)
@@ -81,14 +108,16 @@ def _rejection(op, target, analysis, ctx, reason, text, stage) -> Rejection:
 class Workers:
     """A process pool (or the main process when ``workers <= 1``) with the engine loaded once per worker."""
 
-    def __init__(self, workers: int, seed: int, sections: object = None, phrases: object = None) -> None:
+    def __init__(
+        self, workers: int, seed: int, sections: object = None, phrases: object = None, select: tuple = ((), ())
+    ) -> None:
         self.workers = max(1, min(workers, os.cpu_count() or workers))
         self._pool = None
-        _init(seed, sections, phrases)
+        _init(seed, sections, phrases, select)
         if self.workers > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self._pool = multiprocessing.get_context(method).Pool(
-                self.workers, initializer=_init, initargs=(seed, sections, phrases)
+                self.workers, initializer=_init, initargs=(seed, sections, phrases, select)
             )
 
     def map(self, function, jobs: Sequence, chunksize: int = 32) -> Iterator:

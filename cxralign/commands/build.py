@@ -101,9 +101,9 @@ def register(app: typer.Typer) -> None:
         text_column: str = typer.Option(None, "--text-column", help="csv/jsonl: report text column."),
         id_column: str = typer.Option(None, "--id-column", help="csv/jsonl: report id column."),
         phrasing: str = typer.Option(
-            "rules",
+            "corpus",
             "--phrasing",
-            help="rules: minimal rule edits; corpus: statements drawn from the corpus's own.",
+            help="corpus: contradicting statements drawn from the corpus's own (blind-safer); rules: rule-made only.",
         ),
         import_official: Path = typer.Option(
             None, "--import-official", help="Official cxr-align.json to convert."

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cxralign.reports.records import ReportAnalysis
+
+ANALYSIS_CACHE = 4096
+"""Recently analysed texts a context remembers (a few MB)."""
 
 Analyzer = Callable[..., ReportAnalysis]
 Labeler = Callable[[ReportAnalysis], dict]
@@ -61,9 +65,21 @@ class RewriteContext:
         )
 
     def reanalyze(self, text: str, report_id: str | None) -> ReportAnalysis:
-        if self.sections is None:
-            return self.analyze(text, report_id=report_id)
-        return self.analyze(text, report_id=report_id, sections=self.sections)
+        """The engine's analysis of ``text``; a text seen lately is analysed once (corpora repeat
+        normal reports verbatim, and two targets' variants often coincide)."""
+        cache = self._cache.setdefault("analyses", {})
+        analysis = cache.pop(text, None)
+        if analysis is None:
+            if self.sections is None:
+                analysis = self.analyze(text, report_id=report_id)
+            else:
+                analysis = self.analyze(text, report_id=report_id, sections=self.sections)
+        cache[text] = analysis  # most recently used last
+        if len(cache) > ANALYSIS_CACHE:
+            del cache[next(iter(cache))]
+        if analysis.report_id != report_id:
+            analysis = dataclasses.replace(analysis, report_id=report_id)
+        return analysis
 
     def phrase(
         self, observation: str, present: bool, *keys: object, section: str | None = None
@@ -72,6 +88,12 @@ class RewriteContext:
         if self.phrases is None:
             return None
         return self.phrases.sample(observation, present, self.rng("phrase", *keys, section), section)
+
+    def normal_impression(self, *keys: object) -> str | None:
+        """The corpus's own "nothing acute" impression, when a phrase bank is set."""
+        if self.phrases is None:
+            return None
+        return self.phrases.sample_normal(self.rng("normal", *keys))
 
     def rng(self, *keys: object) -> random.Random:
         """A generator seeded by the build seed and the item, so choices never depend on order."""

@@ -16,6 +16,11 @@ from collections.abc import Callable, Iterable
 from cxralign.reports.records import Assertion, ReportAnalysis
 
 _MAX_CHARS = 90
+NORMAL_SUMMARY = re.compile(
+    r"^\W*(no (acute|active|evidence of acute)|normal (chest|study|examination|radiograph)|unremarkable)\b",
+    re.IGNORECASE,
+)
+"""An impression sentence that says nothing is wrong ("No acute cardiopulmonary process.")."""
 _SKIP = re.compile(
     r"XXXX|\d|\b(prior|previous|compared|unchanged|stable|again|new|interval|since)\b", re.IGNORECASE
 )
@@ -26,6 +31,7 @@ class PhraseBank:
 
     def __init__(self) -> None:
         self.counts: dict[tuple[str, bool, str], Counter[str]] = {}
+        self.normal: Counter[str] = Counter()  # impression sentences that state nothing is wrong
 
     def add(self, analysis: ReportAnalysis, observation_of: Callable[[str], str | None]) -> None:
         by_sentence: dict[int, list] = {}
@@ -33,6 +39,10 @@ class PhraseBank:
             by_sentence.setdefault(mention.sentence_index, []).append(mention)
         for sentence in analysis.sentences:
             mentions = by_sentence.get(sentence.index, [])
+            if not mentions and sentence.section == "impression":
+                text = " ".join(sentence.text.split()).rstrip(".!? ")
+                if NORMAL_SUMMARY.match(text) and len(text) <= _MAX_CHARS and not _SKIP.search(text):
+                    self.normal[text[0].upper() + text[1:]] += 1
             if not mentions or any(m.historical or m.implied for m in mentions):
                 continue
             observations = {observation_of(m.concept) for m in mentions}
@@ -73,6 +83,13 @@ class PhraseBank:
         texts, weights = self.choices(observation, present, section)
         if not texts:
             return None
+        return rng.choices(texts, weights=weights, k=1)[0]
+
+    def sample_normal(self, rng) -> str | None:
+        """A "nothing acute" impression the corpus writes, weighted by frequency (seeded)."""
+        if not self.normal:
+            return None
+        texts, weights = zip(*sorted(self.normal.items()), strict=True)
         return rng.choices(texts, weights=weights, k=1)[0]
 
     def __len__(self) -> int:

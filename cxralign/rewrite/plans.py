@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
 from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.phrases import NORMAL_SUMMARY
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.spans import (
     Segment,
@@ -42,6 +43,7 @@ from cxralign.rewrite.words import (
     HEDGE_LEADS,
     LATERALITY,
     NEGATION_LEADS,
+    PLACE_AND_DESCRIPTOR,
     PREDICATE_ADJECTIVES,
     SWAP_LATERALITY,
     SWAP_SEVERITY,
@@ -89,6 +91,10 @@ _NEG_LEAD_RE = re.compile(
 _SEEN_SUFFIX_RE = re.compile(
     r"^\s+(is|are|was|were)\s+(?P<not>not\s+)(?:(?:again|definitely|clearly|currently)\s+)?(?P<verb>\w+)"
 )
+
+
+_DENIAL_DROPS = LATERALITY | PLACE_AND_DESCRIPTOR
+"""Dropped from a negated noun phrase: "small left basilar atelectasis" -> "no atelectasis"."""
 
 
 def _words(text: str) -> str:
@@ -148,6 +154,8 @@ def _np_core(analysis: ReportAnalysis, mention: Mention, floor: int, keep_latera
     else:
         start = np_start(analysis, mention, floor)
         words = _kept_modifiers(analysis, start, mention.start)
+    if not keep_laterality:
+        words = [w for w in words if w.lower() not in _DENIAL_DROPS]
     laterality = mention.attributes.laterality
     span = mention.attributes.laterality_span
     has_side = any(w.lower() in LATERALITY for w in words) or any(
@@ -481,7 +489,8 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
         re.IGNORECASE,
     ):
         return None
-    kept = _kept_modifiers(analysis, np_begin, mention.start)
+    # radiologists deny a finding without its side: "No pleural effusion.", not "No left pleural effusion."
+    kept = [w for w in _kept_modifiers(analysis, np_begin, mention.start) if w.lower() not in _DENIAL_DROPS]
     rest = re.sub(
         r"\b(is|are)\s+(?:again|still|now|also)\s+", r"\1 ", analysis.text[mention.start : body_end], count=1
     )
@@ -499,40 +508,126 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
     return _replace_sentence_edit(analysis, sentence, new_body)
 
 
+NATURAL_NEGATIVES = {
+    "Cardiomegaly": (
+        "heart size is normal", "the heart is normal in size", "the heart is not enlarged", "normal heart size",
+    ),
+    "Enlarged Cardiomediastinum": (
+        "the mediastinal contours are normal", "normal mediastinal contours", "the mediastinum is not widened",
+    ),
+}  # fmt: skip
+"""How reports deny an enlarged organ: a normality statement, rarely "No cardiomegaly." (rules phrasing)."""
+
+
+def _natural_negative(target: str, ctx: RewriteContext, key: object) -> str | None:
+    choices = NATURAL_NEGATIVES.get(target)
+    return None if choices is None else ctx.rng("natural", key, target).choice(choices)
+
+
+NORMAL_IMPRESSIONS = (
+    "no acute cardiopulmonary process",
+    "no acute cardiopulmonary abnormality",
+    "no acute cardiopulmonary disease",
+    "no acute intrathoracic process",
+)
+"""What an impression says when nothing is present (rules phrasing; corpus phrasing draws the corpus's own)."""
+
+
+def _summary_restatements(
+    analysis: ReportAnalysis, by_sentence: dict[int, list[Mention]], target: str, ctx: RewriteContext
+) -> dict[int, SentenceEdit]:
+    """Impression sentences that restate a finding the findings section also states, edited by omission.
+
+    An impression summarises what is present: a radiologist who sees no effusion denies it in the
+    findings and leaves it out of the impression ("IMPRESSION: No pleural effusion." is rare in
+    real reports and gives the variant away). An impression emptied that way reads
+    "No acute cardiopulmonary process." when nothing else in the report is stated as present, and
+    keeps the negated statement otherwise.
+    """
+    sections = {index: _sentence(analysis, index).section for index in by_sentence}
+    summary = [i for i, section in sections.items() if section == "impression"]
+    if not summary or all(section == "impression" for section in sections.values()):
+        return {}
+    edits: dict[int, SentenceEdit] = {}
+    for index in summary:
+        sentence = _sentence(analysis, index)
+        others = [
+            m
+            for m in _others(analysis, sentence, by_sentence[index])
+            if ctx.observation_of(m.concept) != target
+        ]
+        if others:
+            edits[index] = _replace_sentence_edit(
+                analysis, sentence, remove_from_sentence(analysis, sentence, by_sentence[index])
+            )
+        else:
+            edits[index] = _delete_sentence_edit(analysis, sentence)
+    impression = [s.index for s in analysis.sentences if s.section == "impression"]
+    emptied = all(i in edits and edits[i].after == "" for i in impression)
+    if emptied:
+        present = any(
+            m.assertion is not Assertion.NEGATED and not m.historical and ctx.observation_of(m.concept) != target
+            for m in analysis.mentions
+        )
+        if present:
+            return {}
+        last = max(summary)
+        others = {i: e for i, e in edits.items() if i != last}
+        normal = ctx.normal_impression(analysis.report_id) or ctx.rng("normal", analysis.report_id).choice(
+            NORMAL_IMPRESSIONS
+        )
+        others[last] = _replace_sentence_edit(analysis, _sentence(analysis, last), normal)
+        return others
+    return edits
+
+
 def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
     mentions = target_mentions(analysis, target, ctx)
     change = [m for m in mentions if m.assertion is not Assertion.NEGATED and not m.historical]
     if not change:
         raise RewriteFailed("target not positive or hedged")
     edits: list[SentenceEdit] = []
-    for index, in_sentence in _by_sentence(change).items():
+    by_sentence = _by_sentence(change)
+    summarised = _summary_restatements(analysis, by_sentence, target, ctx)
+    for index, in_sentence in by_sentence.items():
         sentence = _sentence(analysis, index)
         others = _others(analysis, sentence, in_sentence)
         same_concept_negated = [m for m in others if ctx.observation_of(m.concept) == target]
         others = [m for m in others if ctx.observation_of(m.concept) != target]
         first = in_sentence[0]
+        if index in summarised:
+            edits.append(summarised[index])
+            continue
         bank = ctx.phrase(target, False, analysis.report_id, section=sentence.section)
         if bank is not None and not others:
             edits.append(_replace_sentence_edit(analysis, sentence, bank))
         elif not others and len(in_sentence) == 1 and not same_concept_negated:
-            edit = _negate_copula(analysis, sentence, first) or _negate_np(analysis, sentence, first)
+            edit = _negate_copula(analysis, sentence, first)
+            natural = _natural_negative(target, ctx, analysis.report_id)
+            if edit is None and natural is not None:
+                edit = _replace_sentence_edit(analysis, sentence, natural)
+            edit = edit or _negate_np(analysis, sentence, first)
             if edit is None:
                 start, _, _ = sentence_body(analysis, sentence)
-                edit = _replace_sentence_edit(analysis, sentence, "no " + _np_core(analysis, first, start))
+                edit = _replace_sentence_edit(analysis, sentence, "no " + _np_core(analysis, first, start, keep_laterality=False))
             edits.append(edit)
         elif not others:
             start, _, _ = sentence_body(analysis, sentence)
             merged = _merged(analysis, in_sentence)
             if merged is not first:
-                cores = [_np_core(analysis, merged, start)]
+                cores = [_np_core(analysis, merged, start, keep_laterality=False)]
             else:
-                cores = list(dict.fromkeys(_np_core(analysis, m, start) for m in in_sentence))
+                cores = list(dict.fromkeys(_np_core(analysis, m, start, keep_laterality=False) for m in in_sentence))
             edits.append(_replace_sentence_edit(analysis, sentence, "no " + _join_list(cores, "or")))
         else:
             start, _, _ = sentence_body(analysis, sentence)
             remaining = remove_from_sentence(analysis, sentence, in_sentence)
             edits.append(_replace_sentence_edit(analysis, sentence, remaining))
-            statement = bank or "no " + _np_core(analysis, first, start)
+            statement = (
+                bank
+                or _natural_negative(target, ctx, analysis.report_id)
+                or "no " + _np_core(analysis, first, start, keep_laterality=False)
+            )
             edits.append(_append_sentence_edit(analysis, sentence, statement))
     return _finish(analysis, edits, change[0].concept)
 
@@ -727,7 +822,34 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
                     analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)
                 )
             )
-    return _finish(analysis, edits, mentions[0].concept)
+    summary = _summarise_affirmed(analysis, mentions, edits[-1])
+    plan = _finish(analysis, edits + ([summary] if summary else []), mentions[0].concept)
+    plan.added_sentence = any(e.added for e in edits)  # location follows the statement, not its summary
+    return plan
+
+
+
+
+def _summarise_affirmed(
+    analysis: ReportAnalysis, mentions: Sequence[Mention], last: SentenceEdit
+) -> SentenceEdit | None:
+    """The impression names a finding the variant affirms in the findings, as a real report's would.
+
+    Mirror of ``_summary_restatements``: a normal impression ("No acute cardiopulmonary process.")
+    becomes the affirmed statement; an impression that lists other findings gains it at its end.
+    """
+    impression = [s for s in analysis.sentences if s.section == "impression"]
+    if not impression or any(_sentence(analysis, m.sentence_index).section == "impression" for m in mentions):
+        return None
+    statement = re.sub(r"^there (is|are)\s+(an?\s+)?", "", last.after.strip(" ."), flags=re.IGNORECASE)
+    if not statement or statement.count(".") or len(impression) > 4:
+        return None
+    with_mentions = {m.sentence_index for m in analysis.mentions}
+    if len(impression) == 1 and impression[0].index not in with_mentions:
+        body = analysis.text[impression[0].start : impression[0].end]
+        if NORMAL_SUMMARY.match(body):
+            return _replace_sentence_edit(analysis, impression[0], statement)
+    return _append_sentence_edit(analysis, impression[-1], statement)
 
 
 # --------------------------------------------------------------------------- omit

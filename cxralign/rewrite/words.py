@@ -52,6 +52,15 @@ NP_WORDS = ARTICLES | SEVERITY | TEMPORAL | LATERALITY | DESCRIPTORS
 DROP_ON_NEGATE = ARTICLES | SEVERITY | TEMPORAL | {"possible", "definite", "several", "few", "multiple"}
 """Modifiers that make no sense after "no" ("no small effusion" reads as if a large one were there)."""
 
+PLACE_AND_DESCRIPTOR = frozenset(
+    {
+        "upper", "middle", "lower", "lobe", "lobar", "basilar", "basal", "base", "bases", "apical", "apex",
+        "perihilar", "retrocardiac", "lingular", "subsegmental", "patchy", "layering", "loculated", "healing",
+        "healed", "linear", "streaky", "dependent", "lateral", "posterior", "anterior",
+    }
+)  # fmt: skip
+"""Where and what it looked like: radiologists deny a finding without them ("No atelectasis.")."""
+
 ADVERBS = frozenset(
     {
         "mildly", "moderately", "slightly", "markedly", "severely", "minimally", "borderline", "somewhat",

@@ -79,7 +79,9 @@ def gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
         return tensor
     import torch.distributed.nn.functional as dist_fn
 
-    with warnings.catch_warnings():  # deprecated in favour of functional collectives, still the differentiable one
+    with (
+        warnings.catch_warnings()
+    ):  # deprecated in favour of functional collectives, still the differentiable one
         warnings.simplefilter("ignore", FutureWarning)
         return torch.cat(dist_fn.all_gather(tensor.contiguous()), dim=0)
 

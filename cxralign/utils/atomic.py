@@ -52,7 +52,9 @@ def check_output_dir(path: str | os.PathLike[str], overwrite: bool) -> Path:
     if out.exists() and not out.is_dir():
         raise OutputExistsError(f"output path {out} exists and is not a directory")
     if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(f"output directory {out} exists and is not empty; pass --overwrite to replace it")
+        raise OutputExistsError(
+            f"output directory {out} exists and is not empty; pass --overwrite to replace it"
+        )
     return out
 
 

@@ -8,9 +8,9 @@ import sys
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    ProgressColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
