@@ -8,7 +8,7 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench leaderboard-seed clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+leaderboard-seed: $(STAMP)
+	$(PY) -m cxralign.demo demo-output
+	$(PY) leaderboard/seed.py demo-output
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check cxralign tests benchmarks

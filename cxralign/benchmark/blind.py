@@ -113,7 +113,7 @@ def ngram_accuracy(
     scores = np.zeros(len(texts))
     # hashed n-grams: no vocabulary to fit, so the texts are tokenised once, not once per fold
     x = HashingVectorizer(
-        ngram_range=(1, 2), n_features=2**20, binary=True, norm=None, alternate_sign=False, lowercase=True
+        ngram_range=(1, 2), n_features=2**18, binary=True, norm=None, alternate_sign=False, lowercase=True
     ).transform(texts)
     for train, test in _group_folds(pair_group, folds).split(texts, labels, groups):
         # logistic loss by SGD: exact solvers crawl here, because originals and variants share almost every n-gram

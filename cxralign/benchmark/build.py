@@ -11,7 +11,7 @@ from pathlib import Path
 from cxralign import __version__
 from cxralign.benchmark.blind import blind_baselines
 from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
-from cxralign.benchmark.pipeline import Workers, analyze_job, chunked, rewrite_job
+from cxralign.benchmark.pipeline import Workers, analyze_job, bank_job, chunked, rewrite_job
 from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
 from cxralign.benchmark.splits import SplitAssigner
@@ -257,7 +257,6 @@ def _phrase_bank(options: BuildOptions, observation_of):
     """One-finding statements of the first ``BANK_REPORTS`` reports (a deterministic pre-pass)."""
     from itertools import islice
 
-    from cxralign.reports import analyze_many
     from cxralign.rewrite.phrases import PhraseBank
 
     reader = open_source(
@@ -266,7 +265,11 @@ def _phrase_bank(options: BuildOptions, observation_of):
     )  # fmt: skip
     records = list(islice(iter(reader), BANK_REPORTS))
     texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in records]
-    return PhraseBank().add_all(analyze_many(texts, workers=options.workers), observation_of)
+    bank = PhraseBank()
+    with Workers(options.workers, options.seed) as workers:  # workers send back counts, not analyses
+        for part in workers.map(bank_job, list(chunked(texts, 250)), chunksize=1):
+            bank.merge(part)
+    return bank
 
 
 def _nested(counter: Counter) -> dict[str, dict[str, int]]:

@@ -67,6 +67,14 @@ def analyze_job(job: tuple[str, str]) -> tuple[dict, list[Candidate]]:
     return labels, found
 
 
+def bank_job(texts: list[str]) -> object:
+    """The one-finding statements of some reports, as a small PhraseBank (not their analyses)."""
+    from cxralign.rewrite.phrases import PhraseBank
+
+    ctx = _context()
+    return PhraseBank().add_all((ctx.reanalyze(text, None) for text in texts), ctx.observation_of)
+
+
 @dataclass
 class TargetOutcome:
     target: str

@@ -58,6 +58,13 @@ class PhraseBank:
             key = (observations.pop(), assertion is Assertion.POSITIVE, sentence.section)
             self.counts.setdefault(key, Counter())[text[0].upper() + text[1:]] += 1
 
+    def merge(self, other: PhraseBank) -> PhraseBank:
+        """Add another bank's counts (banks built in parallel on parts of a corpus)."""
+        for key, counter in other.counts.items():
+            self.counts.setdefault(key, Counter()).update(counter)
+        self.normal.update(other.normal)
+        return self
+
     def add_all(self, analyses: Iterable[ReportAnalysis], observation_of) -> PhraseBank:
         for analysis in analyses:
             self.add(analysis, observation_of)
