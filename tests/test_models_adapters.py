@@ -387,3 +387,160 @@ def test_mgca_and_convirt_lightning_checkpoints(
     with pytest.raises(CheckpointError, match="not a"):
         other = "convirt" if scheme == "mgca" else "mgca"
         load_model(f"{other}:{path}?text={tiny_bert}", device="cpu")
+
+
+def _cxr_bert_snapshot(folder, tiny_bert, projection_size):
+    """A CXR-BERT snapshot folder (remote-code config, tokenizer, text weights) in the hub layout."""
+    from transformers import BertConfig, BertForMaskedLM
+
+    from cxralign.models.adapters import biovil
+
+    folder.mkdir()
+    config = json.loads((tiny_bert / "config.json").read_text())
+    config.update(
+        {
+            "architectures": ["CXRBertModel"],
+            "model_type": "cxr-bert",
+            "projection_size": projection_size,
+            "auto_map": {"AutoModel": "modeling_cxrbert.CXRBertModel"},
+        }
+    )
+    (folder / "config.json").write_text(json.dumps(config))
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        (folder / name).write_bytes((tiny_bert / name).read_bytes())
+    text = BertForMaskedLM(
+        BertConfig(
+            **{k: v for k, v in config.items() if k not in ("architectures", "auto_map", "model_type")}
+        )
+    )
+    text.cls_projection_head = biovil.BertProjectionHead(config["hidden_size"], projection_size)
+    torch.save(text.state_dict(), folder / "pytorch_model.bin")
+    return text.eval()
+
+
+def _tiny_biovil_t_image_model(joint=8):
+    """hi-ml's MultiImageModel key layout at small widths, with non-trivial BatchNorm statistics."""
+    from cxralign.models.adapters import biovil_t
+
+    torch.manual_seed(0)
+    model = biovil_t.BiovilTImageModel(joint, base_width=4, blocks=(1, 2, 1, 1), vit_dim=16, pooler_blocks=2)
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            if name.endswith("running_var"):
+                tensor.uniform_(0.5, 2.0)
+            elif name.endswith("running_mean") or "missing_previous_emb" in name or "type_embed" in name:
+                tensor.normal_(0.0, 0.5)
+    return model.eval()
+
+
+def test_biovil_t_snapshot_single_image_path(tmp_path, tiny_bert, image):
+    import torch.nn.functional as F
+
+    from cxralign.models.adapters import biovil_t
+
+    folder = tmp_path / "BiomedVLP-BioViL-T"
+    text = _cxr_bert_snapshot(folder, tiny_bert, 8)
+    reference = _tiny_biovil_t_image_model(8)
+    state = reference.state_dict()
+    assert {
+        "encoder.missing_previous_emb",
+        "encoder.backbone_to_vit.weight",
+        "projector.model.3.bias",
+    } <= set(state)
+    assert (
+        "encoder.vit_pooler.blocks.1.attn.proj_q.weight" in state
+        and "encoder.vit_pooler.pos_embed" not in state
+    )
+    torch.save(state, folder / biovil_t.IMAGE_WEIGHTS)
+
+    model = load_model(f"biovil-t:{folder}", device="cpu")
+    pixels, features, text_features = _run(model, image)
+    assert pixels.shape == (1, 3, 448, 448) and pixels.min() >= 0.0 and pixels.max() <= 1.0
+    assert features.shape == (1, 8) and text_features.shape == (2, 8)
+
+    # Reference: trunk -> 1x1 conv -> concat with the learned missing-prior embedding -> MLP -> patch mean.
+    batch = torch.cat([pixels, pixels.flip(-1)])
+    with torch.no_grad():
+        trunk = reference.encoder.encoder
+        grid = trunk.layer4(
+            trunk.layer3(trunk.layer2(trunk.layer1(trunk.maxpool(trunk.relu(trunk.bn1(trunk.conv1(batch)))))))
+        )
+        patches = F.conv2d(grid, state["encoder.backbone_to_vit.weight"])
+        assert patches.shape[1:] == (16, 14, 14)  # 448 px -> hi-ml's 14x14 grid
+        fused = torch.cat([patches, state["encoder.missing_previous_emb"].expand_as(patches)], dim=1)
+        hidden = F.conv2d(fused, state["projector.model.0.weight"])
+        hidden = F.batch_norm(
+            hidden,
+            state["projector.model.1.running_mean"],
+            state["projector.model.1.running_var"],
+            state["projector.model.1.weight"],
+            state["projector.model.1.bias"],
+        )
+        out = F.conv2d(F.relu(hidden), state["projector.model.3.weight"], state["projector.model.3.bias"])
+        expected = out.mean(dim=(2, 3)).numpy()
+        np.testing.assert_allclose(model.encode_images(batch), expected, rtol=1e-4, atol=1e-5)
+        # the prior-image path runs the ViT pooler and changes the embedding
+        with_prior = reference(batch[:1], batch[1:]).numpy()
+        assert with_prior.shape == (1, 8) and not np.allclose(with_prior, expected[:1], atol=1e-4)
+
+    tokens = model.tokenize(["no pleural effusion"])
+    with torch.no_grad():
+        cls = text.bert(input_ids=tokens.input_ids, attention_mask=tokens.attention_mask).last_hidden_state[
+            :, 0
+        ]
+        np.testing.assert_allclose(
+            text_features[:1], text.cls_projection_head(cls).numpy(), rtol=1e-4, atol=1e-5
+        )
+
+
+def test_biovil_t_rejects_mismatched_image_checkpoints(tmp_path, tiny_bert):
+    from cxralign.models.adapters import biovil, biovil_t
+
+    folder = tmp_path / "BiomedVLP-BioViL-T"
+    _cxr_bert_snapshot(folder, tiny_bert, 8)
+    with pytest.raises(CheckpointError, match="checkpoint not found"):
+        load_model(f"biovil-t:{folder}", device="cpu")
+    state = _tiny_biovil_t_image_model(8).state_dict()
+    path = folder / biovil_t.IMAGE_WEIGHTS
+
+    # a BioViL (single-image) file: no ViT pooler, no missing-prior embedding
+    single = {k: v for k, v in state.items() if "vit_pooler" not in k and "backbone_to_vit" not in k}
+    single = {k: v for k, v in single.items() if k != "encoder.missing_previous_emb"}
+    torch.save(single, path)
+    with pytest.raises(CheckpointError, match=r"does not match the architecture: \d+ missing key") as error:
+        load_model(f"biovil-t:{folder}", device="cpu")
+    assert "\n" not in str(error.value) and "encoder.backbone_to_vit.weight" in str(error.value)
+
+    torch.save({**state, "encoder.vit_pooler.extra.weight": torch.zeros(1)}, path)
+    with pytest.raises(CheckpointError, match="unexpected key"):
+        load_model(f"biovil-t:{folder}", device="cpu")
+
+    torch.save({**state, "encoder.missing_previous_emb": torch.zeros(1, 8, 1, 1)}, path)
+    with pytest.raises(CheckpointError, match="shape mismatch"):
+        load_model(f"biovil-t:{folder}", device="cpu")
+
+    other = _tiny_biovil_t_image_model(4).state_dict()  # projects to 4 dims, the text model to 8
+    torch.save(other, path)
+    with pytest.raises(CheckpointError, match="projects images to 4 dims"):
+        load_model(f"biovil-t:{folder}", device="cpu")
+    assert biovil.IMAGE_WEIGHTS != biovil_t.IMAGE_WEIGHTS
+
+
+def test_biovil_t_zoo_card_routes_to_the_adapter(tmp_path, tiny_bert, monkeypatch):
+    from cxralign.models import HubUnavailableError
+    from cxralign.models.adapters import biovil_t
+    from cxralign.models.zoo import get_card
+
+    card = get_card("biovil-t")
+    assert card.supported and card.loader == "biovil-t:{weights}" and card.weights.hub_id == biovil_t.HUB_ID
+    assert card.preprocessing.crop == biovil_t.CROP and card.text_encoder.context_length == 512
+    folder = tmp_path / "snapshot"
+    _cxr_bert_snapshot(folder, tiny_bert, 8)
+    torch.save(_tiny_biovil_t_image_model(8).state_dict(), folder / biovil_t.IMAGE_WEIGHTS)
+    model = load_model(f"zoo:biovil-t@{folder}", device="cpu")
+    assert model.card.name == "biovil-t" and model.context_length == 512
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(HubUnavailableError, match="not in the local Hugging Face cache") as info:
+        load_model("zoo:biovil-t", device="cpu")  # the card's hub id, never downloaded
+    assert "\n" not in str(info.value)

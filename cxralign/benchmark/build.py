@@ -197,8 +197,8 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
                     continue
                 targets = [(c.target, c.present, present_ops if c.present else ("affirm",)) for c in chosen]
                 jobs.append((text, record.report_id, targets))
-                owners.append((record, labels))
-            for (record, labels), outcomes in zip(
+                owners.append((record, labels, text))
+            for (record, labels, text), outcomes in zip(
                 owners, workers.map(rewrite_job, jobs, chunksize=64), strict=False
             ):
                 for outcome in outcomes:
@@ -211,7 +211,7 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
                         not_applicable[op] += 1
                     if not outcome.variants:
                         continue
-                    items.append(_item(record, labels, outcome, options))
+                    items.append(_item(record, labels, outcome, text))
                     for op in outcome.variants:
                         variants[(op, outcome.target)] += 1
             if progress is not None:
@@ -279,7 +279,7 @@ def _nested(counter: Counter) -> dict[str, dict[str, int]]:
     return dict(nested)
 
 
-def _item(record, labels: dict, outcome, options: BuildOptions) -> dict:
+def _item(record, labels: dict, outcome, original: str) -> dict:
     has_image = bool(record.image_paths)
     image_path = record.image_paths[0] if has_image else None
     return {
@@ -294,6 +294,7 @@ def _item(record, labels: dict, outcome, options: BuildOptions) -> dict:
         "labels": json.dumps({name: labels.get(name) for name in CHEXPERT_14}),
         "_stated": _stated(labels),
         "_patient_key": record.patient_id or f"report:{record.report_id}",
+        "original": original,
         "variants": outcome.variants,
     }
 
@@ -307,7 +308,7 @@ def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict
                     **{k: v for k, v in item.items() if k != "variants"},
                     "op": op,
                     "target_concept": variant.target_concept,
-                    "original": variant.original,
+                    "original": item["original"],
                     "variant": variant.text,
                     "location": variant.location,
                     "changes": json.dumps(

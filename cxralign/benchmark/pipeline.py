@@ -6,6 +6,7 @@ input order, so the output does not depend on the number of workers.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections import OrderedDict
@@ -23,8 +24,8 @@ NOT_APPLICABLE = ("target has no", "no clear opposite", "cannot be swapped")
 _CTX: RewriteContext | None = None
 _SELECT: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 _KEPT: OrderedDict[str, ReportAnalysis] = OrderedDict()
-KEPT_ANALYSES = 8192
-"""Analyses a worker keeps between the analyse and rewrite steps (about four batches)."""
+KEPT_ANALYSES = 4096
+"""Analyses a worker keeps between the analyse and rewrite steps (two batches)."""
 
 
 def _init(seed: int, sections: object, phrases: object = None, select: tuple = ((), ())) -> None:
@@ -93,7 +94,8 @@ def rewrite_job(job: tuple[str, str, list[tuple[str, bool, tuple[str, ...]]]]) -
         outcome = TargetOutcome(target, present)
         for op in ops:
             try:
-                outcome.variants[op] = rewrite(op, analysis, target, ctx)
+                # the main process has the original text: do not send a copy per variant
+                outcome.variants[op] = dataclasses.replace(rewrite(op, analysis, target, ctx), original="")
             except RewriteRejected as rejected:
                 if any(marker in rejected.reason for marker in NOT_APPLICABLE):
                     outcome.not_applicable.append(op)

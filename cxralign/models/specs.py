@@ -34,6 +34,7 @@ BUILTIN_LOADERS: dict[str, str] = {
     "gloria": "cxralign.models.adapters.gloria:load_gloria",
     "cxr-clip": "cxralign.models.adapters.cxr_clip:load_cxr_clip",
     "biovil": "cxralign.models.adapters.biovil:load_biovil",
+    "biovil-t": "cxralign.models.adapters.biovil_t:load_biovil_t",
     "mgca": "cxralign.models.adapters.mgca:load_mgca",
     "convirt": "cxralign.models.adapters.mgca:load_convirt",
 }

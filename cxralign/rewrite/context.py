@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from cxralign.reports.records import ReportAnalysis
 
-ANALYSIS_CACHE = 4096
+ANALYSIS_CACHE = 2048
 """Recently analysed texts a context remembers (a few MB)."""
 
 Analyzer = Callable[..., ReportAnalysis]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from cxralign.data.phantoms._fast import clip
+from cxralign.data.phantoms._fast import clip, lookup
 from cxralign.data.phantoms.banks import N_VESSEL_TREES, Banks
 
 F32 = np.float32
@@ -123,6 +123,16 @@ def _soft_step(values: np.ndarray, sharpness: float) -> np.ndarray:
     return clip(values * sharpness + 0.5, 0.0, 1.0)
 
 
+def _ramp(high: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """``clip(high - low, 0, 1)`` in two passes: a soft step of operands already scaled by the sharpness.
+
+    Scaling the (h, 1) and (1, w) profiles before they broadcast keeps the (h, w) work to
+    one subtraction and one in-place clip.
+    """
+    out = np.subtract(high, low)
+    return clip(out, 0.0, 1.0, out=out)
+
+
 @dataclass
 class LungFrame:
     """One lung's window of the image and the profiles that shape it."""
@@ -152,8 +162,10 @@ class LungFrame:
     def lateral(self) -> np.ndarray:
         """(h, w) 0 at the medial boundary, 1 at the lateral chest wall."""
         if self._lateral is None:
-            span = np.maximum(self.outer - self.inner, 1e-3)
-            self._lateral = clip((self.dist - self.inner) / span, 0.0, 1.0)
+            inv_span = F32(1.0) / np.maximum(self.outer - self.inner, F32(1e-3))
+            lateral = np.subtract(self.dist, self.inner)
+            lateral *= inv_span
+            self._lateral = clip(lateral, 0.0, 1.0, out=lateral)
         return self._lateral
 
     def outline(
@@ -168,10 +180,14 @@ class LungFrame:
         inner = self.inner if inner is None else inner
         outer = self.outer if outer is None else outer
         diaphragm = self.diaphragm if diaphragm is None else diaphragm
-        mask = _soft_step(self.dist - inner, self.sharp) * _soft_step(outer - self.dist, self.sharp)
-        mask *= _soft_step(diaphragm - self.y, self.sharp)
+        s = F32(self.sharp)
+        half = F32(0.5)
+        dist, y = self.dist * s, self.y * s
+        mask = _ramp(dist, inner * s - half)
+        mask *= _ramp(outer * s + half, dist)
+        mask *= _ramp(diaphragm * s + half, y)
         if apex_y is not None:
-            mask *= _soft_step(self.y - apex_y, self.sharp)
+            mask *= _ramp(y, F32(apex_y * self.sharp) - half)
         return mask
 
 
@@ -272,14 +288,21 @@ def _lung_frame(
     tc = clip(t, 0, 1)
     darkness = a.lung_dark * (0.78 + 0.22 * np.sin(np.pi * clip(tc * 1.15, 0, 1)))
     darkness = darkness - a.breast * clip((tc - 0.6) / 0.4, 0, 1) * 2.0
+    darkness = darkness.astype(F32)
+    # content = vessels + texture * gain - darkness * (1 - 0.45 lateral^3), in place
     lat = frame.lateral
-    darkness = darkness.astype(F32) * (F32(1.0) - F32(0.45) * lat * lat * lat)
+    content = lat * lat
+    content *= lat
+    content *= F32(0.45) * darkness
+    content -= darkness
     vessels = _vessel_window(banks, a, frame)
     oy, ox = rng_offsets
     h, w = frame.mask.shape
     texture = banks.texture[oy : oy + h, ox : ox + w]
+    content += vessels
+    content += texture * F32(texture_gain)
     frame.vessels = vessels
-    frame.content = (vessels + texture * texture_gain - darkness).astype(F32)
+    frame.content = content
     return frame
 
 
@@ -325,14 +348,37 @@ def rib_geometry(a: Anatomy) -> tuple[float, float]:
     return a.rib_count / span, a.rib_phase * 0.15
 
 
-def posterior_ribs(a: Anatomy, X: np.ndarray, Y: np.ndarray, shift: np.ndarray | float = 0.0) -> np.ndarray:
-    """Posterior rib arches as a periodic field (rib k has its body centre at phase k + 0.21)."""
-    sdx = np.abs(X - (a.cx + a.spine_dx))
-    bend = sdx * (a.rib_arch * 2.2 * sdx - 0.3)
+_LUT_CYCLES = 64.0
+"""Whole periods added to a rib phase so it is positive and truncation is a floor."""
+
+
+def _periodic_lookup(phase64: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """``lut`` at the fractional part of a phase given in LUT steps (``phase * 64``), phase > -64."""
+    index = phase64.astype(np.int32)
+    index &= len(lut) - 1
+    return lookup(lut, index.astype(np.intp))
+
+
+def posterior_ribs(
+    a: Anatomy,
+    X: np.ndarray,
+    Y: np.ndarray,
+    shift: np.ndarray | float = 0.0,
+    lut: np.ndarray = _POSTERIOR_LUT,
+) -> np.ndarray:
+    """Posterior rib arches as a periodic field (rib k has its body centre at phase k + 0.21).
+
+    ``lut`` is the rib profile (pass a pre-scaled copy to get scaled ribs for free).
+    """
+    sdx = np.abs(X - F32(a.cx + a.spine_dx))
+    bend = sdx * (F32(a.rib_arch * 2.2) * sdx - F32(0.3))
     density, offset = rib_geometry(a)
-    phase = (Y - shift - a.apex_y + 0.045 - bend) * density + offset
-    frac = phase - np.floor(phase)
-    return _POSTERIOR_LUT[(frac * 63.99).astype(np.int32)]
+    steps = F32(density * len(lut))
+    row = (Y - F32(a.apex_y - 0.045)) * steps + F32((offset + _LUT_CYCLES) * len(lut))
+    phase64 = np.subtract(row, bend * steps)
+    if not isinstance(shift, float) or shift:
+        phase64 -= np.multiply(shift, steps, dtype=F32)
+    return _periodic_lookup(phase64, lut)
 
 
 def render_chest(
@@ -356,12 +402,20 @@ def render_chest(
         - (0.62 - torso_w) * fall * fall * (3 - 2 * fall)
     )
     torso = np.where(yy < 0.2, shoulder, np.maximum(shoulder, torso_w)).astype(F32)[:, None]
-    ratio = adx * (F32(1.0) / torso)
-    thickness = np.sqrt(clip(F32(1.0) - ratio * ratio, 0.0, 1.0))
-    body = _soft_step(torso - adx, size * 0.5)
+    # thickness = sqrt(1 - (adx / torso)^2), then 0.62 + 0.38 * thickness, in place
+    thickness = adx * (F32(1.0) / torso)
+    thickness *= thickness
+    np.subtract(F32(1.0), thickness, out=thickness)
+    clip(thickness, 0.0, 1.0, out=thickness)
+    np.sqrt(thickness, out=thickness)
+    thickness *= F32(0.38)
+    thickness += F32(0.62)
+    sharp = F32(size * 0.5)
+    image = _ramp(torso * sharp + F32(0.5), adx * sharp)  # the body outline
     # abdomen below the diaphragm is denser than the chest wall
     level = (a.tissue + 0.08 * clip((yy - a.dome_right) / 0.1, 0, 1)).astype(F32)[:, None]
-    image = body * (F32(0.62) + F32(0.38) * thickness) * level
+    image *= thickness
+    image *= level
 
     # spine, trachea and main bronchi (drawn only in the columns they occupy)
     spine_x = a.cx + a.spine_dx
@@ -387,15 +441,21 @@ def render_chest(
     cols = _span(size, a.cx - a.hw - 0.03, a.cx + a.hw + 0.03)
     Xw, Yw = banks.grid_x[:, cols], Y[rows]
     adxw = adx[:, cols]
-    posterior = posterior_ribs(a, Xw, Yw)
-    anterior_phase = (Yw - a.apex_y - 0.02 + 0.45 * (adxw - a.hw)) * F32(rib_geometry(a)[0] * 0.8)
-    afrac = anterior_phase - np.floor(anterior_phase)
-    anterior = _ANTERIOR_LUT[(afrac * 63.99).astype(np.int32)] * clip((adxw - 0.1) * F32(1 / 0.12), 0, 1)
+    window = posterior_ribs(a, Xw, Yw, lut=_POSTERIOR_LUT * F32(a.bone))
+    steps = F32(rib_geometry(a)[0] * 0.8 * len(_ANTERIOR_LUT))
+    anterior_phase = np.add(
+        (Yw - F32(a.apex_y + 0.02)) * steps + F32(_LUT_CYCLES * len(_ANTERIOR_LUT)),
+        (adxw - F32(a.hw)) * (F32(0.45) * steps),
+    )
+    anterior = _periodic_lookup(anterior_phase, _ANTERIOR_LUT * F32(a.bone * 0.5))
+    anterior *= clip((adxw - 0.1) * F32(1 / 0.12), 0, 1)
+    window += anterior
+    window *= clip((a.hw + 0.025 - adxw) * F32(1 / 0.035), 0, 1)  # ribs fade into the chest wall
+    window *= clip((Yw - a.apex_y + 0.05) * F32(1 / 0.03), 0, 1) * clip((cp + 0.08 - Yw) * F32(1 / 0.06), 0, 1)
     ribs = np.zeros((size, size), F32)
-    fade_x = clip((a.hw + 0.025 - adxw) * F32(1 / 0.035), 0, 1)  # ribs fade into the chest wall
-    fade_y = clip((Yw - a.apex_y + 0.05) * F32(1 / 0.03), 0, 1) * clip((cp + 0.08 - Yw) * F32(1 / 0.06), 0, 1)
-    ribs[rows, cols] = (fade_x * fade_y) * (F32(a.bone) * posterior + F32(a.bone * 0.5) * anterior)
-    image += F32(0.3) * ribs
+    ribs[rows, cols] = window
+    window *= F32(0.3)
+    image[rows, cols] += window
 
     # lungs
     h2 = size

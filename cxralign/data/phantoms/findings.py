@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage
 
-from cxralign.data.phantoms._fast import clip
+from cxralign.data.phantoms._fast import clip, weighted_index
 from cxralign.data.phantoms.anatomy import (
     Anatomy,
     Chest,
@@ -59,7 +59,7 @@ PROFILES: dict[str, DifficultyProfile] = {
 
 
 def _grade(rng: np.random.Generator, profile: DifficultyProfile, names: tuple[str, str, str]) -> str:
-    return str(names[int(rng.choice(3, p=profile.severity_weights))])
+    return names[weighted_index(rng, profile.severity_weights)]
 
 
 def _hedge(rng: np.random.Generator, profile: DifficultyProfile, subtle: bool) -> bool:
@@ -109,7 +109,7 @@ def sample_findings(
         )
     effusion_sides: set[str] = set()
     if "pleural_effusion" in present:
-        laterality = str(rng.choice(["right", "left", "bilateral"], p=[0.4, 0.35, 0.25]))
+        laterality = ("right", "left", "bilateral")[weighted_index(rng, (0.4, 0.35, 0.25))]
         grade = _grade(rng, profile, ("small", "moderate", "large"))
         effusion_sides = set(SIDES) if laterality == "bilateral" else {laterality}
         out.append(
@@ -182,7 +182,7 @@ def sample_findings(
         )
     if "atelectasis" in present:
         if rng.random() < 0.6:
-            laterality = str(rng.choice(["right", "left", "bilateral"], p=[0.35, 0.35, 0.3]))
+            laterality = ("right", "left", "bilateral")[weighted_index(rng, (0.35, 0.35, 0.3))]
             out.append(
                 Finding(
                     "atelectasis",

@@ -60,10 +60,13 @@ class BiovilImageModel(nn.Module):
         )
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        r = self.encoder.encoder
-        x = r.maxpool(r.relu(r.bn1(r.conv1(pixels))))
-        x = r.layer4(r.layer3(r.layer2(r.layer1(x))))
-        return self.projector.model(x).mean(dim=(2, 3))
+        return self.projector.model(resnet_patch_grid(self.encoder.encoder, pixels)).mean(dim=(2, 3))
+
+
+def resnet_patch_grid(resnet: nn.Module, pixels: torch.Tensor) -> torch.Tensor:
+    """hi-ml's ResNet trunk: the layer4 feature map (no pooling, no fc), as both BioViL models use it."""
+    x = resnet.maxpool(resnet.relu(resnet.bn1(resnet.conv1(pixels))))
+    return resnet.layer4(resnet.layer3(resnet.layer2(resnet.layer1(x))))
 
 
 class BiovilModule(nn.Module):
@@ -83,7 +86,7 @@ class BiovilAdapter(DualEncoderAdapter):
         return text.cls_projection_head(hidden[:, 0])
 
 
-def _snapshot(target: str, cache_dir: str | None) -> Path:
+def snapshot_folder(target: str, cache_dir: str | None) -> Path:
     local = Path(target).expanduser()
     if local.is_dir():
         return local
@@ -99,20 +102,14 @@ def _text_weights(folder: Path, trust_checkpoint: bool) -> dict[str, torch.Tenso
     raise CheckpointError(f"{folder} has neither model.safetensors nor pytorch_model.bin (CXR-BERT weights)")
 
 
-def load_biovil(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    cache_dir: str | None = None,
-    card: Any = None,
-    **_: Any,
-) -> BiovilAdapter:
+def load_cxr_bert(folder: Path, trust_checkpoint: bool) -> tuple[nn.Module, HFTextTokenizer, int]:
+    """CXR-BERT (BertForMaskedLM + ``cls_projection_head``) from a snapshot folder, built without remote code.
+
+    Returns the text module, its tokenizer and the projection size; shared by BioViL and BioViL-T,
+    whose text models differ only in their weights.
+    """
     from transformers import BertConfig, BertForMaskedLM
 
-    folder = _snapshot(target, cache_dir)
     config_file = folder / "config.json"
     if not config_file.is_file():
         raise CheckpointError(f"{folder} has no config.json: not a CXR-BERT snapshot")
@@ -126,6 +123,38 @@ def load_biovil(
     load_exact(
         text, _text_weights(folder, trust_checkpoint), str(folder), ignore=("position_ids", "cls.predictions")
     )
+    tokenizer = HFTextTokenizer(
+        hub_call(str(folder), _auto_tokenizer, str(folder)),
+        int(raw_config.get("max_position_embeddings", 512)),
+    )
+    return text, tokenizer, projection_size
+
+
+def hi_ml_transform(crop: int) -> ImagePreprocess:
+    """hi-ml's inference transform: resize the short side to 512, centre crop, [0, 1], 3 channels."""
+    return ImagePreprocess(
+        resize=512,
+        crop=crop,
+        resize_mode="shortest",
+        interpolation="bilinear",
+        mean=(0.0, 0.0, 0.0),
+        std=(1.0, 1.0, 1.0),
+    )
+
+
+def load_biovil(
+    target: str,
+    *,
+    spec: str,
+    device: str = "auto",
+    precision: str = "fp32",
+    trust_checkpoint: bool = False,
+    cache_dir: str | None = None,
+    card: Any = None,
+    **_: Any,
+) -> BiovilAdapter:
+    folder = snapshot_folder(target, cache_dir)
+    text, tokenizer, projection_size = load_cxr_bert(folder, trust_checkpoint)
     image_file = folder / IMAGE_WEIGHTS
     image = BiovilImageModel(projection_size)
     load_exact(
@@ -137,18 +166,8 @@ def load_biovil(
     return BiovilAdapter(
         spec=spec,
         module=BiovilModule(text, image),
-        preprocess=ImagePreprocess(
-            resize=512,
-            crop=480,
-            resize_mode="shortest",
-            interpolation="bilinear",
-            mean=(0.0, 0.0, 0.0),
-            std=(1.0, 1.0, 1.0),
-        ),
-        tokenizer=HFTextTokenizer(
-            hub_call(str(folder), _auto_tokenizer, str(folder)),
-            int(raw_config.get("max_position_embeddings", 512)),
-        ),
+        preprocess=hi_ml_transform(480),
+        tokenizer=tokenizer,
         device=device,
         precision=precision,
         card=card,
