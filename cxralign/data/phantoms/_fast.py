@@ -13,7 +13,6 @@ except ImportError:  # pragma: no cover - numpy < 2
     from numpy.core.umath import clip  # type: ignore[no-redef]
 
 
-
 def to_index(values: np.ndarray) -> np.ndarray:
     """Truncate non-negative floats to ``intp`` indices.
 

@@ -530,13 +530,14 @@ def _draw_path(
     iy = np.round(ys[keep] - y0).astype(int)
     ix = np.round(xs[keep] - x0).astype(int)
     canvas[iy, ix] = 1.0
-    sigma = max(width * size / 2.5, 0.5)
-    tube = clip(ndimage.gaussian_filter(canvas, sigma, truncate=2.5) * sigma * 2.5, 0, 1)
-    layer = density * tube
-    if stripe:
-        core = clip(ndimage.gaussian_filter(canvas, 0.6, truncate=2.5) * 1.5, 0, 1)
-        layer = layer + stripe * core
-    chest.image[y0:y1, x0:x1] += layer.astype(F32)
+    target = chest.image[y0:y1, x0:x1]
+    if density:  # the tube wall (thin lines are all stripe and skip this)
+        sigma = max(width * size / 2.5, 0.5)
+        tube = clip(ndimage.gaussian_filter(canvas, sigma, truncate=2.5) * F32(sigma * 2.5), 0, 1)
+        target += tube * F32(density)
+    if stripe:  # the radiopaque stripe along the tube
+        core = clip(ndimage.gaussian_filter(canvas, 0.6, truncate=2.5) * F32(1.5), 0, 1)
+        target += core * F32(stripe)
 
 
 def _device(chest: Chest, finding: Finding) -> None:
@@ -622,9 +623,9 @@ def _fracture(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: n
     Y = chest.banks.grid_y[rows]
     across = frame.sign * (X - x) + 0.4 * (Y - y)
     step = (0.35 / density) * (finding.subtype == "displaced") * profile.size
-    shift = np.where(across > 0, step, 0.0).astype(F32)
     before = posterior_ribs(a, X, Y)
-    after = posterior_ribs(a, X, Y, shift) * clip(np.abs(across) * size / 1.2, 0, 1)
+    shifted = posterior_ribs(a, X, Y, float(step)) if step else before
+    after = np.where(across > 0, shifted, before) * clip(np.abs(across) * size / 1.2, 0, 1)
     fade = clip(1 - np.maximum(np.abs(Y - y), np.abs(X - x)) / half, 0, 1) ** 0.5
     chest.image[rows, cols] += F32(a.bone * 1.3 * min(profile.contrast, 1.0)) * (after - before) * fade
 
