@@ -41,10 +41,14 @@ def test_a_phrase_artefact_is_detected_and_a_clean_set_is_near_chance():
     clean, tell = [], []
     for i in range(200):
         finding = rng.choice(findings)
-        filler = " ".join(rng.choice(["heart normal", "lungs clear", "bones intact", "no acute"]) for _ in range(3))
+        filler = " ".join(
+            rng.choice(["heart normal", "lungs clear", "bones intact", "no acute"]) for _ in range(3)
+        )
         present, absent = f"{filler} small {finding}", f"{filler} no {finding}"
         clean.append((present, absent) if i % 2 else (absent, present))
-        tell.append((present, f"{filler} no left {finding}") if i % 2 else (absent, f"{filler} small {finding}"))
+        tell.append(
+            (present, f"{filler} no left {finding}") if i % 2 else (absent, f"{filler} small {finding}")
+        )
     assert ngram_accuracy(clean)["accuracy"] < 0.6
     assert ngram_accuracy(tell)["accuracy"] > 0.7
 

@@ -49,7 +49,7 @@ class BuildOptions:
     strip_comparisons: bool = False
     text_column: str | None = None
     id_column: str | None = None
-    phrasing: str = "corpus"  # contradicting statements drawn from the corpus's own (PhraseBank); "rules": rule-made
+    phrasing: str = "corpus"  # "corpus": statements drawn from the corpus (PhraseBank); "rules": rule-made
 
     def validate(self) -> None:
         if self.phrasing not in ("rules", "corpus"):

@@ -119,7 +119,12 @@ class Workers:
     """A process pool (or the main process when ``workers <= 1``) with the engine loaded once per worker."""
 
     def __init__(
-        self, workers: int, seed: int, sections: object = None, phrases: object = None, select: tuple = ((), ())
+        self,
+        workers: int,
+        seed: int,
+        sections: object = None,
+        phrases: object = None,
+        select: tuple = ((), ()),
     ) -> None:
         self.workers = max(1, min(workers, os.cpu_count() or workers))
         self._pool = None

@@ -566,7 +566,9 @@ def _summary_restatements(
     emptied = all(i in edits and edits[i].after == "" for i in impression)
     if emptied:
         present = any(
-            m.assertion is not Assertion.NEGATED and not m.historical and ctx.observation_of(m.concept) != target
+            m.assertion is not Assertion.NEGATED
+            and not m.historical
+            and ctx.observation_of(m.concept) != target
             for m in analysis.mentions
         )
         if present:
@@ -609,7 +611,9 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             edit = edit or _negate_np(analysis, sentence, first)
             if edit is None:
                 start, _, _ = sentence_body(analysis, sentence)
-                edit = _replace_sentence_edit(analysis, sentence, "no " + _np_core(analysis, first, start, keep_laterality=False))
+                edit = _replace_sentence_edit(
+                    analysis, sentence, "no " + _np_core(analysis, first, start, keep_laterality=False)
+                )
             edits.append(edit)
         elif not others:
             start, _, _ = sentence_body(analysis, sentence)
@@ -617,7 +621,9 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             if merged is not first:
                 cores = [_np_core(analysis, merged, start, keep_laterality=False)]
             else:
-                cores = list(dict.fromkeys(_np_core(analysis, m, start, keep_laterality=False) for m in in_sentence))
+                cores = list(
+                    dict.fromkeys(_np_core(analysis, m, start, keep_laterality=False) for m in in_sentence)
+                )
             edits.append(_replace_sentence_edit(analysis, sentence, "no " + _join_list(cores, "or")))
         else:
             start, _, _ = sentence_body(analysis, sentence)
@@ -826,8 +832,6 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     plan = _finish(analysis, edits + ([summary] if summary else []), mentions[0].concept)
     plan.added_sentence = any(e.added for e in edits)  # location follows the statement, not its summary
     return plan
-
-
 
 
 def _summarise_affirmed(
