@@ -137,7 +137,7 @@ def steps(plan: DemoPlan) -> list[tuple[str, list[str]]]:
     ]
     render = (
         f"leaderboard render --submissions {q(str(plan.submissions))} --out {q(str(plan.site))}"
-        f" --no-reported --datasets {registry}"
+        f" --datasets {registry}"
     )
     return [
         (

@@ -58,7 +58,8 @@ class TaskResult(BaseModel):
     main_score: str
     higher_is_better: bool = True
     metrics: dict[str, MetricValue]
-    per_group: dict[str, dict[str, MetricValue]] = Field(default_factory=dict)  # e.g. per finding, per location
+    # breakdowns, e.g. per finding or per location
+    per_group: dict[str, dict[str, MetricValue]] = Field(default_factory=dict)
     scores_file: str  # Parquet file name, relative to the JSON
     scores_sha256: str
     timings: dict[str, float] = Field(default_factory=dict)
