@@ -6,6 +6,7 @@ after warm-up steps. Prints milliseconds per step for each setting and the ratio
 (target <= 1.10). Usage:
 
     python benchmarks/bench_train.py [--steps 20] [--batch-size 64] [--threads 1] [--negatives 1] [--fraction 0.25]
+    python benchmarks/bench_train.py --image-tower timm:resnet18 --image-size 224 --batch-size 32 --steps 8
 """
 
 from __future__ import annotations
@@ -17,20 +18,34 @@ import time
 from pathlib import Path
 
 import torch
+import yaml
 
-from cxralign.train.config import build_config
+from cxralign.train.config import build_config, preset_dict
 from cxralign.train.trainer import Trainer
 
 
 def make_trainer(losses: list[str], args: argparse.Namespace, root: Path, fraction: float = 1.0) -> Trainer:
+    base = preset_dict("tiny-cpu")
+    if args.image_tower is not None:  # the preset's CNN kwargs mean nothing to another tower
+        base["model"].pop("image_tower_kwargs", None)
+    base_file = root / "base.yaml"
+    base_file.write_text(yaml.safe_dump(base))
     config = build_config(
-        preset="tiny-cpu",
+        config_file=base_file,
         overrides=[
             {
                 "out": str(root / f"{'-'.join(losses)}-{fraction}"),
                 "losses": {"enabled": losses, "negatives": {"count": args.negatives, "fraction": fraction}},
                 "data": {"cache_dir": str(root / "cache")},
                 "train": {"batch_size": args.batch_size, "steps": 10_000, "threads": args.threads},
+                **(
+                    {}
+                    if args.image_tower is None
+                    else {
+                        "model": {"image_tower": args.image_tower, "image_size": args.image_size},
+                        "data": {"cache_dir": str(root / "cache"), "phantom_image_size": args.image_size},
+                    }
+                ),
             }
         ],
     )
@@ -49,6 +64,12 @@ def main() -> None:
     parser.add_argument(
         "--fraction", type=float, default=0.25, help="losses.negatives.fraction of the third setting"
     )
+    parser.add_argument(
+        "--image-tower",
+        default=None,
+        help="override the preset's tiny CNN, e.g. timm:resnet18 (the text tower then weighs less)",
+    )
+    parser.add_argument("--image-size", type=int, default=224, help="image size with --image-tower")
     parser.add_argument(
         "--cache", type=Path, default=None, help="reuse phantoms/annotations from this directory"
     )
@@ -73,8 +94,9 @@ def main() -> None:
                 if index >= args.warmup:
                     wall[name].append(time.perf_counter() - wall_start)
                     cpu[name].append(time.process_time() - cpu_start)
+    tower = args.image_tower or "tiny-cnn (preset)"
     print(
-        f"batch {args.batch_size}, {args.threads} threads, {args.negatives} hard negative(s) per report, "
+        f"image tower {tower}, batch {args.batch_size}, {args.threads} threads, {args.negatives} hard negative(s) per report, "
         f"{args.steps} timed steps each (median)"
     )
     for name in settings:
