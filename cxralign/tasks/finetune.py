@@ -27,8 +27,7 @@ from torch import nn
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import ConfigError
-from cxralign.tasks.classification import score_table
-from cxralign.tasks.linear_probe import fraction_runs, require_splits, subsample
+from cxralign.tasks.linear_probe import fraction_config, require_splits, score_fractions
 from cxralign.tasks.metrics import auroc
 from cxralign.tasks.probe_metrics import probe_metrics
 from cxralign.tasks.registry import (
@@ -198,13 +197,15 @@ class FineTuneTask(Task):
             started = time.perf_counter()
             test = data.split(split)
             x_test = load_pixels(ctx.model, data.image_sources(test))
-            parts, log = [], {}
-            for fraction, seed in fraction_runs(ctx):
-                idx = subsample(np.nan_to_num(y_train), fraction, seed, data.kind)
-                logits, info = train_one(
+            scores, log = score_fractions(
+                ctx,
+                data,
+                test,
+                y_train,
+                lambda rows, seed, x_test=x_test: train_one(
                     ctx.model,
-                    x_train[idx],
-                    y_train[idx],
+                    x_train[rows],
+                    y_train[rows],
                     x_val,
                     y_val,
                     x_test,
@@ -212,25 +213,14 @@ class FineTuneTask(Task):
                     seed,
                     options,
                     device,
-                )
-                log[f"{fraction:g}/{seed}"] = {**info, "n_train": int(len(idx))}
-                parts.append(
-                    score_table(
-                        list(test["item_id"]),
-                        data.classes,
-                        logits,
-                        data.labels(test),
-                        fraction=float(fraction),
-                        seed=int(seed),
-                    )
-                )
+                ),
+            )
             config = {
                 "seed": ctx.seed,
                 "bootstrap": ctx.bootstrap,
                 **data_config(data),
                 **options,
-                "fractions": sorted({f for f, _ in fraction_runs(ctx)}),
-                "n_seeds": int(ctx.options.get("n_seeds", 3)),
+                **fraction_config(ctx),
                 "early_stopping": "validation mean AUROC (multi-class: accuracy)",
                 "training_log": log,
                 "optimiser": "AdamW",
@@ -240,7 +230,7 @@ class FineTuneTask(Task):
                     name,
                     data.hash(),
                     split,
-                    pd.concat(parts, ignore_index=True),
+                    scores,
                     config,
                     timings={"train_s": time.perf_counter() - started},
                 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -136,6 +137,44 @@ def fraction_runs(ctx: RunContext) -> list[tuple[float, int]]:
     return [(f, ctx.seed + s) for f in fractions for s in (range(1) if f >= 1.0 else range(n_seeds))]
 
 
+def fraction_config(ctx: RunContext) -> dict[str, Any]:
+    """The label fractions and seed count a trained task ran, as recorded in its result config."""
+    return {
+        "fractions": sorted({f for f, _ in fraction_runs(ctx)}),
+        "n_seeds": int(ctx.options.get("n_seeds", DEFAULT_SEEDS)),
+    }
+
+
+def score_fractions(
+    ctx: RunContext,
+    data: DownstreamDataset,
+    test: pd.DataFrame,
+    y_train: np.ndarray,
+    fit: Callable[[np.ndarray, int], tuple[np.ndarray, dict[str, Any]]],
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """Train at every (label fraction, seed) and score the test split: the loop trained tasks share.
+
+    ``fit(rows, seed)`` trains on the training rows ``rows`` and returns the test scores and what
+    to log about the run; the log is keyed ``"fraction/seed"``.
+    """
+    parts, log = [], {}
+    for fraction, seed in fraction_runs(ctx):
+        rows = subsample(np.nan_to_num(y_train), fraction, seed, data.kind)
+        scores, info = fit(rows, seed)
+        log[f"{fraction:g}/{seed}"] = {**info, "n_train": int(len(rows))}
+        parts.append(
+            score_table(
+                list(test["item_id"]),
+                data.classes,
+                scores,
+                data.labels(test),
+                fraction=float(fraction),
+                seed=int(seed),
+            )
+        )
+    return pd.concat(parts, ignore_index=True), log
+
+
 def require_splits(data: DownstreamDataset, name: str) -> None:
     missing = [s for s in ("train", "valid") if s not in data.splits]
     if missing:
@@ -171,30 +210,27 @@ class LinearProbeTask(Task):
         for split in eval_splits(data, ctx):
             started = time.perf_counter()
             test, x_test = frozen_features(ctx, data, split)
-            parts, chosen = [], {}
-            for fraction, seed in fraction_runs(ctx):
-                idx = subsample(np.nan_to_num(y_train), fraction, seed, data.kind)
-                scores, picked = fit_and_score(
-                    x_train[idx], y_train[idx], x_val, y_val, x_test, data.kind, grid
-                )
-                chosen[f"{fraction:g}/{seed}"] = {**picked, "n_train": int(len(idx))}
-                parts.append(
-                    score_table(
-                        list(test["item_id"]),
-                        data.classes,
-                        scores,
-                        data.labels(test),
-                        fraction=float(fraction),
-                        seed=int(seed),
-                    )
-                )
+            scores, chosen = score_fractions(
+                ctx,
+                data,
+                test,
+                y_train,
+                lambda rows, _seed, x_test=x_test: fit_and_score(
+                    x_train[rows],
+                    y_train[rows],
+                    x_val,
+                    y_val,
+                    x_test,
+                    data.kind,
+                    grid,
+                ),
+            )
             config = {
                 "seed": ctx.seed,
                 "bootstrap": ctx.bootstrap,
                 **data_config(data),
                 "c_grid": list(grid),
-                "fractions": sorted({f for f, _ in fraction_runs(ctx)}),
-                "n_seeds": int(ctx.options.get("n_seeds", DEFAULT_SEEDS)),
+                **fraction_config(ctx),
                 "selection": "validation AUROC per class (multi-class: accuracy)",
                 "chosen": chosen,
                 "standardise": True,
@@ -204,7 +240,7 @@ class LinearProbeTask(Task):
                     name,
                     data.hash(),
                     split,
-                    pd.concat(parts, ignore_index=True),
+                    scores,
                     config,
                     timings={"fit_s": time.perf_counter() - started},
                 )
