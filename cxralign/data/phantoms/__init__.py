@@ -5,7 +5,6 @@ Hugging Face dataset (Parquet with PNG images, a dataset card and a manifest);
 ``load_phantoms`` opens one split. See docs/phantoms.md.
 """
 
-from cxralign.data.phantoms.generator import SPLITS, PhantomSample, generate
 from cxralign.data.phantoms.spec import (
     DEFAULT_PREVALENCE,
     FINDINGS,
@@ -32,9 +31,20 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # the dataset writer imports pyarrow/datasets: load it on first use
-    if name in ("write_phantom_dataset", "load_phantoms"):
-        from cxralign.data.phantoms import dataset
+# The renderer imports scipy and the writer pyarrow/datasets: both load on first use, so that
+# reading the options (``spec``), as the CLI does at start-up, stays cheap.
+_LAZY = {
+    "SPLITS": "generator",
+    "PhantomSample": "generator",
+    "generate": "generator",
+    "write_phantom_dataset": "dataset",
+    "load_phantoms": "dataset",
+}
 
-        return getattr(dataset, name)
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"cxralign.data.phantoms.{_LAZY[name]}"), name)
     raise AttributeError(name)
