@@ -84,19 +84,15 @@ def register_demo_datasets(plan: DemoPlan) -> Path:
     phantom benchmark at the demo's default sizes; this file lets a demo run with other
     sizes validate against the datasets it just built.
     """
-    import json
-
     import yaml
 
+    from cxralign.tasks.io import read_result
     from cxralign.utils.atomic import atomic_write_text
 
     hashes: dict[str, set[str]] = {}
-    for result_path in sorted(plan.results.rglob("*.json")):
-        if result_path.name.endswith(".scores.json"):
-            continue
-        result = json.loads(result_path.read_text())
-        if isinstance(result, dict) and "dataset_hash" in result:
-            hashes.setdefault(result["dataset"], set()).add(result["dataset_hash"])
+    for result_path in sorted(plan.results.rglob("*.json")):  # eval writes only result JSONs there
+        result = read_result(result_path)
+        hashes.setdefault(result.dataset, set()).add(result.dataset_hash)
     entries = [
         {
             "name": name,
