@@ -35,7 +35,7 @@ def seed_reports(kind: str) -> list[str]:
     from cxralign.data.phantoms import write_phantom_dataset
 
     out = Path(tempfile.mkdtemp()) / "phantoms"
-    write_phantom_dataset(out, 400, seed=0, size=32)
+    write_phantom_dataset(out, 400, seed=0, size=64)
     import pyarrow.parquet as pq
 
     return [
@@ -71,10 +71,10 @@ def write_corpus(path: Path, n: int, seeds: list[str], seed: int = 0) -> None:
             )
 
 
-def cpu_seconds() -> float:
-    """User + system CPU of this process and its finished children (the build's pool is joined)."""
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU of this process and of its finished children (the build's pool is joined)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -97,14 +97,16 @@ def bench_build(n: int, workers: int, kind: str, ops: str) -> None:
         BuildOptions(source="jsonl", root=corpus, out=tmp / "out", workers=workers, ops=tuple(ops.split(",")))
     )
     wall = time.perf_counter() - started
-    cpu = cpu_seconds() - cpu_before
+    (own_after, children_after), (own_before, children_before) = cpu_seconds(), cpu_before
+    own, children = own_after - own_before, children_after - children_before
+    cpu = own + children
     print(f"reports {summary.reports_read:,} ({kind} seeds, perturbed), workers {workers}, ops {ops}")
     print(f"items {summary.items:,}; variants {sum(sum(v.values()) for v in summary.variants.values()):,}")
     print(
         f"wall {wall:.1f} s = {summary.reports_read / wall:,.0f} reports/s; peak RSS (self + largest child) {peak_rss_mb():,.0f} MB"
     )
     print(
-        f"CPU {cpu:.1f} s (this process + workers) = {cpu / wall:.2f} cores busy; "
+        f"CPU {cpu:.1f} s (main process {own:.1f} s + workers {children:.1f} s) = {cpu / wall:.2f} cores busy; "
         f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (the machine is shared)"
     )
     print("blind balanced:", summary.blind.get("balanced"))

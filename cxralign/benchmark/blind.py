@@ -147,15 +147,10 @@ def balanced_pairs(items: Sequence[dict], seed: int = 0) -> list[tuple[str, str,
     return pairs
 
 
-def blind_baselines(items: Sequence[dict], ops: Sequence[str], seed: int = 0) -> dict[str, dict]:
-    """Baselines per op and for the balanced negate + affirm set."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):  # tiny models: BLAS threads only contend (100x slower on a busy 2-core box)
-        return _blind_baselines(items, ops, seed)
-
-
-def _blind_baselines(items: Sequence[dict], ops: Sequence[str], seed: int) -> dict[str, dict]:
+def blind_groups(
+    items: Sequence[dict], ops: Sequence[str], seed: int = 0
+) -> dict[str, list[tuple[str, str, str]]]:
+    """(original, variant, patient) per op and for the balanced set, at most ``MAX_PAIRS`` each (seeded)."""
     rng = random.Random(seed)
     groups: dict[str, list[tuple[str, str, str]]] = {op: [] for op in ops}
     for item in items:
@@ -163,10 +158,17 @@ def _blind_baselines(items: Sequence[dict], ops: Sequence[str], seed: int) -> di
             groups[item["op"]].append((item["original"], item["variant"], _patient(item)))
     if "negate" in ops and "affirm" in ops:
         groups["balanced"] = balanced_pairs(items, seed)
-    report: dict[str, dict] = {}
-    for name, keyed in groups.items():
-        if len(keyed) > MAX_PAIRS:
-            keyed = rng.sample(keyed, MAX_PAIRS)
+    return {
+        name: rng.sample(keyed, MAX_PAIRS) if len(keyed) > MAX_PAIRS else keyed
+        for name, keyed in groups.items()
+    }
+
+
+def blind_baseline(name: str, keyed: Sequence[tuple[str, str, str]], seed: int = 0) -> dict:
+    """Both baselines on one group's pairs (a job of its own: groups run in parallel in a build)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # tiny models: BLAS threads only contend (100x slower on a busy 2-core box)
         pairs = [(original, variant) for original, variant, _ in keyed]
         pair_group = pair_groups(pairs, [key for _, _, key in keyed])
         ngram = ngram_accuracy(pairs, seed, groups=pair_group)
@@ -176,8 +178,12 @@ def _blind_baselines(items: Sequence[dict], ops: Sequence[str], seed: int) -> di
             "ngram_accuracy": None if ngram is None else ngram["accuracy"],
             "ngram_pairwise_accuracy": None if ngram is None else ngram["pairwise_accuracy"],
         }
-        if name == "balanced":
-            worst = max((v for k, v in result.items() if k != "pairs" and v is not None), default=None)
-            result["near_chance"] = None if worst is None else worst <= CHANCE_LIMIT
-        report[name] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.items()}
-    return report
+    if name == "balanced":
+        worst = max((v for k, v in result.items() if k != "pairs" and v is not None), default=None)
+        result["near_chance"] = None if worst is None else worst <= CHANCE_LIMIT
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.items()}
+
+
+def blind_baselines(items: Sequence[dict], ops: Sequence[str], seed: int = 0) -> dict[str, dict]:
+    """Baselines per op and for the balanced negate + affirm set."""
+    return {name: blind_baseline(name, keyed, seed) for name, keyed in blind_groups(items, ops, seed).items()}

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cxralign import __version__
-from cxralign.benchmark.blind import blind_baselines
+from cxralign.benchmark.blind import blind_groups
 from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
-from cxralign.benchmark.pipeline import Workers, analyze_job, bank_job, chunked, rewrite_job
+from cxralign.benchmark.pipeline import Workers, analyze_job, bank_job, blind_job, chunked, rewrite_job
 from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
 from cxralign.benchmark.splits import SplitAssigner
@@ -19,11 +19,13 @@ from cxralign.benchmark.write import dataset_card, dump_json, official_json, wri
 from cxralign.errors import ConfigError, InputError
 from cxralign.rewrite import OPS, strip_comparisons
 from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
+from cxralign.utils.gc import collector_paused
 from cxralign.utils.hashing import sha256_bytes, sha256_json
 from cxralign.vocab import CHEXPERT_14
 
 FORMAT_VERSION = 1
 CHUNK = 2048
+ANALYSIS_CHUNK = 256
 DATA_USE_NOTICE = (
     "This output contains report text derived from {name}. It stays under {name}'s data use agreement: "
     "do not share it, upload it or send it to online services."
@@ -141,6 +143,11 @@ def _stated(labels: dict) -> tuple[str, ...]:
 def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> BuildSummary:
     """Read the source, choose targets, rewrite and verify, split by patient, write ``options.out`` atomically."""
     options.validate()
+    with collector_paused():
+        return _build(options, progress, on_progress)
+
+
+def _build(options: BuildOptions, progress, on_progress) -> BuildSummary:
     started = time.perf_counter()
     check_output_dir(options.out, options.overwrite)
     reader = open_source(
@@ -155,12 +162,7 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
     selector = TargetSelector(options.seed, options.per_report, options.max_per_finding)
     splitter = SplitAssigner()
     present_ops = tuple(op for op in options.ops if op in PRESENT_OPS)
-    items: list[dict] = []
-    variants: Counter = Counter()
-    rejected: Counter = Counter()
-    unsupported: Counter = Counter()
-    not_applicable: Counter = Counter()
-    reports_digest: list[str] = []
+    tally = _Tally()
     task = progress.add_task("building", total=len(reader)) if progress is not None else None
 
     from cxralign.rewrite.context import _engine_observation_of
@@ -172,7 +174,7 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
         """Queue a batch's analyses; the pool works on them while the main process chooses targets."""
         texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in batch]
         jobs = list(zip(texts, (r.report_id for r in batch), strict=False))
-        return batch, texts, workers.map(analyze_job, jobs, chunksize=256)
+        return batch, texts, workers.map(analyze_job, jobs, chunksize=ANALYSIS_CHUNK)
 
     select = (options.ops, options.findings)
     with Workers(options.workers, options.seed, phrases=phrases, select=select) as workers:
@@ -182,10 +184,12 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
             batch, texts, analyses = pending
             analysed = list(analyses)
             pending = next((submit(b) for b in batches), None)  # analyse batch k+1 while batch k is rewritten
-            jobs, owners = [], []
-            for record, text, (labels, found) in zip(batch, texts, analysed, strict=False):
+            jobs, owners, routes = [], [], []
+            for position, (record, text, (labels, found)) in enumerate(
+                zip(batch, texts, analysed, strict=False)
+            ):
                 summary.reports_read += 1
-                reports_digest.append(sha256_bytes(f"{record.report_id}\0{record.text}".encode()))
+                tally.reports_digest.append(sha256_bytes(f"{record.report_id}\0{record.text}".encode()))
                 patient_key = record.patient_id or f"report:{record.report_id}"
                 splitter.observe(patient_key, (record.meta or {}).get("split"))
                 if not found:
@@ -198,26 +202,50 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
                 targets = [(c.target, c.present, present_ops if c.present else ("affirm",)) for c in chosen]
                 jobs.append((text, record.report_id, targets))
                 owners.append((record, labels, text))
+                routes.append(workers.route(position, ANALYSIS_CHUNK))  # where its analysis is kept
             for (record, labels, text), outcomes in zip(
-                owners, workers.map(rewrite_job, jobs, chunksize=64), strict=False
+                owners, workers.map(rewrite_job, jobs, chunksize=64, routes=routes), strict=False
             ):
                 for outcome in outcomes:
                     for rejection in outcome.rejections:
-                        counter = rejected if rejection.stage == "verification" else unsupported
+                        counter = tally.rejected if rejection.stage == "verification" else tally.unsupported
                         counter[(rejection.op, rejection.target)] += 1
                         if options.rejected is not None:
                             summary.rejections.append(rejection.to_dict())
                     for op in outcome.not_applicable:
-                        not_applicable[op] += 1
+                        tally.not_applicable[op] += 1
                     if not outcome.variants:
                         continue
-                    items.append(_item(record, labels, outcome, text))
+                    tally.items.append(_item(record, labels, outcome, text))
                     for op in outcome.variants:
-                        variants[(op, outcome.target)] += 1
+                        tally.variants[(op, outcome.target)] += 1
             if progress is not None:
                 progress.update(task, advance=len(batch))
             if on_progress is not None:
                 on_progress(summary.reports_read)
+        _finish(options, summary, tally, reader, selector, splitter, workers)
+    summary.wall_time_s = round(time.perf_counter() - started, 3)
+    if options.rejected is not None:
+        lines = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in summary.rejections)
+        atomic_write_text(options.rejected, lines)
+    return summary
+
+
+@dataclass
+class _Tally:
+    """What the rewrite loop accumulates for the output and the summary."""
+
+    items: list[dict] = field(default_factory=list)
+    reports_digest: list[str] = field(default_factory=list)
+    variants: Counter = field(default_factory=Counter)  # (op, finding) -> verified variants
+    rejected: Counter = field(default_factory=Counter)  # (op, finding) -> failed verification
+    unsupported: Counter = field(default_factory=Counter)  # (op, finding) -> no edit possible
+    not_applicable: Counter = field(default_factory=Counter)  # op -> reports it does not apply to
+
+
+def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader, selector, splitter, workers):
+    """Splits, controls, blind baselines (fitted by the workers) and every output file."""
+    items = tally.items
     summary.reports_skipped = len(getattr(reader, "skipped", ()))
     summary.capped = selector.capped
     summary.items = len(items)
@@ -233,21 +261,22 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
         )
     for item in items:
         item["split"] = splitter.assign(item["_patient_key"])
-    summary.variants = _nested(variants)
-    summary.rejected = _nested(rejected)
-    summary.unsupported = _nested(unsupported)
-    summary.not_applicable = dict(sorted(not_applicable.items()))
+    summary.variants = _nested(tally.variants)
+    summary.rejected = _nested(tally.rejected)
+    summary.unsupported = _nested(tally.unsupported)
+    summary.not_applicable = dict(sorted(tally.not_applicable.items()))
     rows_by_op = _rows_by_op(items, options)
     summary.splits = {op: dict(Counter(row["split"] for row in rows)) for op, rows in rows_by_op.items()}
-    summary.blind = blind_baselines(
-        [row for rows in rows_by_op.values() for row in rows], options.ops, options.seed
-    )
-    _write(options, summary, rows_by_op, reader, reports_digest)
-    summary.wall_time_s = round(time.perf_counter() - started, 3)
-    if options.rejected is not None:
-        lines = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in summary.rejections)
-        atomic_write_text(options.rejected, lines)
-    return summary
+    # the idle workers fit the blind baselines while this process writes the splits
+    groups = blind_groups([row for rows in rows_by_op.values() for row in rows], options.ops, options.seed)
+    jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
+    baselines = workers.map(blind_job, jobs, chunksize=1)
+
+    def blind() -> dict[str, dict]:
+        summary.blind = dict(zip(groups, baselines, strict=True))
+        return summary.blind
+
+    _write(options, summary, rows_by_op, reader, tally.reports_digest, blind)
 
 
 BANK_REPORTS = 5000
@@ -311,9 +340,7 @@ def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict
                     "original": item["original"],
                     "variant": variant.text,
                     "location": variant.location,
-                    "changes": json.dumps(
-                        [c.to_dict() for c in variant.changes], sort_keys=True, ensure_ascii=False
-                    ),
+                    "changes": variant.changes,
                 }
             )
     for op_rows in rows.values():
@@ -325,7 +352,8 @@ def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict
     return {op: op_rows for op, op_rows in rows.items() if op_rows}
 
 
-def _write(options: BuildOptions, summary: BuildSummary, rows_by_op, reader, reports_digest) -> None:
+def _write(options: BuildOptions, summary: BuildSummary, rows_by_op, reader, reports_digest, blind) -> None:
+    """Every output file into a temporary directory renamed at the end; ``blind()`` is awaited last."""
     name = {"mimic": "MIMIC-CXR", "chexpert-plus": "CheXpert Plus"}.get(options.source, options.source)
     notice = (
         DATA_USE_NOTICE.format(name=name) if summary.credentialed else f"Source licence: {summary.access}."
@@ -354,6 +382,7 @@ def _write(options: BuildOptions, summary: BuildSummary, rows_by_op, reader, rep
                 f"CXR-Align ({name})", files, summary.splits, options.source, summary.access, notice
             ),
         )
+        blind()
         write_text(tmp / "manifest.json", dump_json(_manifest(options, summary, reports_digest)))
 
 

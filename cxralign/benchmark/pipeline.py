@@ -6,17 +6,19 @@ input order, so the output does not depend on the number of workers.
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import multiprocessing
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cxralign.benchmark.selection import Candidate, candidates
 from cxralign.reports.records import ReportAnalysis
 from cxralign.rewrite import RewriteContext, RewriteRejected, rewrite
 from cxralign.rewrite.records import Rejection, Variant
+from cxralign.utils.gc import freeze_loaded
 
 NOT_APPLICABLE = ("target has no", "no clear opposite", "cannot be swapped")
 """Reasons meaning the op does not apply to this report (no side to swap), not a failed rewrite."""
@@ -33,6 +35,8 @@ def _init(seed: int, sections: object, phrases: object = None, select: tuple = (
     _CTX = RewriteContext.from_engine(seed=seed, sections=sections, phrases=phrases)
     _SELECT = select
     _KEPT.clear()
+    if multiprocessing.parent_process() is not None:  # a worker: its engine stays for good
+        freeze_loaded()
 
 
 def _context() -> RewriteContext:
@@ -76,11 +80,32 @@ def bank_job(texts: list[str]) -> object:
     return PhraseBank().add_all((ctx.reanalyze(text, None) for text in texts), ctx.observation_of)
 
 
+class VariantRow(NamedTuple):
+    """What the output keeps of a verified variant: small to send back, changes already as JSON."""
+
+    target_concept: str
+    text: str
+    location: str
+    changes: str
+
+    @classmethod
+    def of(cls, variant: Variant) -> VariantRow:
+        changes = json.dumps([c.to_dict() for c in variant.changes], sort_keys=True, ensure_ascii=False)
+        return cls(variant.target_concept, variant.text, variant.location, changes)
+
+
+def blind_job(job: tuple[str, list, int]) -> dict:
+    """One group's blind baselines (see ``cxralign.benchmark.blind``)."""
+    from cxralign.benchmark.blind import blind_baseline
+
+    return blind_baseline(*job)
+
+
 @dataclass
 class TargetOutcome:
     target: str
     present: bool
-    variants: dict[str, Variant] = field(default_factory=dict)
+    variants: dict[str, VariantRow] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     not_applicable: list[str] = field(default_factory=list)
 
@@ -89,13 +114,14 @@ def rewrite_job(job: tuple[str, str, list[tuple[str, bool, tuple[str, ...]]]]) -
     text, report_id, targets = job
     ctx = _context()
     analysis = _analysis(text, report_id)
+    if ctx.remember is not None:
+        ctx.remember(analysis)
     outcomes = []
     for target, present, ops in targets:
         outcome = TargetOutcome(target, present)
         for op in ops:
             try:
-                # the main process has the original text: do not send a copy per variant
-                outcome.variants[op] = dataclasses.replace(rewrite(op, analysis, target, ctx), original="")
+                outcome.variants[op] = VariantRow.of(rewrite(op, analysis, target, ctx))
             except RewriteRejected as rejected:
                 if any(marker in rejected.reason for marker in NOT_APPLICABLE):
                     outcome.not_applicable.append(op)
@@ -115,8 +141,17 @@ def _rejection(op, target, analysis, ctx, reason, text, stage) -> Rejection:
     return Rejection(op, target, concept, analysis.report_id, reason, analysis.text, text, stage)
 
 
+def _run_chunk(function, jobs: list) -> list:
+    return [function(job) for job in jobs]
+
+
 class Workers:
-    """A process pool (or the main process when ``workers <= 1``) with the engine loaded once per worker."""
+    """Worker processes (or the main process when ``workers <= 1``) with the engine loaded once each.
+
+    Each worker is its own single-process pool, so a job can be sent to a chosen worker: a report's
+    rewrite goes where its analysis was made and is kept (``route``), instead of being analysed
+    again by whichever worker is free.
+    """
 
     def __init__(
         self,
@@ -127,30 +162,50 @@ class Workers:
         select: tuple = ((), ()),
     ) -> None:
         self.workers = max(1, min(workers, os.cpu_count() or workers))
-        self._pool = None
+        self._pools: list = []
         _init(seed, sections, phrases, select)
         if self.workers > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = multiprocessing.get_context(method).Pool(
-                self.workers, initializer=_init, initargs=(seed, sections, phrases, select)
-            )
+            context = multiprocessing.get_context(method)
+            self._pools = [
+                context.Pool(1, initializer=_init, initargs=(seed, sections, phrases, select))
+                for _ in range(self.workers)
+            ]
 
-    def map(self, function, jobs: Sequence, chunksize: int = 32) -> Iterator:
-        if self._pool is None:
+    def route(self, position: int, chunksize: int) -> int:
+        """The worker for the job at ``position`` of a batch: runs of ``chunksize`` jobs take turns."""
+        return (position // chunksize) % self.workers
+
+    def map(
+        self, function, jobs: Sequence, chunksize: int = 32, routes: Sequence[int] | None = None
+    ) -> Iterator:
+        """``function`` over ``jobs`` in input order; ``routes`` names each job's worker (default: take turns)."""
+        if not self._pools:
             return map(function, jobs)
-        return self._pool.imap(function, jobs, chunksize=chunksize)
+        routes = routes if routes is not None else [self.route(i, chunksize) for i in range(len(jobs))]
+        queued: list[list[int]] = [[] for _ in self._pools]
+        for position, worker in enumerate(routes):
+            queued[worker].append(position)
+        pending = []
+        for worker, positions in enumerate(queued):
+            for part in chunked(positions, chunksize):
+                chunk = [jobs[i] for i in part]
+                pending.append((part, self._pools[worker].apply_async(_run_chunk, (function, chunk))))
+        return _in_order(len(jobs), pending)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+        for pool in self._pools:
+            pool.close()
+        for pool in self._pools:
+            pool.join()
+        self._pools = []
 
     def terminate(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        for pool in self._pools:
+            pool.terminate()
+        for pool in self._pools:
+            pool.join()
+        self._pools = []
 
     def __enter__(self) -> Workers:
         return self
@@ -160,6 +215,14 @@ class Workers:
             self.close()
         else:
             self.terminate()
+
+
+def _in_order(n: int, pending: list) -> Iterator:
+    results: list = [None] * n
+    for positions, result in pending:
+        for position, value in zip(positions, result.get(), strict=True):
+            results[position] = value
+    yield from results
 
 
 def chunked(iterable: Iterable, size: int) -> Iterator[list]:

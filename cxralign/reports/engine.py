@@ -2,13 +2,14 @@
 
 The hot path is a handful of precompiled regular expressions per sentence and plain Python rule
 logic, no statistical model: that is what runs at thousands of reports per second on one core.
+Every sentence is read on its own (no pattern, cue or scope reaches into a neighbour), so what the
+engine finds in a sentence depends on its text alone and a repeated sentence is read once (memo.py).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 from pathlib import Path
@@ -17,10 +18,12 @@ from cxralign.errors import ConfigError
 from cxralign.reports.assertion import decide, find_cues
 from cxralign.reports.attributes import SentenceModifiers
 from cxralign.reports.labels import aggregate_labels
-from cxralign.reports.lexicon import Lexicon, load_lexicon, merge_findings
+from cxralign.reports.lexicon import Lexicon, load_lexicon
+from cxralign.reports.memo import MEMO_SENTENCES, BoundedCache, Found, SentenceMemo
 from cxralign.reports.records import Assertion, Cue, Mention, ReportAnalysis, Section, Sentence
 from cxralign.reports.sections import select_sections, split_sections
-from cxralign.reports.sentences import split_sentences
+from cxralign.reports.sentences import CONTEXT as SPLIT_CONTEXT
+from cxralign.reports.sentences import section_spans, split_sentences
 
 
 def _lower(text: str) -> str:
@@ -54,15 +57,18 @@ class Engine:
         self,
         lexicon: Lexicon | str | Path | None = None,
         sections: str | Iterable[str] | None = None,
+        memo_size: int = MEMO_SENTENCES,
     ) -> None:
         self._lexicon_source = None if isinstance(lexicon, Lexicon) else lexicon
         self.lexicon = lexicon if isinstance(lexicon, Lexicon) else load_lexicon(lexicon)
         self.sections = _parse_sections(sections)
+        self.memo = SentenceMemo(memo_size)
+        self.splits = BoundedCache(memo_size // 4)  # sections split into sentences, by text
 
     def __reduce__(self):  # rebuild from its source in worker processes instead of pickling regexes
         if self._lexicon_source is None and self.lexicon is not load_lexicon():
-            return (Engine, (self.lexicon, self.sections))
-        return (Engine, (self._lexicon_source, self.sections))
+            return (Engine, (self.lexicon, self.sections, self.memo.size))
+        return (Engine, (self._lexicon_source, self.sections, self.memo.size))
 
     # -- analysis ---------------------------------------------------------------------------------
     def analyze(
@@ -79,14 +85,48 @@ class Engine:
             raise ConfigError(f"report text must be a string, not {type(text).__name__}")
         wanted = self.sections if sections is None else _parse_sections(sections)
         all_sections = split_sections(text)
-        chosen = select_sections(all_sections, wanted)
-        sentences = split_sentences(text, chosen)
-        lower = _lower(text)
+        sentences = self._sentences(text, select_sections(all_sections, wanted))
         mentions: list[Mention] = []
-        # most sentences name nothing: _scan leaves them out, so they cost no objects and no regexes
-        for sentence, findings, normal in _scan(self.lexicon, lower, sentences):
-            mentions.extend(self._sentence_mentions(text, lower, sentence, findings, normal))
+        place, read = self.memo.place, self._read_sentence
+        for sentence in sentences:  # most sentences name nothing and cost one lookup
+            mentions.extend(place(sentence.text, (sentence.start, sentence.index, sentence.section), read))
         return ReportAnalysis(text, all_sections, tuple(sentences), tuple(mentions), report_id)
+
+    def _sentences(self, text: str, sections: tuple[Section, ...]) -> list[Sentence]:
+        """``split_sentences``, with the split of a section seen lately (and its context) remembered."""
+        sentences: list[Sentence] = []
+        remembered = self.splits
+        for section in sections:
+            start, end = section.start, section.end
+            key = (text[max(0, start - SPLIT_CONTEXT) : start], text[start:end])
+            spans = remembered.get(key)
+            if spans is None:
+                spans = tuple((a - start, b - start, body) for a, b, body in section_spans(text, start, end))
+                remembered.put(key, spans)
+            name = section.name
+            for a, b, body in spans:
+                sentences.append(Sentence(len(sentences), start + a, start + b, name, body))
+        return sentences
+
+    def remember(self, analysis: ReportAnalysis) -> None:
+        """Seed the sentence memo from an analysis this engine made (its variants are read next)."""
+        by_sentence: dict[int, list[Mention]] = {}
+        for mention in analysis.mentions:
+            by_sentence.setdefault(mention.sentence_index, []).append(mention)
+        for s in analysis.sentences:
+            self.memo.remember(s.text, (s.start, s.index, s.section), tuple(by_sentence.get(s.index, ())))
+
+    def _read_sentence(self, text: str) -> Found:
+        """Mentions of one sentence read on its own: nothing outside it can change what it says."""
+        lower = _lower(text)
+        lexicon = self.lexicon
+        findings = lexicon.find_findings(lower, 0, len(lower))
+        normal = lexicon.normality_any.search(lower) is not None
+        if not findings and not normal:
+            return ()
+        return tuple(
+            self._sentence_mentions(text, lower, Sentence(0, 0, len(text), "", text), findings, normal)
+        )
 
     def _sentence_mentions(
         self,
@@ -215,64 +255,7 @@ class Engine:
         return aggregate_labels(analysis.mentions, self.lexicon, vocab, include_implied=include_implied)
 
 
-Finding = tuple[int, int, str | None]
 _HEDGES = frozenset({"uncertainty_pre", "uncertainty_post"})
-
-
-def _scan(
-    lexicon: Lexicon, lower: str, sentences: Sequence[Sentence]
-) -> list[tuple[Sentence, list[Finding], bool]]:
-    """The sentences that name a finding or may hold a normality statement, with their finding matches.
-
-    The finding, pattern and normality regexes run once over the analysed stretch of the report, not
-    once per sentence, and their matches are dealt out to sentences by offset. A match that crosses a
-    sentence boundary (a pattern's whitespace running over a blank line) would not exist sentence by
-    sentence: the sentences it touches are scanned on their own, so the result is the same either way.
-    """
-    if not sentences:
-        return []
-    starts = [s.start for s in sentences]
-    first, last = sentences[0].start, sentences[-1].end
-    terms: dict[int, list[Finding]] = {}
-    patterns: dict[int, list[Finding]] = {}
-    normal: set[int] = set()
-    rescan: set[int] = set()
-
-    def deal(a: int, b: int) -> int | None:
-        k = bisect_right(starts, a) - 1
-        if k >= 0 and b <= sentences[k].end:
-            return k
-        k = max(k, 0)  # crosses a boundary or starts between sentences: rescan what it touches
-        while k < len(sentences) and sentences[k].start < b:
-            if sentences[k].end > a:
-                rescan.add(k)
-            k += 1
-        return None
-
-    for found, bucket in (
-        (lexicon.term_matches(lower, first, last), terms),
-        (lexicon.pattern_matches(lower, first, last), patterns),
-    ):
-        for item in found:
-            k = deal(item[0], item[1])
-            if k is not None:
-                bucket.setdefault(k, []).append(item)
-    for match in lexicon.normality_any.finditer(lower, first, last):
-        k = deal(match.start(), match.end())
-        if k is not None:
-            normal.add(k)
-    out: list[tuple[Sentence, list[Finding], bool]] = []
-    for k in sorted(terms.keys() | patterns.keys() | normal | rescan):
-        sentence = sentences[k]
-        if k in rescan:
-            a, b = sentence.start, sentence.end
-            found = lexicon.find_findings(lower, a, b)
-            is_normal = bool(lexicon.normality_any.search(lower, a, b))
-            if found or is_normal:
-                out.append((sentence, found, is_normal))
-        else:
-            out.append((sentence, merge_findings(terms.get(k, []), patterns.get(k, [])), k in normal))
-    return out
 
 
 def _normality_matches(lexicon: Lexicon, lower: str, start: int, end: int) -> Iterator[tuple]:

@@ -37,6 +37,7 @@ _BREAK = re.compile(
 )
 _ENUMERATOR = re.compile(r"\s*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def _is_abbreviation_stop(text: str, punct_end: int) -> bool:
@@ -83,24 +84,38 @@ def _looks_like_initialism(text: str, punct_end: int) -> bool:
     return bool(re.search(r"(?:^|[\s(])(?:[A-Za-z]\.){2,}$", text[max(0, punct_end - 10) : punct_end]))
 
 
+def section_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each sentence of ``text[start:end]``, offsets into ``text``.
+
+    Reads nothing after ``end`` and at most ``CONTEXT`` characters before ``start``.
+    """
+    spans: list[tuple[int, int, str]] = []
+    bounds = [start, *_cut_points(text, start, end), end]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if b <= a:
+            continue
+        enumerator = _ENUMERATOR.match(text, a, b)
+        if enumerator:
+            a = enumerator.end()
+        piece = text[a:b]
+        body = piece.strip()
+        if not body or _ALNUM.search(body) is None:
+            continue
+        a += len(piece) - len(piece.lstrip())
+        spans.append((a, a + len(body), body))
+    return spans
+
+
+CONTEXT = 12
+"""Characters before a section that its splitting may look at (an abbreviation just before it)."""
+
+
 def split_sentences(text: str, sections: tuple[Section, ...], first_index: int = 0) -> list[Sentence]:
     """Sentences of the given sections, numbered from ``first_index``, spans into ``text``."""
     sentences: list[Sentence] = []
     index = first_index
     for section in sections:
-        bounds = [section.start, *_cut_points(text, section.start, section.end), section.end]
-        for a, b in zip(bounds, bounds[1:], strict=False):
-            if b <= a:
-                continue
-            enumerator = _ENUMERATOR.match(text, a, b)
-            if enumerator:
-                a = enumerator.end()
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
-            if b <= a or not any(ch.isalnum() for ch in text[a:b]):
-                continue
-            sentences.append(Sentence(index, a, b, section.name, text[a:b]))
+        for a, b, body in section_spans(text, section.start, section.end):
+            sentences.append(Sentence(index, a, b, section.name, body))
             index += 1
     return sentences

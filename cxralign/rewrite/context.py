@@ -48,15 +48,18 @@ class RewriteContext:
     phrases: object = (
         None  # a PhraseBank: draw contradicting statements from the corpus's own (--phrasing corpus)
     )
+    remember: Callable[[ReportAnalysis], None] | None = None
+    """Tells the engine an analysis it is about to see variants of (their unchanged sentences are then not re-read)."""
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_engine(cls, seed: int = 0, sections: object = None, phrases: object = None) -> RewriteContext:
         """Use cxralign.reports (the real engine)."""
-        from cxralign.reports import analyze, report_labels
+        from cxralign.reports import analyze, default_engine, report_labels
 
         return cls(
             analyze=analyze,
+            remember=default_engine().remember,
             labels=lambda analysis: report_labels(analysis, "chexpert"),
             observation_of=_engine_observation_of(),
             seed=seed,

@@ -12,18 +12,36 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import accumulate
 
 from cxralign.reports.records import Assertion, ReportAnalysis
 
 _MAX_CHARS = 90
 NORMAL_SUMMARY = re.compile(
-    r"^\W*(no (acute|active|evidence of acute)|normal (chest|study|examination|radiograph)|unremarkable)\b",
+    r"^\W*(?:\d{1,2}[.)]\s*)?(?:there is\s+)?"
+    r"(no (acute|active|(radiographic )?evidence of (acute|active))|negative( for acute| chest|\W*$)|"
+    r"normal (chest|study|exam|examination|radiograph)|unremarkable)\b",
     re.IGNORECASE,
 )
 """An impression sentence that says nothing is wrong ("No acute cardiopulmonary process.")."""
-_SKIP = re.compile(
-    r"XXXX|\d|\b(prior|previous|compared|unchanged|stable|again|new|interval|since)\b", re.IGNORECASE
+_SKIP = re.compile(r"\b(prior|previous|compared|since|comparison|study|exam)\b", re.IGNORECASE)
+"""Statements that point at another study. Time words ("stable cardiomegaly") and the corpus's
+anonymisation marks stay: the statements a rewrite removes carry them as often."""
+TEMPORAL = re.compile(
+    r"\b(stable|unchanged|again|new|newly|interval|increased|increasing|decreased|decreasing|persistent|"
+    r"persists|improved|improving|worsened|worsening|redemonstrated|re-demonstrated|resolved|resolving|"
+    r"previously|redemonstration|remains?|similar)\b",
+    re.IGNORECASE,
 )
+"""Words that compare with an earlier study: a statement with them fits only a report that compares."""
+_ENUMERATION = re.compile(r"^\(?\d{1,2}[.)]\s+")
+"""A list number opening an impression item ("2. Cardiomegaly."): the item is the statement."""
+_DENIES = re.compile(r"\b(no|not|without|normal|negative|clear|free|resolved|within)\b", re.IGNORECASE)
+"""A "positive" statement with these words is an engine misreading ("... appear within limits of normal")."""
+_MIN_OPENING = 5
+"""Statements seen opening a section before position-matched sampling is trusted."""
+_MIN_RATE = 8
+"""Reports with a finding before its own impression rates are trusted (else pooled over findings)."""
 
 
 class PhraseBank:
@@ -31,12 +49,26 @@ class PhraseBank:
 
     def __init__(self) -> None:
         self.counts: dict[tuple[str, bool, str], Counter[str]] = {}
+        self.opening: dict[tuple[str, bool, str], Counter[str]] = {}  # the subset that opened a section
         self.normal: Counter[str] = Counter()  # impression sentences that state nothing is wrong
+        # per observation, how impressions treat a finding stated in the findings section:
+        # "pos" / "neg" reports stating it present / denied, "pos_normal" / "neg_normal" those whose
+        # impression still says nothing is wrong, "pos_restated" those whose impression names it
+        self.impressions: dict[str, Counter[str]] = {}
+        # per observation, denials outside the impression: "alone" in a sentence of their own,
+        # "listed" among other denied findings ("No pneumothorax, pleural effusion, or consolidation.")
+        self.denials: dict[str, Counter[str]] = {}
+        self._drawn: dict[tuple, tuple[list[str], list[int]]] = {}  # choices() by its arguments, for sample()
 
     def add(self, analysis: ReportAnalysis, observation_of: Callable[[str], str | None]) -> None:
+        self._drawn.clear()
         by_sentence: dict[int, list] = {}
         for mention in analysis.mentions:
             by_sentence.setdefault(mention.sentence_index, []).append(mention)
+        self._count_usage(analysis, by_sentence, observation_of)
+        openers = {}
+        for sentence in analysis.sentences:
+            openers.setdefault(sentence.section, sentence.index)
         for sentence in analysis.sentences:
             mentions = by_sentence.get(sentence.index, [])
             if not mentions and sentence.section == "impression":
@@ -52,16 +84,104 @@ class PhraseBank:
             assertion = assertions.pop()
             if assertion is Assertion.UNCERTAIN:
                 continue
-            text = " ".join(sentence.text.split()).rstrip(".!? ")
+            text = _ENUMERATION.sub("", " ".join(sentence.text.split())).rstrip(".!? ")
             if not text or len(text) > _MAX_CHARS or _SKIP.search(text) or ":" in text:
                 continue
+            if assertion is Assertion.POSITIVE and _DENIES.search(text):
+                continue
             key = (observations.pop(), assertion is Assertion.POSITIVE, sentence.section)
-            self.counts.setdefault(key, Counter())[text[0].upper() + text[1:]] += 1
+            statement = text[0].upper() + text[1:]
+            self.counts.setdefault(key, Counter())[statement] += 1
+            if openers[sentence.section] == sentence.index:
+                self.opening.setdefault(key, Counter())[statement] += 1
+
+    def _count_usage(self, analysis: ReportAnalysis, by_sentence: dict, observation_of) -> None:
+        impression = [s for s in analysis.sentences if s.section == "impression"]
+        inside = {s.index for s in impression}
+        for index, mentions in by_sentence.items():
+            if index in inside:
+                continue
+            current = [m for m in mentions if not m.historical and not m.implied]
+            observations = {observation_of(m.concept) for m in current}
+            if (
+                not current
+                or any(m.assertion is not Assertion.NEGATED for m in current)
+                or None in observations
+            ):
+                continue
+            kind = "listed" if len(observations) > 1 else "alone"
+            for observation in observations:
+                self.denials.setdefault(observation, Counter())[kind] += 1
+        if not impression:
+            return
+        normal = any(
+            not by_sentence.get(s.index) and NORMAL_SUMMARY.match(" ".join(s.text.split()))
+            for s in impression
+        )
+        restated, stated, denied = set(), set(), set()
+        for mention in analysis.mentions:
+            if mention.historical or mention.implied:
+                continue
+            observation = observation_of(mention.concept)
+            if observation is None:
+                continue
+            if mention.sentence_index in inside:
+                if mention.assertion is not Assertion.NEGATED:
+                    restated.add(observation)
+            elif mention.assertion is Assertion.POSITIVE:
+                stated.add(observation)
+            elif mention.assertion is Assertion.NEGATED:
+                denied.add(observation)
+        for observation in stated:
+            counter = self.impressions.setdefault(observation, Counter())
+            counter.update(pos=1, pos_normal=int(normal), pos_restated=int(observation in restated))
+        for observation in denied - stated - restated:
+            self.impressions.setdefault(observation, Counter()).update(neg=1, neg_normal=int(normal))
+
+    def _rates(self, observation: str) -> Counter[str]:
+        own = self.impressions.get(observation, Counter())
+        if own["pos"] >= _MIN_RATE and own["neg"] >= _MIN_RATE:
+            return own
+        pooled: Counter[str] = Counter()
+        for counter in self.impressions.values():
+            pooled.update(counter)
+        return pooled
+
+    def keep_normal_rate(self, observation: str) -> float | None:
+        """How often an impression saying nothing is wrong stays so when the finding is present.
+
+        The ratio P(normal impression | finding stated) / P(normal impression | finding denied):
+        keeping a denied finding's normal impression that often, when the finding is affirmed,
+        leaves the corpus's share of "finding in the findings, nothing acute in the impression"
+        (common for chronic findings, rare for effusions). None without counts.
+        """
+        rates = self._rates(observation)
+        if not rates["pos"] or not rates["neg_normal"]:
+            return None
+        return min(1.0, (rates["pos_normal"] / rates["pos"]) / (rates["neg_normal"] / rates["neg"]))
+
+    def list_rate(self, observation: str) -> float | None:
+        """How often the corpus denies the finding inside a list of denied findings (None without counts)."""
+        counts = self.denials.get(observation, Counter())
+        total = counts["alone"] + counts["listed"]
+        return counts["listed"] / total if total >= _MIN_RATE else None
+
+    def restate_rate(self, observation: str) -> float | None:
+        """How often an impression names a finding the findings section states (None without counts)."""
+        rates = self._rates(observation)
+        return rates["pos_restated"] / rates["pos"] if rates["pos"] else None
 
     def merge(self, other: PhraseBank) -> PhraseBank:
         """Add another bank's counts (banks built in parallel on parts of a corpus)."""
+        self._drawn.clear()
         for key, counter in other.counts.items():
             self.counts.setdefault(key, Counter()).update(counter)
+        for key, counter in other.opening.items():
+            self.opening.setdefault(key, Counter()).update(counter)
+        for key, counter in other.impressions.items():
+            self.impressions.setdefault(key, Counter()).update(counter)
+        for key, counter in other.denials.items():
+            self.denials.setdefault(key, Counter()).update(counter)
         self.normal.update(other.normal)
         return self
 
@@ -71,10 +191,28 @@ class PhraseBank:
         return self
 
     def choices(
-        self, observation: str, present: bool, section: str | None = None
+        self,
+        observation: str,
+        present: bool,
+        section: str | None = None,
+        opening: bool | None = None,
+        temporal: bool = True,
     ) -> tuple[list[str], list[int]]:
-        """Statements of that section when the corpus has some (impressions read unlike findings), else of any."""
+        """(statements, cumulative counts) of that section when the corpus has some, else of any
+        (impressions read unlike findings).
+
+        ``opening`` (True: the statement opens its section, False: it follows another) narrows them
+        to statements seen in that position when there are enough: sections open differently
+        ("FINDINGS: The heart is normal in size.") from how they go on ("No pleural effusion.").
+        ``temporal=False`` leaves out statements that compare with an earlier study ("Stable
+        cardiomegaly"), for a report that compares with none, when others remain.
+        """
         counter = self.counts.get((observation, present, section)) if section else None
+        if counter and opening is not None:
+            first = self.opening.get((observation, present, section), Counter())
+            narrowed = first if opening else counter - first
+            if sum(narrowed.values()) >= _MIN_OPENING:
+                counter = narrowed
         if not counter:
             counter = Counter()
             for (name, polarity, _), texts in sorted(self.counts.items()):
@@ -82,15 +220,30 @@ class PhraseBank:
                     counter.update(texts)
         if not counter:
             return [], []
+        if not temporal:
+            current = Counter({text: n for text, n in counter.items() if not TEMPORAL.search(text)})
+            counter = current or counter
         items = sorted(counter.items())
-        return [text for text, _ in items], [n for _, n in items]
+        return [text for text, _ in items], list(accumulate(n for _, n in items))
 
-    def sample(self, observation: str, present: bool, rng, section: str | None = None) -> str | None:
+    def sample(
+        self,
+        observation: str,
+        present: bool,
+        rng,
+        section: str | None = None,
+        opening: bool | None = None,
+        temporal: bool = True,
+    ) -> str | None:
         """A statement weighted by corpus frequency (seeded), or None when the bank has none."""
-        texts, weights = self.choices(observation, present, section)
+        key = (observation, present, section, opening, temporal)
+        drawn = self._drawn.get(key)
+        if drawn is None:  # a build asks the same few questions hundreds of thousands of times
+            drawn = self._drawn[key] = self.choices(observation, present, section, opening, temporal)
+        texts, cumulative = drawn
         if not texts:
             return None
-        return rng.choices(texts, weights=weights, k=1)[0]
+        return rng.choices(texts, cum_weights=cumulative, k=1)[0]
 
     def sample_normal(self, rng) -> str | None:
         """A "nothing acute" impression the corpus writes, weighted by frequency (seeded)."""

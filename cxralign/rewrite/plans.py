@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.phrases import NORMAL_SUMMARY
+from cxralign.rewrite.phrases import NORMAL_SUMMARY, TEMPORAL
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.spans import (
     Segment,
@@ -128,6 +128,30 @@ def _sentence(analysis: ReportAnalysis, index: int) -> Sentence:
     raise RewriteFailed("mention outside every sentence")
 
 
+def _opens_section(analysis: ReportAnalysis, sentence: Sentence) -> bool:
+    return next(s.index for s in analysis.sentences if s.section == sentence.section) == sentence.index
+
+
+def _bank_statement(
+    ctx: RewriteContext,
+    analysis: ReportAnalysis,
+    target: str,
+    present: bool,
+    key: object,
+    section: str | None,
+    opening: bool | None,
+) -> str | None:
+    """A corpus statement of the target for that section and position (``--phrasing corpus``), else None.
+
+    It compares with an earlier study ("Stable cardiomegaly.") only if the report itself does.
+    """
+    if ctx.phrases is None:
+        return None
+    rng = ctx.rng("phrase", key, section)
+    temporal = bool(TEMPORAL.search(analysis.text))
+    return ctx.phrases.sample(target, present, rng, section, opening, temporal)
+
+
 _ANATOMY_HEADS = frozenset(
     {"heart", "size", "silhouette", "mediastinum", "contour", "contours", "shadow", "lungs"}
 )
@@ -219,6 +243,9 @@ def _replace_sentence_edit(analysis: ReportAnalysis, sentence: Sentence, new_bod
 def _delete_sentence_edit(analysis: ReportAnalysis, sentence: Sentence) -> SentenceEdit:
     text = analysis.text
     start, _, end = sentence_body(analysis, sentence)
+    marker = _ITEM_NUMBER.search(text, 0, start)
+    if marker is not None:
+        start = marker.start(1)  # "IMPRESSION: 1. Cardiomegaly. 2. ..." loses "1." with its item
     stop = end
     while stop < len(text) and text[stop] in " \t":
         stop += 1
@@ -228,6 +255,9 @@ def _delete_sentence_edit(analysis: ReportAnalysis, sentence: Sentence) -> Sente
             begin -= 1
         return SentenceEdit(sentence, begin, end, "")
     return SentenceEdit(sentence, start, stop, "")
+
+
+_ITEM_NUMBER = re.compile(r"(?:^|\s)(\d{1,2}[.)]\s*)$")
 
 
 def _append_sentence_edit(analysis: ReportAnalysis, sentence: Sentence, new_sentence: str) -> SentenceEdit:
@@ -571,8 +601,9 @@ def _summary_restatements(
             and ctx.observation_of(m.concept) != target
             for m in analysis.mentions
         )
-        if present:
-            return {}
+        if present and ctx.phrases is None:
+            return {}  # rules phrasing: keep the denial; corpus phrasing: an impression that restated only
+            # the target has nothing left to summarise, whatever else the findings mention
         last = max(summary)
         others = {i: e for i, e in edits.items() if i != last}
         normal = ctx.normal_impression(analysis.report_id) or ctx.rng("normal", analysis.report_id).choice(
@@ -583,6 +614,62 @@ def _summary_restatements(
     return edits
 
 
+_LIST_LEAD = re.compile(r"(?:^|\s)(?:no|without)$")
+_LIST_BREAK = re.compile(r"[;:]|\b(but|however|although|except|with)\b", re.IGNORECASE)
+
+
+def _listed_denial(
+    analysis: ReportAnalysis,
+    sentence: Sentence,
+    in_sentence: Sequence[Mention],
+    target: str,
+    ctx: RewriteContext,
+) -> list[SentenceEdit] | None:
+    """The denial joins a list of denied findings in the same section, as often as the corpus lists it.
+
+    "There is a small left pleural effusion. No pneumothorax or consolidation." -> "No pleural
+    effusion, pneumothorax or consolidation.": the mirror of ``affirm`` taking a finding out of
+    such a list, so neither op is the one that leaves lists longer or shorter.
+    """
+    rate = ctx.phrases.list_rate(target) if ctx.phrases is not None else None
+    if (
+        not rate
+        or sentence.section == "impression"
+        or target in NATURAL_NEGATIVES
+        or ctx.rng("list", analysis.report_id, target).random() >= rate
+    ):
+        return None
+    mention = _merged(analysis, in_sentence)
+    start, _, _ = sentence_body(analysis, sentence)
+    core = _np_core(analysis, mention, start, keep_laterality=False)
+    if not core or _LIST_BREAK.search(core):
+        return None
+    for host in analysis.sentences:
+        if host.section != sentence.section or host.index == sentence.index:
+            continue
+        mentions = sorted(
+            (m for m in analysis.mentions if m.sentence_index == host.index), key=lambda m: m.start
+        )
+        if (
+            not mentions
+            or len(mentions) > 4
+            or any(m.assertion is not Assertion.NEGATED or m.historical for m in mentions)
+            or any(ctx.observation_of(m.concept) in (target, None) for m in mentions)
+        ):
+            continue
+        body_start, body_end, _ = sentence_body(analysis, host)
+        insert_at = np_start(analysis, mentions[0], body_start)
+        if not _LIST_LEAD.search(_words(analysis.text[body_start:insert_at])):
+            continue
+        if _LIST_BREAK.search(analysis.text[body_start:body_end]):
+            continue
+        separator = ", " if len({ctx.observation_of(m.concept) for m in mentions}) > 1 else " or "
+        text = analysis.text
+        body = text[body_start:insert_at] + core + separator + text[insert_at:body_end]
+        return [_delete_sentence_edit(analysis, sentence), _replace_sentence_edit(analysis, host, body)]
+    return None
+
+
 def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
     mentions = target_mentions(analysis, target, ctx)
     change = [m for m in mentions if m.assertion is not Assertion.NEGATED and not m.historical]
@@ -591,6 +678,7 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     edits: list[SentenceEdit] = []
     by_sentence = _by_sentence(change)
     summarised = _summary_restatements(analysis, by_sentence, target, ctx)
+    denied_in: set[str | None] = set()  # sections whose denial is written: a finding is denied once
     for index, in_sentence in by_sentence.items():
         sentence = _sentence(analysis, index)
         others = _others(analysis, sentence, in_sentence)
@@ -600,8 +688,25 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         if index in summarised:
             edits.append(summarised[index])
             continue
-        bank = ctx.phrase(target, False, analysis.report_id, section=sentence.section)
-        if bank is not None and not others:
+        opening = _opens_section(analysis, sentence) if not others else False
+        bank = _bank_statement(ctx, analysis, target, False, analysis.report_id, sentence.section, opening)
+        if bank is not None and sentence.section in denied_in:
+            # a second statement of the finding in one section ("healing fracture of the 8th rib"): the
+            # same corpus denial twice would read as a copy; the denial already written covers it
+            edits.append(
+                _replace_sentence_edit(
+                    analysis, sentence, remove_from_sentence(analysis, sentence, in_sentence)
+                )
+                if others
+                else _delete_sentence_edit(analysis, sentence)
+            )
+            continue
+        if bank is not None:
+            denied_in.add(sentence.section)
+        listed = _listed_denial(analysis, sentence, in_sentence, target, ctx) if bank and not others else None
+        if listed is not None:
+            edits.extend(listed)
+        elif bank is not None and not others:
             edits.append(_replace_sentence_edit(analysis, sentence, bank))
         elif not others and len(in_sentence) == 1 and not same_concept_negated:
             edit = _negate_copula(analysis, sentence, first)
@@ -789,14 +894,26 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         raise RewriteFailed("target not explicitly negated")
     key = analysis.report_id or analysis.text[:64]
     edits: list[SentenceEdit] = []
+    stated_in: set[str | None] = set()  # sections whose affirmed statement is written
     for index, in_sentence in _by_sentence(mentions).items():
         sentence = _sentence(analysis, index)
         others = [
             m for m in _others(analysis, sentence, in_sentence) if ctx.observation_of(m.concept) != target
         ]
         first = in_sentence[0]
-        bank = ctx.phrase(target, True, key, section=sentence.section)
+        opening = _opens_section(analysis, sentence) if not others else False
+        bank = _bank_statement(ctx, analysis, target, True, key, sentence.section, opening)
+        if bank is not None and sentence.section in stated_in:
+            # a second denial in one section: the statement already written affirms it once
+            remaining = remove_from_sentence(analysis, sentence, in_sentence) if others else ""
+            edits.append(
+                _replace_sentence_edit(analysis, sentence, remaining)
+                if remaining.strip()
+                else _delete_sentence_edit(analysis, sentence)
+            )
+            continue
         if bank is not None:
+            stated_in.add(sentence.section)
             if others:
                 remaining = remove_from_sentence(analysis, sentence, in_sentence)
                 edits.append(_replace_sentence_edit(analysis, sentence, remaining))
@@ -828,19 +945,27 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
                     analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)
                 )
             )
-    summary = _summarise_affirmed(analysis, mentions, edits[-1])
+    summary = _summarise_affirmed(analysis, mentions, edits[-1], target, ctx, key)
     plan = _finish(analysis, edits + ([summary] if summary else []), mentions[0].concept)
     plan.added_sentence = any(e.added for e in edits)  # location follows the statement, not its summary
     return plan
 
 
 def _summarise_affirmed(
-    analysis: ReportAnalysis, mentions: Sequence[Mention], last: SentenceEdit
+    analysis: ReportAnalysis,
+    mentions: Sequence[Mention],
+    last: SentenceEdit,
+    target: str,
+    ctx: RewriteContext,
+    key: str,
 ) -> SentenceEdit | None:
     """The impression names a finding the variant affirms in the findings, as a real report's would.
 
     Mirror of ``_summary_restatements``: a normal impression ("No acute cardiopulmonary process.")
     becomes the affirmed statement; an impression that lists other findings gains it at its end.
+    With a phrase bank both happen as often as in the corpus's own reports that state the
+    finding (an impression keeps saying "nothing acute" beside a chronic finding far more often
+    than beside an effusion), and the statement is one the corpus writes in impressions.
     """
     impression = [s for s in analysis.sentences if s.section == "impression"]
     if not impression or any(_sentence(analysis, m.sentence_index).section == "impression" for m in mentions):
@@ -849,10 +974,19 @@ def _summarise_affirmed(
     if not statement or statement.count(".") or len(impression) > 4:
         return None
     with_mentions = {m.sentence_index for m in analysis.mentions}
-    if len(impression) == 1 and impression[0].index not in with_mentions:
-        body = analysis.text[impression[0].start : impression[0].end]
-        if NORMAL_SUMMARY.match(body):
-            return _replace_sentence_edit(analysis, impression[0], statement)
+    normal = (
+        len(impression) == 1
+        and impression[0].index not in with_mentions
+        and NORMAL_SUMMARY.match(analysis.text[impression[0].start : impression[0].end])
+    )
+    if ctx.phrases is not None:
+        rate = ctx.phrases.keep_normal_rate(target) if normal else ctx.phrases.restate_rate(target)
+        roll = ctx.rng("summary", key, target).random()
+        if rate is not None and (roll < rate if normal else roll >= rate):
+            return None
+        statement = _bank_statement(ctx, analysis, target, True, key, "impression", None) or statement
+    if normal:
+        return _replace_sentence_edit(analysis, impression[0], statement)
     return _append_sentence_edit(analysis, impression[-1], statement)
 
 

@@ -40,6 +40,18 @@ def _current(analysis: ReportAnalysis, target: str, ctx: RewriteContext):
     ]
 
 
+def _original_facts(before: ReportAnalysis, target: str, ctx: RewriteContext) -> tuple[dict, Counter]:
+    """Labels and other-mention signature of the original, worked out once for all its variants."""
+    cached = ctx._cache.get("original")
+    if cached is None or cached[0] is not before:
+        labels = {k: _label(v) for k, v in ctx.labels(before).items() if k not in _IGNORED_LABELS}
+        cached = ctx._cache["original"] = (before, labels, {})
+    signatures = cached[2]
+    if target not in signatures:
+        signatures[target] = _others_signature(before, target, ctx)
+    return cached[1], signatures[target]
+
+
 def verification_failure(
     op: str,
     before: ReportAnalysis,
@@ -49,12 +61,12 @@ def verification_failure(
     detail: dict[str, str] | None = None,
 ) -> str | None:
     """Why the variant fails (None when it passes)."""
-    labels_before = {k: _label(v) for k, v in ctx.labels(before).items() if k not in _IGNORED_LABELS}
+    labels_before, others_before = _original_facts(before, target, ctx)
     labels_after = {k: _label(v) for k, v in ctx.labels(after).items() if k not in _IGNORED_LABELS}
     for name, value in labels_before.items():
         if name != target and labels_after.get(name) != value:
             return f"other finding changed: {name} {value} -> {labels_after.get(name)}"
-    if _others_signature(before, target, ctx) != _others_signature(after, target, ctx):
+    if others_before != _others_signature(after, target, ctx):
         return "other mentions changed"
     old, new = labels_before.get(target), labels_after.get(target)
     mentions = _current(after, target, ctx)

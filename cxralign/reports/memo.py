@@ -1,0 +1,137 @@
+"""What the engine found in recently read sentences, so a repeated sentence is read once.
+
+Report corpora repeat sentences verbatim (about 60% of OpenI's sentences repeat an earlier
+one, even when only the last 4,096 distinct sentences are remembered) and a rewrite's variants
+repeat all but the edited sentence. The engine reads every sentence on its own, so what it finds
+depends on the sentence's text alone: a remembered result is exact, not an approximation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cxralign.reports.records import Attributes, Cue, Mention
+
+MEMO_SENTENCES = 4096
+"""Distinct sentences remembered per engine (a few MB). Kept small on purpose: large enough for the
+repetition of real corpora and of a report's variants, too small to be flattered by a benchmark
+corpus that replicates a few thousand reports."""
+
+Found = tuple[Mention, ...]
+"""Mentions of one sentence, with offsets into the sentence, index 0 and no section."""
+Place = tuple[int, int, str]
+"""Where a sentence sits in a report: (start offset, sentence index, section)."""
+
+
+class SentenceMemo:
+    """A bounded least-recently-used map from sentence text to the mentions read in it.
+
+    Each entry also keeps its mentions as last placed in a report: a variant's sentences before
+    the edit sit where the original's did and reuse those very records, without a copy.
+    """
+
+    __slots__ = ("size", "_entries")
+
+    def __init__(self, size: int = MEMO_SENTENCES) -> None:
+        self.size = size
+        self._entries: dict[str, list] = {}  # text -> [Found or None, Place or None, placed mentions]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def place(self, text: str, where: Place, read: Callable[[str], Found]) -> tuple[Mention, ...]:
+        """The mentions of sentence ``text`` at ``where``, read with ``read`` if not remembered."""
+        entry = self._entries.pop(text, None)
+        if entry is None:
+            entry = [read(text), None, ()]
+        self._keep(text, entry)
+        found, placed_at, placed = entry
+        if found == () or placed_at == where:
+            return placed
+        if found is None:  # remembered from an analysis: back to sentence offsets first
+            found = entry[0] = tuple(shift_mention(m, -placed_at[0], 0, "") for m in placed)
+        start, index, section = where
+        placed = tuple(shift_mention(m, start, index, section) for m in found)
+        entry[1], entry[2] = where, placed
+        return placed
+
+    def remember(self, text: str, where: Place, placed: tuple[Mention, ...]) -> None:
+        """Record a sentence's mentions as an analysis by the same engine placed them."""
+        entry = self._entries.pop(text, None)
+        if entry is None:
+            entry = [None if placed else (), None, ()]
+        if placed:
+            entry[1], entry[2] = where, placed
+        self._keep(text, entry)
+
+    def _keep(self, text: str, entry: list) -> None:
+        if self.size <= 0:
+            return
+        self._entries[text] = entry  # most recently used last
+        if len(self._entries) > self.size:
+            del self._entries[next(iter(self._entries))]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class BoundedCache:
+    """A least-recently-used dict of at most ``size`` entries (nothing kept when ``size <= 0``)."""
+
+    __slots__ = ("size", "_entries")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: dict = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key):
+        value = self._entries.pop(key, None)
+        if value is not None:
+            self._entries[key] = value
+        return value
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        self._entries[key] = value
+        if len(self._entries) > self.size:
+            del self._entries[next(iter(self._entries))]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def shift_mention(mention: Mention, offset: int, index: int, section: str) -> Mention:
+    """The mention moved by ``offset`` characters into sentence ``index`` of ``section``."""
+    cue = mention.cue
+    if cue is not None and offset:
+        cue = Cue(cue.text, cue.kind, cue.start + offset, cue.end + offset, cue.rule)
+    attributes = mention.attributes
+    if offset and (attributes.laterality_span is not None or attributes.severity_span is not None):
+        attributes = Attributes(
+            attributes.laterality,
+            attributes.severity,
+            attributes.location,
+            _shift_span(attributes.laterality_span, offset),
+            _shift_span(attributes.severity_span, offset),
+        )
+    return Mention(
+        mention.concept,
+        mention.text,
+        mention.start + offset,
+        mention.end + offset,
+        index,
+        section,
+        mention.assertion,
+        cue,
+        attributes,
+        mention.historical,
+        mention.implied,
+    )  # fmt: skip
+
+
+def _shift_span(span: tuple[int, int] | None, offset: int) -> tuple[int, int] | None:
+    return None if span is None else (span[0] + offset, span[1] + offset)

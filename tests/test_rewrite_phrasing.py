@@ -1,0 +1,196 @@
+"""Corpus phrasing (``--phrasing corpus``): variants written the way the corpus writes its own reports.
+
+Each behaviour here removed a tell the blind n-gram baseline used on OpenI (docs/benchmark.md,
+"Blind baselines"); the reports are fabricated.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from cxralign.reports import analyze
+from cxralign.rewrite import RewriteContext, rewrite
+from cxralign.rewrite.phrases import NORMAL_SUMMARY, PhraseBank
+
+PLAIN = RewriteContext.from_engine()
+
+
+def _bank(*reports: str) -> PhraseBank:
+    return PhraseBank().add_all((analyze(r) for r in reports), PLAIN.observation_of)
+
+
+def _rates(bank: PhraseBank, observation: str, **counts: int) -> PhraseBank:
+    bank.impressions[observation] = Counter(counts)
+    return bank
+
+
+def test_impression_rates_come_from_the_corpus():
+    reports = [
+        "FINDINGS: Small right pleural effusion.\nIMPRESSION: Small right pleural effusion.",
+        "FINDINGS: Small left pleural effusion.\nIMPRESSION: No acute cardiopulmonary process.",
+        *["FINDINGS: No pleural effusion.\nIMPRESSION: No acute cardiopulmonary process."] * 2,
+    ]
+    counts = _bank(*reports).impressions["Pleural Effusion"]
+    assert counts == Counter(pos=2, pos_normal=1, pos_restated=1, neg=2, neg_normal=2)
+
+
+def test_keep_normal_rate_is_the_ratio_of_normal_impressions_and_pools_thin_findings():
+    bank = _rates(PhraseBank(), "Pleural Effusion", pos=20, pos_normal=2, neg=40, neg_normal=20)
+    assert bank.keep_normal_rate("Pleural Effusion") == 0.2  # (2/20) / (20/40)
+    assert bank.restate_rate("Pleural Effusion") == 0.0
+    _rates(bank, "Edema", pos=1, pos_normal=1, neg=1, neg_normal=1)  # too few: pooled with the rest
+    assert bank.keep_normal_rate("Edema") == (3 / 21) / (21 / 41)
+    assert PhraseBank().keep_normal_rate("Edema") is None
+
+
+def test_list_rate_counts_denials_alone_and_listed():
+    bank = _bank(
+        *["FINDINGS: No pneumothorax or pleural effusion."] * 6,
+        *["FINDINGS: No pneumothorax."] * 2,
+    )
+    assert bank.denials["Pneumothorax"] == Counter(listed=6, alone=2)
+    assert bank.list_rate("Pneumothorax") == 0.75
+    assert bank.list_rate("Edema") is None
+
+
+def test_positive_statements_with_denial_words_stay_out_of_the_bank():
+    # the engine reads the first as congestion present: affirming with it would contradict itself
+    bank = _bank(
+        "FINDINGS: Pulmonary vascular congestion appears within normal limits.",
+        "FINDINGS: Mild pulmonary edema.",
+    )
+    assert bank.choices("Edema", True, "findings")[0] == ["Mild pulmonary edema"]
+
+
+def test_statements_are_drawn_for_their_position_in_the_section():
+    bank = PhraseBank()
+    key = ("Cardiomegaly", False, "findings")
+    bank.counts[key] = Counter({"The heart is normal in size": 6, "No cardiomegaly": 6})
+    bank.opening[key] = Counter({"The heart is normal in size": 6})
+    assert bank.choices("Cardiomegaly", False, "findings", opening=True)[0] == ["The heart is normal in size"]
+    assert bank.choices("Cardiomegaly", False, "findings", opening=False)[0] == ["No cardiomegaly"]
+    assert len(bank.choices("Cardiomegaly", False, "findings")[0]) == 2
+    bank.opening[key] = Counter({"The heart is normal in size": 2})  # too few to trust: all statements
+    assert len(bank.choices("Cardiomegaly", False, "findings", opening=True)[0]) == 2
+
+
+def test_statements_that_compare_are_kept_for_reports_that_compare():
+    bank = PhraseBank()
+    bank.counts[("Cardiomegaly", True, "findings")] = Counter(
+        {"Stable cardiomegaly": 9, "Mild cardiomegaly": 1}
+    )
+    assert bank.choices("Cardiomegaly", True, "findings", temporal=False)[0] == ["Mild cardiomegaly"]
+    assert len(bank.choices("Cardiomegaly", True, "findings", temporal=True)[0]) == 2
+    rng = random.Random(0)
+    assert {bank.sample("Cardiomegaly", True, rng, "findings", temporal=False) for _ in range(20)} == {
+        "Mild cardiomegaly"
+    }
+
+
+def test_normal_summary_covers_the_usual_ways_of_saying_nothing_is_wrong():
+    for text in (
+        "No acute cardiopulmonary process.",
+        "1. No evidence of active disease.",
+        "Negative for acute abnormality.",
+        "Negative chest .",
+        "There is no evidence of acute cardiopulmonary disease.",
+        "No radiographic evidence of acute cardiopulmonary disease.",
+    ):
+        assert NORMAL_SUMMARY.match(text), text
+    for text in ("Negative for pneumonia.", "No pneumothorax.", "Normal heart size.", "Small effusion."):
+        assert not NORMAL_SUMMARY.match(text), text
+
+
+NEGATED_LIST = (
+    "FINDINGS: The heart is normal in size. There is a small left pleural effusion. "
+    "No pneumothorax or consolidation.\nIMPRESSION: Small left pleural effusion."
+)
+
+
+def _effusion_bank(listed: int) -> PhraseBank:
+    bank = _bank(
+        "FINDINGS: No pleural effusion.",
+        "IMPRESSION: No acute cardiopulmonary process.",
+        "FINDINGS: Small right pleural effusion.",
+    )
+    bank.denials["Pleural Effusion"] = Counter(listed=listed, alone=10 - listed)
+    return bank
+
+
+def test_negate_adds_the_denial_to_a_list_of_denied_findings():
+    ctx = RewriteContext.from_engine(phrases=_effusion_bank(listed=10))
+    variant = rewrite("negate", analyze(NEGATED_LIST, report_id="a"), "Pleural Effusion", ctx)
+    assert variant.text == (
+        "FINDINGS: The heart is normal in size. No pleural effusion, pneumothorax or consolidation.\n"
+        "IMPRESSION: No acute cardiopulmonary process."
+    )
+    ctx = RewriteContext.from_engine(phrases=_effusion_bank(listed=0))
+    variant = rewrite("negate", analyze(NEGATED_LIST, report_id="a"), "Pleural Effusion", ctx)
+    assert "No pleural effusion. No pneumothorax or consolidation." in variant.text
+
+
+def test_negate_denies_a_finding_once_per_section():
+    bank = _bank("FINDINGS: No rib fracture.")
+    ctx = RewriteContext.from_engine(phrases=bank)
+    text = "FINDINGS: Acute fracture of the right 7th rib. Healing fracture of the left 8th rib. No pneumothorax."
+    variant = rewrite("negate", analyze(text, report_id="a"), "Fracture", ctx)
+    assert variant.text == "FINDINGS: No rib fracture. No pneumothorax."
+
+
+def test_negate_takes_an_impression_item_number_with_its_item():
+    text = (
+        "FINDINGS: Mild cardiomegaly. No pleural effusion.\n"
+        "IMPRESSION: 1. Mild cardiomegaly. 2. Degenerative changes of the spine."
+    )
+    variant = rewrite("omit", analyze(text, report_id="a"), "Cardiomegaly", PLAIN)
+    assert variant.text.endswith("IMPRESSION: 2. Degenerative changes of the spine.")
+
+
+AFFIRM_NORMAL = "FINDINGS: Normal heart size. No pneumothorax.\nIMPRESSION: No acute cardiopulmonary process."
+
+
+def test_affirm_replaces_a_normal_impression_with_a_corpus_impression_statement():
+    bank = _bank(
+        "FINDINGS: There is a small right pneumothorax.", "IMPRESSION: Small right apical pneumothorax."
+    )
+    _rates(bank, "Pneumothorax", pos=10, pos_normal=0, pos_restated=10, neg=10, neg_normal=10)
+    variant = rewrite(
+        "affirm",
+        analyze(AFFIRM_NORMAL, report_id="a"),
+        "Pneumothorax",
+        RewriteContext.from_engine(phrases=bank),
+    )
+    assert variant.text == (
+        "FINDINGS: Normal heart size. There is a small right pneumothorax.\n"
+        "IMPRESSION: Small right apical pneumothorax."
+    )
+
+
+def test_affirm_keeps_a_normal_impression_as_often_as_the_corpus_does():
+    bank = _bank("FINDINGS: There is a small right pneumothorax.")
+    _rates(bank, "Pneumothorax", pos=10, pos_normal=10, pos_restated=0, neg=10, neg_normal=10)
+    variant = rewrite(
+        "affirm",
+        analyze(AFFIRM_NORMAL, report_id="a"),
+        "Pneumothorax",
+        RewriteContext.from_engine(phrases=bank),
+    )
+    assert variant.text == (
+        "FINDINGS: Normal heart size. There is a small right pneumothorax.\n"
+        "IMPRESSION: No acute cardiopulmonary process."
+    )
+
+
+def test_corpus_phrasing_is_deterministic():
+    bank = _effusion_bank(listed=5)
+    texts = {
+        rewrite(
+            "negate",
+            analyze(NEGATED_LIST, report_id="a"),
+            "Pleural Effusion",
+            RewriteContext.from_engine(phrases=bank),
+        ).text
+        for _ in range(3)
+    }
+    assert len(texts) == 1
