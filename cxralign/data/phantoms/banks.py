@@ -25,8 +25,9 @@ class Banks:
     grid_x: np.ndarray  # (1, S) normalised column coordinate in [0, 1)
     grid_y: np.ndarray  # (S, 1) normalised row coordinate
     vessels: np.ndarray  # (N, 2S, S + S//4) trees whose hilum sits at row S, column S//4
+    vessels_mirrored: np.ndarray  # the same trees mirrored left-right (contiguous, for the other lung)
     bronchi: np.ndarray  # (N, S, S//2) short dark branching tubes for air bronchograms
-    noise: np.ndarray  # (2S, 2S) fine detector noise, unit std
+    noise: np.ndarray  # (2S, S) fine detector noise, unit std (flat windows: see film.develop)
     texture: np.ndarray  # (2S, 2S) smooth parenchymal mottling, unit std
     blobs: np.ndarray  # (2S, 2S) patchy airspace texture in [0, 1]
 
@@ -157,6 +158,8 @@ def get_banks(size: int) -> Banks:
         texture = _field(rng, (2 * size, 2 * size), 3.0 * size / 224)
         coarse = _field(rng, (2 * size, 2 * size), 6.0 * size / 224)
         blobs = np.clip(0.5 + 0.45 * coarse + 0.25 * texture, 0, 1).astype(np.float32)
-    for array in (vessels, bronchi, noise, texture, blobs):
+    noise = np.ascontiguousarray(noise[:, :size])  # S wide: any S*S run of it is an image window
+    mirrored = np.ascontiguousarray(vessels[:, :, ::-1])
+    for array in (vessels, mirrored, bronchi, noise, texture, blobs):
         array.setflags(write=False)
-    return Banks(size, coords[None, :], coords[:, None], vessels, bronchi, noise, texture, blobs)
+    return Banks(size, coords[None, :], coords[:, None], vessels, mirrored, bronchi, noise, texture, blobs)

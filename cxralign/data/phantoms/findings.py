@@ -9,17 +9,17 @@ touches, as on a film.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import ndimage
 
 from cxralign.data.phantoms._fast import clip, weighted_index
 from cxralign.data.phantoms.anatomy import (
     Anatomy,
     Chest,
     LungFrame,
-    lung_width_profiles,
+    lung_profiles,
     posterior_ribs,
     rib_geometry,
 )
@@ -323,10 +323,11 @@ def _change_anatomy(chest: Chest, findings: tuple[Finding, ...]) -> Anatomy:
         elif finding.name == "enlarged_cardiomediastinum":
             widen = 0.035 if finding.severity == "mild" else 0.055
             changed = replace(changed, med_up=a.med_up + widen)
+    profiles = lung_profiles(changed, chest.lungs["right"].y) if changed is not a else {}
     for side, frame in chest.lungs.items():
         new_mask = None
         if changed is not a:
-            inner, _, _ = lung_width_profiles(changed, side, frame.y)
+            inner = profiles[side][0]
             new_mask = frame.outline(inner=np.maximum(inner, frame.inner))
             frame.inner = np.maximum(inner, frame.inner)
             frame._lateral = None
@@ -503,41 +504,88 @@ def _edema(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: np.r
 # devices -------------------------------------------------------------------
 
 
+_PATH_SMOOTHING = 4.0
+"""Std (in samples, two per pixel) of the Gaussian that rounds a device path's corners."""
+
+
+@functools.lru_cache(maxsize=8)
+def _gauss_kernel(sigma: float) -> np.ndarray:
+    """Normalised 1-D Gaussian, truncated at 4 sigma (what ``ndimage.gaussian_filter1d`` uses)."""
+    radius = int(4.0 * sigma + 0.5)
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    return kernel / kernel.sum()
+
+
+def _smooth(values: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Gaussian smoothing with edge values held (``mode="nearest"``), without ndimage's overhead."""
+    r = len(kernel) // 2
+    padded = np.concatenate((np.full(r, values[0]), values, np.full(r, values[-1])))
+    return np.convolve(padded, kernel, mode="valid")
+
+
+def _path_points(points: list[tuple[float, float]], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel (y, x) samples every half pixel along a polyline, corners rounded by smoothing."""
+    pts = np.asarray(points, dtype=np.float64) * size
+    seg = np.diff(pts, axis=0)
+    counts = np.maximum((np.hypot(seg[:, 0], seg[:, 1]) * 2).astype(np.intp), 2)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    step = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    frac = step / counts[owner]
+    kernel = _gauss_kernel(_PATH_SMOOTHING)
+    ys = _smooth(pts[owner, 0] + seg[owner, 0] * frac, kernel)
+    xs = _smooth(pts[owner, 1] + seg[owner, 1] * frac, kernel)
+    return ys, xs
+
+
+def _line_spread(
+    shape: tuple[int, int], ys: np.ndarray, xs: np.ndarray, sigma: float, stride: int
+) -> np.ndarray:
+    """A line drawn as Gaussian spots (``sigma`` pixels) along the samples, weighted by arc length.
+
+    The sum approximates the line integral of a 2-D Gaussian, so a straight stretch has the
+    cross profile of a 1-D Gaussian of unit area whatever the sampling; the spots are
+    gathered with one ``np.bincount`` into the (small) box around the path.
+    """
+    ys, xs = ys[::stride], xs[::stride]
+    dy, dx = np.diff(ys), np.diff(xs)
+    arc = np.hypot(dy, dx)
+    weight = np.empty_like(ys)  # each sample stands for half of each neighbouring gap
+    weight[0], weight[-1] = arc[0] / 2, arc[-1] / 2
+    weight[1:-1] = (arc[:-1] + arc[1:]) / 2
+    weight *= 1.0 / (2 * np.pi * sigma * sigma)
+    height, width = shape
+    radius = max(int(2.5 * sigma + 0.5), 1)
+    offsets = np.arange(-radius, radius + 1)
+    py = np.floor(ys + 0.5).astype(np.intp)[:, None] + offsets
+    px = np.floor(xs + 0.5).astype(np.intp)[:, None] + offsets
+    wy = np.exp((py - ys[:, None]) ** 2 * (-0.5 / sigma**2)) * ((py >= 0) & (py < height))
+    wx = np.exp((px - xs[:, None]) ** 2 * (-0.5 / sigma**2)) * ((px >= 0) & (px < width))
+    wy *= weight[:, None]
+    index = clip(py, 0, height - 1)[:, :, None] * width + clip(px, 0, width - 1)[:, None, :]
+    spots = (wy[:, :, None] * wx[:, None, :]).ravel()
+    return np.bincount(index.ravel(), spots, minlength=height * width).reshape(shape)
+
+
 def _draw_path(
     chest: Chest, points: list[tuple[float, float]], width: float, density: float, stripe: float = 0.0
 ) -> None:
     """Draw a smooth radiopaque tube through normalised (y, x) points."""
     size = chest.size
-    pts = np.asarray(points, dtype=np.float64) * size
-    seg = np.diff(pts, axis=0)
-    lengths = np.hypot(seg[:, 0], seg[:, 1])
-    n = np.maximum((lengths * 2).astype(int), 2)
-    ys = np.concatenate(
-        [np.linspace(p[0], p[0] + s[0], k, endpoint=False) for p, s, k in zip(pts, seg, n, strict=False)]
-    )
-    xs = np.concatenate(
-        [np.linspace(p[1], p[1] + s[1], k, endpoint=False) for p, s, k in zip(pts, seg, n, strict=False)]
-    )
-    ys = ndimage.gaussian_filter1d(ys, 4, mode="nearest")
-    xs = ndimage.gaussian_filter1d(xs, 4, mode="nearest")
+    ys, xs = _path_points(points, size)
     pad = int(width * size * 2) + 3
     y0, y1 = max(int(ys.min()) - pad, 0), min(int(ys.max()) + pad, size)
     x0, x1 = max(int(xs.min()) - pad, 0), min(int(xs.max()) + pad, size)
     if y1 <= y0 or x1 <= x0:
         return
-    canvas = np.zeros((y1 - y0, x1 - x0), np.float32)
-    keep = (ys >= y0) & (ys < y1 - 1) & (xs >= x0) & (xs < x1 - 1)
-    iy = np.round(ys[keep] - y0).astype(int)
-    ix = np.round(xs[keep] - x0).astype(int)
-    canvas[iy, ix] = 1.0
-    target = chest.image[y0:y1, x0:x1]
-    if density:  # the tube wall (thin lines are all stripe and skip this)
+    ys, xs = ys - y0, xs - x0
+    shape = (y1 - y0, x1 - x0)
+    added = np.zeros(shape)
+    if density:  # the tube wall (thin lines are all stripe and skip this), sampled every pixel
         sigma = max(width * size / 2.5, 0.5)
-        tube = clip(ndimage.gaussian_filter(canvas, sigma, truncate=2.5) * F32(sigma * 2.5), 0, 1)
-        target += tube * F32(density)
+        added += clip(_line_spread(shape, ys, xs, sigma, 2) * (sigma * 2.5), 0, 1) * density
     if stripe:  # the radiopaque stripe along the tube
-        core = clip(ndimage.gaussian_filter(canvas, 0.6, truncate=2.5) * F32(1.5), 0, 1)
-        target += core * F32(stripe)
+        added += clip(_line_spread(shape, ys, xs, 0.6, 1) * 1.5, 0, 1) * stripe
+    chest.image[y0:y1, x0:x1] += added.astype(F32)
 
 
 def _device(chest: Chest, finding: Finding) -> None:
@@ -597,12 +645,14 @@ def _device(chest: Chest, finding: Finding) -> None:
 
 
 def _device_box(chest: Chest, cy: float, cx: float, half_w: float, half_h: float):
+    """A rounded-rectangle generator can: the (rows, cols) it covers and its density there."""
     size = chest.size
     rows = slice(max(int((cy - half_h) * size) - 1, 0), min(int((cy + half_h) * size) + 2, size))
+    cols = slice(max(int((cx - half_w) * size) - 1, 0), min(int((cx + half_w) * size) + 2, size))
     yy = np.abs(chest.banks.grid_y[rows] - cy) / half_h
-    xx = np.abs(chest.banks.grid_x - cx) / half_w
-    shape = clip((1.0 - np.maximum(xx, yy) ** 4 - 0.0) * size * half_h * 0.5, 0, 1)
-    return rows, F32(0.8) * shape.astype(F32)
+    xx = np.abs(chest.banks.grid_x[:, cols] - cx) / half_w
+    shape = clip((1.0 - np.maximum(xx, yy) ** 4) * (size * half_h * 0.5), 0, 1)
+    return (rows, cols), F32(0.8) * shape.astype(F32)
 
 
 def _fracture(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: np.random.Generator) -> None:
@@ -630,13 +680,15 @@ def _fracture(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: n
     chest.image[rows, cols] += F32(a.bone * 1.3 * min(profile.contrast, 1.0)) * (after - before) * fade
 
 
+_DRAW_ORDER = {name: k for k, name in enumerate(FINDINGS)}
+
+
 def draw_findings(
     chest: Chest, findings: tuple[Finding, ...], profile: DifficultyProfile, rng: np.random.Generator
 ) -> None:
     """Draw every finding into ``chest.image`` in anatomical order (outlines before contents)."""
     _change_anatomy(chest, findings)
-    order = {name: k for k, name in enumerate(FINDINGS)}
-    for finding in sorted(findings, key=lambda f: order[f.name]):
+    for finding in sorted(findings, key=lambda f: _DRAW_ORDER[f.name]):
         if finding.name == "pleural_effusion":
             _effusion(chest, finding, profile)
         elif finding.name == "pneumothorax":
