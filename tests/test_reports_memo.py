@@ -103,3 +103,31 @@ def test_engine_pickles_with_its_memo_size_and_an_empty_memo() -> None:
     engine.analyze("No pneumothorax.")
     copy = pickle.loads(pickle.dumps(engine))
     assert copy.memo.size == 17 and len(copy.memo) == 0
+
+
+def test_fast_constructors_build_the_same_frozen_records() -> None:
+    import dataclasses
+
+    import pytest
+
+    from cxralign.reports.records import Assertion, Attributes, Mention, make_mention
+
+    values = (
+        "pleural_effusion",
+        "effusion",
+        4,
+        12,
+        1,
+        "findings",
+        Assertion.NEGATED,
+        None,
+        Attributes(),
+        False,
+        True,
+    )
+    fast, slow = make_mention(*values), Mention(*values)
+    assert fast == slow and hash(fast) == hash(slow) and pickle.loads(pickle.dumps(fast)) == slow
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.start = 0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        make_mention(*values[:-1])  # every field must be given

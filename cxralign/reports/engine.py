@@ -20,7 +20,7 @@ from cxralign.reports.attributes import SentenceModifiers
 from cxralign.reports.labels import aggregate_labels
 from cxralign.reports.lexicon import Lexicon, load_lexicon
 from cxralign.reports.memo import MEMO_SENTENCES, BoundedCache, Found, SentenceMemo
-from cxralign.reports.records import Assertion, Cue, Mention, ReportAnalysis, Section, Sentence
+from cxralign.reports.records import Assertion, Cue, Mention, ReportAnalysis, Section, Sentence, make_sentence
 from cxralign.reports.sections import select_sections, split_sections
 from cxralign.reports.sentences import CONTEXT as SPLIT_CONTEXT
 from cxralign.reports.sentences import section_spans, split_sentences
@@ -105,7 +105,7 @@ class Engine:
                 remembered.put(key, spans)
             name = section.name
             for a, b, body in spans:
-                sentences.append(Sentence(len(sentences), start + a, start + b, name, body))
+                sentences.append(make_sentence(len(sentences), start + a, start + b, name, body))
         return sentences
 
     def remember(self, analysis: ReportAnalysis) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cxralign.reports.records import Attributes, Cue, Mention
+from cxralign.reports.records import Mention, make_attributes, make_cue, make_mention
 
 MEMO_SENTENCES = 4096
 """Distinct sentences remembered per engine (a few MB). Kept small on purpose: large enough for the
@@ -108,17 +108,17 @@ def shift_mention(mention: Mention, offset: int, index: int, section: str) -> Me
     """The mention moved by ``offset`` characters into sentence ``index`` of ``section``."""
     cue = mention.cue
     if cue is not None and offset:
-        cue = Cue(cue.text, cue.kind, cue.start + offset, cue.end + offset, cue.rule)
+        cue = make_cue(cue.text, cue.kind, cue.start + offset, cue.end + offset, cue.rule)
     attributes = mention.attributes
     if offset and (attributes.laterality_span is not None or attributes.severity_span is not None):
-        attributes = Attributes(
+        attributes = make_attributes(
             attributes.laterality,
             attributes.severity,
             attributes.location,
             _shift_span(attributes.laterality_span, offset),
             _shift_span(attributes.severity_span, offset),
         )
-    return Mention(
+    return make_mention(
         mention.concept,
         mention.text,
         mention.start + offset,

@@ -8,7 +8,8 @@ safe to share between stages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from enum import Enum
 
 
@@ -89,3 +90,27 @@ class ReportAnalysis:
     sentences: tuple[Sentence, ...]
     mentions: tuple[Mention, ...]
     report_id: str | None = None
+
+
+def fast_constructor(cls: type) -> Callable:
+    """A positional constructor for a frozen slotted record, about twice as fast as calling the class.
+
+    A frozen dataclass sets each field through ``object.__setattr__`` by name; this sets the slots
+    directly. Same object, same equality and hash; every field must be given. For the engine's hot
+    loop, which builds tens of records per report.
+    """
+    names = [f.name for f in fields(cls)]
+    namespace = {"new": object.__new__, "cls": cls}
+    namespace.update({f"set_{name}": getattr(cls, name).__set__ for name in names})
+    body = "".join(f"    set_{name}(record, {name})\n" for name in names)
+    source = f"def make({', '.join(names)}):\n    record = new(cls)\n{body}    return record\n"
+    exec(source, namespace)  # noqa: S102 - generated from the dataclass's own field names
+    make = namespace["make"]
+    make.__doc__ = f"{cls.__name__}({', '.join(names)}), built fast."
+    return make
+
+
+make_cue = fast_constructor(Cue)
+make_attributes = fast_constructor(Attributes)
+make_sentence = fast_constructor(Sentence)
+make_mention = fast_constructor(Mention)
