@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -54,6 +55,13 @@ class DemoPlan:
     @property
     def site(self) -> Path:
         return self.out / "site"
+
+    def clear_previous_runs(self) -> None:
+        """Remove the training runs and results of an earlier demo in ``out`` (a rerun starts afresh;
+        phantoms, benchmark and submissions are replaced by their own ``--overwrite``)."""
+        for path in (*(self.run_dir(name) for name in REFERENCE_MODELS), self.results):
+            if path.is_dir():
+                shutil.rmtree(path)
 
 
 BENCHMARK_NAME = "cxr-align-phantoms"
@@ -179,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("COLUMNS", "160")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     started = time.perf_counter()
+    plan.clear_previous_runs()
     for title, commands in steps(plan):
         console.print(Rule(f"[bold]{title}"))
         if commands[0].startswith("leaderboard submit"):

@@ -48,3 +48,17 @@ def test_demo_commands_are_valid_cli_invocations(tmp_path):
                 sub_context = sub.make_context(sub_name, list(rest))
                 sub_name, sub, rest = sub.resolve_command(sub_context, rest)
             sub.make_context(sub_name, list(rest))  # raises on an unknown option or missing value
+
+
+def test_a_second_demo_in_the_same_directory_starts_its_runs_afresh(tmp_path):
+    from cxralign.demo import REFERENCE_MODELS, DemoPlan
+
+    plan = DemoPlan(out=tmp_path)
+    for name in REFERENCE_MODELS:
+        (plan.run_dir(name) / "checkpoints").mkdir(parents=True)  # train-reference refuses such a run
+    (plan.results / "old").mkdir(parents=True)
+    (plan.phantoms).mkdir()
+    plan.clear_previous_runs()
+    assert not any(plan.run_dir(name).exists() for name in REFERENCE_MODELS)
+    assert not plan.results.exists()
+    assert plan.phantoms.exists()  # replaced by its own --overwrite, not deleted up front
