@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
 from cxralign.reports import analyze, report_labels
-from cxralign.rewrite import OPS, RewriteContext, RewriteRejected, rewrite
+from cxralign.rewrite import OPS, RewriteContext, RewriteRejected, plans, rewrite
 from cxralign.rewrite.spans import apply_changes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rewrite"
@@ -28,7 +29,10 @@ def test_each_op_has_at_least_sixty_fragments(op):
 
 
 @pytest.mark.parametrize("case", ALL_CASES)
-def test_fragment_gives_exact_text(case):
+def test_fragment_gives_exact_text(case, monkeypatch):
+    # laterality's seeded choice for a one-sided finding is pinned per fragment: "choice: bilateral"
+    # asks for the bilateral form (falling back to the side swap where none is grammatical), else a swap
+    monkeypatch.setattr(plans, "BILATERAL_SHARE", 1.0 if case.get("choice") == "bilateral" else 0.0)
     analysis = analyze(case["text"], report_id="r1")
     if case["expected"] is None:
         with pytest.raises(RewriteRejected):
@@ -42,6 +46,8 @@ def test_fragment_gives_exact_text(case):
         assert variant.original[change.start : change.end] == change.before
     assert variant.location in ("first", "middle", "last", "add")
     assert variant.target == case["target"]
+    if case.get("to"):
+        assert variant.detail["to"] == case["to"]
 
 
 @pytest.mark.parametrize("case", [c for c in _cases("affirm") if c["expected"]][:40])
@@ -162,3 +168,67 @@ def test_unknown_op_is_a_config_error():
 
     with pytest.raises(ConfigError, match="unknown rewrite op"):
         rewrite("paraphrase", analyze("No pneumothorax."), "Pneumothorax", CTX)
+
+
+def test_laterality_makes_about_a_third_of_one_sided_findings_bilateral_by_seed():
+    analysis_of = {
+        rid: analyze("There is a small left pleural effusion.", report_id=rid) for rid in map(str, range(90))
+    }
+    made = {
+        rid: rewrite("laterality", a, "Pleural Effusion", CTX).detail["to"] for rid, a in analysis_of.items()
+    }
+    assert set(made.values()) == {"right", "bilateral"}
+    assert 18 <= sum(to == "bilateral" for to in made.values()) <= 42
+    again = RewriteContext.from_engine(seed=0)
+    assert {
+        rid: rewrite("laterality", a, "Pleural Effusion", again).detail["to"]
+        for rid, a in analysis_of.items()
+    } == made
+    other_seed = RewriteContext.from_engine(seed=1)
+    assert {
+        rid: rewrite("laterality", a, "Pleural Effusion", other_seed).detail["to"]
+        for rid, a in analysis_of.items()
+    } != made
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("There is a small left pleural effusion.", "Pleural Effusion"),
+        ("Left pleural effusion is present.", "Pleural Effusion"),
+        ("There is a right upper lobe nodule.", "Lung Lesion"),
+        ("Right lower lobe consolidation.", "Consolidation"),
+        ("There is a small right apical pneumothorax.", "Pneumothorax"),
+        ("Acute left rib fracture.", "Fracture"),
+    ],
+)
+def test_bilateral_variant_goes_back_to_one_side(text, target, monkeypatch):
+    """One side -> bilateral -> one side again: the finding is unilateral and reads as the original did."""
+    monkeypatch.setattr(plans, "BILATERAL_SHARE", 1.0)
+    original = analyze(text, report_id="r1")
+    both = rewrite("laterality", original, target, CTX)
+    assert both.detail == {"from": original.mentions[0].attributes.laterality, "to": "bilateral"}
+    back = rewrite("laterality", analyze(both.text, report_id="r1"), target, CTX)
+    assert back.detail["from"] == "bilateral"
+    assert back.detail["to"] in ("left", "right")
+
+    def one_side(report: str) -> str:  # the seeded side is the one thing allowed to differ
+        return re.sub(r"\b[Rr]ight\b", lambda m: "Left" if m.group()[0] == "R" else "left", report)
+
+    assert one_side(back.text) == one_side(text)
+    assert report_labels(analyze(back.text)) == report_labels(original)
+
+
+def test_bilateral_variant_is_verified_as_bilateral_and_nothing_else(monkeypatch):
+    monkeypatch.setattr(plans, "BILATERAL_SHARE", 1.0)
+    text = "Mild cardiomegaly. There is a small left pleural effusion and a right pneumothorax."
+    variant = rewrite("laterality", analyze(text, report_id="r1"), "Pleural Effusion", CTX)
+    assert (
+        variant.text
+        == "Mild cardiomegaly. There are small bilateral pleural effusions and a right pneumothorax."
+    )
+    after = analyze(variant.text)
+    sides = {m.concept: m.attributes.laterality for m in after.mentions}
+    assert sides["pleural_effusion"] == "bilateral"
+    assert sides["pneumothorax"] == "right"
+    assert [m.attributes.severity for m in after.mentions if m.concept == "pleural_effusion"] == ["small"]

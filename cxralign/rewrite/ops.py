@@ -94,7 +94,7 @@ def omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = Non
 
 
 def swap_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
-    """Left <-> right; bilateral -> one side (seeded)."""
+    """Left <-> right, or (for a seeded third of one-sided findings) one side -> bilateral; bilateral -> one side."""
     return rewrite("laterality", analysis, target, ctx)
 
 

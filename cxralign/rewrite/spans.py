@@ -96,7 +96,42 @@ def is_plural(word: str) -> bool:
     return not word.endswith(("ss", "sis", "us", "is", "ax", "os", "ous", "itis"))
 
 
+_IRREGULAR_PLURALS = {
+    "thorax": "thoraces",
+    "apex": "apices",
+    "bulla": "bullae",
+    "hilum": "hila",
+    "focus": "foci",
+}
+_IRREGULAR_SINGULARS = {plural: single for single, plural in _IRREGULAR_PLURALS.items()}
+
+
+def _irregular(word: str, table: dict[str, str]) -> str | None:
+    """``word`` with an irregular ending swapped by ``table`` ("pneumothorax" -> "pneumothoraces")."""
+    lower = word.lower()
+    for ending, replacement in table.items():
+        if lower.endswith(ending):
+            return word[: len(word) - len(ending)] + replacement
+    return None
+
+
+def plural(word: str) -> str:
+    """The plural of a singular noun: "effusion" -> "effusions", "opacity" -> "opacities"."""
+    irregular = _irregular(word, _IRREGULAR_PLURALS)
+    if irregular is not None:
+        return irregular
+    lower = word.lower()
+    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "o", "u"):
+        return word[:-1] + "ies"
+    if lower.endswith(("s", "x", "sh", "ch")):
+        return word + "es"
+    return word + "s"
+
+
 def singular(word: str) -> str:
+    irregular = _irregular(word, _IRREGULAR_SINGULARS)
+    if irregular is not None:
+        return irregular
     if word.lower().endswith("ies"):
         return word[:-3] + "y"
     if word.lower().endswith(("sses", "xes")):

@@ -170,3 +170,40 @@ SWAP_SEVERITY = {
     "slight": "severe",
     "slightly": "severely",
 }
+
+BILATERAL_PLURAL_HEADS = frozenset(
+    {
+        "effusion", "pneumothorax", "hydropneumothorax", "nodule", "mass", "opacity", "density", "fracture",
+        "lesion", "infiltrate", "granuloma", "cavity", "abscess", "cyst", "bleb", "bulla", "plaque",
+        "calcification", "cap", "focus",
+    }
+)  # fmt: skip
+"""Countable findings that turn plural when made bilateral ("a left effusion" -> "bilateral effusions")."""
+
+BILATERAL_MASS_HEADS = frozenset(
+    {
+        "consolidation", "atelectasis", "pneumonia", "thickening", "scarring", "fibrosis", "edema", "oedema",
+        "opacification", "fluid", "disease", "airspace",
+    }
+)  # fmt: skip
+"""Uncountable findings that stay singular ("left lower lobe consolidation" -> "bilateral lower lobe
+consolidation"). A head in neither list has no trusted bilateral form and keeps the side swap."""
+
+BILATERAL_PLACES = frozenset(
+    {"lobe", "base", "apex", "lung", "hemithorax", "hilum", "angle", "zone", "field"}
+)
+"""Places named after a side that exist on both ("in the left lower lobe" -> "in both lower lobes")."""
+
+PLACE_MODIFIERS = frozenset({"upper", "lower", "mid", "lung", "costophrenic", "cardiophrenic"})
+"""Words between the side and the place; "middle" is absent on purpose (only the right lung has one)."""
+
+PLURAL_VERBS = {
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "remains": "remain",
+    "persists": "persist",
+    "appears": "appear",
+    "seems": "seem",
+}
+"""Singular verbs and their plural, for agreement when a finding becomes plural."""
