@@ -33,6 +33,9 @@ def test_fragment_gives_exact_text(case, monkeypatch):
     # laterality's seeded choice for a one-sided finding is pinned per fragment: "choice: bilateral"
     # asks for the bilateral form (falling back to the side swap where none is grammatical), else a swap
     monkeypatch.setattr(plans, "BILATERAL_SHARE", 1.0 if case.get("choice") == "bilateral" else 0.0)
+    # severity's seeded direction for a middle grade ("moderate") likewise: "choice: lower" asks for
+    # small / mild, else large / severe
+    monkeypatch.setattr(plans, "LOWER_GRADE_SHARE", 1.0 if case.get("choice") == "lower" else 0.0)
     analysis = analyze(case["text"], report_id="r1")
     if case["expected"] is None:
         with pytest.raises(RewriteRejected):
@@ -142,7 +145,8 @@ def test_affirm_attributes_are_seeded_and_deterministic():
         ("negate", "No pneumothorax.", "Pneumothorax", "not positive"),
         ("affirm", "Small right pneumothorax.", "Pneumothorax", "not explicitly negated"),
         ("laterality", "Small pleural effusion.", "Pleural Effusion", "no laterality"),
-        ("severity", "There is a moderate right pleural effusion.", "Pleural Effusion", "no clear opposite"),
+        ("severity", "There is a moderate to large right pleural effusion.", "Pleural Effusion", "range"),
+        ("severity", "Borderline cardiomegaly.", "Cardiomegaly", "no clear opposite"),
         ("omit", "Small right pneumothorax.", "Pneumothorax", "nothing left"),
     ],
 )
@@ -189,6 +193,32 @@ def test_laterality_makes_about_a_third_of_one_sided_findings_bilateral_by_seed(
         rid: rewrite("laterality", a, "Pleural Effusion", other_seed).detail["to"]
         for rid, a in analysis_of.items()
     } != made
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "grades"),
+    [
+        ("There is a moderate right pleural effusion.", "Pleural Effusion", {"small", "large"}),
+        ("The heart is moderately enlarged.", "Cardiomegaly", {"mild", "severe"}),
+    ],
+)
+def test_severity_sends_about_half_of_moderate_grades_each_way_by_seed(text, target, grades):
+    analysis_of = {rid: analyze(text, report_id=rid) for rid in map(str, range(80))}
+
+    def directions(ctx: RewriteContext) -> dict[str, str]:
+        return {rid: rewrite("severity", a, target, ctx).detail["to"] for rid, a in analysis_of.items()}
+
+    made = directions(CTX)
+    assert set(made.values()) == grades
+    lower = min(grades, key=["small", "mild", "large", "severe"].index)
+    assert 25 <= sum(to == lower for to in made.values()) <= 55
+    assert directions(RewriteContext.from_engine(seed=0)) == made
+    assert directions(RewriteContext.from_engine(seed=1)) != made
+    # the recorded grade is the one the engine reads back from the variant
+    for rid, analysis in list(analysis_of.items())[:6]:
+        variant = rewrite("severity", analysis, target, CTX)
+        severities = {m.attributes.severity for m in analyze(variant.text).mentions}
+        assert severities == {made[rid]}
 
 
 @pytest.mark.parametrize(

@@ -171,6 +171,26 @@ SWAP_SEVERITY = {
     "slightly": "severely",
 }
 
+MIDDLE_GRADES = {
+    "moderate": {"size": ("small", "large"), "intensity": ("mild", "severe")},
+    "moderately": {"size": None, "intensity": ("mildly", "severely")},
+}
+"""A middle grade has two opposites, lower and higher; the op picks one per item by seed. An adverb
+("moderately enlarged") grades intensity only."""
+
+SIZE_GRADED_HEADS = frozenset(
+    {
+        "effusion", "pneumothorax", "hydropneumothorax", "hemothorax", "haemothorax", "hydrothorax",
+        "nodule", "mass", "lesion", "hernia", "collection", "cavity", "granuloma", "bulla", "bleb", "cyst",
+        "abscess", "fluid", "pocket",
+    }
+)  # fmt: skip
+"""Findings graded by how big they are: "moderate effusion" -> "small" / "large" (not "mild"). Opacities
+and consolidation are graded by extent and density too, and get mild / severe."""
+
+SIZE_WORDS = frozenset({"size", "sized", "-sized", "amount", "volume", "quantity"})
+"""Words right after a grade that make it a size ("moderate-sized", "a moderate amount of fluid")."""
+
 BILATERAL_PLURAL_HEADS = frozenset(
     {
         "effusion", "pneumothorax", "hydropneumothorax", "nodule", "mass", "opacity", "density", "fracture",
