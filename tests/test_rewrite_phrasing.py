@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import pytest
+
 from cxralign.reports import analyze
 from cxralign.rewrite import RewriteContext, rewrite
 from cxralign.rewrite.phrases import NORMAL_SUMMARY, PhraseBank
@@ -150,11 +152,19 @@ def test_negate_takes_an_impression_item_number_with_its_item():
 AFFIRM_NORMAL = "FINDINGS: Normal heart size. No pneumothorax.\nIMPRESSION: No acute cardiopulmonary process."
 
 
-def test_affirm_replaces_a_normal_impression_with_a_corpus_impression_statement():
-    bank = _bank(
-        "FINDINGS: There is a small right pneumothorax.", "IMPRESSION: Small right apical pneumothorax."
-    )
-    _rates(bank, "Pneumothorax", pos=10, pos_normal=0, pos_restated=10, neg=10, neg_normal=10)
+@pytest.mark.parametrize(
+    ("statements", "normal_kept", "impression"),
+    [
+        # the corpus restates the finding in an impression that is no longer normal: so does affirm
+        (("IMPRESSION: Small right apical pneumothorax.",), 0, "Small right apical pneumothorax."),
+        # the corpus keeps a normal impression when the finding is stated: so does affirm
+        ((), 10, "No acute cardiopulmonary process."),
+    ],
+)
+def test_affirm_treats_a_normal_impression_as_the_corpus_does(statements, normal_kept, impression):
+    bank = _bank("FINDINGS: There is a small right pneumothorax.", *statements)
+    restated = 0 if normal_kept else 10
+    _rates(bank, "Pneumothorax", pos=10, pos_normal=normal_kept, pos_restated=restated, neg=10, neg_normal=10)
     variant = rewrite(
         "affirm",
         analyze(AFFIRM_NORMAL, report_id="a"),
@@ -162,23 +172,7 @@ def test_affirm_replaces_a_normal_impression_with_a_corpus_impression_statement(
         RewriteContext.from_engine(phrases=bank),
     )
     assert variant.text == (
-        "FINDINGS: Normal heart size. There is a small right pneumothorax.\n"
-        "IMPRESSION: Small right apical pneumothorax."
-    )
-
-
-def test_affirm_keeps_a_normal_impression_as_often_as_the_corpus_does():
-    bank = _bank("FINDINGS: There is a small right pneumothorax.")
-    _rates(bank, "Pneumothorax", pos=10, pos_normal=10, pos_restated=0, neg=10, neg_normal=10)
-    variant = rewrite(
-        "affirm",
-        analyze(AFFIRM_NORMAL, report_id="a"),
-        "Pneumothorax",
-        RewriteContext.from_engine(phrases=bank),
-    )
-    assert variant.text == (
-        "FINDINGS: Normal heart size. There is a small right pneumothorax.\n"
-        "IMPRESSION: No acute cardiopulmonary process."
+        f"FINDINGS: Normal heart size. There is a small right pneumothorax.\nIMPRESSION: {impression}"
     )
 
 
