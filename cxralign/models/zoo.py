@@ -22,7 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from cxralign.models.errors import ModelSpecError
 
 ZOO_ENV = "CXRALIGN_ZOO_DIR"
-DEFAULT_ZOO_DIR = Path(__file__).resolve().parents[2] / "model_zoo"
+SOURCE_ZOO_DIR = Path(__file__).resolve().parents[2] / "model_zoo"
+"""The repository's cards (a source checkout or an editable install)."""
+PACKAGED_ZOO_DIR = Path(__file__).resolve().parents[1] / "model_zoo"
+"""The same cards copied into an installed wheel by setup.py's build step."""
+DEFAULT_ZOO_DIR = SOURCE_ZOO_DIR if SOURCE_ZOO_DIR.is_dir() else PACKAGED_ZOO_DIR
 KNOWN_DATASETS = (
     "mimic-cxr",
     "chexpert",
