@@ -206,6 +206,15 @@ def _move_model(model: ImageTextModel, device: str | None) -> None:
     mover(wanted)
 
 
+def _from_cache(cache, distributed: bool, key_fields) -> tuple[str | None, EmbeddingResult | None]:
+    """The cache key (``key_fields()`` is only worked out when there is a cache) and a stored result."""
+    key = None if cache is None else cache.make_key(**key_fields())
+    hit = _cache_lookup(cache, key, distributed)
+    if hit is None:
+        return key, None
+    return key, EmbeddingResult(hit.ids, hit.embeddings, hit.failed, hit.n_truncated, from_cache=True)
+
+
 def _cache_lookup(cache: EmbeddingCache | None, key: str | None, distributed: bool):
     if cache is None or key is None:
         return None
@@ -234,19 +243,20 @@ def embed_images(
     _move_model(model, device)
     rank, world_size = _world()
     distributed = world_size > 1
-    key = None
-    if cache is not None:
-        key = cache.make_key(
-            fingerprint=model.fingerprint(),
-            kind="image",
-            dataset_hash=dataset_hash or content_hash(images),
-            split=split,
-            preprocessing=_preprocessing_description(model),
-            ids=item_ids,
-        )
-    hit = _cache_lookup(cache, key, distributed)
+    key, hit = _from_cache(
+        cache,
+        distributed,
+        lambda: {
+            "fingerprint": model.fingerprint(),
+            "kind": "image",
+            "dataset_hash": dataset_hash or content_hash(images),
+            "split": split,
+            "preprocessing": _preprocessing_description(model),
+            "ids": item_ids,
+        },
+    )
     if hit is not None:
-        return EmbeddingResult(hit.ids, hit.embeddings, hit.failed, hit.n_truncated, from_cache=True)
+        return hit
 
     positions = list(range(rank, len(images), world_size))
     loader = DataLoader(
@@ -340,19 +350,20 @@ def embed_texts(
     item_ids = _check_ids(ids, len(texts))
     rank, world_size = _world()
     distributed = world_size > 1
-    key = None
-    if cache is not None:
-        key = cache.make_key(
-            fingerprint=model.fingerprint(),
-            kind="text",
-            dataset_hash=dataset_hash or sha256_json(texts),
-            split=split,
-            preprocessing={"context_length": model.context_length},
-            ids=item_ids,
-        )
-    hit = _cache_lookup(cache, key, distributed)
+    key, hit = _from_cache(
+        cache,
+        distributed,
+        lambda: {
+            "fingerprint": model.fingerprint(),
+            "kind": "text",
+            "dataset_hash": dataset_hash or sha256_json(texts),
+            "split": split,
+            "preprocessing": {"context_length": model.context_length},
+            "ids": item_ids,
+        },
+    )
     if hit is not None:
-        return EmbeddingResult(hit.ids, hit.embeddings, hit.failed, hit.n_truncated, from_cache=True)
+        return hit
 
     unique = list(dict.fromkeys(texts))
     mine = unique[rank::world_size]
