@@ -375,3 +375,22 @@ def test_corpus_phrasing_build_uses_the_corpus_statements(csv_source, tmp_path):
     for row in rows:  # rules would write "No right apical pneumothorax."; the corpus says "No pneumothorax."
         assert "Small right apical pneumothorax" in row["original"]
         assert "apical" not in row["variant"] and "No pneumothorax." in row["variant"]
+
+
+def test_an_unreadable_report_is_skipped_and_counted_once(tmp_path):
+    """The phrase-bank pre-pass reads the same reader first: its skips must not be counted twice."""
+    from cxralign.benchmark import BuildOptions, build_benchmark
+
+    reports = tmp_path / "mimic-cxr-reports"
+    for row in fabricated_reports(12):
+        folder = reports / "files" / row["patient_id"][:3] / row["patient_id"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{row['report_id']}.txt").write_text("FINAL REPORT\n " + row["report"])
+    broken = reports / "files" / "p10" / "p10999999"
+    broken.mkdir(parents=True)
+    (broken / "s59999999.txt").symlink_to(broken / "gone.txt")  # unreadable: skipped with a reason
+    summary = build_benchmark(
+        BuildOptions(source="mimic", root=reports, out=tmp_path / "out", ops=("negate", "affirm"))
+    )
+    assert summary.reports_read == 12
+    assert summary.reports_skipped == 1

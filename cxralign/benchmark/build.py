@@ -165,10 +165,7 @@ def _build(options: BuildOptions, progress, on_progress) -> BuildSummary:
     tally = _Tally()
     task = progress.add_task("building", total=len(reader)) if progress is not None else None
 
-    from cxralign.rewrite.context import _engine_observation_of
-
-    observation_of = _engine_observation_of()
-    phrases = _phrase_bank(options, observation_of) if options.phrasing == "corpus" else None
+    phrases = _phrase_bank(options, reader) if options.phrasing == "corpus" else None
 
     def submit(batch):
         """Queue a batch's analyses; the pool works on them while the main process chooses targets."""
@@ -282,17 +279,19 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
 BANK_REPORTS = 5000
 
 
-def _phrase_bank(options: BuildOptions, observation_of):
-    """One-finding statements of the first ``BANK_REPORTS`` reports (a deterministic pre-pass)."""
+def _phrase_bank(options: BuildOptions, reader):
+    """One-finding statements of the first ``BANK_REPORTS`` reports (a deterministic pre-pass).
+
+    It reads them from the build's own reader (a table source is parsed once, not twice); inputs it
+    skips are forgotten again, so the main pass counts each skipped input once.
+    """
     from itertools import islice
 
     from cxralign.rewrite.phrases import PhraseBank
 
-    reader = open_source(
-        options.source, options.root, images_root=options.images_root,
-        text_column=options.text_column, id_column=options.id_column,
-    )  # fmt: skip
+    skipped_before = len(reader.skipped)
     records = list(islice(iter(reader), BANK_REPORTS))
+    del reader.skipped[skipped_before:]
     texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in records]
     bank = PhraseBank()
     with Workers(options.workers, options.seed) as workers:  # workers send back counts, not analyses

@@ -7,6 +7,7 @@ header is one "text" section. Which sections the engine reads is chosen by ``sel
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -88,6 +89,7 @@ _HEADER = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _normalise(title: str) -> str | None:
     key = " ".join(title.lower().replace("(s)", "").split())
     return SECTION_ALIASES.get(key)

@@ -9,6 +9,7 @@ added as a sentence of its own right after it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 from collections import defaultdict
@@ -161,8 +162,13 @@ def _bank_statement(
     if ctx.phrases is None:
         return None
     rng = ctx.rng("phrase", key, section)
-    temporal = bool(TEMPORAL.search(analysis.text))
-    return ctx.phrases.sample(target, present, rng, section, opening, temporal)
+    return ctx.phrases.sample(target, present, rng, section, opening, _compares(analysis.text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compares(text: str) -> bool:
+    """Whether a report compares with an earlier study (asked once per report, not once per statement)."""
+    return bool(TEMPORAL.search(text))
 
 
 _ANATOMY_HEADS = frozenset(
