@@ -69,7 +69,7 @@ class SentenceMemo:
             return
         self._entries[text] = entry  # most recently used last
         if len(self._entries) > self.size:
-            del self._entries[next(iter(self._entries))]
+            self._entries.pop(next(iter(self._entries)), None)  # tolerant of a concurrent eviction
 
     def clear(self) -> None:
         self._entries.clear()
@@ -98,7 +98,7 @@ class BoundedCache:
             return
         self._entries[key] = value
         if len(self._entries) > self.size:
-            del self._entries[next(iter(self._entries))]
+            self._entries.pop(next(iter(self._entries)), None)  # tolerant of a concurrent eviction
 
     def clear(self) -> None:
         self._entries.clear()
