@@ -188,3 +188,20 @@ def test_corpus_phrasing_is_deterministic():
         for _ in range(3)
     }
     assert len(texts) == 1
+
+
+@pytest.mark.parametrize(
+    ("sentence", "normal"),
+    [
+        ("No acute cardiopulmonary process.", True),
+        ("1. No acute disease.", True),
+        ("No acute cardiopulmonary abnormality or fracture.", True),
+        ("No acute bony abnormality identified.", False),  # about the bones, not a normal chest
+        ("No acute osseous abnormality.", False),
+        ("Mild cardiomegaly.", False),
+    ],
+)
+def test_normal_impressions_are_statements_about_the_chest(sentence, normal):
+    from cxralign.rewrite.phrases import NORMAL_SUMMARY
+
+    assert bool(NORMAL_SUMMARY.match(sentence)) is normal

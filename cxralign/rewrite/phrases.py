@@ -18,7 +18,8 @@ from cxralign.reports.records import Assertion, ReportAnalysis
 
 _MAX_CHARS = 90
 NORMAL_SUMMARY = re.compile(
-    r"^\W*(?:\d{1,2}[.)]\s*)?(?:there is\s+)?"
+    r"^(?!\W*no acute (?:bony|osseous|skeletal)\b)"  # "No acute bony abnormality" says nothing of the chest
+    r"\W*(?:\d{1,2}[.)]\s*)?(?:there is\s+)?"
     r"(no (acute|active|(radiographic )?evidence of (acute|active))|negative( for acute| chest|\W*$)|"
     r"normal (chest|study|exam|examination|radiograph)|unremarkable)\b",
     re.IGNORECASE,
