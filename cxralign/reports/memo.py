@@ -23,58 +23,6 @@ Place = tuple[int, int, str]
 """Where a sentence sits in a report: (start offset, sentence index, section)."""
 
 
-class SentenceMemo:
-    """A bounded least-recently-used map from sentence text to the mentions read in it.
-
-    Each entry also keeps its mentions as last placed in a report: a variant's sentences before
-    the edit sit where the original's did and reuse those very records, without a copy.
-    """
-
-    __slots__ = ("size", "_entries")
-
-    def __init__(self, size: int = MEMO_SENTENCES) -> None:
-        self.size = size
-        self._entries: dict[str, list] = {}  # text -> [Found or None, Place or None, placed mentions]
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def place(self, text: str, where: Place, read: Callable[[str], Found]) -> tuple[Mention, ...]:
-        """The mentions of sentence ``text`` at ``where``, read with ``read`` if not remembered."""
-        entry = self._entries.pop(text, None)
-        if entry is None:
-            entry = [read(text), None, ()]
-        self._keep(text, entry)
-        found, placed_at, placed = entry
-        if found == () or placed_at == where:
-            return placed
-        if found is None:  # remembered from an analysis: back to sentence offsets first
-            found = entry[0] = tuple(shift_mention(m, -placed_at[0], 0, "") for m in placed)
-        start, index, section = where
-        placed = tuple(shift_mention(m, start, index, section) for m in found)
-        entry[1], entry[2] = where, placed
-        return placed
-
-    def remember(self, text: str, where: Place, placed: tuple[Mention, ...]) -> None:
-        """Record a sentence's mentions as an analysis by the same engine placed them."""
-        entry = self._entries.pop(text, None)
-        if entry is None:
-            entry = [None if placed else (), None, ()]
-        if placed:
-            entry[1], entry[2] = where, placed
-        self._keep(text, entry)
-
-    def _keep(self, text: str, entry: list) -> None:
-        if self.size <= 0:
-            return
-        self._entries[text] = entry  # most recently used last
-        if len(self._entries) > self.size:
-            self._entries.pop(next(iter(self._entries)), None)  # tolerant of a concurrent eviction
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
 class BoundedCache:
     """A least-recently-used dict of at most ``size`` entries (nothing kept when ``size <= 0``)."""
 
@@ -102,6 +50,45 @@ class BoundedCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+class SentenceMemo(BoundedCache):
+    """A bounded least-recently-used map from sentence text to the mentions read in it.
+
+    Each entry also keeps its mentions as last placed in a report: a variant's sentences before
+    the edit sit where the original's did and reuse those very records, without a copy. An entry
+    is ``[Found or None, Place or None, placed mentions]``.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, size: int = MEMO_SENTENCES) -> None:
+        super().__init__(size)
+
+    def place(self, text: str, where: Place, read: Callable[[str], Found]) -> tuple[Mention, ...]:
+        """The mentions of sentence ``text`` at ``where``, read with ``read`` if not remembered."""
+        entry = self.get(text)
+        if entry is None:
+            entry = [read(text), None, ()]
+            self.put(text, entry)
+        found, placed_at, placed = entry
+        if found == () or placed_at == where:
+            return placed
+        if found is None:  # remembered from an analysis: back to sentence offsets first
+            found = entry[0] = tuple(shift_mention(m, -placed_at[0], 0, "") for m in placed)
+        start, index, section = where
+        placed = tuple(shift_mention(m, start, index, section) for m in found)
+        entry[1], entry[2] = where, placed
+        return placed
+
+    def remember(self, text: str, where: Place, placed: tuple[Mention, ...]) -> None:
+        """Record a sentence's mentions as an analysis by the same engine placed them."""
+        entry = self.get(text)
+        if entry is None:
+            entry = [None if placed else (), None, ()]
+            self.put(text, entry)
+        if placed:
+            entry[1], entry[2] = where, placed
 
 
 def shift_mention(mention: Mention, offset: int, index: int, section: str) -> Mention:
