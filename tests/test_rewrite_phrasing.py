@@ -13,7 +13,7 @@ import pytest
 
 from cxralign.reports import analyze
 from cxralign.rewrite import RewriteContext, rewrite
-from cxralign.rewrite.phrases import NORMAL_SUMMARY, PhraseBank
+from cxralign.rewrite.phrases import NORMAL_SUMMARY, PhraseBank, details
 
 PLAIN = RewriteContext.from_engine()
 
@@ -156,7 +156,7 @@ AFFIRM_NORMAL = "FINDINGS: Normal heart size. No pneumothorax.\nIMPRESSION: No a
     ("statements", "normal_kept", "impression"),
     [
         # the corpus restates the finding in an impression that is no longer normal: so does affirm
-        (("IMPRESSION: Small right apical pneumothorax.",), 0, "Small right apical pneumothorax."),
+        (("IMPRESSION: Right pneumothorax.",), 0, "Right pneumothorax."),
         # the corpus keeps a normal impression when the finding is stated: so does affirm
         ((), 10, "No acute cardiopulmonary process."),
     ],
@@ -174,6 +174,51 @@ def test_affirm_treats_a_normal_impression_as_the_corpus_does(statements, normal
     assert variant.text == (
         f"FINDINGS: Normal heart size. There is a small right pneumothorax.\nIMPRESSION: {impression}"
     )
+
+
+@pytest.mark.parametrize(
+    "restatement",
+    [
+        "IMPRESSION: Left pneumothorax.",  # the other side
+        "IMPRESSION: Small right apical pneumothorax.",  # a place the findings do not name
+        "IMPRESSION: Right pneumothorax measuring 5 mm.",  # a measure the findings do not give
+        "IMPRESSION: Large right pneumothorax.",  # another size
+    ],
+)
+def test_affirm_never_summarises_with_another_side_place_size_or_measure(restatement):
+    bank = _bank("FINDINGS: There is a small right pneumothorax.", restatement)
+    _rates(bank, "Pneumothorax", pos=10, pos_normal=0, pos_restated=10, neg=10, neg_normal=10)
+    variant = rewrite(
+        "affirm",
+        analyze(AFFIRM_NORMAL, report_id="a"),
+        "Pneumothorax",
+        RewriteContext.from_engine(phrases=bank),
+    )
+    # no compatible corpus statement: the impression restates the findings' own
+    assert variant.text.endswith("IMPRESSION: Small right pneumothorax.")
+
+
+def test_affirm_states_a_finding_denied_in_two_sections_consistently():
+    bank = _bank("FINDINGS: There is a small right pneumothorax.", "IMPRESSION: Left pneumothorax.")
+    text = "FINDINGS: Normal heart size. No pneumothorax.\nIMPRESSION: No pneumothorax."
+    variant = rewrite(
+        "affirm", analyze(text, report_id="a"), "Pneumothorax", RewriteContext.from_engine(phrases=bank)
+    )
+    assert variant.text == (
+        "FINDINGS: Normal heart size. There is a small right pneumothorax.\nIMPRESSION: Small right pneumothorax."
+    )
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("There is a small right apical pneumothorax, 5 mm.", {"small", "right", "apical", "5"}),
+        ("Healed left 6th rib fracture.", {"healed", "left", "6th", "rib"}),
+        ("Pneumothorax.", set()),
+    ],
+)
+def test_details_are_the_words_a_restatement_may_not_change(statement, expected):
+    assert details(statement) == expected
 
 
 def test_corpus_phrasing_is_deterministic():

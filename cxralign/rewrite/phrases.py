@@ -31,7 +31,7 @@ anonymisation marks stay: the statements a rewrite removes carry them as often."
 TEMPORAL = re.compile(
     r"\b(stable|unchanged|again|new|newly|interval|increased|increasing|decreased|decreasing|persistent|"
     r"persists|improved|improving|worsened|worsening|redemonstrated|re-demonstrated|resolved|resolving|"
-    r"previously|redemonstration|remains?|similar)\b",
+    r"previously|redemonstration|remains?|similar|residual|smaller|larger)\b",
     re.IGNORECASE,
 )
 """Words that compare with an earlier study: a statement with them fits only a report that compares."""
@@ -39,10 +39,37 @@ _ENUMERATION = re.compile(r"^\(?\d{1,2}[.)]\s+")
 """A list number opening an impression item ("2. Cardiomegaly."): the item is the statement."""
 _DENIES = re.compile(r"\b(no|not|without|normal|negative|clear|free|resolved|within)\b", re.IGNORECASE)
 """A "positive" statement with these words is an engine misreading ("... appear within limits of normal")."""
+_DETAIL = re.compile(
+    r"\b(left|right|bilateral|bibasilar|bibasal|biapical|both|upper|middle|lower|lingula|lingular|apical|apex|apices|"
+    r"basilar|base|bases|basal|midlung|mid|retrocardiac|perihilar|hilar|costophrenic|multilobar|multifocal|diffuse|focal|"
+    r"patchy|scattered|multiple|single|solitary|several|numerous|"
+    r"rib|ribs|clavicle|clavicular|humerus|humeral|scapula|scapular|sternum|sternal|spine|vertebral|thoracic|lumbar|"
+    r"acute|chronic|old|healed|healing|pathologic|"
+    r"small|large|moderate|moderately|mild|mildly|severe|severely|tiny|trace|minimal|massive|marked|markedly|"
+    r"\w*\d\w*)\b",
+    re.IGNORECASE,
+)
+"""Side, place, site, extent, age, grade and measure words: what an impression may repeat, never change."""
 _MIN_OPENING = 5
 """Statements seen opening a section before position-matched sampling is trusted."""
 _MIN_RATE = 8
 """Reports with a finding before its own impression rates are trusted (else pooled over findings)."""
+
+
+def details(text: str) -> frozenset[str]:
+    """The side, place, grade and measure words of a statement ("small right apical", "5")."""
+    return frozenset(word.lower() for word in _DETAIL.findall(text))
+
+
+def _restrict(drawn: tuple[list[str], list[int]], within: frozenset[str]) -> tuple[list[str], list[int]]:
+    """The statements whose details are all among ``within``, with their cumulative counts."""
+    texts, cumulative = drawn
+    kept, counts = [], []
+    for index, text in enumerate(texts):
+        if details(text) <= within:
+            kept.append(text)
+            counts.append(cumulative[index] - (cumulative[index - 1] if index else 0))
+    return kept, list(accumulate(counts))
 
 
 class PhraseBank:
@@ -235,12 +262,19 @@ class PhraseBank:
         section: str | None = None,
         opening: bool | None = None,
         temporal: bool = True,
+        within: frozenset[str] | None = None,
     ) -> str | None:
-        """A statement weighted by corpus frequency (seeded), or None when the bank has none."""
-        key = (observation, present, section, opening, temporal)
+        """A statement weighted by corpus frequency (seeded), or None when the bank has none.
+
+        ``within`` (a statement's ``details``) keeps only statements that repeat no other side,
+        place, grade or measure: an impression restating "There is a small right apical
+        pneumothorax." may say "Right pneumothorax.", never "Left pneumothorax, 5 mm.".
+        """
+        key = (observation, present, section, opening, temporal, within)
         drawn = self._drawn.get(key)
         if drawn is None:  # a build asks the same few questions hundreds of thousands of times
-            drawn = self._drawn[key] = self.choices(observation, present, section, opening, temporal)
+            drawn = self.choices(observation, present, section, opening, temporal)
+            self._drawn[key] = drawn = drawn if within is None else _restrict(drawn, within)
         texts, cumulative = drawn
         if not texts:
             return None

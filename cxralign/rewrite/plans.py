@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.phrases import NORMAL_SUMMARY, TEMPORAL
+from cxralign.rewrite.phrases import NORMAL_SUMMARY, TEMPORAL, details
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.spans import (
     Segment,
@@ -154,15 +154,17 @@ def _bank_statement(
     key: object,
     section: str | None,
     opening: bool | None,
+    within: frozenset[str] | None = None,
 ) -> str | None:
     """A corpus statement of the target for that section and position (``--phrasing corpus``), else None.
 
-    It compares with an earlier study ("Stable cardiomegaly.") only if the report itself does.
+    It compares with an earlier study ("Stable cardiomegaly.") only if the report itself does;
+    ``within`` limits its side, place, grade and measure words (see ``PhraseBank.sample``).
     """
     if ctx.phrases is None:
         return None
     rng = ctx.rng("phrase", key, section)
-    return ctx.phrases.sample(target, present, rng, section, opening, _compares(analysis.text))
+    return ctx.phrases.sample(target, present, rng, section, opening, _compares(analysis.text), within)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -914,6 +916,9 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     key = analysis.report_id or analysis.text[:64]
     edits: list[SentenceEdit] = []
     stated_in: set[str | None] = set()  # sections whose affirmed statement is written
+    written: str | None = (
+        None  # the first corpus statement: another section's restates it, never contradicts it
+    )
     for index, in_sentence in _by_sentence(mentions).items():
         sentence = _sentence(analysis, index)
         others = [
@@ -921,7 +926,11 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         ]
         first = in_sentence[0]
         opening = _opens_section(analysis, sentence) if not others else False
-        bank = _bank_statement(ctx, analysis, target, True, key, sentence.section, opening)
+        within = None if written is None else details(written)
+        bank = _bank_statement(ctx, analysis, target, True, key, sentence.section, opening, within)
+        if bank is None and written is not None:
+            bank = _restatement(written)
+        written = written or bank
         if bank is not None and sentence.section in stated_in:
             # a second denial in one section: the statement already written affirms it once
             remaining = remove_from_sentence(analysis, sentence, in_sentence) if others else ""
@@ -970,6 +979,12 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     return plan
 
 
+def _restatement(statement: str) -> str:
+    """A statement as a summary restates it: "There is a small right effusion." -> "Small right effusion"."""
+    body = re.sub(r"^there (is|are)\s+(an?\s+)?", "", statement.strip(" ."), flags=re.IGNORECASE)
+    return capitalize_first(body) if body else body
+
+
 def _summarise_affirmed(
     analysis: ReportAnalysis,
     mentions: Sequence[Mention],
@@ -989,7 +1004,7 @@ def _summarise_affirmed(
     impression = [s for s in analysis.sentences if s.section == "impression"]
     if not impression or any(_sentence(analysis, m.sentence_index).section == "impression" for m in mentions):
         return None
-    statement = re.sub(r"^there (is|are)\s+(an?\s+)?", "", last.after.strip(" ."), flags=re.IGNORECASE)
+    statement = _restatement(last.after)
     if not statement or statement.count(".") or len(impression) > 4:
         return None
     with_mentions = {m.sentence_index for m in analysis.mentions}
@@ -1003,7 +1018,9 @@ def _summarise_affirmed(
         roll = ctx.rng("summary", key, target).random()
         if rate is not None and (roll < rate if normal else roll >= rate):
             return None
-        statement = _bank_statement(ctx, analysis, target, True, key, "impression", None) or statement
+        # the impression restates the findings' statement: never another side, place, size or measure
+        within = details(last.after)
+        statement = _bank_statement(ctx, analysis, target, True, key, "impression", None, within) or statement
     if normal:
         return _replace_sentence_edit(analysis, impression[0], statement)
     return _append_sentence_edit(analysis, impression[-1], statement)
