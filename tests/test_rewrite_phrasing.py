@@ -34,7 +34,29 @@ def test_impression_rates_come_from_the_corpus():
         *["FINDINGS: No pleural effusion.\nIMPRESSION: No acute cardiopulmonary process."] * 2,
     ]
     counts = _bank(*reports).impressions["Pleural Effusion"]
-    assert counts == Counter(pos=2, pos_normal=1, pos_restated=1, neg=2, neg_normal=2)
+    assert counts == Counter(pos=2, pos_normal=1, pos_restated=1, neg=2, neg_normal=2) + Counter(
+        pos_alone=2, pos_alone_normal=1, neg_alone=2, neg_alone_normal=2
+    )
+    mixed = _bank("FINDINGS: Small right pleural effusion. Mild cardiomegaly.\nIMPRESSION: Cardiomegaly.")
+    assert mixed.impressions["Pleural Effusion"]["pos"] == 1
+    assert mixed.impressions["Pleural Effusion"]["pos_alone"] == 0  # not the report's only finding
+
+
+def test_keep_normal_rate_of_a_lone_finding_uses_reports_with_no_other_when_there_are_enough():
+    counts = dict(pos=40, pos_normal=4, neg=40, neg_normal=20)
+    bank = _rates(
+        PhraseBank(),
+        "Cardiomegaly",
+        **counts,
+        pos_alone=10,
+        pos_alone_normal=5,
+        neg_alone=10,
+        neg_alone_normal=10,
+    )
+    assert bank.keep_normal_rate("Cardiomegaly") == 0.2  # (4/40) / (20/40)
+    assert bank.keep_normal_rate("Cardiomegaly", alone=True) == 0.5  # (5/10) / (10/10)
+    _rates(bank, "Cardiomegaly", **counts, pos_alone=3, pos_alone_normal=3, neg_alone=10, neg_alone_normal=10)
+    assert bank.keep_normal_rate("Cardiomegaly", alone=True) == 0.2  # too few lone reports: all of them
 
 
 def test_keep_normal_rate_is_the_ratio_of_normal_impressions_and_pools_thin_findings():

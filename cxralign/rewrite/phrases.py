@@ -163,8 +163,13 @@ class PhraseBank:
         for observation in stated:
             counter = self.impressions.setdefault(observation, Counter())
             counter.update(pos=1, pos_normal=int(normal), pos_restated=int(observation in restated))
+            if len(stated) == 1:  # the finding is the report's only one
+                counter.update(pos_alone=1, pos_alone_normal=int(normal))
         for observation in denied - stated - restated:
-            self.impressions.setdefault(observation, Counter()).update(neg=1, neg_normal=int(normal))
+            counter = self.impressions.setdefault(observation, Counter())
+            counter.update(neg=1, neg_normal=int(normal))
+            if not stated:
+                counter.update(neg_alone=1, neg_alone_normal=int(normal))
 
     def _rates(self, observation: str) -> Counter[str]:
         own = self.impressions.get(observation, Counter())
@@ -175,18 +180,29 @@ class PhraseBank:
             pooled.update(counter)
         return pooled
 
-    def keep_normal_rate(self, observation: str) -> float | None:
+    def keep_normal_rate(self, observation: str, alone: bool = False) -> float | None:
         """How often an impression saying nothing is wrong stays so when the finding is present.
 
         The ratio P(normal impression | finding stated) / P(normal impression | finding denied):
         keeping a denied finding's normal impression that often, when the finding is affirmed,
         leaves the corpus's share of "finding in the findings, nothing acute in the impression"
-        (common for chronic findings, rare for effusions). None without counts.
+        (common for chronic findings, rare for effusions). ``alone``: the report states no other
+        finding, and the ratio is taken over such reports where the corpus has enough of them (an
+        impression beside a lone chronic finding stays normal more often than beside several).
+        None without counts.
         """
         rates = self._rates(observation)
-        if not rates["pos"] or not rates["neg_normal"]:
+        own = self.impressions.get(observation, Counter())
+        if alone and own["pos_alone"] >= _MIN_RATE and own["neg_alone_normal"] >= _MIN_RATE:
+            stated, denied = (
+                own["pos_alone_normal"] / own["pos_alone"],
+                own["neg_alone_normal"] / own["neg_alone"],
+            )
+        elif rates["pos"] and rates["neg_normal"]:
+            stated, denied = rates["pos_normal"] / rates["pos"], rates["neg_normal"] / rates["neg"]
+        else:
             return None
-        return min(1.0, (rates["pos_normal"] / rates["pos"]) / (rates["neg_normal"] / rates["neg"]))
+        return min(1.0, stated / denied)
 
     def list_rate(self, observation: str) -> float | None:
         """How often the corpus denies the finding inside a list of denied findings (None without counts)."""

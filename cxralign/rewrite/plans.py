@@ -435,7 +435,44 @@ def remove_from_sentence(analysis: ReportAnalysis, sentence: Sentence, remove: S
             pieces[last] = f", {removed_conjunction} " if len(kept) > 2 else f" {removed_conjunction} "
     if len(kept) == 2:
         pieces[1] = re.sub(r"^\s*,\s*(and|or)\s+$", r" \1 ", pieces[1], flags=re.IGNORECASE)
-    return "".join(pieces)
+    result = "".join(pieces)
+    last_kept = segments[kept[-1]]
+    if drop[-1]:
+        result += _shared_predicate(text, segments[-1], last_kept)
+    joined_by_and = any(re.search(r"\band\b", seg.separator, re.IGNORECASE) for seg in segments)
+    if len(kept) == 1 and joined_by_and and not _segment_plural(analysis, last_kept):
+        result = _singular_verb(result, last_kept.mentions[-1].text)
+    return result
+
+
+_PREDICATE = re.compile(
+    r"\s+(?:is|are|was|were|appears?|appeared|remains?|seems?|has|have|shows?|seen|noted|present|identified|"
+    r"visualized|demonstrated|evident)\b.*",
+    re.IGNORECASE | re.DOTALL,
+)
+_PLURAL_VERBS = {"are": "is", "were": "was", "appear": "appears", "remain": "remains", "have": "has",
+                 "seem": "seems", "show": "shows", "demonstrate": "demonstrates"}  # fmt: skip
+_PLURAL_VERB = re.compile(r"\b(" + "|".join(_PLURAL_VERBS) + r")\b", re.IGNORECASE)
+
+
+def _shared_predicate(text: str, removed: Segment, kept: Segment) -> str:
+    """The predicate a removed last item carried for the whole list ("A and B are present" minus B
+    keeps "are present"), unless the kept item has a verb of its own."""
+    tail = _PREDICATE.match(text, removed.mentions[-1].end, removed.end)
+    if tail is None or _PREDICATE.search(text, kept.mentions[-1].end, kept.end):
+        return ""
+    return tail.group(0)
+
+
+def _singular_verb(body: str, subject: str) -> str:
+    """The list's plural verb made singular for the one item left ("A and B are normal" -> "B is normal")."""
+    after = body.lower().rfind(subject.lower())
+    after = 0 if after < 0 else after + len(subject)
+    verb = _PLURAL_VERB.search(body, after)
+    if verb is None:
+        return body
+    singular = _PLURAL_VERBS[verb.group(1).lower()]
+    return body[: verb.start()] + _case_like(verb.group(1), singular) + body[verb.end() :]
 
 
 def _changes_from(analysis: ReportAnalysis, edits: Sequence[SentenceEdit]) -> list[Change]:
@@ -1014,7 +1051,16 @@ def _summarise_affirmed(
         and NORMAL_SUMMARY.match(analysis.text[impression[0].start : impression[0].end])
     )
     if ctx.phrases is not None:
-        rate = ctx.phrases.keep_normal_rate(target) if normal else ctx.phrases.restate_rate(target)
+        if normal:
+            alone = not any(
+                m.assertion is Assertion.POSITIVE
+                and not m.historical
+                and ctx.observation_of(m.concept) != target
+                for m in analysis.mentions
+            )
+            rate = ctx.phrases.keep_normal_rate(target, alone)
+        else:
+            rate = ctx.phrases.restate_rate(target)
         roll = ctx.rng("summary", key, target).random()
         if rate is not None and (roll < rate if normal else roll >= rate):
             return None
