@@ -272,3 +272,24 @@ def test_normal_impressions_are_statements_about_the_chest(sentence, normal):
     from cxralign.rewrite.phrases import NORMAL_SUMMARY
 
     assert bool(NORMAL_SUMMARY.match(sentence)) is normal
+
+
+@pytest.mark.parametrize(
+    ("corpus", "text", "target", "expected"),
+    [
+        # "No fibrosis" is Pleural Other too, but it does not deny pleural thickening
+        ("FINDINGS: No fibrosis.", "FINDINGS: Mild left apical pleural thickening.", "Pleural Other",
+         "FINDINGS: No pleural thickening."),
+        # a removed catheter denies no surgical clips
+        ("FINDINGS: The catheter has been removed.", "FINDINGS: Surgical clips in the left axilla.",
+         "Support Devices", "FINDINGS: No surgical clips in the left axilla."),
+        ("FINDINGS: No surgical clips are seen.", "FINDINGS: Surgical clips in the left axilla.",
+         "Support Devices", "FINDINGS: No surgical clips are seen."),
+    ],
+)  # fmt: skip
+def test_negate_draws_only_statements_of_the_targets_own_concept_and_device(corpus, text, target, expected):
+    bank = _bank(*[corpus] * 5)
+    variant = rewrite(
+        "negate", analyze(text, report_id="a"), target, RewriteContext.from_engine(phrases=bank)
+    )
+    assert variant.text == expected

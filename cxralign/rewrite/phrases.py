@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import accumulate
 
-from cxralign.reports.records import Assertion, ReportAnalysis
+from cxralign.reports.records import Assertion, Mention, ReportAnalysis
+from cxralign.rewrite.spans import singular
 
 _MAX_CHARS = 90
 NORMAL_SUMMARY = re.compile(
@@ -31,7 +32,7 @@ anonymisation marks stay: the statements a rewrite removes carry them as often."
 TEMPORAL = re.compile(
     r"\b(stable|unchanged|again|new|newly|interval|increased|increasing|decreased|decreasing|persistent|"
     r"persists|improved|improving|worsened|worsening|redemonstrated|re-demonstrated|resolved|resolving|"
-    r"previously|redemonstration|remains?|similar|residual|smaller|larger)\b",
+    r"previously|redemonstration|remains?|similar|residual|smaller|larger|removed|removal)\b",
     re.IGNORECASE,
 )
 """Words that compare with an earlier study: a statement with them fits only a report that compares."""
@@ -61,15 +62,30 @@ def details(text: str) -> frozenset[str]:
     return frozenset(word.lower() for word in _DETAIL.findall(text))
 
 
-def _restrict(drawn: tuple[list[str], list[int]], within: frozenset[str]) -> tuple[list[str], list[int]]:
-    """The statements whose details are all among ``within``, with their cumulative counts."""
+def _restrict(drawn: tuple[list[str], list[int]], keep: Callable[[str], bool]) -> tuple[list[str], list[int]]:
+    """The statements ``keep`` accepts, with their cumulative counts."""
     texts, cumulative = drawn
     kept, counts = [], []
     for index, text in enumerate(texts):
-        if details(text) <= within:
+        if keep(text):
             kept.append(text)
             counts.append(cumulative[index] - (cumulative[index - 1] if index else 0))
     return kept, list(accumulate(counts))
+
+
+_BY_HEAD = frozenset({"support_devices"})
+"""Concepts that name different things by their head word: removing a catheter denies no clips."""
+
+
+def _names(mentions) -> frozenset[str]:
+    """The concepts of mentions, and head words where the concept lumps things ("head:clip")."""
+    names = set()
+    for mention in mentions:
+        names.add(f"concept:{mention.concept}")
+        words = mention.text.lower().split()
+        if words and mention.concept in _BY_HEAD:
+            names.add(f"head:{singular(words[-1])}")
+    return frozenset(names)
 
 
 class PhraseBank:
@@ -79,6 +95,11 @@ class PhraseBank:
         self.counts: dict[tuple[str, bool, str], Counter[str]] = {}
         self.opening: dict[tuple[str, bool, str], Counter[str]] = {}  # the subset that opened a section
         self.normal: Counter[str] = Counter()  # impression sentences that state nothing is wrong
+        # per statement, the lexicon concepts ("concept:fibrosis") and device head words
+        # ("head:catheter") it names: "No fibrosis" is Pleural Other but does not deny pleural
+        # thickening, and "The catheter has been removed" does not deny surgical clips, so a
+        # rewrite prefers statements of its target's own device, then of its concept
+        self.names: dict[str, set[str]] = {}
         # per observation, how impressions treat a finding stated in the findings section:
         # "pos" / "neg" reports stating it present / denied, "pos_normal" / "neg_normal" those whose
         # impression still says nothing is wrong, "pos_restated" those whose impression names it
@@ -120,6 +141,7 @@ class PhraseBank:
             key = (observations.pop(), assertion is Assertion.POSITIVE, sentence.section)
             statement = text[0].upper() + text[1:]
             self.counts.setdefault(key, Counter())[statement] += 1
+            self.names.setdefault(statement, set()).update(_names(mentions))
             if openers[sentence.section] == sentence.index:
                 self.opening.setdefault(key, Counter())[statement] += 1
 
@@ -227,6 +249,8 @@ class PhraseBank:
         for key, counter in other.denials.items():
             self.denials.setdefault(key, Counter()).update(counter)
         self.normal.update(other.normal)
+        for statement, names in other.names.items():
+            self.names.setdefault(statement, set()).update(names)
         return self
 
     def add_all(self, analyses: Iterable[ReportAnalysis], observation_of) -> PhraseBank:
@@ -279,18 +303,27 @@ class PhraseBank:
         opening: bool | None = None,
         temporal: bool = True,
         within: frozenset[str] | None = None,
+        mention: Mention | None = None,
     ) -> str | None:
         """A statement weighted by corpus frequency (seeded), or None when the bank has none.
 
-        ``within`` (a statement's ``details``) keeps only statements that repeat no other side,
-        place, grade or measure: an impression restating "There is a small right apical
-        pneumothorax." may say "Right pneumothorax.", never "Left pneumothorax, 5 mm.".
+        ``mention``: only statements of its lexicon concept ("No pleural thickening", not "No
+        fibrosis", though both are Pleural Other) and of its device ("No surgical clips", not "The
+        catheter has been removed"); with none, the rewrite phrases it by rules. ``within`` (a statement's
+        ``details``) keeps only statements that repeat no other side, place, grade or measure: an
+        impression restating "There is a small right apical pneumothorax." may say "Right
+        pneumothorax.", never "Left pneumothorax, 5 mm.".
         """
-        key = (observation, present, section, opening, temporal, within)
+        names = None if mention is None else _names([mention])
+        key = (observation, present, section, opening, temporal, within, names)
         drawn = self._drawn.get(key)
         if drawn is None:  # a build asks the same few questions hundreds of thousands of times
             drawn = self.choices(observation, present, section, opening, temporal)
-            self._drawn[key] = drawn = drawn if within is None else _restrict(drawn, within)
+            for name in names or ():  # every name: the target's own concept, and its own device
+                drawn = _restrict(drawn, lambda text, name=name: name in self.names.get(text, ()))
+            if within is not None:
+                drawn = _restrict(drawn, lambda text: details(text) <= within)
+            self._drawn[key] = drawn
         texts, cumulative = drawn
         if not texts:
             return None

@@ -13,7 +13,7 @@ import functools
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
@@ -155,16 +155,20 @@ def _bank_statement(
     section: str | None,
     opening: bool | None,
     within: frozenset[str] | None = None,
+    mention: Mention | None = None,
 ) -> str | None:
     """A corpus statement of the target for that section and position (``--phrasing corpus``), else None.
 
     It compares with an earlier study ("Stable cardiomegaly.") only if the report itself does;
-    ``within`` limits its side, place, grade and measure words (see ``PhraseBank.sample``).
+    ``within`` limits its side, place, grade and measure words and ``mention`` prefers statements
+    of its head word and concept (see ``PhraseBank.sample``).
     """
     if ctx.phrases is None:
         return None
     rng = ctx.rng("phrase", key, section)
-    return ctx.phrases.sample(target, present, rng, section, opening, _compares(analysis.text), within)
+    return ctx.phrases.sample(
+        target, present, rng, section, opening, _compares(analysis.text), within, mention
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -224,6 +228,12 @@ def _kept_modifiers(analysis: ReportAnalysis, start: int, end: int) -> list[str]
         for t in tokenize(analysis.text, start, end)
         if t.lower not in DROP_ON_NEGATE and not is_measure_word(t.text)
     ]
+
+
+def _distinct(phrases: Iterable[str]) -> list[str]:
+    """Phrases once each, less those inside another ("nodular" beside "nodular density")."""
+    unique = list(dict.fromkeys(phrases))
+    return [p for p in unique if not any(q != p and f" {p.lower()} " in f" {q.lower()} " for q in unique)]
 
 
 def _merged(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> Mention:
@@ -747,7 +757,9 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             edits.append(summarised[index])
             continue
         opening = _opens_section(analysis, sentence) if not others else False
-        bank = _bank_statement(ctx, analysis, target, False, analysis.report_id, sentence.section, opening)
+        bank = _bank_statement(
+            ctx, analysis, target, False, analysis.report_id, sentence.section, opening, mention=first
+        )
         if bank is not None and sentence.section in denied_in:
             # a second statement of the finding in one section ("healing fracture of the 8th rib"): the
             # same corpus denial twice would read as a copy; the denial already written covers it
@@ -784,9 +796,7 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             if merged is not first:
                 cores = [_np_core(analysis, merged, start, keep_laterality=False)]
             else:
-                cores = list(
-                    dict.fromkeys(_np_core(analysis, m, start, keep_laterality=False) for m in in_sentence)
-                )
+                cores = _distinct(_np_core(analysis, m, start, keep_laterality=False) for m in in_sentence)
             edits.append(_replace_sentence_edit(analysis, sentence, "no " + _join_list(cores, "or")))
         else:
             start, _, _ = sentence_body(analysis, sentence)
@@ -964,7 +974,7 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         first = in_sentence[0]
         opening = _opens_section(analysis, sentence) if not others else False
         within = None if written is None else details(written)
-        bank = _bank_statement(ctx, analysis, target, True, key, sentence.section, opening, within)
+        bank = _bank_statement(ctx, analysis, target, True, key, sentence.section, opening, within, first)
         if bank is None and written is not None:
             bank = _restatement(written)
         written = written or bank
@@ -1066,7 +1076,10 @@ def _summarise_affirmed(
             return None
         # the impression restates the findings' statement: never another side, place, size or measure
         within = details(last.after)
-        statement = _bank_statement(ctx, analysis, target, True, key, "impression", None, within) or statement
+        statement = (
+            _bank_statement(ctx, analysis, target, True, key, "impression", None, within, mentions[0])
+            or statement
+        )
     if normal:
         return _replace_sentence_edit(analysis, impression[0], statement)
     return _append_sentence_edit(analysis, impression[-1], statement)
