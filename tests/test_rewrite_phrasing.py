@@ -293,3 +293,26 @@ def test_negate_draws_only_statements_of_the_targets_own_concept_and_device(corp
         "negate", analyze(text, report_id="a"), target, RewriteContext.from_engine(phrases=bank)
     )
     assert variant.text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FINDINGS: Mild cardiomegaly. Pulmonary vascularity is normal. No pneumothorax.",
+         "FINDINGS: Heart size and pulmonary vascularity are normal. No pneumothorax."),
+        ("FINDINGS: The heart is mildly enlarged. The mediastinal contours are within normal limits.",
+         "FINDINGS: The heart size and mediastinal contours are within normal limits."),
+        ("FINDINGS: Cardiomegaly. Pulmonary vascularity appears normal.",
+         "FINDINGS: Heart size and pulmonary vascularity appear normal."),
+    ],
+)  # fmt: skip
+def test_negate_denies_the_heart_inside_a_normality_list_as_often_as_the_corpus(text, expected):
+    # the mirror of affirm taking "heart size" out of "Heart size and pulmonary vascularity are normal."
+    bank = _bank(
+        *["FINDINGS: Heart size and pulmonary vascularity are normal."] * 8, "FINDINGS: Heart size is normal."
+    )
+    assert bank.denials["Cardiomegaly"] == Counter(listed=8, alone=1)
+    variant = rewrite(
+        "negate", analyze(text, report_id="r0"), "Cardiomegaly", RewriteContext.from_engine(phrases=bank)
+    )
+    assert variant.text == expected

@@ -159,7 +159,9 @@ class PhraseBank:
                 or None in observations
             ):
                 continue
-            kind = "listed" if len(observations) > 1 else "alone"
+            # implied denials count as list company: "Heart size and pulmonary vascularity are normal."
+            company = {observation_of(m.concept) for m in mentions if m.implied and not m.historical} - {None}
+            kind = "listed" if len(observations | company) > 1 else "alone"
             for observation in observations:
                 self.denials.setdefault(observation, Counter())[kind] += 1
         if not impression:

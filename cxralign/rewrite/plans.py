@@ -703,10 +703,11 @@ def _listed_denial(
     if (
         not rate
         or sentence.section == "impression"
-        or target in NATURAL_NEGATIVES
         or ctx.rng("list", analysis.report_id, target).random() >= rate
     ):
         return None
+    if target in NORMALITY_SUBJECTS:
+        return _normality_listed(analysis, sentence, target, ctx)
     mention = _merged(analysis, in_sentence)
     start, _, _ = sentence_body(analysis, sentence)
     core = _np_core(analysis, mention, start, keep_laterality=False)
@@ -734,6 +735,60 @@ def _listed_denial(
         separator = ", " if len({ctx.observation_of(m.concept) for m in mentions}) > 1 else " or "
         text = analysis.text
         body = text[body_start:insert_at] + core + separator + text[insert_at:body_end]
+        return [_delete_sentence_edit(analysis, sentence), _replace_sentence_edit(analysis, host, body)]
+    return None
+
+
+NORMALITY_SUBJECTS = {"Cardiomegaly": "heart size", "Enlarged Cardiomediastinum": "mediastinal contours"}
+"""What a normality list names for a finding denied by being normal ("Heart size and X are normal")."""
+_NORMAL_PREDICATE = re.compile(
+    r"\s+(?P<verb>is|are|appears?|remains?)\s+(?:normal|within normal limits|unremarkable)\b", re.IGNORECASE
+)
+_PLURAL_OF = {
+    "is": "are",
+    "are": "are",
+    "appears": "appear",
+    "appear": "appear",
+    "remains": "remain",
+    "remain": "remain",
+}
+
+
+def _normality_listed(
+    analysis: ReportAnalysis, sentence: Sentence, target: str, ctx: RewriteContext
+) -> list[SentenceEdit] | None:
+    """An enlarged heart or mediastinum denied inside the section's normality statement.
+
+    "Mild cardiomegaly. Pulmonary vascularity is normal." -> "Heart size and pulmonary vascularity
+    are normal.": the mirror of ``affirm`` taking the heart out of such a list.
+    """
+    text = analysis.text
+    for host in analysis.sentences:
+        if host.section != sentence.section or host.index == sentence.index:
+            continue
+        mentions = sorted(
+            (m for m in analysis.mentions if m.sentence_index == host.index), key=lambda m: m.start
+        )
+        if (
+            len(mentions) != 1
+            or mentions[0].assertion is not Assertion.NEGATED
+            or ctx.observation_of(mentions[0].concept) in (target, None)
+        ):
+            continue
+        body_start, body_end, _ = sentence_body(analysis, host)
+        lead = text[body_start : mentions[0].start]
+        predicate = _NORMAL_PREDICATE.match(text, mentions[0].end, body_end)
+        if predicate is None or lead.strip().lower() not in ("", "the"):
+            continue
+        verb = predicate.group("verb")
+        subject = f"{lead}{NORMALITY_SUBJECTS[target]} and {lower_first(mentions[0].text)}"
+        plural = _case_like(verb, _PLURAL_OF[verb.lower()])
+        body = (
+            subject
+            + text[mentions[0].end : predicate.start("verb")]
+            + plural
+            + text[predicate.end("verb") : body_end]
+        )
         return [_delete_sentence_edit(analysis, sentence), _replace_sentence_edit(analysis, host, body)]
     return None
 
