@@ -316,3 +316,12 @@ def test_negate_denies_the_heart_inside_a_normality_list_as_often_as_the_corpus(
         "negate", analyze(text, report_id="r0"), "Cardiomegaly", RewriteContext.from_engine(phrases=bank)
     )
     assert variant.text == expected
+
+
+def test_negate_falls_back_to_a_sibling_concept_of_the_observation_where_that_is_a_fair_denial():
+    bank = _bank(*["FINDINGS: No pulmonary nodules."] * 5)
+    text = "FINDINGS: There is a 2 cm nodular density in the right lung."
+    variant = rewrite(
+        "negate", analyze(text, report_id="a"), "Lung Lesion", RewriteContext.from_engine(phrases=bank)
+    )
+    assert variant.text == "FINDINGS: No pulmonary nodules."  # not the rule-made "No nodular density."

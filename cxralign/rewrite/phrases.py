@@ -77,6 +77,13 @@ _BY_HEAD = frozenset({"support_devices"})
 """Concepts that name different things by their head word: removing a catheter denies no clips."""
 
 
+_OWN_CONCEPT_ONLY = frozenset({"Edema", "Pleural Other", "Support Devices"})
+"""Observations whose concepts are different things ("No edema" leaves congestion, "No fibrosis"
+pleural thickening, a removed catheter clips): with no statement of the target's own, rules phrase
+it. Elsewhere a sibling concept's statement is a fair denial ("nodular density" -> "No pulmonary
+nodules") and reads like the corpus, where rules would not ("No nodular density")."""
+
+
 def _names(mentions) -> frozenset[str]:
     """The concepts of mentions, and head words where the concept lumps things ("head:clip")."""
     names = set()
@@ -309,9 +316,10 @@ class PhraseBank:
     ) -> str | None:
         """A statement weighted by corpus frequency (seeded), or None when the bank has none.
 
-        ``mention``: only statements of its lexicon concept ("No pleural thickening", not "No
-        fibrosis", though both are Pleural Other) and of its device ("No surgical clips", not "The
-        catheter has been removed"); with none, the rewrite phrases it by rules. ``within`` (a statement's
+        ``mention``: statements of its lexicon concept ("No pleural thickening", not "No fibrosis",
+        though both are Pleural Other) and of its device ("No surgical clips", not "The catheter has
+        been removed"); with none, those of its observation, or for ``_OWN_CONCEPT_ONLY`` none (the
+        rewrite then phrases it by rules). ``within`` (a statement's
         ``details``) keeps only statements that repeat no other side, place, grade or measure: an
         impression restating "There is a small right apical pneumothorax." may say "Right
         pneumothorax.", never "Left pneumothorax, 5 mm.".
@@ -322,7 +330,8 @@ class PhraseBank:
         if drawn is None:  # a build asks the same few questions hundreds of thousands of times
             drawn = self.choices(observation, present, section, opening, temporal)
             for name in names or ():  # every name: the target's own concept, and its own device
-                drawn = _restrict(drawn, lambda text, name=name: name in self.names.get(text, ()))
+                own = _restrict(drawn, lambda text, name=name: name in self.names.get(text, ()))
+                drawn = own if own[0] or observation in _OWN_CONCEPT_ONLY else drawn
             if within is not None:
                 drawn = _restrict(drawn, lambda text: details(text) <= within)
             self._drawn[key] = drawn
