@@ -686,6 +686,23 @@ _LIST_LEAD = re.compile(r"(?:^|\s)(?:no|without)$")
 _LIST_BREAK = re.compile(r"[;:]|\b(but|however|although|except|with)\b", re.IGNORECASE)
 
 
+def _denial_hosts(analysis: ReportAnalysis, sentence: Sentence, target: str, ctx: RewriteContext, most: int):
+    """(sentence, its mentions) of the same section that deny 1 to ``most`` other findings and nothing else."""
+    for host in analysis.sentences:
+        if host.section != sentence.section or host.index == sentence.index:
+            continue
+        mentions = sorted(
+            (m for m in analysis.mentions if m.sentence_index == host.index), key=lambda m: m.start
+        )
+        if (
+            mentions
+            and len(mentions) <= most
+            and all(m.assertion is Assertion.NEGATED and not m.historical for m in mentions)
+            and all(ctx.observation_of(m.concept) not in (target, None) for m in mentions)
+        ):
+            yield host, mentions
+
+
 def _listed_denial(
     analysis: ReportAnalysis,
     sentence: Sentence,
@@ -713,19 +730,7 @@ def _listed_denial(
     core = _np_core(analysis, mention, start, keep_laterality=False)
     if not core or _LIST_BREAK.search(core):
         return None
-    for host in analysis.sentences:
-        if host.section != sentence.section or host.index == sentence.index:
-            continue
-        mentions = sorted(
-            (m for m in analysis.mentions if m.sentence_index == host.index), key=lambda m: m.start
-        )
-        if (
-            not mentions
-            or len(mentions) > 4
-            or any(m.assertion is not Assertion.NEGATED or m.historical for m in mentions)
-            or any(ctx.observation_of(m.concept) in (target, None) for m in mentions)
-        ):
-            continue
+    for host, mentions in _denial_hosts(analysis, sentence, target, ctx, most=4):
         body_start, body_end, _ = sentence_body(analysis, host)
         insert_at = np_start(analysis, mentions[0], body_start)
         if not _LIST_LEAD.search(_words(analysis.text[body_start:insert_at])):
@@ -763,18 +768,7 @@ def _normality_listed(
     are normal.": the mirror of ``affirm`` taking the heart out of such a list.
     """
     text = analysis.text
-    for host in analysis.sentences:
-        if host.section != sentence.section or host.index == sentence.index:
-            continue
-        mentions = sorted(
-            (m for m in analysis.mentions if m.sentence_index == host.index), key=lambda m: m.start
-        )
-        if (
-            len(mentions) != 1
-            or mentions[0].assertion is not Assertion.NEGATED
-            or ctx.observation_of(mentions[0].concept) in (target, None)
-        ):
-            continue
+    for host, mentions in _denial_hosts(analysis, sentence, target, ctx, most=1):
         body_start, body_end, _ = sentence_body(analysis, host)
         lead = text[body_start : mentions[0].start]
         predicate = _NORMAL_PREDICATE.match(text, mentions[0].end, body_end)
