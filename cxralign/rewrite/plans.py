@@ -497,7 +497,33 @@ def _changes_from(analysis: ReportAnalysis, edits: Sequence[SentenceEdit]) -> li
     return changes
 
 
+def _renumbered(analysis: ReportAnalysis, edits: list[SentenceEdit]) -> list[SentenceEdit]:
+    """A numbered list that loses an item counts on without a gap ("1. A. 2. B. 3. C." minus B ->
+    "1. A. 2. C."), as a report's own would; lists not numbered 1, 2, 3, ... are left alone."""
+    text = analysis.text
+    deleted = [e for e in edits if not e.after and not e.added]
+    if not deleted:
+        return []
+    renumbered: list[SentenceEdit] = []
+    for section in {s.section for s in analysis.sentences}:
+        markers = []
+        for sentence in (s for s in analysis.sentences if s.section == section):
+            marker = _ITEM_NUMBER.search(text, 0, sentence_body(analysis, sentence)[0])
+            if marker is not None:
+                markers.append((sentence, marker.start(1), int(re.match(r"\d+", marker.group(1)).group())))
+        if [number for _, _, number in markers] != list(range(1, len(markers) + 1)):
+            continue
+        gone = 0
+        for sentence, at, number in markers:
+            if any(e.start <= at < e.end for e in deleted):
+                gone += 1
+            elif gone and not any(e.start <= at < e.end for e in edits):
+                renumbered.append(SentenceEdit(sentence, at, at + len(str(number)), str(number - gone)))
+    return renumbered
+
+
 def _finish(analysis: ReportAnalysis, edits: list[SentenceEdit], concept: str, detail=None) -> Plan:
+    edits = edits + _renumbered(analysis, edits)
     changes = _changes_from(analysis, edits)
     if not changes:
         raise RewriteFailed("no edit possible")
