@@ -28,6 +28,15 @@ MAX_PAIRS = 5000
 _NEGATION = re.compile(r"\b(no|not|without|negative|free|absent|clear|normal)\b", re.IGNORECASE)
 
 
+def preload() -> None:
+    """Import the scikit-learn parts the baselines use (a build's workers do it before they are needed)."""
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+    import threadpoolctl  # noqa: F401
+
+
 def _pair_features(first: str, second: str) -> list[float]:
     return [
         (len(first) - len(second)) / 100.0,
