@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections import Counter, defaultdict, deque
@@ -379,6 +380,7 @@ def _nested(counter: Counter) -> dict[str, dict[str, int]]:
 
 
 def _item(record, labels: dict, outcome, original: str) -> dict:
+    labels_json, stated = _label_columns(tuple(labels.items()))
     has_image = bool(record.image_paths)
     image_path = record.image_paths[0] if has_image else None
     return {
@@ -390,12 +392,20 @@ def _item(record, labels: dict, outcome, original: str) -> dict:
         "has_image": has_image,
         "target": outcome.target,
         "target_present": outcome.present,
-        "labels": json.dumps({name: labels.get(name) for name in CHEXPERT_14}),
-        "_stated": _stated(labels),
+        "labels": labels_json,
+        "_stated": stated,
         "_patient_key": record.patient_id or f"report:{record.report_id}",
         "original": original,
         "variants": outcome.variants,
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_columns(labels: tuple[tuple[str, float | None], ...]) -> tuple[str, tuple[str, ...]]:
+    """(labels as JSON, stated findings) of one report's labels (floats or None), made once per
+    distinct set: reports share a few thousand sets, and the JSON cost 10 us an item."""
+    as_dict = dict(labels)
+    return json.dumps({name: as_dict.get(name) for name in CHEXPERT_14}), _stated(as_dict)
 
 
 def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict]]:
