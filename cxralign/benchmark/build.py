@@ -12,7 +12,7 @@ from itertools import islice
 from pathlib import Path
 
 from cxralign import __version__
-from cxralign.benchmark.blind import blind_groups
+from cxralign.benchmark.blind import baseline_cost, blind_groups
 from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
 from cxralign.benchmark.pipeline import (
     Workers,
@@ -315,7 +315,8 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     # first the blind baselines: the idle workers fit them while this process splits and writes
     groups = blind_groups(_blind_rows(items, options.ops), options.ops, options.seed)
     jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
-    baselines = workers.map(blind_job, jobs, chunksize=1)
+    routes = workers.spread([baseline_cost(keyed) for keyed in groups.values()])
+    baselines = workers.map(blind_job, jobs, chunksize=1, routes=routes)
     for item in items:
         item["split"] = splitter.assign(item["_patient_key"])
     summary.variants = _nested(tally.variants)

@@ -200,6 +200,17 @@ class Workers:
         pending = [pool.apply_async(function, (argument,)) for pool in self._pools]
         return lambda: [result.get() for result in pending]
 
+    def spread(self, costs: Sequence[float]) -> list[int]:
+        """Routes that give the workers about equal work: the costliest job first, each to the worker
+        with the least so far (a few unequal jobs taking turns can leave one worker idle at the end)."""
+        loads = [0.0] * self.workers
+        routes = [0] * len(costs)
+        for job in sorted(range(len(costs)), key=lambda i: -costs[i]):
+            worker = loads.index(min(loads))
+            routes[job] = worker
+            loads[worker] += costs[job]
+        return routes
+
     def route(self, position: int, chunksize: int) -> int:
         """The worker for the job at ``position`` of a batch: runs of ``chunksize`` jobs take turns."""
         return (position // chunksize) % self.workers
