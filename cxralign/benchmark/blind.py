@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -158,12 +158,24 @@ def _patient(item: dict) -> str:
     return str(item.get("_patient_key") or item.get("patient_id") or item.get("item_id") or id(item))
 
 
+BlindRow = tuple[str, str, str, str, str]
+"""What the baselines read of an output row: (op, target, original, variant, patient)."""
+
+
+def _blind_row(item: dict) -> BlindRow:
+    return (item["op"], item["target"], item["original"], item["variant"], _patient(item))
+
+
 def balanced_pairs(items: Sequence[dict], seed: int = 0) -> list[tuple[str, str, str]]:
     """(original, variant, patient) of negate and affirm in equal numbers per finding (the balanced set)."""
+    return _balanced(map(_blind_row, items), seed)
+
+
+def _balanced(rows: Iterable[BlindRow], seed: int) -> list[tuple[str, str, str]]:
     by_key: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
-    for item in items:
-        if item["op"] in ("negate", "affirm"):
-            by_key[(item["target"], item["op"])].append((item["original"], item["variant"], _patient(item)))
+    for op, target, original, variant, patient in rows:
+        if op in ("negate", "affirm"):
+            by_key[(target, op)].append((original, variant, patient))
     rng = random.Random(seed)
     pairs: list[tuple[str, str, str]] = []
     for target in sorted({t for t, _ in by_key}):
@@ -177,13 +189,21 @@ def blind_groups(
     items: Sequence[dict], ops: Sequence[str], seed: int = 0
 ) -> dict[str, list[tuple[str, str, str]]]:
     """(original, variant, patient) per op and for the balanced set, at most ``MAX_PAIRS`` each (seeded)."""
+    return blind_sets([_blind_row(item) for item in items], ops, seed)
+
+
+def blind_sets(
+    rows: Sequence[BlindRow], ops: Sequence[str], seed: int = 0
+) -> dict[str, list[tuple[str, str, str]]]:
+    """``blind_groups`` of rows already reduced to what the baselines read (a build makes them
+    straight from its items, without a dict per row)."""
     rng = random.Random(seed)
     groups: dict[str, list[tuple[str, str, str]]] = {op: [] for op in ops}
-    for item in items:
-        if item["op"] in groups:
-            groups[item["op"]].append((item["original"], item["variant"], _patient(item)))
+    for op, _, original, variant, patient in rows:
+        if op in groups:
+            groups[op].append((original, variant, patient))
     if "negate" in ops and "affirm" in ops:
-        groups["balanced"] = balanced_pairs(items, seed)
+        groups["balanced"] = _balanced(rows, seed)
     return {
         name: rng.sample(keyed, MAX_PAIRS) if len(keyed) > MAX_PAIRS else keyed
         for name, keyed in groups.items()

@@ -12,7 +12,7 @@ from itertools import islice
 from pathlib import Path
 
 from cxralign import __version__
-from cxralign.benchmark.blind import baseline_cost, blind_groups
+from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
 from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
 from cxralign.benchmark.pipeline import (
     Workers,
@@ -28,6 +28,7 @@ from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
 from cxralign.benchmark.splits import SplitAssigner
 from cxralign.benchmark.write import dataset_card, dump_json, official_json, write_parquet, write_text
+from cxralign.benchmark.write import preload as preload_writer
 from cxralign.errors import ConfigError, InputError
 from cxralign.rewrite import OPS, strip_comparisons
 from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
@@ -176,6 +177,7 @@ def _build(options: BuildOptions, progress, on_progress) -> BuildSummary:
         summary.credentialed = options.source in CREDENTIALED
         main_pass = _Pass(options, summary, workers)
         phrases = _phrase_bank(options, reader, workers) if options.phrasing == "corpus" else None
+        preload_writer()  # while the workers read the phrase bank's reports
         task = progress.add_task("building", total=len(reader)) if progress is not None else None
 
         def advance(reports: int) -> None:
@@ -313,7 +315,7 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
             f"no items: {summary.reports_read} reports read, none had an eligible finding that could be rewritten"
         )
     # first the blind baselines: the idle workers fit them while this process splits and writes
-    groups = blind_groups(_blind_rows(items, options.ops), options.ops, options.seed)
+    groups = blind_sets(_blind_rows(items, options.ops), options.ops, options.seed)
     jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
     routes = workers.spread([baseline_cost(keyed) for keyed in groups.values()])
     baselines = workers.map(blind_job, jobs, chunksize=1, routes=routes)
@@ -333,16 +335,15 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     _write(options, summary, rows_by_op, reader, tally.reports_digest, blind)
 
 
-def _blind_rows(items: list[dict], ops: tuple[str, ...]) -> list[dict]:
+def _blind_rows(items: list[dict], ops: tuple[str, ...]) -> list[BlindRow]:
     """What the blind baselines read of each output row, op by op in ``ops`` order as the rows are
-    written, without the splits (so the baselines can start before the rows are finished)."""
+    written, without the splits (so the baselines can start before the rows are made)."""
     return [
-        {"op": op, "target": item["target"], "original": item["original"], "variant": variant.text,
-         "_patient_key": item["_patient_key"]}
+        (op, item["target"], item["original"], variant.text, item["_patient_key"])
         for op in ops
         for item in items
         if (variant := item["variants"].get(op)) is not None
-    ]  # fmt: skip
+    ]
 
 
 BANK_REPORTS = 5000
@@ -412,17 +413,18 @@ def _label_columns(labels: tuple[tuple[str, float | None], ...]) -> tuple[str, t
 def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict]]:
     rows: dict[str, list[dict]] = {op: [] for op in options.ops}
     for item in items:
+        shared = dict(item)  # what the rows of an item's variants share
+        del shared["variants"]
         for op, variant in item["variants"].items():
             rows[op].append(
-                {
-                    **{k: v for k, v in item.items() if k != "variants"},
-                    "op": op,
-                    "target_concept": variant.target_concept,
-                    "original": item["original"],
-                    "variant": variant.text,
-                    "location": variant.location,
-                    "changes": variant.changes,
-                }
+                dict(
+                    shared,
+                    op=op,
+                    target_concept=variant.target_concept,
+                    variant=variant.text,
+                    location=variant.location,
+                    changes=variant.changes,
+                )
             )
     for op_rows in rows.values():
         by_split: dict[str, list[dict]] = defaultdict(list)
