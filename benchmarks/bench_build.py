@@ -83,11 +83,13 @@ def peak_rss_mb() -> float:
     return (own + children) / 1024
 
 
-def bench_build(n: int, workers: int, kind: str, ops: str) -> None:
+def bench_build(n: int, workers: int, kind: str, ops: str, keep: Path | None = None) -> None:
+    """Build a replicated corpus; ``keep`` keeps corpus and output there (to compare builds byte for byte)."""
     from cxralign.benchmark import BuildOptions, build_benchmark
 
     seeds = seed_reports(kind)
-    tmp = Path(tempfile.mkdtemp())
+    tmp = keep if keep is not None else Path(tempfile.mkdtemp())
+    tmp.mkdir(parents=True, exist_ok=True)
     corpus = tmp / "corpus.jsonl"
     write_corpus(corpus, n, seeds)
     load_before = os.getloadavg()[0]
@@ -161,11 +163,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", choices=("openi", "phantoms"), default="openi")
     parser.add_argument("--ops", default="negate,omit,affirm,laterality,severity")
     parser.add_argument("--openi", action="store_true", help="measure OpenI verification rates instead")
+    parser.add_argument("--keep", type=Path, help="write corpus.jsonl and out/ here (a new or empty folder)")
     args = parser.parse_args(argv)
     if args.openi:
         bench_openi()
     else:
-        bench_build(args.reports, args.workers, args.seeds, args.ops)
+        bench_build(args.reports, args.workers, args.seeds, args.ops, args.keep)
 
 
 if __name__ == "__main__":

@@ -54,9 +54,9 @@ POSITIVE, NEGATIVE, UNCERTAIN = 1.0, 0.0, -1.0
 
 def vocabulary(name: str) -> tuple[str, ...]:
     """Return the observation names of a vocabulary, with a clear error for an unknown one."""
-    from cxralign.errors import ConfigError
-
     try:
         return VOCABULARIES[name]
     except KeyError:
+        from cxralign.errors import ConfigError  # here, not above: the engine asks on every report
+
         raise ConfigError(f"unknown vocabulary {name!r}; choose one of {', '.join(VOCABULARIES)}") from None

@@ -394,3 +394,24 @@ def test_an_unreadable_report_is_skipped_and_counted_once(tmp_path):
     )
     assert summary.reports_read == 12
     assert summary.reports_skipped == 1
+
+
+def test_target_choice_breaks_only_ties_by_hash_and_matches_a_full_sort():
+    """The selector hashes candidates only to break ties; the order is that of sorting every
+    candidate by (items so far, hash), so the items chosen are the same."""
+    from cxralign.benchmark.selection import TARGETS, Candidate, TargetSelector, _tiebreak
+
+    rng = random.Random(3)
+    fast, reference = TargetSelector(seed=7, per_report=2), TargetSelector(seed=7, per_report=2)
+    for index in range(400):
+        found = [Candidate(t, rng.random() < 0.5) for t in rng.sample(TARGETS, rng.randint(0, 5))]
+        report_id = f"r{index}"
+        ranked = sorted(
+            found, key=lambda c: (reference.counts[(c.target, c.present)], _tiebreak(7, report_id, c))
+        )
+        expected = []
+        for candidate in ranked:
+            if all(c.target != candidate.target for c in expected) and len(expected) < 2:
+                expected.append(candidate)
+                reference.counts[(candidate.target, candidate.present)] += 1
+        assert fast.choose(report_id, found) == expected

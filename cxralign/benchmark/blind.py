@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -28,11 +28,40 @@ MAX_PAIRS = 5000
 _NEGATION = re.compile(r"\b(no|not|without|negative|free|absent|clear|normal)\b", re.IGNORECASE)
 
 
-def _pair_features(first: str, second: str) -> list[float]:
-    return [
-        (len(first) - len(second)) / 100.0,
-        float(len(_NEGATION.findall(first)) - len(_NEGATION.findall(second))),
-    ]
+def preload() -> None:
+    """Import the scikit-learn parts the baselines use (a build's workers do it before they are needed)."""
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+    import threadpoolctl  # noqa: F401
+
+
+def _pair_features(first: str, second: str, negations: dict[str, int]) -> list[float]:
+    return [(len(first) - len(second)) / 100.0, float(negations[first] - negations[second])]
+
+
+def _distinct(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """The texts of ``pairs``, each once: a report is the original of several pairs, and a build's
+    sets repeat a quarter to half of their texts, so per-text work is done once a text."""
+    return list(dict.fromkeys(text for pair in pairs for text in pair))
+
+
+def _hashed_ngrams(pairs: Sequence[tuple[str, str]]):
+    """Binary word 1-2-grams hashed to 2**18 columns, a row per text (original, variant, ...).
+
+    Each distinct text is tokenised once and its row repeated: the rows are the very rows a
+    transform of every text gives (same values, same order), so the fits are the same.
+    """
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    distinct = _distinct(pairs)
+    position = {text: row for row, text in enumerate(distinct)}
+    rows = np.asarray([position[text] for pair in pairs for text in pair], dtype=np.intp)
+    x = HashingVectorizer(
+        ngram_range=(1, 2), n_features=2**18, binary=True, norm=None, alternate_sign=False, lowercase=True
+    ).transform(distinct)
+    return x[rows]
 
 
 def pair_groups(pairs: Sequence[tuple[str, str]], keys: Sequence[str] | None = None) -> np.ndarray:
@@ -72,13 +101,14 @@ def heuristic_accuracy(
     if len(pairs) < 10:
         return None
     rng = random.Random(seed)
+    negations = {text: len(_NEGATION.findall(text)) for text in _distinct(pairs)}
     features, labels = [], []
     for original, variant in pairs:
         if rng.random() < 0.5:
-            features.append(_pair_features(original, variant))
+            features.append(_pair_features(original, variant, negations))
             labels.append(1)
         else:
-            features.append(_pair_features(variant, original))
+            features.append(_pair_features(variant, original, negations))
             labels.append(0)
     x, y = np.asarray(features), np.asarray(labels)
     groups = pair_groups(pairs) if groups is None else groups
@@ -98,7 +128,6 @@ def ngram_accuracy(
     pairs: Sequence[tuple[str, str]], seed: int = 0, folds: int = 5, groups: np.ndarray | None = None
 ) -> dict[str, float] | None:
     """Single-text and pairwise accuracy of a cross-validated bag-of-n-grams classifier."""
-    from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import SGDClassifier
     from sklearn.metrics import accuracy_score
 
@@ -111,10 +140,7 @@ def ngram_accuracy(
         return None
     groups = np.repeat(pair_group, 2)
     scores = np.zeros(len(texts))
-    # hashed n-grams: no vocabulary to fit, so the texts are tokenised once, not once per fold
-    x = HashingVectorizer(
-        ngram_range=(1, 2), n_features=2**18, binary=True, norm=None, alternate_sign=False, lowercase=True
-    ).transform(texts)
+    x = _hashed_ngrams(pairs)  # no vocabulary to fit: the texts are tokenised once, not once per fold
     for train, test in _group_folds(pair_group, folds).split(texts, labels, groups):
         # logistic loss by SGD: exact solvers crawl here, because originals and variants share almost every n-gram
         model = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=30, tol=None, random_state=seed)
@@ -132,12 +158,24 @@ def _patient(item: dict) -> str:
     return str(item.get("_patient_key") or item.get("patient_id") or item.get("item_id") or id(item))
 
 
+BlindRow = tuple[str, str, str, str, str]
+"""What the baselines read of an output row: (op, target, original, variant, patient)."""
+
+
+def _blind_row(item: dict) -> BlindRow:
+    return (item["op"], item["target"], item["original"], item["variant"], _patient(item))
+
+
 def balanced_pairs(items: Sequence[dict], seed: int = 0) -> list[tuple[str, str, str]]:
     """(original, variant, patient) of negate and affirm in equal numbers per finding (the balanced set)."""
+    return _balanced(map(_blind_row, items), seed)
+
+
+def _balanced(rows: Iterable[BlindRow], seed: int) -> list[tuple[str, str, str]]:
     by_key: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
-    for item in items:
-        if item["op"] in ("negate", "affirm"):
-            by_key[(item["target"], item["op"])].append((item["original"], item["variant"], _patient(item)))
+    for op, target, original, variant, patient in rows:
+        if op in ("negate", "affirm"):
+            by_key[(target, op)].append((original, variant, patient))
     rng = random.Random(seed)
     pairs: list[tuple[str, str, str]] = []
     for target in sorted({t for t, _ in by_key}):
@@ -151,17 +189,31 @@ def blind_groups(
     items: Sequence[dict], ops: Sequence[str], seed: int = 0
 ) -> dict[str, list[tuple[str, str, str]]]:
     """(original, variant, patient) per op and for the balanced set, at most ``MAX_PAIRS`` each (seeded)."""
+    return blind_sets([_blind_row(item) for item in items], ops, seed)
+
+
+def blind_sets(
+    rows: Sequence[BlindRow], ops: Sequence[str], seed: int = 0
+) -> dict[str, list[tuple[str, str, str]]]:
+    """``blind_groups`` of rows already reduced to what the baselines read (a build makes them
+    straight from its items, without a dict per row)."""
     rng = random.Random(seed)
     groups: dict[str, list[tuple[str, str, str]]] = {op: [] for op in ops}
-    for item in items:
-        if item["op"] in groups:
-            groups[item["op"]].append((item["original"], item["variant"], _patient(item)))
+    for op, _, original, variant, patient in rows:
+        if op in groups:
+            groups[op].append((original, variant, patient))
     if "negate" in ops and "affirm" in ops:
-        groups["balanced"] = balanced_pairs(items, seed)
+        groups["balanced"] = _balanced(rows, seed)
     return {
         name: rng.sample(keyed, MAX_PAIRS) if len(keyed) > MAX_PAIRS else keyed
         for name, keyed in groups.items()
     }
+
+
+def baseline_cost(keyed: Sequence[tuple[str, str, str]]) -> int:
+    """Roughly what ``blind_baseline`` costs on these pairs: fitting grows with the pairs, tokenising
+    with the distinct texts (to share a build's sets out evenly between its workers)."""
+    return len(keyed) + len(_distinct([(original, variant) for original, variant, _ in keyed]))
 
 
 def blind_baseline(name: str, keyed: Sequence[tuple[str, str, str]], seed: int = 0) -> dict:

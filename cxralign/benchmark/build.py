@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from cxralign import __version__
-from cxralign.benchmark.blind import blind_groups
+from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
 from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
-from cxralign.benchmark.pipeline import Workers, analyze_job, bank_job, blind_job, chunked, rewrite_job
+from cxralign.benchmark.pipeline import (
+    Workers,
+    analyze_job,
+    bank_job,
+    blind_job,
+    chunked,
+    phrases_job,
+    preload_job,
+    rewrite_job,
+)
 from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
 from cxralign.benchmark.splits import SplitAssigner
 from cxralign.benchmark.write import dataset_card, dump_json, official_json, write_parquet, write_text
+from cxralign.benchmark.write import preload as preload_writer
 from cxralign.errors import ConfigError, InputError
 from cxralign.rewrite import OPS, strip_comparisons
 from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
@@ -150,82 +163,127 @@ def build_benchmark(options: BuildOptions, progress=None, on_progress=None) -> B
 def _build(options: BuildOptions, progress, on_progress) -> BuildSummary:
     started = time.perf_counter()
     check_output_dir(options.out, options.overwrite)
-    reader = open_source(
-        options.source,
-        options.root,
-        images_root=options.images_root,
-        text_column=options.text_column,
-        id_column=options.id_column,
-    )
-    summary = BuildSummary(out=Path(options.out), access=ACCESS[options.source])
-    summary.credentialed = options.source in CREDENTIALED
-    selector = TargetSelector(options.seed, options.per_report, options.max_per_finding)
-    splitter = SplitAssigner()
-    present_ops = tuple(op for op in options.ops if op in PRESENT_OPS)
-    tally = _Tally()
-    task = progress.add_task("building", total=len(reader)) if progress is not None else None
+    # the workers start first: they load what the build's tail needs while this process reads the corpus
+    with Workers(options.workers, options.seed, select=(options.ops, options.findings)) as workers:
+        workers.broadcast(preload_job)
+        reader = open_source(
+            options.source,
+            options.root,
+            images_root=options.images_root,
+            text_column=options.text_column,
+            id_column=options.id_column,
+        )
+        summary = BuildSummary(out=Path(options.out), access=ACCESS[options.source])
+        summary.credentialed = options.source in CREDENTIALED
+        main_pass = _Pass(options, summary, workers)
+        phrases = _phrase_bank(options, reader, workers) if options.phrasing == "corpus" else None
+        preload_writer()  # while the workers read the phrase bank's reports
+        task = progress.add_task("building", total=len(reader)) if progress is not None else None
 
-    phrases = _phrase_bank(options, reader) if options.phrasing == "corpus" else None
-
-    def submit(batch):
-        """Queue a batch's analyses; the pool works on them while the main process chooses targets."""
-        texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in batch]
-        jobs = list(zip(texts, (r.report_id for r in batch), strict=False))
-        return batch, texts, workers.map(analyze_job, jobs, chunksize=ANALYSIS_CHUNK)
-
-    select = (options.ops, options.findings)
-    with Workers(options.workers, options.seed, phrases=phrases, select=select) as workers:
-        batches = chunked(iter(reader), CHUNK)
-        pending = next((submit(b) for b in batches), None)
-        while pending is not None:
-            batch, texts, analyses = pending
-            analysed = list(analyses)
-            pending = next((submit(b) for b in batches), None)  # analyse batch k+1 while batch k is rewritten
-            jobs, owners, routes = [], [], []
-            for position, (record, text, (labels, found)) in enumerate(
-                zip(batch, texts, analysed, strict=False)
-            ):
-                summary.reports_read += 1
-                tally.reports_digest.append(sha256_bytes(f"{record.report_id}\0{record.text}".encode()))
-                patient_key = record.patient_id or f"report:{record.report_id}"
-                splitter.observe(patient_key, (record.meta or {}).get("split"))
-                if not found:
-                    summary.no_eligible_finding += 1
-                    continue
-                summary.eligible += 1
-                chosen = selector.choose(record.report_id, found)
-                if not chosen:
-                    continue
-                targets = [(c.target, c.present, present_ops if c.present else ("affirm",)) for c in chosen]
-                jobs.append((text, record.report_id, targets))
-                owners.append((record, labels, text))
-                routes.append(workers.route(position, ANALYSIS_CHUNK))  # where its analysis is kept
-            for (record, labels, text), outcomes in zip(
-                owners, workers.map(rewrite_job, jobs, chunksize=64, routes=routes), strict=False
-            ):
-                for outcome in outcomes:
-                    for rejection in outcome.rejections:
-                        counter = tally.rejected if rejection.stage == "verification" else tally.unsupported
-                        counter[(rejection.op, rejection.target)] += 1
-                        if options.rejected is not None:
-                            summary.rejections.append(rejection.to_dict())
-                    for op in outcome.not_applicable:
-                        tally.not_applicable[op] += 1
-                    if not outcome.variants:
-                        continue
-                    tally.items.append(_item(record, labels, outcome, text))
-                    for op in outcome.variants:
-                        tally.variants[(op, outcome.target)] += 1
+        def advance(reports: int) -> None:
             if progress is not None:
-                progress.update(task, advance=len(batch))
+                progress.update(task, advance=reports)
             if on_progress is not None:
-                on_progress(summary.reports_read)
-        _finish(options, summary, tally, reader, selector, splitter, workers)
+                on_progress(main_pass.counted)
+
+        main_pass.run(reader, phrases, advance)
+        _finish(options, summary, main_pass.tally, reader, main_pass.selector, main_pass.splitter, workers)
     summary.wall_time_s = round(time.perf_counter() - started, 3)
     if options.rejected is not None:
         lines = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in summary.rejections)
         atomic_write_text(options.rejected, lines)
     return summary
+
+
+class _Pass:
+    """The main pass: analyses queued ahead, targets chosen and outcomes counted in input order.
+
+    The workers run their jobs in the order they were queued: analyses of batches 1 and 2, rewrites
+    of batch 1, analyses of batch 3, rewrites of batch 2, ... This process chooses the targets of
+    batch k (and queues its rewrites) before it counts the outcomes of batch k - 1, so a worker that
+    finishes its part of a batch early always has the next job waiting instead of idling until the
+    other worker's last result of that batch is in.
+    """
+
+    def __init__(self, options: BuildOptions, summary: BuildSummary, workers: Workers) -> None:
+        self.options, self.summary, self.workers = options, summary, workers
+        self.tally = _Tally()
+        self.selector = TargetSelector(options.seed, options.per_report, options.max_per_finding)
+        self.splitter = SplitAssigner()
+        self.present_ops = tuple(op for op in options.ops if op in PRESENT_OPS)
+        self.counted = 0  # reports whose outcomes are counted
+
+    def run(self, reader, phrases, advance) -> None:
+        """Every batch of ``reader`` through analysis, choice and rewriting; ``phrases()`` (when
+        given) is the phrase bank, sent to the workers before their first rewrite."""
+        analyses = (self.analyse(batch) for batch in chunked(iter(reader), CHUNK))
+        ahead = deque(islice(analyses, 1))
+        ready = self.workers.broadcast(phrases_job, phrases()) if phrases is not None else None
+        ahead.extend(islice(analyses, 1))
+        behind = None  # the batch whose rewrites are counted next: (reports, owners, outcomes)
+        while ahead:
+            batch, texts, analysed = ahead.popleft()
+            jobs, owners, routes = self.choose(batch, texts, list(analysed))
+            if ready is not None:
+                ready()  # queued right behind the first analyses: raises here if a worker failed it
+                ready = None
+            outcomes = self.workers.map(rewrite_job, jobs, chunksize=64, routes=routes)
+            rewrites = (len(batch), owners, outcomes)
+            ahead.extend(islice(analyses, 1))
+            if behind is not None:
+                self.count(behind, advance)
+            behind = rewrites
+        if behind is not None:
+            self.count(behind, advance)
+
+    def analyse(self, batch: list) -> tuple:
+        """Queue a batch's analyses; the workers make them while this process handles earlier batches."""
+        texts = [strip_comparisons(r.text) if self.options.strip_comparisons else r.text for r in batch]
+        jobs = list(zip(texts, (r.report_id for r in batch), strict=False))
+        return batch, texts, self.workers.map(analyze_job, jobs, chunksize=ANALYSIS_CHUNK)
+
+    def choose(self, batch: list, texts: list[str], analysed: list) -> tuple[list, list, list]:
+        """Targets of one analysed batch in input order: (rewrite jobs, their owners, their workers)."""
+        summary, tally = self.summary, self.tally
+        jobs, owners, routes = [], [], []
+        for position, (record, text, (labels, found)) in enumerate(zip(batch, texts, analysed, strict=False)):
+            summary.reports_read += 1
+            tally.reports_digest.append(sha256_bytes(f"{record.report_id}\0{record.text}".encode()))
+            patient_key = record.patient_id or f"report:{record.report_id}"
+            self.splitter.observe(patient_key, (record.meta or {}).get("split"))
+            if not found:
+                summary.no_eligible_finding += 1
+                continue
+            summary.eligible += 1
+            chosen = self.selector.choose(record.report_id, found)
+            if not chosen:
+                continue
+            targets = [(c.target, c.present, self.present_ops if c.present else ("affirm",)) for c in chosen]
+            jobs.append((text, record.report_id, targets))
+            owners.append((record, labels, text))
+            routes.append(self.workers.route(position, ANALYSIS_CHUNK))  # where its analysis is kept
+        return jobs, owners, routes
+
+    def count(self, rewrites: tuple, advance) -> None:
+        """Items, rejections and counts of one batch's rewrites, in input order."""
+        reports, owners, outcomes_of = rewrites
+        tally, options = self.tally, self.options
+        for (record, labels, text), outcomes in zip(owners, outcomes_of, strict=False):
+            for outcome in outcomes:
+                for rejection in outcome.rejections:
+                    counter = tally.rejected if rejection.stage == "verification" else tally.unsupported
+                    counter[(rejection.op, rejection.target)] += 1
+                    if options.rejected is not None:
+                        self.summary.rejections.append(rejection.to_dict())
+                for op in outcome.not_applicable:
+                    tally.not_applicable[op] += 1
+                if not outcome.variants:
+                    continue
+                tally.items.append(_item(record, labels, outcome, text))
+                for op in outcome.variants:
+                    tally.variants[(op, outcome.target)] += 1
+        self.counted += reports
+        advance(reports)
 
 
 @dataclass
@@ -256,6 +314,11 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
         raise InputError(
             f"no items: {summary.reports_read} reports read, none had an eligible finding that could be rewritten"
         )
+    # first the blind baselines: the idle workers fit them while this process splits and writes
+    groups = blind_sets(_blind_rows(items, options.ops), options.ops, options.seed)
+    jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
+    routes = workers.spread([baseline_cost(keyed) for keyed in groups.values()])
+    baselines = workers.map(blind_job, jobs, chunksize=1, routes=routes)
     for item in items:
         item["split"] = splitter.assign(item["_patient_key"])
     summary.variants = _nested(tally.variants)
@@ -264,10 +327,6 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     summary.not_applicable = dict(sorted(tally.not_applicable.items()))
     rows_by_op = _rows_by_op(items, options)
     summary.splits = {op: dict(Counter(row["split"] for row in rows)) for op, rows in rows_by_op.items()}
-    # the idle workers fit the blind baselines while this process writes the splits
-    groups = blind_groups([row for rows in rows_by_op.values() for row in rows], options.ops, options.seed)
-    jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
-    baselines = workers.map(blind_job, jobs, chunksize=1)
 
     def blind() -> dict[str, dict]:
         summary.blind = dict(zip(groups, baselines, strict=True))
@@ -276,28 +335,43 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     _write(options, summary, rows_by_op, reader, tally.reports_digest, blind)
 
 
+def _blind_rows(items: list[dict], ops: tuple[str, ...]) -> list[BlindRow]:
+    """What the blind baselines read of each output row, op by op in ``ops`` order as the rows are
+    written, without the splits (so the baselines can start before the rows are made)."""
+    return [
+        (op, item["target"], item["original"], variant.text, item["_patient_key"])
+        for op in ops
+        for item in items
+        if (variant := item["variants"].get(op)) is not None
+    ]
+
+
 BANK_REPORTS = 5000
 
 
-def _phrase_bank(options: BuildOptions, reader):
+def _phrase_bank(options: BuildOptions, reader, workers: Workers) -> Callable[[], object]:
     """One-finding statements of the first ``BANK_REPORTS`` reports (a deterministic pre-pass).
 
-    It reads them from the build's own reader (a table source is parsed once, not twice); inputs it
-    skips are forgotten again, so the main pass counts each skipped input once.
+    The workers count them (and send back counts, not analyses) ahead of the first analyses;
+    calling the result waits for their counts and merges them in order. It reads them from the
+    build's own reader (a table source is parsed once, not twice); inputs it skips are forgotten
+    again, so the main pass counts each skipped input once.
     """
-    from itertools import islice
-
     from cxralign.rewrite.phrases import PhraseBank
 
     skipped_before = len(reader.skipped)
     records = list(islice(iter(reader), BANK_REPORTS))
     del reader.skipped[skipped_before:]
     texts = [strip_comparisons(r.text) if options.strip_comparisons else r.text for r in records]
-    bank = PhraseBank()
-    with Workers(options.workers, options.seed) as workers:  # workers send back counts, not analyses
-        for part in workers.map(bank_job, list(chunked(texts, 250)), chunksize=1):
+    parts = workers.map(bank_job, list(chunked(texts, 250)), chunksize=1)
+
+    def merged() -> PhraseBank:
+        bank = PhraseBank()
+        for part in parts:
             bank.merge(part)
-    return bank
+        return bank
+
+    return merged
 
 
 def _nested(counter: Counter) -> dict[str, dict[str, int]]:
@@ -308,6 +382,7 @@ def _nested(counter: Counter) -> dict[str, dict[str, int]]:
 
 
 def _item(record, labels: dict, outcome, original: str) -> dict:
+    labels_json, stated = _label_columns(tuple(labels.items()))
     has_image = bool(record.image_paths)
     image_path = record.image_paths[0] if has_image else None
     return {
@@ -319,28 +394,37 @@ def _item(record, labels: dict, outcome, original: str) -> dict:
         "has_image": has_image,
         "target": outcome.target,
         "target_present": outcome.present,
-        "labels": json.dumps({name: labels.get(name) for name in CHEXPERT_14}),
-        "_stated": _stated(labels),
+        "labels": labels_json,
+        "_stated": stated,
         "_patient_key": record.patient_id or f"report:{record.report_id}",
         "original": original,
         "variants": outcome.variants,
     }
 
 
+@functools.lru_cache(maxsize=4096)
+def _label_columns(labels: tuple[tuple[str, float | None], ...]) -> tuple[str, tuple[str, ...]]:
+    """(labels as JSON, stated findings) of one report's labels (floats or None), made once per
+    distinct set: reports share a few thousand sets, and the JSON cost 10 us an item."""
+    as_dict = dict(labels)
+    return json.dumps({name: as_dict.get(name) for name in CHEXPERT_14}), _stated(as_dict)
+
+
 def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict]]:
     rows: dict[str, list[dict]] = {op: [] for op in options.ops}
     for item in items:
+        shared = dict(item)  # what the rows of an item's variants share
+        del shared["variants"]
         for op, variant in item["variants"].items():
             rows[op].append(
-                {
-                    **{k: v for k, v in item.items() if k != "variants"},
-                    "op": op,
-                    "target_concept": variant.target_concept,
-                    "original": item["original"],
-                    "variant": variant.text,
-                    "location": variant.location,
-                    "changes": variant.changes,
-                }
+                dict(
+                    shared,
+                    op=op,
+                    target_concept=variant.target_concept,
+                    variant=variant.text,
+                    location=variant.location,
+                    changes=variant.changes,
+                )
             )
     for op_rows in rows.values():
         by_split: dict[str, list[dict]] = defaultdict(list)

@@ -10,7 +10,7 @@ import json
 import multiprocessing
 import os
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -70,6 +70,22 @@ def analyze_job(job: tuple[str, str]) -> tuple[dict, list[Candidate]]:
         while len(_KEPT) > KEPT_ANALYSES:
             _KEPT.popitem(last=False)
     return labels, found
+
+
+def preload_job(_: object = None) -> None:
+    """Import what the blind baselines need (about 1.5 s of scikit-learn and SciPy) ahead of time.
+
+    Sent to every worker when the build starts, while the main process reads the corpus: done
+    there, it is off the build's tail, where it delayed the first baseline of each worker.
+    """
+    from cxralign.benchmark.blind import preload
+
+    preload()
+
+
+def phrases_job(phrases: object) -> None:
+    """Give this worker's context the phrase bank (built after the workers started)."""
+    _context().phrases = phrases
 
 
 def bank_job(texts: list[str]) -> object:
@@ -171,6 +187,29 @@ class Workers:
                 context.Pool(1, initializer=_init, initargs=(seed, sections, phrases, select))
                 for _ in range(self.workers)
             ]
+
+    def broadcast(self, function, argument: object = None) -> Callable[[], list]:
+        """Queue ``function(argument)`` on every worker (behind the jobs queued there already).
+
+        Returns a function that waits for all of them and gives their results: a worker runs its
+        jobs in order, so a job queued after this one sees what it did even without that wait.
+        """
+        if not self._pools:
+            result = function(argument)
+            return lambda: [result]
+        pending = [pool.apply_async(function, (argument,)) for pool in self._pools]
+        return lambda: [result.get() for result in pending]
+
+    def spread(self, costs: Sequence[float]) -> list[int]:
+        """Routes that give the workers about equal work: the costliest job first, each to the worker
+        with the least so far (a few unequal jobs taking turns can leave one worker idle at the end)."""
+        loads = [0.0] * self.workers
+        routes = [0] * len(costs)
+        for job in sorted(range(len(costs)), key=lambda i: -costs[i]):
+            worker = loads.index(min(loads))
+            routes[job] = worker
+            loads[worker] += costs[job]
+        return routes
 
     def route(self, position: int, chunksize: int) -> int:
         """The worker for the job at ``position`` of a batch: runs of ``chunksize`` jobs take turns."""

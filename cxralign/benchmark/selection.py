@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import groupby
 from typing import NamedTuple
 
 from cxralign.reports.records import Assertion, ReportAnalysis
@@ -72,11 +73,8 @@ class TargetSelector:
         ]
         if found and not open_:
             self.capped += 1
-        ranked = sorted(
-            open_, key=lambda c: (self.counts[(c.target, c.present)], _tiebreak(self.seed, report_id, c))
-        )
         chosen: list[Candidate] = []
-        for candidate in ranked:
+        for candidate in self._ranked(report_id, open_):
             if any(c.target == candidate.target for c in chosen):
                 continue
             chosen.append(candidate)
@@ -84,3 +82,18 @@ class TargetSelector:
             if len(chosen) >= self.per_report:
                 break
         return chosen
+
+    def _ranked(self, report_id: str, open_: list[Candidate]) -> list[Candidate]:
+        """``open_`` by (items so far, seeded hash): the hash, a SHA-256, is made only to break a
+        tie, which most reports (one candidate, or one with the fewest items) do not have."""
+
+        def count(candidate: Candidate) -> int:
+            return self.counts[(candidate.target, candidate.present)]
+
+        ranked: list[Candidate] = []
+        for _, group in groupby(sorted(open_, key=count), key=count):
+            tied = list(group)
+            ranked += (
+                sorted(tied, key=lambda c: _tiebreak(self.seed, report_id, c)) if len(tied) > 1 else tied
+            )
+        return ranked

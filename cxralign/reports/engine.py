@@ -20,7 +20,18 @@ from cxralign.reports.attributes import SentenceModifiers
 from cxralign.reports.labels import aggregate_labels
 from cxralign.reports.lexicon import Lexicon, load_lexicon
 from cxralign.reports.memo import MEMO_SENTENCES, BoundedCache, Found, SentenceMemo
-from cxralign.reports.records import Assertion, Cue, Mention, ReportAnalysis, Section, Sentence, make_sentence
+from cxralign.reports.records import (
+    Assertion,
+    Cue,
+    Mention,
+    ReportAnalysis,
+    Section,
+    Sentence,
+    make_analysis,
+    make_cue,
+    make_mention,
+    make_sentence,
+)
 from cxralign.reports.sections import select_sections, split_sections
 from cxralign.reports.sentences import CONTEXT as SPLIT_CONTEXT
 from cxralign.reports.sentences import section_spans, split_sentences
@@ -90,7 +101,7 @@ class Engine:
         place, read = self.memo.place, self._read_sentence
         for sentence in sentences:  # most sentences name nothing and cost one lookup
             mentions.extend(place(sentence.text, (sentence.start, sentence.index, sentence.section), read))
-        return ReportAnalysis(text, all_sections, tuple(sentences), tuple(mentions), report_id)
+        return make_analysis(text, all_sections, tuple(sentences), tuple(mentions), report_id)
 
     def _sentences(self, text: str, sections: tuple[Section, ...]) -> list[Sentence]:
         """``split_sentences``, with the split of a section seen lately (and its context) remembered."""
@@ -125,7 +136,7 @@ class Engine:
         if not findings and not normal:
             return ()
         return tuple(
-            self._sentence_mentions(text, lower, Sentence(0, 0, len(text), "", text), findings, normal)
+            self._sentence_mentions(text, lower, make_sentence(0, 0, len(text), "", text), findings, normal)
         )
 
     def _sentence_mentions(
@@ -144,14 +155,14 @@ class Engine:
         if normal:
             for rule, pattern, match in _normality_matches(lex, lower, s_start, s_end):
                 a, b = match.span("subject") if "subject" in pattern.groupindex else match.span()
-                cue = Cue(text[b : match.end()].strip() or text[a:b], "normality", match.start(), match.end(),
+                cue = make_cue(text[b : match.end()].strip() or text[a:b], "normality", match.start(), match.end(),
                           "normality:" + rule.id)  # fmt: skip
                 denied.append((match.start(), match.end(), frozenset(rule.denies)))
                 modifiers = modifiers or SentenceModifiers(lower, s_start, s_end)
                 attributes = modifiers.attributes(a, b)
                 for concept in rule.denies:
                     out.append(
-                        Mention(
+                        make_mention(
                             concept,
                             text[a:b],
                             a,
@@ -187,10 +198,10 @@ class Engine:
                 if inner is not None:
                     kind = next(k for k in inner.kinds if k in _HEDGES)
                     assertion = Assertion.UNCERTAIN
-                    cue = Cue(text[inner.start : inner.end], "uncertainty", inner.start, inner.end,
+                    cue = make_cue(text[inner.start : inner.end], "uncertainty", inner.start, inner.end,
                               f"{kind}:{inner.phrase}")  # fmt: skip
             out.append(
-                Mention(
+                make_mention(
                     concept,
                     text[a:b],
                     a,
@@ -201,6 +212,7 @@ class Engine:
                     cue,
                     modifiers.attributes(a, b),
                     historical,
+                    False,
                 )  # fmt: skip
             )
         if not denied:  # matches come in order and never share a span: nothing to sort or merge

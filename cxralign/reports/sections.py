@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from cxralign.reports.records import Section
+from cxralign.reports.records import Section, make_section
 
 SECTION_ALIASES: dict[str, str] = {
     "findings": "findings",
@@ -104,13 +104,13 @@ def split_sections(text: str) -> tuple[Section, ...]:
             continue
         headers.append((match.start("title"), match.end("title"), name, match.group("title")))
     if not headers:
-        return (Section("text", 0, len(text)),) if text.strip() else ()
+        return (make_section("text", 0, len(text), ""),) if text.strip() else ()
     sections: list[Section] = []
     if text[: headers[0][0]].strip():
-        sections.append(Section("preamble", 0, headers[0][0]))
+        sections.append(make_section("preamble", 0, headers[0][0], ""))
     for i, (_, body_start, name, title) in enumerate(headers):
         end = headers[i + 1][0] if i + 1 < len(headers) else len(text)
-        sections.append(Section(name, body_start, end, title=title))
+        sections.append(make_section(name, body_start, end, title))
     return tuple(sections)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cxralign.reports.records import ReportAnalysis
+from cxralign.reports.memo import BoundedCache
+from cxralign.reports.records import ReportAnalysis, make_analysis
 
 ANALYSIS_CACHE = 2048
 """Recently analysed texts a context remembers (a few MB)."""
@@ -70,18 +70,20 @@ class RewriteContext:
     def reanalyze(self, text: str, report_id: str | None) -> ReportAnalysis:
         """The engine's analysis of ``text``; a text seen lately is analysed once (corpora repeat
         normal reports verbatim, and two targets' variants often coincide)."""
-        cache = self._cache.setdefault("analyses", {})
-        analysis = cache.pop(text, None)
+        cache = self._cache.get("analyses")
+        if cache is None:
+            cache = self._cache["analyses"] = BoundedCache(ANALYSIS_CACHE)
+        analysis = cache.get(text)
         if analysis is None:
             if self.sections is None:
                 analysis = self.analyze(text, report_id=report_id)
             else:
                 analysis = self.analyze(text, report_id=report_id, sections=self.sections)
-        cache[text] = analysis  # most recently used last
-        if len(cache) > ANALYSIS_CACHE:
-            del cache[next(iter(cache))]
-        if analysis.report_id != report_id:
-            analysis = dataclasses.replace(analysis, report_id=report_id)
+            cache.put(text, analysis)
+        if analysis.report_id != report_id:  # the same record with this id (dataclasses.replace, faster)
+            analysis = make_analysis(
+                analysis.text, analysis.sections, analysis.sentences, analysis.mentions, report_id
+            )
         return analysis
 
     def phrase(

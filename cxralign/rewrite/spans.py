@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cxralign.reports.records import Mention, ReportAnalysis, Sentence
+from cxralign.reports.records import Mention, ReportAnalysis, Sentence, fast_constructor
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.words import NP_WORDS, SEVERITY
 
@@ -31,9 +31,15 @@ class Token:
         return self.text.lower()
 
 
+_make_token = fast_constructor(Token)
+
+
 def tokenize(text: str, start: int, end: int) -> list[Token]:
-    """Word and punctuation tokens of ``text[start:end]`` with absolute offsets."""
-    return [Token(m.group(), start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
+    """Word and punctuation tokens of ``text[start:end]`` with absolute offsets (rule proposals
+    tokenise every sentence they look at: the records are built without the frozen ``__init__``)."""
+    return [
+        _make_token(m.group(), start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])
+    ]
 
 
 def sentence_body(analysis: ReportAnalysis, sentence: Sentence) -> tuple[int, int, int]:
