@@ -147,6 +147,19 @@ def test_affirm_attributes_are_seeded_and_deterministic():
         ("laterality", "Small pleural effusion.", "Pleural Effusion", "no laterality"),
         ("severity", "There is a moderate to large right pleural effusion.", "Pleural Effusion", "range"),
         ("severity", "Borderline cardiomegaly.", "Cardiomegaly", "no clear opposite"),
+        # a grade of a change or a comparison, not of the finding
+        (
+            "severity",
+            "There is mildly increased airspace disease in the right lung base.",
+            "Lung Opacity",
+            "grades a comparison",
+        ),
+        (
+            "severity",
+            "Patchy nodular densities in both lower lung XXXX more marked on the right than the left.",
+            "Lung Lesion",
+            "grades a comparison",
+        ),
         ("omit", "Small right pneumothorax.", "Pneumothorax", "nothing left"),
     ],
 )

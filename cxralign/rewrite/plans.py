@@ -1563,6 +1563,11 @@ _STACKED_GRADES = SEVERITY - {"to", "very", "somewhat"}
 """Grade words that, next to another ("moderately large", "moderate-to-large", "mild/moderate"),
 make a range or a stacked grade: no single opposite reads well, so the op refuses them."""
 
+_COMPARATIVES = frozenset({"more", "less", "most", "least"})
+_CHANGE_WORDS = frozenset(
+    {"increased", "decreased", "improved", "worsened", "increasing", "decreasing", "improving", "worsening"}
+)
+
 
 def _severity_opposite(analysis: ReportAnalysis, mention: Mention, lower: bool) -> str:
     """The grade a severity word becomes: its fixed opposite, or for a middle grade the seeded one,
@@ -1580,6 +1585,9 @@ def _severity_opposite(analysis: ReportAnalysis, mention: Mention, lower: bool) 
         or re.search(r"[\s/-]", before)  # the engine read a range as one grade ("mild to moderate")
     ):
         raise RewriteFailed(f"severity {before!r} is part of a range")
+    if (preceding and preceding.group(1).lower() in _COMPARATIVES) or following in _CHANGE_WORDS:
+        # "more marked on the right", "mildly increased opacity": it grades a comparison, not the finding
+        raise RewriteFailed(f"severity {before!r} grades a comparison")
     grades = MIDDLE_GRADES.get(before.lower())
     if grades is None:
         swapped = SWAP_SEVERITY.get(before.lower())
