@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -275,3 +278,28 @@ def test_bilateral_variant_is_verified_as_bilateral_and_nothing_else(monkeypatch
     assert sides["pleural_effusion"] == "bilateral"
     assert sides["pneumothorax"] == "right"
     assert [m.attributes.severity for m in after.mentions if m.concept == "pleural_effusion"] == ["small"]
+
+
+_RENUMBER_SCRIPT = """
+from cxralign.reports import analyze
+from cxralign.rewrite import RewriteContext, rewrite
+text = ("FINDINGS: 1. Small right pleural effusion. 2. Mild cardiomegaly. 3. No pneumothorax.\\n"
+        "IMPRESSION: 1. Small right pleural effusion. 2. Mild cardiomegaly. 3. Clear lungs.")
+variant = rewrite("omit", analyze(text, report_id="a"), "Pleural Effusion", RewriteContext.from_engine())
+print([(c.start, c.after) for c in variant.changes])
+"""
+
+
+def test_renumbered_items_of_two_sections_come_out_in_the_same_order_in_every_process():
+    # the changes are written out as they come: their order must not follow string hashing
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _RENUMBER_SCRIPT],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "4")
+    }
+    assert outputs == {"[(10, ''), (97, ''), (43, '1'), (65, '2'), (130, '1'), (152, '2')]\n"}

@@ -505,7 +505,7 @@ def _renumbered(analysis: ReportAnalysis, edits: list[SentenceEdit]) -> list[Sen
     if not deleted:
         return []
     renumbered: list[SentenceEdit] = []
-    for section in {s.section for s in analysis.sentences}:
+    for section in dict.fromkeys(e.sentence.section for e in deleted):  # in text order: changes are output
         markers = []
         for sentence in (s for s in analysis.sentences if s.section == section):
             marker = _ITEM_NUMBER.search(text, 0, sentence_body(analysis, sentence)[0])
