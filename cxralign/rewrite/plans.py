@@ -775,14 +775,8 @@ NORMALITY_SUBJECTS = {"Cardiomegaly": "heart size", "Enlarged Cardiomediastinum"
 _NORMAL_PREDICATE = re.compile(
     r"\s+(?P<verb>is|are|appears?|remains?)\s+(?:normal|within normal limits|unremarkable)\b", re.IGNORECASE
 )
-_PLURAL_OF = {
-    "is": "are",
-    "are": "are",
-    "appears": "appear",
-    "appear": "appear",
-    "remains": "remain",
-    "remain": "remain",
-}
+_PLURAL_OF = {singular: plural for plural, singular in _PLURAL_VERBS.items()} | {p: p for p in _PLURAL_VERBS}
+"""A verb made plural (``_PLURAL_VERBS`` read backwards; a plural verb stays)."""
 
 
 def _normality_listed(
@@ -1038,9 +1032,8 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     key = analysis.report_id or analysis.text[:64]
     edits: list[SentenceEdit] = []
     stated_in: set[str | None] = set()  # sections whose affirmed statement is written
-    written: str | None = (
-        None  # the first corpus statement: another section's restates it, never contradicts it
-    )
+    # the first corpus statement: another section's restates it, never contradicts it
+    written: str | None = None
     for index, in_sentence in _by_sentence(mentions).items():
         sentence = _sentence(analysis, index)
         others = [
