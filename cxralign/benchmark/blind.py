@@ -47,21 +47,26 @@ def _distinct(pairs: Sequence[tuple[str, str]]) -> list[str]:
     return list(dict.fromkeys(text for pair in pairs for text in pair))
 
 
+def hash_texts(texts: Sequence[str]):
+    """Binary word 1-2-grams hashed to 2**18 columns, a row per text (nothing to fit: chunks of
+    texts can be hashed apart, by different workers, and stacked)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        ngram_range=(1, 2), n_features=2**18, binary=True, norm=None, alternate_sign=False, lowercase=True
+    ).transform(texts)
+
+
 def _hashed_ngrams(pairs: Sequence[tuple[str, str]]):
-    """Binary word 1-2-grams hashed to 2**18 columns, a row per text (original, variant, ...).
+    """``hash_texts`` rows of every text of ``pairs`` (original, variant, ...).
 
     Each distinct text is tokenised once and its row repeated: the rows are the very rows a
     transform of every text gives (same values, same order), so the fits are the same.
     """
-    from sklearn.feature_extraction.text import HashingVectorizer
-
     distinct = _distinct(pairs)
     position = {text: row for row, text in enumerate(distinct)}
     rows = np.asarray([position[text] for pair in pairs for text in pair], dtype=np.intp)
-    x = HashingVectorizer(
-        ngram_range=(1, 2), n_features=2**18, binary=True, norm=None, alternate_sign=False, lowercase=True
-    ).transform(distinct)
-    return x[rows]
+    return hash_texts(distinct)[rows]
 
 
 def pair_groups(pairs: Sequence[tuple[str, str]], keys: Sequence[str] | None = None) -> np.ndarray:

@@ -14,12 +14,15 @@ from pathlib import Path
 from cxralign import __version__
 from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
 from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
+from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter
 from cxralign.benchmark.pipeline import (
     Workers,
     analyze_job,
     bank_job,
     blind_job,
     chunked,
+    fit_job,
+    hash_job,
     phrases_job,
     preload_job,
     rewrite_job,
@@ -65,6 +68,7 @@ class BuildOptions:
     text_column: str | None = None
     id_column: str | None = None
     phrasing: str = "corpus"  # "corpus": statements drawn from the corpus (PhraseBank); "rules": rule-made
+    blind_filter: bool = True  # drop the negate / affirm variants a text-only classifier tells apart
 
     def validate(self) -> None:
         if self.phrasing not in ("rules", "corpus"):
@@ -97,6 +101,7 @@ class BuildOptions:
             "text_column": self.text_column,
             "id_column": self.id_column,
             "phrasing": self.phrasing,
+            "blind_filter": self.blind_filter,
         }
 
 
@@ -119,7 +124,9 @@ class BuildSummary:
     )  # op -> finding -> n with no edit possible
     not_applicable: dict[str, int] = field(default_factory=dict)
     splits: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> split -> n
+    blind_filtered: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n dropped
     blind: dict[str, dict] = field(default_factory=dict)
+    blind_filter: dict = field(default_factory=dict)  # how the filter went (rounds, target reached)
     access: str = ""
     credentialed: bool = False
     wall_time_s: float = 0.0
@@ -134,6 +141,7 @@ class BuildSummary:
         for key in (
             "out",
             "blind",
+            "blind_filter",
             "access",
             "credentialed",
             "wall_time_s",
@@ -314,6 +322,10 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
         raise InputError(
             f"no items: {summary.reports_read} reports read, none had an eligible finding that could be rewritten"
         )
+    if options.blind_filter:
+        items = tally.items = _filtered(items, options, summary, workers)
+        summary.items = len(items)
+        summary.without_image = sum(1 for item in items if not item["has_image"])
     # first the blind baselines: the idle workers fit them while this process splits and writes
     groups = blind_sets(_blind_rows(items, options.ops), options.ops, options.seed)
     jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
@@ -333,6 +345,66 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
         return summary.blind
 
     _write(options, summary, rows_by_op, reader, tally.reports_digest, blind)
+
+
+def _filtered(
+    items: list[dict], options: BuildOptions, summary: BuildSummary, workers: Workers
+) -> list[dict]:
+    """The items less the negate / affirm variants the adversarial filter drops (see
+    ``cxralign.benchmark.debias``); an item left with no variant is dropped. Texts are hashed and
+    classifiers fitted by the workers."""
+    ops = tuple(op for op in options.ops if op in FILTER_OPS)
+    owners = [(item, op) for op in ops for item in items if op in item["variants"]]
+    rows = [
+        (op, item["target"], item["original"], item["variants"][op].text, item["_patient_key"])
+        for item, op in owners
+    ]
+
+    def hasher(texts: list[str]):
+        size = -(-len(texts) // (workers.workers * 4))
+        parts = workers.map(hash_job, list(chunked(texts, size)), chunksize=1)
+        return lambda: _stacked(list(parts))
+
+    result: FilterResult = adversarial_filter(
+        rows, options.seed, hasher, lambda jobs: workers.map(fit_job, jobs, chunksize=1)
+    )
+    summary.blind_filter = result.manifest()
+    dropped: Counter = Counter()
+    for index in sorted(result.dropped):
+        item, op = owners[index]
+        variant = item["variants"].pop(op)
+        dropped[(op, item["target"])] += 1
+        if options.rejected is not None:
+            summary.rejections.append(_filter_rejection(item, op, variant))
+    summary.blind_filtered = _nested(dropped)
+    return [item for item in items if item["variants"]]
+
+
+def _stacked(parts: list[tuple]):
+    """One CSR matrix of binary rows from ``hash_job`` parts (column indices and row pointers only)."""
+    import numpy as np
+    from scipy import sparse
+
+    indices = np.concatenate([part[0] for part in parts])
+    offsets = np.cumsum([0] + [part[0].size for part in parts[:-1]])
+    indptr = np.concatenate(
+        [[0]] + [part[1][1:] + offset for part, offset in zip(parts, offsets, strict=True)]
+    )
+    rows, columns = indptr.size - 1, parts[0][2]
+    return sparse.csr_matrix((np.ones(indices.size, np.float32), indices, indptr), shape=(rows, columns))
+
+
+def _filter_rejection(item: dict, op: str, variant) -> dict:
+    return {
+        "op": op,
+        "target": item["target"],
+        "target_concept": variant.target_concept,
+        "report_id": item["item_id"].rsplit("/", 1)[0],
+        "reason": "dropped by the blind filter: a text-only classifier told it from its original",
+        "stage": "blind_filter",
+        "original": item["original"],
+        "variant": variant.text,
+    }
 
 
 def _blind_rows(items: list[dict], ops: tuple[str, ...]) -> list[BlindRow]:
@@ -491,6 +563,7 @@ def _manifest(options: BuildOptions, summary: BuildSummary, reports_digest: list
         "counts": summary.manifest_counts(),
         "rejections": {"verification": summary.rejected, "unsupported": summary.unsupported},
         "verification_pass_rate": _pass_rates(summary),
+        "blind_filter": summary.blind_filter or None,
         "blind_baselines": summary.blind,
     }
 

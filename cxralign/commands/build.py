@@ -24,21 +24,30 @@ def _summary_table(summary) -> Table:
     from cxralign.benchmark.selection import TARGETS
 
     ops = sorted(summary.variants)
-    table = Table(title="CXR-Align build", show_footer=True)
+    filtered = summary.blind_filtered
+
+    def written(op: str, finding: str) -> int:
+        return summary.variants.get(op, {}).get(finding, 0) - filtered.get(op, {}).get(finding, 0)
+
+    table = Table(title="CXR-Align build (variants written)", show_footer=True)
     table.add_column("finding", footer="total")
     for op in ops:
-        table.add_column(op, justify="right", footer=str(sum(summary.variants[op].values())))
+        table.add_column(op, justify="right", footer=str(sum(written(op, f) for f in summary.variants[op])))
+    if filtered:
+        total = sum(sum(v.values()) for v in filtered.values())
+        table.add_column("blind filter", justify="right", style="magenta", footer=str(total))
     unsupported_total = sum(sum(v.values()) for v in summary.unsupported.values())
     table.add_column(
         "failed verification", justify="right", style="yellow", footer=str(summary.rejection_total)
     )
     table.add_column("no edit possible", justify="right", style="dim", footer=str(unsupported_total))
     for finding in TARGETS:
-        counts = [summary.variants.get(op, {}).get(finding, 0) for op in ops]
+        counts = [written(op, finding) for op in ops]
+        dropped = [str(sum(v.get(finding, 0) for v in filtered.values()))] if filtered else []
         rejected = sum(summary.rejected.get(op, {}).get(finding, 0) for op in summary.rejected)
         unsupported = sum(summary.unsupported.get(op, {}).get(finding, 0) for op in summary.unsupported)
         if any(counts) or rejected or unsupported:
-            table.add_row(finding, *map(str, counts), str(rejected), str(unsupported))
+            table.add_row(finding, *map(str, counts), *dropped, str(rejected), str(unsupported))
     return table
 
 
@@ -57,6 +66,24 @@ def _blind_table(blind: dict) -> Table:
             cells = [f"[bold red]{c}[/]" for c in cells]
         table.add_row(name, str(row["pairs"]), *cells)
     return table
+
+
+def _filter_line(report: dict) -> str:
+    """What the blind filter did, with its held-out estimates before and after (single / pairwise)."""
+    if not report:
+        return "blind filter: off (--no-blind-filter)"
+    rounds = report.get("rounds") or []
+    if not rounds:
+        return f"blind filter: not run ({report['pool']:,} negate + affirm variants: too few pairs, or one op missing)"
+    first, last = rounds[0], rounds[-1]
+    line = (
+        f"blind filter: dropped {report['dropped']:,} of {report['pool']:,} negate + affirm variants in "
+        f"{len(rounds) - 1} round(s); held-out n-gram accuracy {first['accuracy']:.1%} / "
+        f"{first['pairwise_accuracy']:.1%} pairwise before, {last['accuracy']:.1%} / {last['pairwise_accuracy']:.1%} after"
+    )
+    if report.get("reached_target") is False:
+        line += f" [yellow](stopped at its bound before reaching {report['target']:.0%})[/]"
+    return line
 
 
 def register(app: typer.Typer) -> None:
@@ -105,6 +132,11 @@ def register(app: typer.Typer) -> None:
             "--phrasing",
             help="corpus: contradicting statements drawn from the corpus's own (blind-safer); rules: rule-made only.",
         ),
+        blind_filter: bool = typer.Option(
+            True,
+            "--blind-filter/--no-blind-filter",
+            help="Drop the negate / affirm variants a text-only classifier tells apart (AFLite).",
+        ),
         import_official: Path = typer.Option(
             None, "--import-official", help="Official cxr-align.json to convert."
         ),
@@ -141,6 +173,7 @@ def register(app: typer.Typer) -> None:
             text_column=text_column,
             id_column=id_column,
             phrasing=phrasing,
+            blind_filter=blind_filter,
         )
         with make_progress() as progress:
             summary = build_benchmark(options, progress=progress)
@@ -151,6 +184,7 @@ def register(app: typer.Typer) -> None:
         )
         _out.print(_summary_table(summary))
         _out.print(_blind_table(summary.blind))
+        _out.print(_filter_line(summary.blind_filter))
         balanced = summary.blind.get("balanced", {})
         if balanced.get("near_chance") is False:
             _out.print("[bold red]blind baselines beat 60% on the balanced negate + affirm set: "
