@@ -8,7 +8,7 @@ import pytest
 from scipy import sparse
 
 from cxralign.benchmark.blind import balanced_pairs, hash_texts, ngram_accuracy
-from cxralign.benchmark.debias import FILTER_TARGET, MAX_DROPPED, adversarial_filter
+from cxralign.benchmark.debias import FILTER_TARGET, MAX_DROPPED, adversarial_filter, fit_job
 
 FINDINGS = ["effusion", "pneumothorax", "edema", "consolidation", "atelectasis", "nodule"]
 FILLER = ["heart normal", "lungs clear", "bones intact", "no acute", "mediastinum normal", "aorta tortuous"]
@@ -91,8 +91,6 @@ def test_the_result_does_not_depend_on_who_hashes_and_fits():
         return lambda: matrix
 
     def listed_fitter(jobs):
-        from cxralign.benchmark.pipeline import fit_job
-
         return [fit_job(job) for job in reversed(jobs)][::-1]
 
     serial = adversarial_filter(rows, seed=3)

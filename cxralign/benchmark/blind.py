@@ -57,6 +57,14 @@ def hash_texts(texts: Sequence[str]):
     ).transform(texts)
 
 
+def ngram_classifier(seed: int):
+    """The blind n-gram classifier: logistic loss by SGD (exact solvers crawl here, because
+    originals and variants share almost every n-gram). The blind filter fits the same one."""
+    from sklearn.linear_model import SGDClassifier
+
+    return SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=30, tol=None, random_state=seed)
+
+
 def _hashed_ngrams(pairs: Sequence[tuple[str, str]]):
     """``hash_texts`` rows of every text of ``pairs`` (original, variant, ...).
 
@@ -133,7 +141,6 @@ def ngram_accuracy(
     pairs: Sequence[tuple[str, str]], seed: int = 0, folds: int = 5, groups: np.ndarray | None = None
 ) -> dict[str, float] | None:
     """Single-text and pairwise accuracy of a cross-validated bag-of-n-grams classifier."""
-    from sklearn.linear_model import SGDClassifier
     from sklearn.metrics import accuracy_score
 
     if len(pairs) < 10:
@@ -147,9 +154,7 @@ def ngram_accuracy(
     scores = np.zeros(len(texts))
     x = _hashed_ngrams(pairs)  # no vocabulary to fit: the texts are tokenised once, not once per fold
     for train, test in _group_folds(pair_group, folds).split(texts, labels, groups):
-        # logistic loss by SGD: exact solvers crawl here, because originals and variants share almost every n-gram
-        model = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=30, tol=None, random_state=seed)
-        model.fit(x[train], labels[train])
+        model = ngram_classifier(seed).fit(x[train], labels[train])
         scores[test] = model.decision_function(x[test])
     single = accuracy_score(labels, (scores > 0).astype(int))
     original_scores, variant_scores = scores[0::2], scores[1::2]

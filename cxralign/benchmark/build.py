@@ -14,15 +14,13 @@ from pathlib import Path
 from cxralign import __version__
 from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
 from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
-from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter
+from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter, fit_job, hash_job, stacked
 from cxralign.benchmark.pipeline import (
     Workers,
     analyze_job,
     bank_job,
     blind_job,
     chunked,
-    fit_job,
-    hash_job,
     phrases_job,
     preload_job,
     rewrite_job,
@@ -34,6 +32,7 @@ from cxralign.benchmark.write import dataset_card, dump_json, official_json, wri
 from cxralign.benchmark.write import preload as preload_writer
 from cxralign.errors import ConfigError, InputError
 from cxralign.rewrite import OPS, strip_comparisons
+from cxralign.rewrite.records import Rejection
 from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
 from cxralign.utils.gc import collector_paused
 from cxralign.utils.hashing import sha256_bytes, sha256_json
@@ -311,11 +310,10 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     items = tally.items
     summary.reports_skipped = len(getattr(reader, "skipped", ()))
     summary.capped = selector.capped
-    summary.items = len(items)
-    summary.without_image = sum(1 for item in items if not item["has_image"])
-    if options.require_images and summary.without_image:
+    without_image = sum(1 for item in items if not item["has_image"])
+    if options.require_images and without_image:
         raise InputError(
-            f"{summary.without_image} of {summary.items} items have no image (--require-images); "
+            f"{without_image} of {len(items)} items have no image (--require-images); "
             "pass the images root with --images or drop --require-images for text-only items"
         )
     if not items:
@@ -323,9 +321,9 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
             f"no items: {summary.reports_read} reports read, none had an eligible finding that could be rewritten"
         )
     if options.blind_filter:
-        items = tally.items = _filtered(items, options, summary, workers)
-        summary.items = len(items)
-        summary.without_image = sum(1 for item in items if not item["has_image"])
+        items = _filtered(items, options, summary, workers)
+    summary.items = len(items)
+    summary.without_image = sum(1 for item in items if not item["has_image"])
     # first the blind baselines: the idle workers fit them while this process splits and writes
     groups = blind_sets(_blind_rows(items, options.ops), options.ops, options.seed)
     jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
@@ -353,17 +351,13 @@ def _filtered(
     """The items less the negate / affirm variants the adversarial filter drops (see
     ``cxralign.benchmark.debias``); an item left with no variant is dropped. Texts are hashed and
     classifiers fitted by the workers."""
-    ops = tuple(op for op in options.ops if op in FILTER_OPS)
-    owners = [(item, op) for op in ops for item in items if op in item["variants"]]
-    rows = [
-        (op, item["target"], item["original"], item["variants"][op].text, item["_patient_key"])
-        for item, op in owners
-    ]
+    owners = _variant_owners(items, tuple(op for op in options.ops if op in FILTER_OPS))
+    rows = [_blind_row(item, op) for item, op in owners]
 
     def hasher(texts: list[str]):
         size = -(-len(texts) // (workers.workers * 4))
         parts = workers.map(hash_job, list(chunked(texts, size)), chunksize=1)
-        return lambda: _stacked(list(parts))
+        return lambda: stacked(parts)
 
     result: FilterResult = adversarial_filter(
         rows, options.seed, hasher, lambda jobs: workers.map(fit_job, jobs, chunksize=1)
@@ -380,42 +374,34 @@ def _filtered(
     return [item for item in items if item["variants"]]
 
 
-def _stacked(parts: list[tuple]):
-    """One CSR matrix of binary rows from ``hash_job`` parts (column indices and row pointers only)."""
-    import numpy as np
-    from scipy import sparse
-
-    indices = np.concatenate([part[0] for part in parts])
-    offsets = np.cumsum([0] + [part[0].size for part in parts[:-1]])
-    indptr = np.concatenate(
-        [[0]] + [part[1][1:] + offset for part, offset in zip(parts, offsets, strict=True)]
-    )
-    rows, columns = indptr.size - 1, parts[0][2]
-    return sparse.csr_matrix((np.ones(indices.size, np.float32), indices, indptr), shape=(rows, columns))
-
-
 def _filter_rejection(item: dict, op: str, variant) -> dict:
-    return {
-        "op": op,
-        "target": item["target"],
-        "target_concept": variant.target_concept,
-        "report_id": item["item_id"].rsplit("/", 1)[0],
-        "reason": "dropped by the blind filter: a text-only classifier told it from its original",
-        "stage": "blind_filter",
-        "original": item["original"],
-        "variant": variant.text,
-    }
+    report_id = item["item_id"].rsplit("/", 1)[0]
+    reason = "dropped by the blind filter: a text-only classifier told it from its original"
+    return Rejection(
+        op,
+        item["target"],
+        variant.target_concept,
+        report_id,
+        reason,
+        item["original"],
+        variant.text,
+        "blind_filter",
+    ).to_dict()
+
+
+def _variant_owners(items: list[dict], ops: tuple[str, ...]) -> list[tuple[dict, str]]:
+    """(item, op) of every variant of ``ops``, op by op in ``ops`` order as the rows are written."""
+    return [(item, op) for op in ops for item in items if op in item["variants"]]
+
+
+def _blind_row(item: dict, op: str) -> BlindRow:
+    return (op, item["target"], item["original"], item["variants"][op].text, item["_patient_key"])
 
 
 def _blind_rows(items: list[dict], ops: tuple[str, ...]) -> list[BlindRow]:
-    """What the blind baselines read of each output row, op by op in ``ops`` order as the rows are
-    written, without the splits (so the baselines can start before the rows are made)."""
-    return [
-        (op, item["target"], item["original"], variant.text, item["_patient_key"])
-        for op in ops
-        for item in items
-        if (variant := item["variants"].get(op)) is not None
-    ]
+    """What the blind baselines read of each output row, without the splits (so the baselines can
+    start before the rows are made)."""
+    return [_blind_row(item, op) for item, op in _variant_owners(items, ops)]
 
 
 BANK_REPORTS = 5000

@@ -12,13 +12,14 @@ what is left. Only ``negate`` and ``affirm`` variants are dropped, never a repor
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from cxralign.benchmark.blind import BlindRow, hash_texts, pair_groups
+from cxralign.benchmark.blind import BlindRow, hash_texts, ngram_classifier, pair_groups
 
 FILTER_OPS = ("negate", "affirm")
 FILTER_TARGET = 0.55
@@ -69,15 +70,33 @@ class FilterResult:
 
 
 def fit_job(job: tuple) -> tuple[np.ndarray, float]:
-    """Weights of the blind classifier (logistic loss, SGD, as in ``ngram_accuracy``) on one round's training pairs."""
-    from sklearn.linear_model import SGDClassifier
+    """Weights of the blind classifier (``ngram_classifier``) on one round's training pairs."""
     from threadpoolctl import threadpool_limits
 
     x, y, seed = job
     with threadpool_limits(1):
-        model = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=30, tol=None, random_state=seed)
-        model.fit(x, y)
+        model = ngram_classifier(seed).fit(x, y)
     return model.coef_.ravel(), float(model.intercept_[0])
+
+
+def hash_job(texts: list[str]) -> tuple:
+    """``hash_texts`` of some texts as column indices, row pointers and width only (every value is
+    1): a third of the CSR for a worker to send back. ``stacked`` puts the parts together."""
+    matrix = hash_texts(texts).tocsr()
+    return matrix.indices, matrix.indptr, matrix.shape[1]
+
+
+def stacked(parts: Iterable[tuple]):
+    """One CSR matrix of binary rows from ``hash_job`` parts, in order."""
+    from scipy import sparse
+
+    matrices = [
+        sparse.csr_matrix(
+            (np.ones(indices.size, np.float32), indices, indptr), shape=(indptr.size - 1, width)
+        )
+        for indices, indptr, width in parts
+    ]
+    return sparse.vstack(matrices, format="csr")
 
 
 def _serial(jobs: list) -> Iterable[tuple[np.ndarray, float]]:
@@ -121,11 +140,10 @@ def adversarial_filter(
     variant = np.asarray([position[b] for _, b in pairs], dtype=np.intp)
 
     alive = np.arange(len(pool))
-    for number in range(1000):
-        scores = _cross_fit(
+    for number in itertools.count():  # it ends: a round drops at least one row, within a finite budget
+        s_orig, s_var = _cross_fit(
             features, original, variant, alive, ops, targets, groups, rng, seed + number, fitter
         )
-        s_orig, s_var = scores
         measured = np.isin(alive, _balanced(alive, ops, targets, rng))
         single = float(((s_orig[measured] > 0).mean() + (s_var[measured] < 0).mean()) / 2)
         pairwise = float((s_orig[measured] > s_var[measured]).mean())

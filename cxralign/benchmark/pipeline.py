@@ -117,22 +117,6 @@ def blind_job(job: tuple[str, list, int]) -> dict:
     return blind_baseline(*job)
 
 
-def hash_job(texts: list[str]) -> tuple:
-    """Hashed n-gram rows of some texts for the blind filter (see ``cxralign.benchmark.debias``):
-    column indices, row pointers and width only (every value is 1), a third of the CSR to send back."""
-    from cxralign.benchmark.blind import hash_texts
-
-    matrix = hash_texts(texts).tocsr()
-    return matrix.indices, matrix.indptr, matrix.shape[1]
-
-
-def fit_job(job: tuple):
-    """One of the blind filter's classifiers (see ``cxralign.benchmark.debias``)."""
-    from cxralign.benchmark.debias import fit_job as fit
-
-    return fit(job)
-
-
 @dataclass
 class TargetOutcome:
     target: str
