@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     _register_commands()
     try:
-        app(args=argv, standalone_mode=False)
+        _flags_without_metavar(typer.main.get_command(app)).main(args=argv, standalone_mode=False)
     except CxrAlignError as error:
         _err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
@@ -81,6 +81,16 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(error, aborts):
             sys.exit(1)
         raise
+
+
+def _flags_without_metavar(command: typer.core.TyperGroup | typer.core.TyperCommand) -> typer.core.TyperCommand:
+    """A flag takes no value, so its help shows none (typer would print ``<bool>``); ``--help`` included."""
+    for param in [*command.params, command.get_help_option(command.context_class(command))]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _flags_without_metavar(sub)
+    return command
 
 
 def _click_error_types() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:

@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
         max_per_finding: int = typer.Option(
             None, "--max-per-finding", help="Cap items per finding (and presence)."
         ),
-        seed: int = typer.Option(0, "--seed"),
+        seed: int = typer.Option(0, "--seed", help="Seeds rewrite choices, target selection, controls and blind baselines."),
         workers: int = typer.Option(1, "--workers", help="Worker processes."),
         controls: int = typer.Option(
             4, "--controls", help="Control images per item (same split, target absent)."

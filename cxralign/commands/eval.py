@@ -82,7 +82,7 @@ def eval_command(
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Results directory."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:1, mps."),
     precision: str = typer.Option("fp32", "--precision", help="fp32, fp16 or bf16."),
-    batch_size: int = typer.Option(64, "--batch-size", min=1),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Images or texts embedded per forward pass."),
     seed: int = typer.Option(0, "--seed", help="Seeds bootstraps, label-fraction subsets and fine-tuning."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for 95% intervals."),
     resume: bool = typer.Option(
@@ -207,8 +207,8 @@ def tasks_list(
 def compare_command(
     results_a: Path = typer.Argument(..., help="A result JSON or a results directory."),
     results_b: Path = typer.Argument(..., help="The other result JSON or results directory."),
-    bootstrap: int = typer.Option(1000, "--bootstrap", min=1),
-    seed: int = typer.Option(0, "--seed"),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Paired bootstrap resamples."),
+    seed: int = typer.Option(0, "--seed", help="Seeds the paired resamples."),
 ) -> None:
     """Paired comparison of two models on every shared (task, dataset, split): bootstrap and DeLong."""
     from cxralign.tasks.compare import compare_results
