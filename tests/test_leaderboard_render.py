@@ -32,8 +32,10 @@ def test_render_is_deterministic(board_dir: Path, tmp_path: Path) -> None:
     first, _ = render_leaderboard(board_dir, tmp_path / "one", registry=registry(), include_reported=False)
     second, _ = render_leaderboard(board_dir, tmp_path / "two", registry=registry(), include_reported=False)
     names = sorted(p.name for p in first.parent.iterdir())
-    assert names == ["app.js", "index.html", "leaderboard.csv", "leaderboard.md", "style.css"]
-    for name in names:
+    assert names == ["app.js", "files", "index.html", "leaderboard.csv", "leaderboard.md", "models", "plots", "style.css"]
+    files = sorted(p.relative_to(first.parent) for p in first.parent.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second.parent) for p in second.parent.rglob("*") if p.is_file())
+    for name in files:
         assert (first.parent / name).read_bytes() == (second.parent / name).read_bytes(), name
     html = first.read_text()
     from datetime import date
@@ -79,7 +81,7 @@ def test_ranking_win_rates_and_contamination(board_dir: Path) -> None:
     assert table.heatmap is not None and table.heatmap.findings[:2] == ["Cardiomegaly", "Edema"]
     html = render_html(board)
     assert (
-        "contaminated: phantoms" in html
+        '>contaminated</span><span class="sub">phantoms</span>' in html
         and "contaminated on 1/1" in html
         and "training data undisclosed" in html
         and "2025-02-01" in html

@@ -54,4 +54,15 @@ def render_leaderboard(
             f"{len(report.problems)} problem(s) in {submissions_dir}; nothing rendered:\n  {first}{more}"
         )
     board = build_leaderboard(report.verified, zoo_reported_rows() if include_reported else [])
-    return write_site(board, out_dir), report
+    dirs = {v.submission.name: v.path.parent for v in report.verified}
+    return write_site(board, out_dir, submission_dirs=dirs, cards=_zoo_cards()), report
+
+
+def _zoo_cards() -> dict:
+    """The model zoo's cards (for the model pages); none when the zoo cannot be read."""
+    try:
+        from cxralign.models.zoo import all_cards
+
+        return all_cards()
+    except Exception:  # a broken extra card folder must not stop the leaderboard from rendering
+        return {}

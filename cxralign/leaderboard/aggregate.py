@@ -108,6 +108,7 @@ class ReportedRow:
     source: str
     citation: str
     notes: str | None = None
+    url: str | None = None  # the paper
 
 
 @dataclass

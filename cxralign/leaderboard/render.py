@@ -12,18 +12,40 @@ import csv
 import importlib.resources
 import io
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from cxralign import __version__
 from cxralign.errors import OutputExistsError
 from cxralign.leaderboard.aggregate import Entry, Leaderboard
+from cxralign.leaderboard.figures import Figure, table_figures
+from cxralign.leaderboard.labels import finding_label, metric_description, metric_label
+from cxralign.leaderboard.site import (
+    FILES_DIR,
+    MODELS_DIR,
+    ModelLinks,
+    copy_result_files,
+    model_links,
+    reproduce_command,
+)
 from cxralign.tasks.results import MetricValue
 from cxralign.utils.atomic import atomic_directory
 
 STATIC_FILES = ("style.css", "app.js")
-SITE_FILES = ("index.html", "leaderboard.md", "leaderboard.csv", *STATIC_FILES)
+PLOTS_DIR = "plots"
+SITE_FILES = (
+    "index.html",
+    "leaderboard.md",
+    "leaderboard.csv",
+    *STATIC_FILES,
+    MODELS_DIR,
+    FILES_DIR,
+    PLOTS_DIR,
+)
 
 # Diverging palette around chance: red below, neutral at chance, blue above (colour-blind safe, RdBu).
 _BELOW = ((247, 247, 247), (244, 165, 130), (178, 24, 43))
@@ -49,6 +71,13 @@ def fmt_interval(metric: MetricValue) -> str:
     if metric.ci_low is None or metric.ci_high is None:
         return ""
     return f"[{fmt(metric.ci_low)}, {fmt(metric.ci_high)}]"
+
+
+def fmt_range(metric: MetricValue) -> str:
+    """A compact 95% interval for narrow table cells: ``0.641–0.833``."""
+    if metric.ci_low is None or metric.ci_high is None:
+        return ""
+    return f"{fmt(metric.ci_low)}\u2013{fmt(metric.ci_high)}"
 
 
 def _mix(stops: tuple[tuple[int, int, int], ...], t: float) -> tuple[int, int, int]:
@@ -95,12 +124,61 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(fmt=fmt, fmt_params=fmt_params, fmt_interval=fmt_interval, heat_style=heat_style)
+    env.filters.update(
+        fmt=fmt, fmt_params=fmt_params, fmt_interval=fmt_interval, fmt_range=fmt_range, heat_style=heat_style,
+        metric_label=metric_label, metric_description=metric_description, finding_label=finding_label,
+    )  # fmt: skip
     return env
 
 
-def render_html(board: Leaderboard) -> str:
-    return _environment().get_template("index.html.j2").render(board=board, toolkit_version=__version__)
+def _figures(board: Leaderboard, submission_dirs: Mapping[str, Path] | None) -> dict[str, list[Figure]]:
+    return {t.key.slug: table_figures(t, submission_dirs) for t in [*board.tables, *board.superseded_tables]}
+
+
+def _links(board: Leaderboard, cards: Mapping[str, Any] | None) -> dict[str, ModelLinks]:
+    subs = {
+        e.submission.name: e.submission for t in [*board.tables, *board.superseded_tables] for e in t.entries
+    }
+    return model_links([subs[name] for name in sorted(subs)], cards or {})
+
+
+def render_html(
+    board: Leaderboard,
+    links: dict[str, ModelLinks] | None = None,
+    figures: dict[str, list[Figure]] | None = None,
+) -> str:
+    """The main page; ``links`` and ``figures`` default to those needing no files (zoo cards unused)."""
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            board=board,
+            toolkit_version=__version__,
+            links=_links(board, None) if links is None else links,
+            figures=_figures(board, None) if figures is None else figures,
+            svg=Markup,
+        )
+    )
+
+
+def render_model_page(links: ModelLinks, board: Leaderboard) -> str:
+    """``models/<submission>.html``: the zoo card as a page, the spec to reproduce, the result files."""
+    entries = [
+        (t, e) for t in [*board.tables, *board.superseded_tables] for e in t.entries
+        if e.submission.name == links.submission.name
+    ]  # fmt: skip
+    reported = [r for r in board.reported if links.card is not None and r.model == links.card.title]
+    return (
+        _environment()
+        .get_template("model.html.j2")
+        .render(
+            links=links,
+            entries=entries,
+            reported=reported,
+            reproduce=reproduce_command,
+            toolkit_version=__version__,
+        )
+    )
 
 
 def _entry_flags(entry: Entry) -> str:
@@ -200,8 +278,19 @@ def render_csv(board: Leaderboard) -> str:
     return buffer.getvalue()
 
 
-def write_site(board: Leaderboard, out_dir: str | Path, overwrite: bool = True) -> Path:
-    """Write index.html, style.css, app.js, leaderboard.md and leaderboard.csv into ``out_dir`` atomically."""
+def write_site(
+    board: Leaderboard,
+    out_dir: str | Path,
+    overwrite: bool = True,
+    submission_dirs: Mapping[str, Path] | None = None,
+    cards: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write the site into ``out_dir`` atomically.
+
+    index.html, style.css, app.js, leaderboard.md and leaderboard.csv; ``plots/`` (every SVG of the page);
+    ``models/`` (one page per model, its zoo card from ``cards``) and ``files/`` (each submission's JSON,
+    one JSON per result and its scores Parquet, copied from ``submission_dirs``: submission name -> directory).
+    """
     out = Path(out_dir)
     if out.is_dir():
         foreign = sorted(p.name for p in out.iterdir() if p.name not in SITE_FILES)
@@ -210,8 +299,17 @@ def write_site(board: Leaderboard, out_dir: str | Path, overwrite: bool = True) 
                 f"{out} holds files a render did not write ({', '.join(foreign[:3])}); choose an empty or site directory"
             )
     static = importlib.resources.files("cxralign.leaderboard").joinpath("templates")
+    links, figures = _links(board, cards), _figures(board, submission_dirs)
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        (tmp / "index.html").write_text(render_html(board), encoding="utf-8")
+        (tmp / "index.html").write_text(render_html(board, links, figures), encoding="utf-8")
+        (tmp / PLOTS_DIR).mkdir()
+        for figure in (f for table_figures in figures.values() for f in table_figures):
+            (tmp / PLOTS_DIR / f"{figure.slug}.svg").write_text(figure.svg + "\n", encoding="utf-8")
+        (tmp / MODELS_DIR).mkdir()
+        for name, model in links.items():
+            (tmp / model.page).write_text(render_model_page(model, board), encoding="utf-8")
+            if submission_dirs and name in submission_dirs:
+                copy_result_files(tmp, model, submission_dirs[name])
         (tmp / "leaderboard.md").write_text(render_markdown(board), encoding="utf-8")
         (tmp / "leaderboard.csv").write_text(render_csv(board), encoding="utf-8")
         for name in STATIC_FILES:

@@ -12,6 +12,12 @@ from typing import Any
 from cxralign.leaderboard.aggregate import ReportedRow
 
 
+def _citation(number: dict[str, Any]) -> str:
+    """Title, venue and table of the paper a number comes from (older cards: their ``source`` line)."""
+    parts = [str(number[k]) for k in ("paper", "venue", "table") if number.get(k)]
+    return ", ".join(parts) if parts else str(number.get("source") or "")
+
+
 def reported_rows(cards: Iterable[Any]) -> list[ReportedRow]:
     """One row per reported number on each card (pydantic ModelCard or a dict with the same fields)."""
     rows = []
@@ -25,9 +31,10 @@ def reported_rows(cards: Iterable[Any]) -> list[ReportedRow]:
                     dataset=str(number["dataset"]),
                     metric=str(number["metric"]),
                     value=float(number["value"]),
-                    source=str(number.get("source") or ""),
+                    source=_citation(number),
                     citation=str(data.get("citation") or ""),
                     notes=number.get("notes"),
+                    url=data.get("paper"),
                 )
             )
     return rows

@@ -47,6 +47,10 @@ KNOWN_DATASETS = (
 )
 
 
+URL_PATTERN = r"^https?://[^\s<>\"']+$"
+"""Links on a card are shown on the leaderboard's model page: absolute http(s) only."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,7 +59,7 @@ class WeightSource(_Strict):
     """Where the weights live; ``sha256`` only when it is known for the exact file."""
 
     hub_id: str | None = None
-    url: str | None = None
+    url: str | None = Field(default=None, pattern=URL_PATTERN)
     file: str | None = None
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     notes: str | None = None
@@ -92,14 +96,21 @@ class PromptStyle(_Strict):
 
 
 class ReportedNumber(_Strict):
-    """A figure quoted from the authors' paper, never one we measured."""
+    """A figure quoted from the authors' paper, never one we measured; cited by paper, venue and table."""
 
     metric: str
     value: float
     dataset: str
     task: str
-    source: str  # e.g. "Tiu et al. 2022, Table 1"
+    paper: str = Field(min_length=1)  # the paper's title
+    venue: str = Field(min_length=1)  # e.g. "Nature Biomedical Engineering 2022", "CVPR 2025"
+    table: str = Field(min_length=1)  # e.g. "Table 2"
     notes: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The citation a reader can follow: title, venue, table."""
+        return f"{self.paper}. {self.venue}, {self.table}"
 
 
 class ModelCard(_Strict):
@@ -117,7 +128,8 @@ class ModelCard(_Strict):
     training_data: list[str] = Field(default_factory=list)
     license: str
     citation: str
-    paper: str | None = None
+    paper: str | None = Field(default=None, pattern=URL_PATTERN)
+    code: str | None = Field(default=None, pattern=URL_PATTERN, description="Source code repository.")
     reported: list[ReportedNumber] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
 

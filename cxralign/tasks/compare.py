@@ -142,47 +142,64 @@ def compare_results(
         (pa, ra), (pb, rb) = a_index[key], b_index[key]
         if ra.task_version != rb.task_version or ra.dataset_hash != rb.dataset_hash:
             raise InputError(f"{pa} and {pb} differ in task version or dataset hash; they are not comparable")
-        keys_a, stats_a = _statistics(ra, read_scores(pa, ra))
-        keys_b, stats_b = _statistics(rb, read_scores(pb, rb))
-        common = sorted(set(keys_a) & set(keys_b))
-        if not common:
-            continue
-        pos_a = pd.Series(range(len(keys_a)), index=keys_a.to_numpy())
-        pos_b = pd.Series(range(len(keys_b)), index=keys_b.to_numpy())
-        ia, ib = pos_a.loc[common].to_numpy(), pos_b.loc[common].to_numpy()
-        for metric in sorted(set(stats_a) & set(stats_b)):
-            fa, fb = stats_a[metric], stats_b[metric]
-
-            def diff(w, fa=fa, fb=fb, ia=ia, ib=ib, na=len(keys_a), nb=len(keys_b)):
-                return _lift(w, fb, ib, nb) - _lift(w, fa, ia, na)
-
-            ones = np.ones((1, len(common)))
-            a_value, b_value = (
-                float(_lift(ones, fa, ia, len(keys_a))[0]),
-                float(_lift(ones, fb, ib, len(keys_b))[0]),
-            )
-            boot = paired_bootstrap(diff, len(common), seed, f"compare/{'/'.join(key)}/{metric}", n_boot)
-            rows.append(
-                ComparisonRow(
-                    *key,
-                    metric,
-                    a_value,
-                    b_value,
-                    b_value - a_value,
-                    boot["ci_low"],
-                    boot["ci_high"],
-                    boot["p_value"],
-                    "paired bootstrap",
-                )
-            )
-        rows.extend(_delong_rows(key, ra, rb, pa, pb))
+        rows.extend(compare_scored(key, ra, read_scores(pa, ra), rb, read_scores(pb, rb), n_boot, seed))
     return rows
 
 
-def _delong_rows(key, ra: TaskResult, rb: TaskResult, pa: Path, pb: Path) -> list[ComparisonRow]:
+def compare_scored(
+    key: tuple[str, str, str],
+    ra: TaskResult,
+    scores_a: pd.DataFrame,
+    rb: TaskResult,
+    scores_b: pd.DataFrame,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> list[ComparisonRow]:
+    """Paired rows for one (task, dataset, split) whose two results and score tables are in hand.
+
+    The leaderboard calls this with submitted results (same task version and dataset hash).
+    """
+    rows: list[ComparisonRow] = []
+    keys_a, stats_a = _statistics(ra, scores_a)
+    keys_b, stats_b = _statistics(rb, scores_b)
+    common = sorted(set(keys_a) & set(keys_b))
+    if not common:
+        return rows
+    pos_a = pd.Series(range(len(keys_a)), index=keys_a.to_numpy())
+    pos_b = pd.Series(range(len(keys_b)), index=keys_b.to_numpy())
+    ia, ib = pos_a.loc[common].to_numpy(), pos_b.loc[common].to_numpy()
+    for metric in sorted(set(stats_a) & set(stats_b)):
+        fa, fb = stats_a[metric], stats_b[metric]
+
+        def diff(w, fa=fa, fb=fb, ia=ia, ib=ib, na=len(keys_a), nb=len(keys_b)):
+            return _lift(w, fb, ib, nb) - _lift(w, fa, ia, na)
+
+        ones = np.ones((1, len(common)))
+        a_value, b_value = (
+            float(_lift(ones, fa, ia, len(keys_a))[0]),
+            float(_lift(ones, fb, ib, len(keys_b))[0]),
+        )
+        boot = paired_bootstrap(diff, len(common), seed, f"compare/{'/'.join(key)}/{metric}", n_boot)
+        rows.append(
+            ComparisonRow(
+                *key,
+                metric,
+                a_value,
+                b_value,
+                b_value - a_value,
+                boot["ci_low"],
+                boot["ci_high"],
+                boot["p_value"],
+                "paired bootstrap",
+            )
+        )
+    rows.extend(_delong_rows(key, ra, scores_a, scores_b))
+    return rows
+
+
+def _delong_rows(key, ra: TaskResult, sa: pd.DataFrame, sb: pd.DataFrame) -> list[ComparisonRow]:
     if ra.task != "zeroshot" or ra.config.get("kind") == "multiclass":
         return []
-    sa, sb = read_scores(pa, ra), read_scores(pb, rb)
     merged = sa.merge(sb, on="item_id", suffixes=("_a", "_b"))
     rows = []
     for cls in ra.config["classes"]:

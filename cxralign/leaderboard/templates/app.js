@@ -18,7 +18,9 @@ function sortTable(table, index, th) {
   // First click: numbers high to low (scores), text A to Z; further clicks toggle.
   const ascending = current ? current !== "ascending" : type !== "num";
   const body = table.tBodies[0];
-  const rows = Array.from(body.rows).map((row, position) => ({ row, position, key: cellValue(row, index, type) }));
+  const rows = Array.from(body.rows)
+    .filter((row) => row.dataset.model !== undefined)
+    .map((row, position) => ({ row, position, key: cellValue(row, index, type) }));
   rows.sort((a, b) => {
     if (a.key === null || b.key === null || a.key === "" || b.key === "") {
       const missingA = a.key === null || a.key === "";
@@ -32,6 +34,29 @@ function sortTable(table, index, th) {
   for (const header of table.tHead.rows[0].cells) header.removeAttribute("aria-sort");
   th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
   for (const item of rows) body.appendChild(item.row);
+  const empty = body.querySelector("tr.empty-state");
+  if (empty) body.appendChild(empty);
+}
+
+// A table whose every row the controls hide says so, and says how to get the rows back.
+function showEmptyStates(query, hideContaminated) {
+  for (const body of document.querySelectorAll("tbody")) {
+    const empty = body.querySelector("tr.empty-state");
+    if (!empty) continue;
+    const rows = Array.from(body.querySelectorAll("tr[data-model]"));
+    const visible = rows.filter((row) => !row.classList.contains("hidden")).length;
+    empty.hidden = rows.length === 0 || visible > 0;
+    if (!empty.hidden) {
+      const contaminated = rows.filter((row) => row.classList.contains("contaminated")).length;
+      const reasons = [];
+      if (query) reasons.push(`no model matches \u201c${query}\u201d`);
+      if (hideContaminated && contaminated) {
+        reasons.push(`${contaminated} of ${rows.length} ${rows.length === 1 ? "entry is" : "entries are"} contaminated (trained on this benchmark's source data) and hidden`);
+      }
+      empty.cells[0].textContent = `No entries to show: ${reasons.join("; ") || "all are hidden"}. ` +
+        (hideContaminated ? "Untick \u201cHide contaminated results\u201d" : "Clear the filter") + " to show them.";
+    }
+  }
 }
 
 function applyFilters() {
@@ -42,6 +67,7 @@ function applyFilters() {
     const hidden = !matches || (hideContaminated && row.classList.contains("contaminated"));
     row.classList.toggle("hidden", hidden);
   }
+  showEmptyStates(query, hideContaminated);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
