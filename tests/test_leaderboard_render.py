@@ -32,7 +32,16 @@ def test_render_is_deterministic(board_dir: Path, tmp_path: Path) -> None:
     first, _ = render_leaderboard(board_dir, tmp_path / "one", registry=registry(), include_reported=False)
     second, _ = render_leaderboard(board_dir, tmp_path / "two", registry=registry(), include_reported=False)
     names = sorted(p.name for p in first.parent.iterdir())
-    assert names == ["app.js", "files", "index.html", "leaderboard.csv", "leaderboard.md", "models", "plots", "style.css"]
+    assert names == [
+        "app.js",
+        "files",
+        "index.html",
+        "leaderboard.csv",
+        "leaderboard.md",
+        "models",
+        "plots",
+        "style.css",
+    ]
     files = sorted(p.relative_to(first.parent) for p in first.parent.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second.parent) for p in second.parent.rglob("*") if p.is_file())
     for name in files:
