@@ -8,6 +8,7 @@ probe) legitimately beat chance even on random features and are not held to it.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -79,6 +80,8 @@ def test_random_open_clip_scores_chance_everywhere(setup):
 
     html = write_html_report(setup[0] / "cold", "open_clip:cxralign-tiny-vit", outcomes).read_text()
     assert 'alt="negation.accuracy/finding per finding"' in html and 'alt="ROC curves"' in html
+    assert re.search(r"<td>items\.scored</td><td>\d+</td>", html)  # a count prints as an integer
+    assert not re.search(r"<td>items\.scored</td><td>\d+\.\d", html)
     for outcome in outcomes:
         for path, result in zip(outcome.paths, outcome.results, strict=True):
             again = get_task(result.task, result.task_version).metrics_from_scores(

@@ -28,7 +28,7 @@ CHROMIUM_FLAGS = (
 )
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 DRIVER_CANDIDATES = ("/usr/bin/chromedriver", "chromedriver")
-DESKTOP = (1366, 900)
+DESKTOP = (1400, 900)
 PHONE = (390, 844)
 
 

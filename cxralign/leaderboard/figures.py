@@ -79,16 +79,17 @@ def text_prior_figure(table: BenchmarkTable) -> Figure | None:
         series, TASK_A, y_metric, _chance(entries, TASK_A), _chance(entries, y_metric),
         blind=(bx, by) if bx is not None and by is not None else None,
     )  # fmt: skip
+    shown = f"{y_metric} is the image-reading score shown"
     fallback = (
-        ""
-        if y_metric == IMAGE_HEADLINES[0]
-        else f" (no {IMAGE_HEADLINES[0]} in these results: {y_metric} shown)"
+        f" ({IMAGE_HEADLINES[0]} is not in these results; {shown})."
+        if y_metric != IMAGE_HEADLINES[0]
+        else "."
     )
     return Figure(
         f"{table.key.slug}-text-prior",
-        f"Task A against {y_metric}{fallback}",
+        f"Task A against {y_metric}",
         "A model that wins Task A by a text prior sits in the shaded band: high on Task A, at chance where "
-        "the image decides. Points above the dashed line read the image; bars are 95% intervals.",
+        "the image decides. Points above the dashed line read the image; bars are 95% intervals" + fallback,
         svg,
     )
 

@@ -136,7 +136,7 @@ def text_prior_plot(
         ' stroke="#e8a46a" stroke-dasharray="3 2"><title>A text prior lands here: it wins Task A without'
         " reading the image, and scores chance where the image decides</title></rect>"
     )
-    body.append(_text(px(1.0) - 4, py(min(1.0, y_chance + band)) - 5, "text prior: Task A won without the image",
+    body.append(_text(px(1.0) - 4, py(max(low, y_chance - band)) + 14, "text prior: Task A won without the image",
                       anchor="end", size=11, fill="#9a4b0f", weight="600"))  # fmt: skip
     body.append(_line(left, py(y_chance), left + plot_w, py(y_chance), MUTED, 1, "5 4"))
     body.append(_text(left + 4, py(y_chance) - 4, f"chance {y_chance:.2f}", size=10, fill=MUTED))

@@ -1,7 +1,8 @@
 """A self-contained HTML report next to the results: tables plus embedded PNG plots.
 
-Plots: CXR-Align per-finding accuracy bars (with intervals and the chance line),
-zero-shot ROC curves per class, and reliability diagrams for scores that are
+Plots: CXR-Align per-finding accuracy bars (with intervals, n and the chance line;
+a finding without items is marked, never drawn as a zero), zero-shot ROC curves as
+per-class small multiples, and reliability diagrams for scores that are
 probabilities. Everything is read back from the result files, so the report
 is the same whether a result was computed now or skipped by ``--resume``.
 """
@@ -47,6 +48,14 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def _fmt_value(metric) -> str:
+    """A count (no interval, no chance, a whole number) prints as an integer: 404, not 404.000."""
+    value = metric.value
+    if metric.ci_low is None and metric.chance is None and float(value).is_integer():
+        return str(int(value))
+    return _fmt(value)
+
+
 def _png(figure) -> str:
     import matplotlib.pyplot as plt
 
@@ -57,29 +66,75 @@ def _png(figure) -> str:
 
 
 def _finding_bars(result) -> list[dict[str, str]]:
+    """Per-finding accuracy of each op: n printed on every bar, a zero drawn, a finding without items said so."""
     import matplotlib.pyplot as plt
 
+    groups = {g: t for g, t in sorted(result.per_group.items()) if g.endswith(".accuracy/finding") and t}
+    every = sorted({name for table in groups.values() for name in table})
     plots = []
-    for group, table in sorted(result.per_group.items()):
-        if not group.endswith(".accuracy/finding") or not table:
-            continue
-        names = sorted(table)
-        values = np.array([table[n].value for n in names])
-        low = np.array([table[n].ci_low if table[n].ci_low is not None else table[n].value for n in names])
-        high = np.array([table[n].ci_high if table[n].ci_high is not None else table[n].value for n in names])
-        figure, axis = plt.subplots(figsize=(7, 0.35 * len(names) + 1.2))
-        axis.barh(names, values, xerr=[values - low, high - values], color="#4c72b0", capsize=3)
-        axis.axvline(0.5, color="#c44", linestyle="--", label="chance")
+    for group, table in groups.items():
+        names = every[::-1]  # first finding on top
+        figure, axis = plt.subplots(figsize=(7.5, 0.36 * len(names) + 1.3))
+        for y, name in enumerate(names):
+            m = table.get(name)
+            if m is None:
+                axis.axhspan(y - 0.4, y + 0.4, color="#f1f1f1", zorder=0)
+                axis.text(
+                    0.01, y, "no items", va="center", ha="left", fontsize=8, color="#777", style="italic"
+                )
+                continue
+            low = m.value - (m.ci_low if m.ci_low is not None else m.value)
+            high = (m.ci_high if m.ci_high is not None else m.value) - m.value
+            axis.barh(y, m.value, xerr=[[low], [high]], color="#4c72b0", capsize=3, height=0.7)
+            if m.value == 0:  # a zero, not a gap: a marker on the axis
+                axis.plot([0], [y], marker="D", markersize=6, color="#b2182b", clip_on=False, zorder=5)
+            n = "" if m.n is None else f"  n={m.n}"
+            axis.text(1.01, y, f"{m.value:.2f}{n}", va="center", ha="left", fontsize=8,
+                      color="#b2182b" if (m.n or 0) < 30 else "#222", transform=axis.get_yaxis_transform())  # fmt: skip
+        chance = next((m.chance for m in table.values() if m.chance is not None), None)
+        if chance is not None:
+            axis.axvline(chance, color="#c44", linestyle="--", linewidth=1, label=f"chance {chance:.2f}")
+            axis.legend(loc="lower right", fontsize=8, framealpha=0.9)
+        axis.set_yticks(range(len(names)), names)
+        axis.set_ylim(-0.6, len(names) - 0.4)
         axis.set_xlim(0, 1)
+        axis.set_xlabel("accuracy (95% CI); n items at right, red below 30")
         axis.set_title(f"{group.split('/')[0]} per finding")
-        axis.legend(loc="lower right")
         plots.append({"alt": f"{group} per finding", "data": _png(figure)})
     return plots
 
 
+def _roc_grid(curves: list, title: str):
+    """Small multiples: one ROC per class with its AUROC and counts, the chance diagonal in each."""
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    columns = min(5, len(curves))
+    rows = -(-len(curves) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.3 * columns, 2.75 * rows + 0.4), squeeze=False,
+                                sharex=True, sharey=True)  # fmt: skip
+    for axis in axes.flat[len(curves) :]:
+        axis.set_visible(False)
+    for axis, (cls, labels, values) in zip(axes.flat, curves, strict=False):
+        fpr, tpr, _ = roc_curve(labels, values)
+        axis.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=0.8)
+        axis.plot(fpr, tpr, color="#1f5fa8", linewidth=1.6)
+        positives = int(labels.sum())
+        axis.set_title(f"{cls}\nAUROC {roc_auc_score(labels, values):.2f} · {positives}+ / {len(labels) - positives}\u2212",
+                       fontsize=8)  # fmt: skip
+        axis.set_aspect("equal")
+        axis.tick_params(labelsize=7)
+    for axis in axes[-1]:
+        axis.set_xlabel("false positive rate", fontsize=8)
+    for axis in axes[:, 0]:
+        axis.set_ylabel("true positive rate", fontsize=8)
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
 def _roc_and_reliability(result, scores) -> list[dict[str, str]]:
     import matplotlib.pyplot as plt
-    from sklearn.metrics import roc_curve
 
     classes = result.config.get("classes") or []
     if "fraction" in scores.columns:
@@ -96,16 +151,12 @@ def _roc_and_reliability(result, scores) -> list[dict[str, str]]:
             curves.append((cls, labels[mask], scores[SCORE + cls].to_numpy(float)[mask]))
     plots = []
     if curves:
-        figure, axis = plt.subplots(figsize=(5, 5))
-        for cls, labels, values in curves:
-            fpr, tpr, _ = roc_curve(labels, values)
-            axis.plot(fpr, tpr, label=cls, linewidth=1)
-        axis.plot([0, 1], [0, 1], "k--", linewidth=0.8)
-        axis.set_xlabel("false positive rate")
-        axis.set_ylabel("true positive rate")
-        axis.set_title(f"ROC: {result.task} on {result.dataset}")
-        axis.legend(fontsize=6, loc="lower right")
-        plots.append({"alt": "ROC curves", "data": _png(figure)})
+        plots.append(
+            {
+                "alt": "ROC curves",
+                "data": _png(_roc_grid(curves, f"ROC per class: {result.task} on {result.dataset}")),
+            }
+        )
         pooled_labels = np.concatenate([c[1] for c in curves])
         pooled = np.concatenate([c[2] for c in curves])
         if pooled.min() >= 0 and pooled.max() <= 1:
@@ -121,6 +172,10 @@ def _roc_and_reliability(result, scores) -> list[dict[str, str]]:
             figure, axis = plt.subplots(figsize=(5, 5))
             axis.plot([0, 1], [0, 1], "k--", linewidth=0.8)
             axis.plot(centres, observed, "o-", color="#4c72b0")
+            for x, y, count in zip(centres, observed, counts, strict=True):
+                axis.annotate(
+                    f"n={count}", (x, y), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7
+                )
             axis.set_xlabel("predicted probability")
             axis.set_ylabel("observed positive rate")
             axis.set_title(f"Reliability: {result.task} on {result.dataset}")
@@ -142,7 +197,7 @@ def write_html_report(out: str | Path, spec: str, outcomes: list) -> Path:
             rows = [
                 [
                     name,
-                    _fmt(m.value),
+                    _fmt_value(m),
                     "-" if m.ci_low is None else f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
                     _fmt(m.chance),
                     _fmt(m.blind),
