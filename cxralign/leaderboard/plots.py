@@ -283,7 +283,7 @@ def difference_plot(
         if row.ci_low is not None and row.ci_high is not None:
             body.append(_line(px(row.ci_low), y, px(row.ci_high), y, shade, 2))
         ci = "" if row.ci_low is None else f" [{row.ci_low:+.3f}, {row.ci_high:+.3f}]"
-        p = "" if row.p_value is None else f"p = {row.p_value:.3g}"
+        p = "" if row.p_value is None else "p < 0.001" if row.p_value < 0.001 else f"p = {row.p_value:.3g}"
         tip = f"{row.metric}: {row.diff:+.3f}{ci}, {p} ({row.test})"
         body.append(f'<circle cx="{_num(px(row.diff))}" cy="{_num(y)}" r="5" fill="{shade}">'
                     f"<title>{escape(tip)}</title></circle>")  # fmt: skip

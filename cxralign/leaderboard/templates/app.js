@@ -51,7 +51,7 @@ function showEmptyStates(query, hideContaminated) {
       const reasons = [];
       if (query) reasons.push(`no model matches \u201c${query}\u201d`);
       if (hideContaminated && contaminated) {
-        reasons.push(`${contaminated} of ${rows.length} ${rows.length === 1 ? "entry is" : "entries are"} contaminated (trained on this benchmark's source data) and hidden`);
+        reasons.push(`${contaminated} of ${rows.length} ${rows.length === 1 ? "entry is" : "entries are"} contaminated (${empty.dataset.trained}) and hidden`);
       }
       empty.cells[0].textContent = `No entries to show: ${reasons.join("; ") || "all are hidden"}. ` +
         (hideContaminated ? "Untick \u201cHide contaminated results\u201d" : "Clear the filter") + " to show them.";
