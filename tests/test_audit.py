@@ -62,7 +62,7 @@ def test_round_trip_sample_judge_score_write(build: Path, tmp_path: Path, capsys
     awkward = sum(item["verdict"] == "awkward" for item in state["items"])
     overall = [line for line in scored.stdout.splitlines() if line.strip("│ ").startswith("all")]
     low, high = wilson(wrong, 12).low, wilson(wrong, 12).high
-    assert overall and f"{wrong / 12:.1%} [{low:.1%}, {high:.1%}]" in overall[0]
+    assert overall and f"{wrong / 12 * 100:.1f} [{low * 100:.1f}, {high * 100:.1f}]" in overall[0]
 
     manifest = json.loads((build / "manifest.json").read_text())
     assert {k: v for k, v in manifest.items() if k != "audits"} == manifest_before
@@ -210,3 +210,17 @@ def test_highlight_marks_changed_words_inside_recorded_spans() -> None:
     # changes that do not replay onto the variant: a word diff of the whole text stands in
     left, right = highlight(original, variant, [cut])
     assert "".join(p.text for p in right) == variant and any(p.kind == ADDED for p in right)
+
+
+def test_the_sheet_escapes_report_text_and_embeds_its_state_safely(build: Path) -> None:
+    import dataclasses
+
+    from cxralign.audit.sheet import render_sheet
+
+    drawn = draw_sample(build, 3, 0)
+    hostile = "FINDINGS: <script>alert(1)</script> </script><b>x</b>\nIMPRESSION: Normal."
+    item = drawn.items[0].model_copy(update={"original": hostile, "variant": hostile + " More.", "changes": []})
+    html = render_sheet(dataclasses.replace(drawn, items=(item, *drawn.items[1:])))
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert html.count("<script") == 2  # the embedded state and the sheet's own code, nothing else
+    assert '<b class="hd">FINDINGS:</b>' in html and '<b class="hd">IMPRESSION:</b>' in html

@@ -34,7 +34,7 @@ class Rate:
     def text(self) -> str:
         if not self.n:
             return "-"
-        return f"{self.value:.1%} [{self.low:.1%}, {self.high:.1%}]"
+        return f"{self.value * 100:.1f} [{self.low * 100:.1f}, {self.high * 100:.1f}]"
 
 
 def wilson(count: int, n: int) -> Rate:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from importlib.resources import files
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from cxralign import __version__
 from cxralign.audit.highlight import highlight
@@ -33,6 +35,14 @@ RUBRIC = (
 )  # fmt: skip
 
 
+_HEADING = re.compile(r"(^|\n)([A-Z][A-Z /&-]{2,}:)")
+
+
+def headings(text: str) -> Markup:
+    """Escaped text with section headings ("FINDINGS:") in bold, so a reader finds the sections."""
+    return Markup(_HEADING.sub(r'\1<b class="hd">\2</b>', str(escape(text))))
+
+
 def _asset(name: str) -> str:
     return files("cxralign.audit").joinpath("templates", name).read_text(encoding="utf-8")
 
@@ -45,6 +55,7 @@ def render_sheet(sample: AuditSample) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["headings"] = headings
     rows = []
     for index, item in enumerate(sample.items, 1):
         left, right = highlight(item.original, item.variant, item.changes)

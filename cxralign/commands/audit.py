@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -43,9 +44,9 @@ def sample(
 def _table(score) -> Table:
     from cxralign.audit.score import OVERALL
 
-    table = Table(title="variants judged wrong / awkward (Wilson 95% intervals)")
-    for column in ("op", "read", "correct", "awkward", "wrong", "error rate", "awkward rate"):
-        table.add_column(column, justify="left" if column == "op" else "right")
+    table = Table(title="variants judged wrong / awkward: % [Wilson 95% interval]", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column in ("op", "n", "correct", "awkward", "wrong", "wrong %", "awkward %"):
+        table.add_column(column, justify="left" if column == "op" else "right", no_wrap=True)
     for op, row in score.per_op.items():
         style = "bold" if op == OVERALL else None
         cells = (row.reviewed, row.correct, row.awkward, row.wrong)
