@@ -6,20 +6,11 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 from audit_support import make_build
+from test_leaderboard_browser import pytestmark  # noqa: F401  (the same marks: browser, slow, skipped without Chromium)
 
 from cxralign.audit import draw_sample, load_verdicts, score_verdicts, write_sheet
-from cxralign.leaderboard.browser import chromium, find_chromium, full_page_screenshot
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        find_chromium() is None,
-        reason="no headless browser: install Debian's chromium and chromium-driver (.ci/run does) to run this test",
-    ),
-]
+from cxralign.leaderboard.browser import chromium, full_page_screenshot
 
 
 def _wait_for_file(folder: Path, pattern: str, seconds: float = 10.0) -> Path:
