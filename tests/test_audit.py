@@ -176,6 +176,7 @@ def test_a_sample_depends_on_its_seed_only(build: Path) -> None:
     first, again, other = (draw_sample(build, 10, seed) for seed in (5, 5, 6))
     assert first.keys == again.keys and first.sample_sha256 == again.sample_sha256
     assert first.keys != other.keys
+    assert {item.op for item in draw_sample(build, 6, 0, ops=["negate", "omit"]).items} == {"negate", "omit"}
 
 
 def test_wilson_interval_is_scipys() -> None:

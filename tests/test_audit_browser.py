@@ -25,6 +25,7 @@ def _wait_for_file(folder: Path, pattern: str, seconds: float = 10.0) -> Path:
 
 def test_sheet_records_verdicts_keeps_them_over_a_reload_and_saves_them(tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     build = make_build(tmp_path)
     sample = draw_sample(build, n=10, seed=2)
@@ -60,6 +61,24 @@ def test_sheet_records_verdicts_keeps_them_over_a_reload_and_saves_them(tmp_path
         saved = _wait_for_file(downloads, "verdicts-*.json")
         assert "Saved" in driver.find_element(By.ID, "status").text
         full_page_screenshot(driver, tmp_path / "sheet.png", 1400)
+
+        # a fresh browser (nothing kept) continues from the saved file; another sample's file is refused
+        driver.execute_script("localStorage.clear()")
+        driver.refresh()
+        assert driver.find_element(By.ID, "progress").text == "0 / 10"
+        upload = driver.find_element(By.ID, "load")
+        driver.execute_script("arguments[0].style.display = 'block'", upload)
+        upload.send_keys(str(saved))  # read asynchronously: wait for the sheet to show it
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "progress").text == "10 / 10")
+        rows = driver.find_elements(By.CSS_SELECTOR, "article.row")
+        assert rows[1].get_attribute("data-verdict") == "awkward"
+        foreign = json.loads(saved.read_text())
+        foreign["sample"]["sample_sha256"] = "0" * 64
+        (tmp_path / "foreign.json").write_text(json.dumps(foreign))
+        upload.send_keys(str(tmp_path / "foreign.json"))
+        status = driver.find_element(By.ID, "status")
+        WebDriverWait(driver, 10).until(lambda d: "foreign.json" in status.text)
+        assert "another sample" in status.text and "error" in status.get_attribute("class")
 
     verdicts = load_verdicts(saved)
     assert verdicts.reviewer == "Dr. Browser" and verdicts.build.data_sha256 == sample.identity.data_sha256
