@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "eval",
     "train",
     "leaderboard",
+    "audit",
 )
 
 app = typer.Typer(
