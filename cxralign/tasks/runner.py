@@ -4,6 +4,11 @@ One (task, dataset) failing is recorded and the others still run; ``resume``
 skips a (task, dataset) whose results already exist for the same run key (model
 fingerprint, task version, dataset hash, seed and every option), so a changed
 model, dataset or option is never silently served from an old file.
+
+Under ``torchrun`` (an initialised ``torch.distributed`` group) every rank runs
+the tasks, so each embeds its shard of images and texts (the model stage shards
+and gathers); rank 0 alone computes the metrics and writes the files, and the
+others return no results. The metrics equal a single-process run's.
 """
 
 from __future__ import annotations
@@ -94,6 +99,24 @@ def model_info(model: Any) -> ModelInfo:
     )
 
 
+def _world() -> tuple[int, int]:
+    """(rank, world size) of an initialised process group, else (0, 1)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _same_on_every_rank(value: Any) -> Any:
+    """Rank 0's value everywhere: every rank must take the same branch around collective embedding calls."""
+    import torch.distributed as dist
+
+    holder = [value]
+    dist.broadcast_object_list(holder, src=0)
+    return holder[0]
+
+
 def _accepts(task_name: str, data_name: str) -> bool:
     task = get_task(task_name)
     if data_name in BENCHMARK_NAMES:
@@ -121,7 +144,9 @@ class Evaluation:
         load_options: Any = None,
         task_options: dict[str, Any] | None = None,
         log: Callable[[str], None] = lambda message: None,
+        loaded: dict[str, Any] | None = None,
     ):
+        """``loaded`` is a dict shared between evaluations of several models, so each dataset is prepared once."""
         self.model = model
         labels = [spec.name for spec in data]
         repeated = sorted({label for label in labels if labels.count(label) > 1})
@@ -143,10 +168,13 @@ class Evaluation:
             bootstrap=bootstrap,
             options=dict(task_options or {}),
         )
-        self._loaded: dict[str, Any] = {}
+        self._loaded: dict[str, Any] = {} if loaded is None else loaded
         self.info = model_info(model)
         self.toolkit = toolkit_info()
+        self.rank, self.world_size = _world()
         self.environment = environment_info(device)
+        if self.world_size > 1:
+            self.environment["world_size"] = str(self.world_size)
 
     def _load(self, spec: DataSpec) -> tuple[Any, str]:
         """(data, content hash) for a data spec, loaded once."""
@@ -198,7 +226,11 @@ class Evaluation:
         task = get_task(task_name)
         data, data_hash = self._load(spec)
         key = self.run_key(task_name, data_hash)
-        existing = self._existing(task_name, spec.name, key) if self.resume else []
+        existing = self._existing(task_name, spec.name, key) if self.resume and self.rank == 0 else []
+        if self.world_size > 1:
+            existing = _same_on_every_rank(existing)
+        if existing and self.rank != 0:
+            return Outcome(task_name, spec.name, "skipped", message="results exist (rank 0 read them)")
         if existing:
             return Outcome(
                 task_name,
@@ -211,6 +243,9 @@ class Evaluation:
         started = time.perf_counter()
         scored: list[ScoredSplit] = task.run(self.ctx, spec.name, data)
         outcome = Outcome(task_name, spec.name, "ok")
+        if self.rank != 0:
+            outcome.message = f"rank {self.rank}: embedded its shard; rank 0 scores and writes"
+            return outcome
         for part in scored:
             config = {**part.config, "run_key": key, "batch_size": self.ctx.batch_size}
             metric_start = time.perf_counter()
