@@ -66,8 +66,74 @@ def _summary(outcomes) -> Table:
     return table
 
 
+def _comparison(outcomes_by_model: dict[str, list]) -> Table:
+    """One row per (task, dataset, split), one column per model: the main score with its 95% interval."""
+    table = Table(title="cxralign eval: models compared", show_lines=False)
+    for column in ("task", "dataset", "split", "main score", *outcomes_by_model):
+        table.add_column(column, no_wrap=column in ("task", "dataset", "main score"))
+    cells: dict[tuple[str, str, str, str], dict[str, str]] = {}
+    for spec, outcomes in outcomes_by_model.items():
+        for outcome in outcomes:
+            if not outcome.results:
+                key = (outcome.task, outcome.dataset, "-", "-")
+                cells.setdefault(key, {})[spec] = f"{outcome.status}: {outcome.message}"
+            for result in outcome.results:
+                metric = result.metrics.get(result.main_score)
+                key = (result.task, result.dataset, result.split, result.main_score)
+                cells.setdefault(key, {})[spec] = _value(metric)
+    for key, row in cells.items():
+        table.add_row(*key, *(row.get(spec, "-") for spec in outcomes_by_model))
+    return table
+
+
+def _value(metric) -> str:
+    if metric is None:
+        return "-"
+    ci = f" [{metric.ci_low:.3f}, {metric.ci_high:.3f}]" if metric.ci_low is not None else ""
+    return f"{metric.value:.3f}{ci}"
+
+
+def _launch_torchrun(nproc: int) -> None:
+    """Run this same command under ``torchrun --nproc_per_node N`` (without ``--nproc``) and exit with its code."""
+    import subprocess
+    import sys
+
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            args.append(arg)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"]
+    raise typer.Exit(subprocess.call([*command, "-m", "cxralign", *args]))
+
+
+def _join_process_group(device: str) -> tuple[int, str]:
+    """Under torchrun: join the group (nccl on GPUs, gloo on CPU); each rank takes its own GPU. (rank, device)."""
+    import os
+
+    import torch
+
+    from cxralign.train.distributed import init_distributed, launched_by_torchrun
+
+    if not launched_by_torchrun():
+        return 0, device
+    if device in ("auto", "cuda") and torch.cuda.is_available():
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    elif device == "auto":
+        device = "cpu"
+    return init_distributed(device.split(":")[0]).rank, device
+
+
 def eval_command(
-    model: str = typer.Option(..., "--model", "-m", help="Model spec, e.g. open_clip:ViT-B-32 or zoo:NAME."),
+    model: list[str] = typer.Option(
+        ...,
+        "--model",
+        "-m",
+        help="Model spec, e.g. open_clip:ViT-B-32@/ckpt.pt or zoo:NAME; repeat to compare.",
+    ),
     tasks: str = typer.Option(
         None, "--tasks", help="Comma list: cxr-align,zeroshot,linear-probe,finetune,retrieval."
     ),
@@ -115,6 +181,9 @@ def eval_command(
     html: bool = typer.Option(
         True, "--html/--no-html", help="Write report.html with plots next to the results."
     ),
+    nproc: int = typer.Option(
+        1, "--nproc", min=1, help="Shard embedding over N processes (launches torchrun; one GPU each)."
+    ),
 ) -> None:
     """Evaluate a model on CXR-Align and downstream datasets; write results, a summary and an HTML report."""
     from cxralign.data.downstream import LoadOptions
@@ -122,6 +191,8 @@ def eval_command(
     from cxralign.models import EmbeddingCache, load_model
     from cxralign.tasks.runner import DataSpec, Evaluation, resolve_tasks
 
+    if nproc > 1:
+        _launch_torchrun(nproc)
     task_names = resolve_tasks(tasks, suite)
     if not data:
         raise ConfigError(
@@ -151,36 +222,55 @@ def eval_command(
         task_options["prompts"] = str(prompts)
     if prompt_style:
         task_options["prompt_style"] = prompt_style
-    loaded = load_model(model, device=device, precision=precision)
+    rank, device = _join_process_group(device)
     cache = None if no_cache else EmbeddingCache(cache_dir)
-    evaluation = Evaluation(
-        loaded,
-        specs,
-        out,
-        seed=seed,
-        batch_size=batch_size,
-        device=str(loaded.device),
-        cache=cache,
-        bootstrap=bootstrap,
-        resume=resume,
-        load_options=load_options,
-        task_options=task_options,
-        log=lambda message: _err.print(f"[dim]running {message}[/]"),
-    )
-    outcomes = evaluation.run(task_names)
-    _out.print(_summary(outcomes))
-    if html:
-        from cxralign.tasks.html_report import write_html_report
+    loaded_data: dict = {}  # each dataset is prepared once, whatever the number of models
+    outcomes_by_model: dict[str, list] = {}
+    failed = []
+    for spec in dict.fromkeys(model):
+        loaded = load_model(spec, device=device, precision=precision)
+        evaluation = Evaluation(
+            loaded,
+            specs,
+            out,
+            seed=seed,
+            batch_size=batch_size,
+            device=str(loaded.device),
+            cache=cache,
+            bootstrap=bootstrap,
+            resume=resume,
+            load_options=load_options,
+            task_options=task_options,
+            log=lambda message, spec=spec: (
+                _err.print(f"[dim]running {spec}: {message}[/]", highlight=False) if rank == 0 else None
+            ),
+            loaded=loaded_data,
+        )
+        outcomes = evaluation.run(task_names)
+        outcomes_by_model[spec] = outcomes
+        failed.extend((spec, o) for o in outcomes if o.status == "failed")
+        if rank != 0:
+            continue
+        if len(model) == 1:
+            _out.print(_summary(outcomes))
+        if html:
+            from cxralign.tasks.html_report import write_html_report
 
-        try:
-            report = write_html_report(out, evaluation.info.spec, outcomes)
-            _out.print(f"report: {report}")
-        except Exception as error:  # the results are written; a plotting problem must not hide them
-            _err.print(f"[yellow]warning:[/] HTML report not written: {type(error).__name__}: {error}")
-    failed = [o for o in outcomes if o.status == "failed"]
-    for outcome in failed:
+            try:
+                report = write_html_report(out, evaluation.info.spec, outcomes)
+                _out.print(f"report: {report}")
+            except Exception as error:  # the results are written; a plotting problem must not hide them
+                _err.print(f"[yellow]warning:[/] HTML report not written: {type(error).__name__}: {error}")
+    if rank == 0 and len(outcomes_by_model) > 1:
+        from cxralign.tasks.io import slugify
+
+        _out.print(_comparison(outcomes_by_model))
+        first, second = (out / slugify(spec) for spec in list(outcomes_by_model)[:2])
+        _out.print(f"paired tests: cxralign compare {first} {second}", highlight=False)
+    for spec, outcome in failed:
         _err.print(
-            f"[bold red]failed:[/] {outcome.task} on {outcome.dataset}: {outcome.message}", highlight=False
+            f"[bold red]failed:[/] {spec}: {outcome.task} on {outcome.dataset}: {outcome.message}",
+            highlight=False,
         )
     if failed:
         raise typer.Exit(1)
