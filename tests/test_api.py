@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -215,3 +216,25 @@ def test_import_is_cheap():
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_cli_compares_several_models_and_compare_runs_on_the_result(bench, tmp_path):
+    import open_clip
+
+    from cxralign.models.adapters.open_clip_adapter import register_builtin_configs
+
+    register_builtin_configs()
+    torch.manual_seed(3)
+    torch.save(open_clip.create_model(ARCH).state_dict(), tmp_path / "other.pt")
+    out = tmp_path / "results"
+    specs = ["python:_api_support:callables", f"open_clip:{ARCH}@{tmp_path / 'other.pt'}"]
+    done = cli("eval", "-m", specs[0], "-m", specs[1], "--tasks", "cxr-align", "--data", f"cxr-align={bench}",
+               "--out", str(out), "--device", "cpu", "--no-cache", "--bootstrap", "100", "--no-html")  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "models compared" in done.stdout
+    assert len(re.findall(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]", done.stdout)) == 2  # a value [CI] per model
+    folders = sorted(p.name for p in out.iterdir())
+    assert len(folders) == 2
+    compared = cli("compare", str(out / folders[0]), str(out / folders[1]), "--bootstrap", "50")
+    assert compared.returncode == 0, compared.stderr
+    assert "paired bootstrap" in compared.stdout

@@ -69,8 +69,10 @@ def _summary(outcomes) -> Table:
 def _comparison(outcomes_by_model: dict[str, list]) -> Table:
     """One row per (task, dataset, split), one column per model: the main score with its 95% interval."""
     table = Table(title="cxralign eval: models compared", show_lines=False)
-    for column in ("task", "dataset", "split", "main score", *outcomes_by_model):
-        table.add_column(column, no_wrap=column in ("task", "dataset", "main score"))
+    for column in ("task", "dataset", "split", "main score"):
+        table.add_column(column, no_wrap=column != "split")
+    for spec in outcomes_by_model:  # long specs fold in the header; "0.512 [0.431, 0.590]" stays whole
+        table.add_column(spec, overflow="fold", min_width=21)
     cells: dict[tuple[str, str, str, str], dict[str, str]] = {}
     for spec, outcomes in outcomes_by_model.items():
         for outcome in outcomes:
