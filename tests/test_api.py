@@ -238,3 +238,17 @@ def test_cli_compares_several_models_and_compare_runs_on_the_result(bench, tmp_p
     compared = cli("compare", str(out / folders[0]), str(out / folders[1]), "--bootstrap", "50")
     assert compared.returncode == 0, compared.stderr
     assert "paired bootstrap" in compared.stdout
+
+
+def test_load_benchmark_gives_lazy_images_nested_records_and_a_licensed_card(bench):
+    import datasets
+
+    dataset = cxralign.load_benchmark(bench, "negate", "test")
+    assert isinstance(dataset.features["image"], datasets.Image)
+    assert dataset.features["changes"].feature["start"] == datasets.Value("int64")
+    row = dataset[0]
+    assert row["image"].size == (64, 64)  # decoded from images/ when read
+    assert isinstance(row["changes"], list) and {"start", "end", "before", "after"} <= set(row["changes"][0])
+    assert isinstance(row["labels"], dict) and row["labels"][row["target"]] is not None
+    card = (bench / "README.md").read_text()
+    assert "license: apache-2.0" in card and "license: other" not in card
