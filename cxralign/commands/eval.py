@@ -194,6 +194,10 @@ def eval_command(
     from cxralign.tasks.runner import DataSpec, Evaluation, resolve_tasks
 
     if nproc > 1:
+        import os
+
+        if "WORLD_SIZE" in os.environ:
+            raise ConfigError("--nproc launches torchrun; under torchrun already, leave it out")
         _launch_torchrun(nproc)
     task_names = resolve_tasks(tasks, suite)
     if not data:
