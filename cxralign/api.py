@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cxralign.benchmark import BuildSummary
-    from cxralign.models.base import ImageTextModel
     from cxralign.tasks.results import TaskResult
 
 ModelLike = Any  # a spec string, an ImageTextModel, (open_clip model, preprocess, tokenizer), (HF model, processor), (images_fn, texts_fn)
@@ -97,42 +96,41 @@ def evaluate(
     ``cache``: True for the default embedding cache, False for none, or a directory.
     A failed (task, dataset) raises :class:`EvaluationFailed` after the others ran.
     """
+    from cxralign.data.downstream import LoadOptions
     from cxralign.models import EmbeddingCache
     from cxralign.models.wrapped import as_model
-    from cxralign.tasks.runner import Evaluation
+    from cxralign.tasks.runner import DEFAULT_TASK_OPTIONS, run_models
 
     models = _models(model)
     if name is not None and len(models) > 1:
         raise ConfigError("name= names one model; give a list of models their names through their specs")
     specs = _data_specs(data)
     task_names = _task_names(tasks)
-    embedding_cache = None if cache is False else EmbeddingCache(None if cache is True else cache)
-    task_options = {"fractions": [0.01, 0.1, 1.0], "n_seeds": 3, "epochs": 5, **dict(options or {})}
-    loaded: dict[str, Any] = {}
     results: list[TaskResult] = []
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cxralign-results-") as scratch:
-        folder = Path(out) if out is not None else Path(scratch)
-        for item in models:
-            wrapped: ImageTextModel = as_model(item, name=name, device=device, precision=precision)
-            evaluation = Evaluation(
-                wrapped,
-                specs,
-                folder,
-                seed=seed,
-                batch_size=batch_size,
-                device=str(wrapped.device),
-                cache=embedding_cache,
-                bootstrap=bootstrap,
-                resume=resume,
-                task_options=task_options,
-                log=log or (lambda message: None),
-                loaded=loaded,
-            )
-            for outcome in evaluation.run(task_names):
-                results.extend(outcome.results)
-                if outcome.status == "failed":
-                    failures.append(f"{wrapped.spec}: {outcome.task} on {outcome.dataset}: {outcome.message}")
+        runs = run_models(
+            models,
+            lambda item: as_model(item, name=name, device=device, precision=precision),
+            specs,
+            Path(out) if out is not None else Path(scratch),
+            task_names,
+            seed=seed,
+            batch_size=batch_size,
+            cache=None if cache is False else EmbeddingCache(None if cache is True else cache),
+            bootstrap=bootstrap,
+            resume=resume,
+            load_options=LoadOptions(seed=seed),  # the CLI's defaults, so the run keys agree
+            task_options={**DEFAULT_TASK_OPTIONS, **dict(options or {})},
+            log=log or (lambda message: None),
+        )
+    for evaluation, outcomes in runs:
+        for outcome in outcomes:
+            results.extend(outcome.results)
+            if outcome.status == "failed":
+                failures.append(
+                    f"{evaluation.info.spec}: {outcome.task} on {outcome.dataset}: {outcome.message}"
+                )
     if failures:
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise EvaluationFailed(failures[0] + more, results)

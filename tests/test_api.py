@@ -15,6 +15,7 @@ import pytest
 import torch
 
 import cxralign
+from cxralign.errors import ConfigError
 
 pytestmark = pytest.mark.slow  # builds a phantom benchmark and runs the CLI in subprocesses (~20 s)
 
@@ -53,6 +54,12 @@ def _same(results, out: Path) -> None:
     assert result.metrics[result.main_score].n >= 5
 
 
+def _api_eval(model, bench: Path, out: Path, **options):
+    """``cxralign.evaluate`` with the options ``_cli_eval`` gives the CLI."""
+    return cxralign.evaluate(model, tasks="cxr-align", data={"cxr-align": bench}, out=out, device="cpu",
+                             bootstrap=200, cache=False, **options)  # fmt: skip
+
+
 def _cli_eval(spec: str, bench: Path, out: Path) -> None:
     done = cli(
         "eval",
@@ -74,24 +81,24 @@ def _cli_eval(spec: str, bench: Path, out: Path) -> None:
     assert done.returncode == 0, done.stderr + done.stdout
 
 
-def test_in_memory_open_clip_matches_its_checkpoint_through_the_cli(bench, tmp_path):
+def tiny_open_clip(seed: int):
+    """A randomly initialised open_clip model of the tiny test architecture, with its eval transform."""
     import open_clip
 
     from cxralign.models.adapters.open_clip_adapter import register_builtin_configs
 
     register_builtin_configs()
-    torch.manual_seed(7)
+    torch.manual_seed(seed)
     model, _, preprocess = open_clip.create_model_and_transforms(ARCH)
+    return model, preprocess
+
+
+def test_in_memory_open_clip_matches_its_checkpoint_through_the_cli(bench, tmp_path):
+    import open_clip
+
+    model, preprocess = tiny_open_clip(7)
     tokenizer = open_clip.get_tokenizer(ARCH)
-    results = cxralign.evaluate(
-        (model, preprocess, tokenizer),
-        tasks=["cxr-align"],
-        data={"cxr-align": bench},
-        out=tmp_path / "api",
-        device="cpu",
-        bootstrap=200,
-        cache=False,
-    )
+    results = _api_eval((model, preprocess, tokenizer), bench, tmp_path / "api")
     assert results[0].model.spec.startswith("open_clip:in-memory-")
     assert (tmp_path / "api").rglob("test.scores.parquet")
     table = cxralign.results_table(results)
@@ -163,15 +170,7 @@ def test_in_memory_hf_clip_matches_its_saved_directory_through_the_cli(bench, tm
         image_mean=[0.5] * 3,
         image_std=[0.25] * 3,
     )
-    results = cxralign.evaluate(
-        (model, processor, tokenizer),
-        tasks="cxr-align",
-        data={"cxr-align": bench},
-        out=tmp_path / "api",
-        device="cpu",
-        bootstrap=200,
-        cache=False,
-    )
+    results = _api_eval((model, processor, tokenizer), bench, tmp_path / "api")
     saved = tmp_path / "hf-clip"
     model.save_pretrained(saved)
     processor.save_pretrained(saved)
@@ -186,15 +185,8 @@ def test_two_callables_match_their_python_spec_through_the_cli(bench, tmp_path):
         import _api_support as support
     finally:
         sys.path.remove(str(TESTS))
-    results = cxralign.evaluate(
-        (support.encode_images, support.encode_texts),
-        name="tiny-functions",
-        tasks="cxr-align",
-        data={"cxr-align": bench},
-        out=tmp_path / "api",
-        device="cpu",
-        bootstrap=200,
-        cache=False,
+    results = _api_eval(
+        (support.encode_images, support.encode_texts), bench, tmp_path / "api", name="tiny-functions"
     )
     assert results[0].model.spec == "tiny-functions"
     _cli_eval("python:_api_support:callables", bench, tmp_path / "cli")
@@ -202,9 +194,9 @@ def test_two_callables_match_their_python_spec_through_the_cli(bench, tmp_path):
 
 
 def test_what_cannot_be_evaluated_is_one_clear_error():
-    with pytest.raises(cxralign.EvaluationFailed.__mro__[1], match="name"):
+    with pytest.raises(ConfigError, match="name"):
         cxralign.evaluate((len, len), data={"cxr-align": "x"})
-    with pytest.raises(cxralign.EvaluationFailed.__mro__[1], match="cannot evaluate a int"):
+    with pytest.raises(ConfigError, match="cannot evaluate a int"):
         cxralign.evaluate(3, data={"cxr-align": "x"})
 
 
@@ -219,13 +211,7 @@ def test_import_is_cheap():
 
 
 def test_cli_compares_several_models_and_compare_runs_on_the_result(bench, tmp_path):
-    import open_clip
-
-    from cxralign.models.adapters.open_clip_adapter import register_builtin_configs
-
-    register_builtin_configs()
-    torch.manual_seed(3)
-    torch.save(open_clip.create_model(ARCH).state_dict(), tmp_path / "other.pt")
+    torch.save(tiny_open_clip(3)[0].state_dict(), tmp_path / "other.pt")
     out = tmp_path / "results"
     specs = ["python:_api_support:callables", f"open_clip:{ARCH}@{tmp_path / 'other.pt'}"]
     done = cli("eval", "-m", specs[0], "-m", specs[1], "--tasks", "cxr-align", "--data", f"cxr-align={bench}",

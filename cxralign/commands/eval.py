@@ -191,7 +191,7 @@ def eval_command(
     from cxralign.data.downstream import LoadOptions
     from cxralign.errors import ConfigError
     from cxralign.models import EmbeddingCache, load_model
-    from cxralign.tasks.runner import DataSpec, Evaluation, resolve_tasks
+    from cxralign.tasks.runner import DataSpec, resolve_tasks, run_models
 
     if nproc > 1:
         import os
@@ -229,35 +229,29 @@ def eval_command(
     if prompt_style:
         task_options["prompt_style"] = prompt_style
     rank, device = _join_process_group(device)
-    cache = None if no_cache else EmbeddingCache(cache_dir)
-    loaded_data: dict = {}  # each dataset is prepared once, whatever the number of models
-    outcomes_by_model: dict[str, list] = {}
-    failed = []
-    for spec in dict.fromkeys(model):
-        loaded = load_model(spec, device=device, precision=precision)
-        evaluation = Evaluation(
-            loaded,
-            specs,
-            out,
-            seed=seed,
-            batch_size=batch_size,
-            device=str(loaded.device),
-            cache=cache,
-            bootstrap=bootstrap,
-            resume=resume,
-            load_options=load_options,
-            task_options=task_options,
-            log=lambda message, spec=spec: (
-                _err.print(f"[dim]running {spec}: {message}[/]", highlight=False) if rank == 0 else None
-            ),
-            loaded=loaded_data,
-        )
-        outcomes = evaluation.run(task_names)
-        outcomes_by_model[spec] = outcomes
-        failed.extend((spec, o) for o in outcomes if o.status == "failed")
-        if rank != 0:
-            continue
-        if len(model) == 1:
+    runs = run_models(
+        list(dict.fromkeys(model)),
+        lambda spec: load_model(spec, device=device, precision=precision),
+        specs,
+        out,
+        task_names,
+        seed=seed,
+        batch_size=batch_size,
+        cache=None if no_cache else EmbeddingCache(cache_dir),
+        bootstrap=bootstrap,
+        resume=resume,
+        load_options=load_options,
+        task_options=task_options,
+        log=(lambda message: _err.print(f"[dim]running {message}[/]", highlight=False))
+        if rank == 0
+        else (lambda message: None),
+    )
+    outcomes_by_model = {evaluation.info.spec: outcomes for evaluation, outcomes in runs}
+    failed = [
+        (spec, o) for spec, outcomes in outcomes_by_model.items() for o in outcomes if o.status == "failed"
+    ]
+    for evaluation, outcomes in runs if rank == 0 else []:
+        if len(runs) == 1:
             _out.print(_summary(outcomes))
         if html:
             from cxralign.tasks.html_report import write_html_report

@@ -101,11 +101,10 @@ def model_info(model: Any) -> ModelInfo:
 
 def _world() -> tuple[int, int]:
     """(rank, world size) of an initialised process group, else (0, 1)."""
-    import torch.distributed as dist
+    from cxralign.train.distributed import current
 
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
+    info = current()
+    return info.rank, info.world_size
 
 
 def _same_on_every_rank(value: Any) -> Any:
@@ -310,3 +309,25 @@ class Evaluation:
                     Outcome(task_name, "-", "not applicable", message="no --data entry this task accepts")
                 )
         return outcomes
+
+
+DEFAULT_TASK_OPTIONS: dict[str, Any] = {"fractions": [0.01, 0.1, 1.0], "n_seeds": 3, "epochs": 5}
+
+
+def run_models(
+    models: list[Any],
+    load: Callable[[Any], Any],
+    data: list[DataSpec],
+    out: str | Path,
+    tasks: list[str],
+    **options: Any,
+) -> list[tuple[Evaluation, list[Outcome]]]:
+    """Evaluate each model in turn (``load(item)`` gives it, one in memory at a time); datasets are
+    prepared once for all. ``options`` are ``Evaluation``'s keywords; ``device`` is each model's own."""
+    loaded: dict[str, Any] = {}
+    runs = []
+    for item in models:
+        model = load(item)
+        evaluation = Evaluation(model, data, out, device=str(model.device), loaded=loaded, **options)
+        runs.append((evaluation, evaluation.run(tasks)))
+    return runs
