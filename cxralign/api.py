@@ -99,13 +99,14 @@ def evaluate(
     from cxralign.data.downstream import LoadOptions
     from cxralign.models import EmbeddingCache
     from cxralign.models.wrapped import as_model
-    from cxralign.tasks.runner import DEFAULT_TASK_OPTIONS, run_models
+    from cxralign.tasks.runner import DEFAULT_TASK_OPTIONS, join_process_group, run_models
 
     models = _models(model)
     if name is not None and len(models) > 1:
         raise ConfigError("name= names one model; give a list of models their names through their specs")
     specs = _data_specs(data)
     task_names = _task_names(tasks)
+    _, device = join_process_group(device)  # under torchrun: shard the embedding over the ranks
     results: list[TaskResult] = []
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cxralign-results-") as scratch:

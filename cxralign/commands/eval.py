@@ -112,23 +112,6 @@ def _launch_torchrun(nproc: int) -> None:
     raise typer.Exit(subprocess.call([*command, "-m", "cxralign", *args]))
 
 
-def _join_process_group(device: str) -> tuple[int, str]:
-    """Under torchrun: join the group (nccl on GPUs, gloo on CPU); each rank takes its own GPU. (rank, device)."""
-    import os
-
-    import torch
-
-    from cxralign.train.distributed import init_distributed, launched_by_torchrun
-
-    if not launched_by_torchrun():
-        return 0, device
-    if device in ("auto", "cuda") and torch.cuda.is_available():
-        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
-    elif device == "auto":
-        device = "cpu"
-    return init_distributed(device.split(":")[0]).rank, device
-
-
 def eval_command(
     model: list[str] = typer.Option(
         ...,
@@ -191,7 +174,7 @@ def eval_command(
     from cxralign.data.downstream import LoadOptions
     from cxralign.errors import ConfigError
     from cxralign.models import EmbeddingCache, load_model
-    from cxralign.tasks.runner import DataSpec, resolve_tasks, run_models
+    from cxralign.tasks.runner import DataSpec, join_process_group, resolve_tasks, run_models
 
     if nproc > 1:
         import os
@@ -228,7 +211,7 @@ def eval_command(
         task_options["prompts"] = str(prompts)
     if prompt_style:
         task_options["prompt_style"] = prompt_style
-    rank, device = _join_process_group(device)
+    rank, device = join_process_group(device)
     runs = run_models(
         list(dict.fromkeys(model)),
         lambda spec: load_model(spec, device=device, precision=precision),

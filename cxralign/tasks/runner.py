@@ -107,6 +107,23 @@ def _world() -> tuple[int, int]:
     return info.rank, info.world_size
 
 
+def join_process_group(device: str) -> tuple[int, str]:
+    """Under torchrun, join the group (nccl on GPUs, gloo on CPU), each rank on its own GPU: (rank, device)."""
+    import os
+
+    import torch
+
+    from cxralign.train.distributed import init_distributed, launched_by_torchrun
+
+    if not launched_by_torchrun():
+        return _world()[0], device
+    if device in ("auto", "cuda") and torch.cuda.is_available():
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    elif device == "auto":
+        device = "cpu"
+    return init_distributed(device.split(":")[0]).rank, device
+
+
 def _same_on_every_rank(value: Any) -> Any:
     """Rank 0's value everywhere: every rank must take the same branch around collective embedding calls."""
     import torch.distributed as dist
