@@ -92,9 +92,11 @@ def evaluate(
 
     ``tasks`` is a task name, a comma list, a suite (``quick``) or a list; ``data`` maps
     ``LOADER`` (or ``LABEL:LOADER``) to a path, as ``--data`` does. With ``out`` the same
-    files as ``cxralign eval`` are written there; without, they go to a temporary folder.
+    files as ``cxralign eval`` are written there; without, they go to a temporary folder that is
+    removed (the records stay; their per-item score files do not).
     ``cache``: True for the default embedding cache, False for none, or a directory.
-    A failed (task, dataset) raises :class:`EvaluationFailed` after the others ran.
+    A failed (task, dataset) raises :class:`EvaluationFailed` after the others ran. Under
+    ``torchrun`` every rank embeds its shard; rank 0 returns the results, the others ``[]``.
     """
     from cxralign.data.downstream import LoadOptions
     from cxralign.models import EmbeddingCache
