@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cxralign.benchmark.schema import COLUMNS, ITEM_SCHEMA, SPLITS
+from cxralign.benchmark.sources import LICENCES, UNKNOWN_LICENCE
 
 
 def write_parquet(path: Path, rows: Sequence[Mapping]) -> None:
@@ -55,7 +56,9 @@ def dataset_card(
     notice: str,
 ) -> str:
     """README.md with a YAML header declaring one ``datasets`` config per op."""
-    lines = ["---", f"pretty_name: {name}", "license: other", "task_categories:", "- zero-shot-image-classification",
+    licence, licence_name, link = LICENCES.get(source, UNKNOWN_LICENCE)
+    lines = ["---", f"pretty_name: {name}", f"license: {licence}", f"license_name: {json.dumps(licence_name)}",
+             *([f"license_link: {link}"] if link else []), "task_categories:", "- zero-shot-image-classification",
              "tags:", "- medical", "- chest-x-ray", "- cxr-align", "configs:"]  # fmt: skip
     for op in sorted(files):
         lines.append(f"- config_name: {op}")
@@ -72,7 +75,7 @@ def dataset_card(
     lines += ["", "| op | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
     for op in sorted(counts):
         lines.append(f"| {op} | " + " | ".join(str(counts[op].get(split, 0)) for split in SPLITS) + " |")
-    lines += ["", notice, ""]
+    lines += ["", f"Licence: {licence_name}" + (f" ({link})." if link else "."), "", notice, ""]
     return "\n".join(lines)
 
 

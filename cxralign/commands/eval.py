@@ -66,8 +66,59 @@ def _summary(outcomes) -> Table:
     return table
 
 
+def _comparison(outcomes_by_model: dict[str, list]) -> Table:
+    """One row per (task, dataset, split), one column per model: the main score with its 95% interval."""
+    table = Table(title="cxralign eval: models compared", show_lines=False)
+    for column in ("task", "dataset", "split", "main score"):
+        table.add_column(column, no_wrap=column != "split")
+    for spec in outcomes_by_model:  # long specs fold in the header; "0.512 [0.431, 0.590]" stays whole
+        table.add_column(spec, overflow="fold", min_width=21)
+    cells: dict[tuple[str, str, str, str], dict[str, str]] = {}
+    for spec, outcomes in outcomes_by_model.items():
+        for outcome in outcomes:
+            if not outcome.results:
+                key = (outcome.task, outcome.dataset, "-", "-")
+                cells.setdefault(key, {})[spec] = f"{outcome.status}: {outcome.message}"
+            for result in outcome.results:
+                metric = result.metrics.get(result.main_score)
+                key = (result.task, result.dataset, result.split, result.main_score)
+                cells.setdefault(key, {})[spec] = _value(metric)
+    for key, row in cells.items():
+        table.add_row(*key, *(row.get(spec, "-") for spec in outcomes_by_model))
+    return table
+
+
+def _value(metric) -> str:
+    if metric is None:
+        return "-"
+    ci = f" [{metric.ci_low:.3f}, {metric.ci_high:.3f}]" if metric.ci_low is not None else ""
+    return f"{metric.value:.3f}{ci}"
+
+
+def _launch_torchrun(nproc: int) -> None:
+    """Run this same command under ``torchrun --nproc_per_node N`` (without ``--nproc``) and exit with its code."""
+    import subprocess
+    import sys
+
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            args.append(arg)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"]
+    raise typer.Exit(subprocess.call([*command, "-m", "cxralign", *args]))
+
+
 def eval_command(
-    model: str = typer.Option(..., "--model", "-m", help="Model spec, e.g. open_clip:ViT-B-32 or zoo:NAME."),
+    model: list[str] = typer.Option(
+        ...,
+        "--model",
+        "-m",
+        help="Model spec, e.g. open_clip:ViT-B-32@/ckpt.pt or zoo:NAME; repeat to compare.",
+    ),
     tasks: str = typer.Option(
         None, "--tasks", help="Comma list: cxr-align,zeroshot,linear-probe,finetune,retrieval."
     ),
@@ -115,13 +166,22 @@ def eval_command(
     html: bool = typer.Option(
         True, "--html/--no-html", help="Write report.html with plots next to the results."
     ),
+    nproc: int = typer.Option(
+        1, "--nproc", min=1, help="Shard embedding over N processes (launches torchrun; one GPU each)."
+    ),
 ) -> None:
     """Evaluate a model on CXR-Align and downstream datasets; write results, a summary and an HTML report."""
     from cxralign.data.downstream import LoadOptions
     from cxralign.errors import ConfigError
     from cxralign.models import EmbeddingCache, load_model
-    from cxralign.tasks.runner import DataSpec, Evaluation, resolve_tasks
+    from cxralign.tasks.runner import DataSpec, join_process_group, resolve_tasks, run_models
 
+    if nproc > 1:
+        import os
+
+        if "WORLD_SIZE" in os.environ:
+            raise ConfigError("--nproc launches torchrun; under torchrun already, leave it out")
+        _launch_torchrun(nproc)
     task_names = resolve_tasks(tasks, suite)
     if not data:
         raise ConfigError(
@@ -151,36 +211,49 @@ def eval_command(
         task_options["prompts"] = str(prompts)
     if prompt_style:
         task_options["prompt_style"] = prompt_style
-    loaded = load_model(model, device=device, precision=precision)
-    cache = None if no_cache else EmbeddingCache(cache_dir)
-    evaluation = Evaluation(
-        loaded,
+    rank, device = join_process_group(device)
+    runs = run_models(
+        list(dict.fromkeys(model)),
+        lambda spec: load_model(spec, device=device, precision=precision),
         specs,
         out,
+        task_names,
         seed=seed,
         batch_size=batch_size,
-        device=str(loaded.device),
-        cache=cache,
+        cache=None if no_cache else EmbeddingCache(cache_dir),
         bootstrap=bootstrap,
         resume=resume,
         load_options=load_options,
         task_options=task_options,
-        log=lambda message: _err.print(f"[dim]running {message}[/]"),
+        log=(lambda message: _err.print(f"[dim]running {message}[/]", highlight=False))
+        if rank == 0
+        else (lambda message: None),
     )
-    outcomes = evaluation.run(task_names)
-    _out.print(_summary(outcomes))
-    if html:
-        from cxralign.tasks.html_report import write_html_report
+    outcomes_by_model = {evaluation.info.spec: outcomes for evaluation, outcomes in runs}
+    failed = [
+        (spec, o) for spec, outcomes in outcomes_by_model.items() for o in outcomes if o.status == "failed"
+    ]
+    for evaluation, outcomes in runs if rank == 0 else []:
+        if len(runs) == 1:
+            _out.print(_summary(outcomes))
+        if html:
+            from cxralign.tasks.html_report import write_html_report
 
-        try:
-            report = write_html_report(out, evaluation.info.spec, outcomes)
-            _out.print(f"report: {report}")
-        except Exception as error:  # the results are written; a plotting problem must not hide them
-            _err.print(f"[yellow]warning:[/] HTML report not written: {type(error).__name__}: {error}")
-    failed = [o for o in outcomes if o.status == "failed"]
-    for outcome in failed:
+            try:
+                report = write_html_report(out, evaluation.info.spec, outcomes)
+                _out.print(f"report: {report}")
+            except Exception as error:  # the results are written; a plotting problem must not hide them
+                _err.print(f"[yellow]warning:[/] HTML report not written: {type(error).__name__}: {error}")
+    if rank == 0 and len(outcomes_by_model) > 1:
+        from cxralign.tasks.io import slugify
+
+        _out.print(_comparison(outcomes_by_model))
+        first, second = (out / slugify(spec) for spec in list(outcomes_by_model)[:2])
+        _out.print(f"paired tests: cxralign compare {first} {second}", highlight=False)
+    for spec, outcome in failed:
         _err.print(
-            f"[bold red]failed:[/] {outcome.task} on {outcome.dataset}: {outcome.message}", highlight=False
+            f"[bold red]failed:[/] {spec}: {outcome.task} on {outcome.dataset}: {outcome.message}",
+            highlight=False,
         )
     if failed:
         raise typer.Exit(1)

@@ -4,6 +4,11 @@ One (task, dataset) failing is recorded and the others still run; ``resume``
 skips a (task, dataset) whose results already exist for the same run key (model
 fingerprint, task version, dataset hash, seed and every option), so a changed
 model, dataset or option is never silently served from an old file.
+
+Under ``torchrun`` (an initialised ``torch.distributed`` group) every rank runs
+the tasks, so each embeds its shard of images and texts (the model stage shards
+and gathers); rank 0 alone computes the metrics and writes the files, and the
+others return no results. The metrics equal a single-process run's.
 """
 
 from __future__ import annotations
@@ -94,6 +99,40 @@ def model_info(model: Any) -> ModelInfo:
     )
 
 
+def _world() -> tuple[int, int]:
+    """(rank, world size) of an initialised process group, else (0, 1)."""
+    from cxralign.train.distributed import current
+
+    info = current()
+    return info.rank, info.world_size
+
+
+def join_process_group(device: str) -> tuple[int, str]:
+    """Under torchrun, join the group (nccl on GPUs, gloo on CPU), each rank on its own GPU: (rank, device)."""
+    import os
+
+    import torch
+
+    from cxralign.train.distributed import init_distributed, launched_by_torchrun
+
+    if not launched_by_torchrun():
+        return _world()[0], device
+    if device in ("auto", "cuda") and torch.cuda.is_available():
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    elif device == "auto":
+        device = "cpu"
+    return init_distributed(device.split(":")[0]).rank, device
+
+
+def _same_on_every_rank(value: Any) -> Any:
+    """Rank 0's value everywhere: every rank must take the same branch around collective embedding calls."""
+    import torch.distributed as dist
+
+    holder = [value]
+    dist.broadcast_object_list(holder, src=0)
+    return holder[0]
+
+
 def _accepts(task_name: str, data_name: str) -> bool:
     task = get_task(task_name)
     if data_name in BENCHMARK_NAMES:
@@ -121,7 +160,9 @@ class Evaluation:
         load_options: Any = None,
         task_options: dict[str, Any] | None = None,
         log: Callable[[str], None] = lambda message: None,
+        loaded: dict[str, Any] | None = None,
     ):
+        """``loaded`` is a dict shared between evaluations of several models, so each dataset is prepared once."""
         self.model = model
         labels = [spec.name for spec in data]
         repeated = sorted({label for label in labels if labels.count(label) > 1})
@@ -143,10 +184,13 @@ class Evaluation:
             bootstrap=bootstrap,
             options=dict(task_options or {}),
         )
-        self._loaded: dict[str, Any] = {}
+        self._loaded: dict[str, Any] = {} if loaded is None else loaded
         self.info = model_info(model)
         self.toolkit = toolkit_info()
+        self.rank, self.world_size = _world()
         self.environment = environment_info(device)
+        if self.world_size > 1:
+            self.environment["world_size"] = str(self.world_size)
 
     def _load(self, spec: DataSpec) -> tuple[Any, str]:
         """(data, content hash) for a data spec, loaded once."""
@@ -198,7 +242,11 @@ class Evaluation:
         task = get_task(task_name)
         data, data_hash = self._load(spec)
         key = self.run_key(task_name, data_hash)
-        existing = self._existing(task_name, spec.name, key) if self.resume else []
+        existing = self._existing(task_name, spec.name, key) if self.resume and self.rank == 0 else []
+        if self.world_size > 1:
+            existing = _same_on_every_rank(existing)
+        if existing and self.rank != 0:
+            return Outcome(task_name, spec.name, "skipped", message="results exist (rank 0 read them)")
         if existing:
             return Outcome(
                 task_name,
@@ -211,6 +259,9 @@ class Evaluation:
         started = time.perf_counter()
         scored: list[ScoredSplit] = task.run(self.ctx, spec.name, data)
         outcome = Outcome(task_name, spec.name, "ok")
+        if self.rank != 0:
+            outcome.message = f"rank {self.rank}: embedded its shard; rank 0 scores and writes"
+            return outcome
         for part in scored:
             config = {**part.config, "run_key": key, "batch_size": self.ctx.batch_size}
             metric_start = time.perf_counter()
@@ -275,3 +326,25 @@ class Evaluation:
                     Outcome(task_name, "-", "not applicable", message="no --data entry this task accepts")
                 )
         return outcomes
+
+
+DEFAULT_TASK_OPTIONS: dict[str, Any] = {"fractions": [0.01, 0.1, 1.0], "n_seeds": 3, "epochs": 5}
+
+
+def run_models(
+    models: list[Any],
+    load: Callable[[Any], Any],
+    data: list[DataSpec],
+    out: str | Path,
+    tasks: list[str],
+    **options: Any,
+) -> list[tuple[Evaluation, list[Outcome]]]:
+    """Evaluate each model in turn (``load(item)`` gives it, one in memory at a time); datasets are
+    prepared once for all. ``options`` are ``Evaluation``'s keywords; ``device`` is each model's own."""
+    loaded: dict[str, Any] = {}
+    runs = []
+    for item in models:
+        model = load(item)
+        evaluation = Evaluation(model, data, out, device=str(model.device), loaded=loaded, **options)
+        runs.append((evaluation, evaluation.run(tasks)))
+    return runs
