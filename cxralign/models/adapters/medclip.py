@@ -5,8 +5,10 @@ holds ``vision_model.model.*`` (a transformers ``SwinModel`` or a torchvision Re
 is the 2048->512 projection), ``vision_model.projection_head.weight`` (Swin only),
 ``text_model.model.*`` (``BertModel``), ``text_model.projection_head.weight`` and ``logit_scale``.
 Text features average the hidden states of layers 1, 2 and the last one over all positions
-(padding included, as MedCLIP does) before the bias-free projection. Images are 224 px,
-grayscale replicated to 3 channels, normalised with MedCLIP's mean/std (0.586 / 0.280).
+(padding included, as MedCLIP does) before the bias-free projection. Images follow
+``MedCLIPFeatureExtractor``: zero-padded to a square at full size (at least 224 px), resized to
+224 x 224 (bicubic), grayscale replicated to 3 channels, normalised with MedCLIP's mean/std
+(0.586 / 0.280).
 
 Spec: ``medclip-vit:/path/to/dir_or_pytorch_model.bin`` with optional
 ``?text=NAME_OR_DIR&vision=NAME_OR_DIR`` naming the architecture configs (defaults: the hub ids
@@ -117,8 +119,8 @@ def _load(
         module=module,
         preprocess=ImagePreprocess(
             resize=224,
-            crop=224,
-            resize_mode="shortest",
+            resize_mode="pad",
+            grayscale=True,
             interpolation="bicubic",
             mean=(MEDCLIP_MEAN,) * 3,
             std=(MEDCLIP_STD,) * 3,
