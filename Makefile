@@ -8,7 +8,7 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test lint bench leaderboard-seed clean
+.PHONY: install demo test lint bench leaderboard-seed clean parity
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,23 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# Numerical parity against the authors' packages (random weights, CPU, ~2 min; not in CI: it
+# installs torch twice). MedCLIP needs transformers < 4.26, so it has its own environment.
+PARITY_VENV := .venv-parity
+PARITY_MEDCLIP_VENV := .venv-parity-medclip
+PARITY_OUT ?= parity-output
+
+$(PARITY_VENV)/.stamp: pyproject.toml
+	@test -x $(PARITY_VENV)/bin/python || $(PYTHON) -m venv $(PARITY_VENV)
+	$(PARITY_VENV)/bin/python -m pip install --quiet -e '.[parity]'
+	@touch $@
+
+$(PARITY_MEDCLIP_VENV)/.stamp: parity/requirements-medclip.txt
+	@test -x $(PARITY_MEDCLIP_VENV)/bin/python || $(PYTHON) -m venv $(PARITY_MEDCLIP_VENV)
+	$(PARITY_MEDCLIP_VENV)/bin/python -m pip install --quiet -r parity/requirements-medclip.txt
+	$(PARITY_MEDCLIP_VENV)/bin/python -m pip install --quiet --no-deps medclip==0.0.3
+	@touch $@
+
+parity: $(PARITY_VENV)/.stamp $(PARITY_MEDCLIP_VENV)/.stamp
+	PARITY_MEDCLIP_PYTHON=$(PARITY_MEDCLIP_VENV)/bin/python $(PARITY_VENV)/bin/python -m parity.run $(PARITY_OUT)

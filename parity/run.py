@@ -52,7 +52,7 @@ def table(rows: list[Row]) -> str:
     ]
     for row in rows:
         lines.append(
-            f"| {row.model} | {row.package} | {row.what} | {row.diff:.2e} | {row.tolerance:.0e} | "
+            f"| {row.model} | {row.package} | {row.what} | {row.diff:.2e} | {row.tolerance:.1e} | "
             f"{'yes' if row.ok else '**NO**'} |"
         )
     return "\n".join(lines)
