@@ -38,9 +38,10 @@ clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
 
 # Numerical parity against the authors' packages (random weights, CPU, ~2 min; not in CI: it
-# installs torch twice). MedCLIP needs transformers < 4.26, so it has its own environment.
+# installs torch twice). MedCLIP needs transformers < 4.26 and hi-ml-multimodal transformers 4,
+# while cxralign's other dependencies need transformers 5: those two share a second environment.
 PARITY_VENV := .venv-parity
-PARITY_MEDCLIP_VENV := .venv-parity-medclip
+PARITY_TF4_VENV := .venv-parity-tf4
 PARITY_OUT ?= parity-output
 
 $(PARITY_VENV)/.stamp: pyproject.toml
@@ -48,11 +49,11 @@ $(PARITY_VENV)/.stamp: pyproject.toml
 	$(PARITY_VENV)/bin/python -m pip install --quiet -e '.[parity]'
 	@touch $@
 
-$(PARITY_MEDCLIP_VENV)/.stamp: parity/requirements-medclip.txt
-	@test -x $(PARITY_MEDCLIP_VENV)/bin/python || $(PYTHON) -m venv $(PARITY_MEDCLIP_VENV)
-	$(PARITY_MEDCLIP_VENV)/bin/python -m pip install --quiet -r parity/requirements-medclip.txt
-	$(PARITY_MEDCLIP_VENV)/bin/python -m pip install --quiet --no-deps medclip==0.0.3
+$(PARITY_TF4_VENV)/.stamp: parity/requirements-tf4.txt
+	@test -x $(PARITY_TF4_VENV)/bin/python || $(PYTHON) -m venv $(PARITY_TF4_VENV)
+	$(PARITY_TF4_VENV)/bin/python -m pip install --quiet -r parity/requirements-tf4.txt
+	$(PARITY_TF4_VENV)/bin/python -m pip install --quiet --no-deps medclip==0.0.3 hi-ml-multimodal==0.2.2
 	@touch $@
 
-parity: $(PARITY_VENV)/.stamp $(PARITY_MEDCLIP_VENV)/.stamp
-	PARITY_MEDCLIP_PYTHON=$(PARITY_MEDCLIP_VENV)/bin/python $(PARITY_VENV)/bin/python -m parity.run $(PARITY_OUT)
+parity: $(PARITY_VENV)/.stamp $(PARITY_TF4_VENV)/.stamp
+	PARITY_TF4_PYTHON=$(PARITY_TF4_VENV)/bin/python $(PARITY_VENV)/bin/python -m parity.run $(PARITY_OUT)

@@ -63,13 +63,19 @@ CHECKS = [
         "medclip-vit",
         lambda w: f"zoo:medclip-vit@{w / 'medclip-vit'}?text={w / 'hf' / 'bert'}&vision={w / 'hf' / 'swin'}",
         "parity.upstream_medclip",
-        env="medclip",
+        env="transformers4",
     ),
     Check(
         "medclip-resnet",
         lambda w: f"zoo:medclip-resnet@{w / 'medclip-resnet'}?text={w / 'hf' / 'bert'}",
         "parity.upstream_medclip",
-        env="medclip",
+        env="transformers4",
+    ),
+    Check(
+        "biovil", lambda w: f"zoo:biovil@{w / 'biovil'}", "parity.upstream_biovil", "transformers4", "cosine"
+    ),
+    Check(
+        "biovil-t", lambda w: f"zoo:biovil-t@{w / 'biovil-t'}", "parity.upstream_biovil", "transformers4", "cosine"
     ),
 ]
 

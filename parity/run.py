@@ -1,7 +1,8 @@
 """``make parity``: run every upstream half in its environment, compare with cxralign, write the table.
 
 Usage: ``python -m parity.run WORK_DIR [--only NAME ...]``; environments are named by
-``PARITY_PYTHON`` (default: this interpreter) and ``PARITY_MEDCLIP_PYTHON``. Exits 1 when any
+``PARITY_PYTHON`` (default: this interpreter) and ``PARITY_TF4_PYTHON`` (MedCLIP and hi-ml,
+which need transformers 4). Exits 1 when any
 comparison exceeds its tolerance.
 """
 
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     _prepare(work)
     selected = [c for c in CHECKS if not args.only or c.card in args.only]
     pythons = {"default": os.environ.get("PARITY_PYTHON", sys.executable)}
-    pythons["medclip"] = os.environ.get("PARITY_MEDCLIP_PYTHON", pythons["default"])
+    pythons["transformers4"] = os.environ.get("PARITY_TF4_PYTHON", pythons["default"])
     for module in dict.fromkeys(c.upstream for c in selected):
         env_name = next(c.env for c in selected if c.upstream == module)
         _run_upstream(module, pythons[env_name], work)

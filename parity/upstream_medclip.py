@@ -2,7 +2,7 @@
 
 MedCLIP 0.0.3 needs transformers < 4.26 (its ``MedCLIPFeatureExtractor`` passes positional
 arguments to ``CLIPFeatureExtractor`` that later versions reorder), so it runs in its own
-environment. Its hub names (Bio_ClinicalBERT, swin-tiny) point at small local configs with
+environment (shared with hi-ml, see the Makefile). Its hub names (Bio_ClinicalBERT, swin-tiny) point at small local configs with
 MedCLIP's widths (768 in, 512 out); ``.cuda()`` calls in its code are made no-ops on CPU;
 torchvision's ResNet-50 is built without downloading ImageNet weights.
 """

@@ -54,11 +54,16 @@ class ClipBpeTokenizer:
 class HFTextTokenizer:
     """A transformers tokenizer padded to ``context_length``; truncation keeps [CLS] ... [SEP]."""
 
-    def __init__(self, tokenizer: Any, context_length: int, *, lowercase: bool = False) -> None:
+    def __init__(
+        self, tokenizer: Any, context_length: int, *, lowercase: bool = False, strip_trailing: str = ""
+    ) -> None:
         self._inner = tokenizer
         self.context_length = int(context_length)
         self.lowercase = lowercase
+        self.strip_trailing = strip_trailing  # characters removed from each text's end (hi-ml: "!?.")
         self.name = f"hf:{getattr(tokenizer, 'name_or_path', type(tokenizer).__name__)}"
+        if strip_trailing:
+            self.name += f"+rstrip{strip_trailing}"
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, context_length: int, **kwargs: Any) -> HFTextTokenizer:
@@ -72,6 +77,8 @@ class HFTextTokenizer:
 
     def __call__(self, texts: Sequence[str]) -> TokenizedTexts:
         texts = [t.lower() for t in texts] if self.lowercase else list(texts)
+        if self.strip_trailing:
+            texts = [t.rstrip(self.strip_trailing) for t in texts]
         full = self._inner(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
         n_truncated = sum(len(ids) > self.context_length for ids in full)
         encoded = self._inner(
