@@ -24,6 +24,7 @@ _RESAMPLE = {
     "bicubic": Image.Resampling.BICUBIC,
     "bilinear": Image.Resampling.BILINEAR,
     "lanczos": Image.Resampling.LANCZOS,
+    "box": Image.Resampling.BOX,  # pixel-area averaging: OpenCV's INTER_AREA when shrinking (GLoRIA)
 }
 
 
@@ -51,7 +52,7 @@ class ImagePreprocess:
     crop: int | None = None
     resize_mode: Literal["shortest", "longest", "pad", "squash"] = "shortest"
     final_resize: int | None = None
-    interpolation: Literal["bicubic", "bilinear", "lanczos"] = "bicubic"
+    interpolation: Literal["bicubic", "bilinear", "lanczos", "box"] = "bicubic"
     mean: tuple[float, ...] = OPENAI_MEAN
     std: tuple[float, ...] = OPENAI_STD
     channels: Literal[1, 3] = 3

@@ -8,12 +8,16 @@ Its ``hyper_parameters`` are an OmegaConf object, so loading it needs ``--trust-
 Global features follow GLoRIA's code: images are upsampled to 299 px, pooled after ``layer4``
 and embedded by ``global_embedder``; the sentence embedding sums, over the last four BERT
 layers, the token states up to [SEP] divided by the padded length (97 words), which is what
-GLoRIA's word aggregation followed by a mean over positions computes. Images: resize 256,
-centre crop 224, normalise to [-1, 1].
+GLoRIA's word aggregation followed by a mean over positions computes. Images follow
+``GLoRIA.process_img``: read as grayscale, longest side resized to 256 (pixel-area averaging,
+OpenCV's INTER_AREA) and zero-padded to a square, centre crop 224, normalise to [-1, 1]. Texts
+follow ``process_text``: numbered points and sentences split, lower-cased ``\w+`` words kept,
+one-word sentences dropped. Source lines: the ``parity.sources`` of the gloria card.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import torch
@@ -30,6 +34,21 @@ from cxralign.models.transforms import ImagePreprocess
 
 BERT = "emilyalsentzer/Bio_ClinicalBERT"
 WORD_NUM = 97
+_NUMBERED_POINT = re.compile(r"[0-9]+\.")
+_WORD = re.compile(r"\w+")
+
+
+def gloria_clean_text(text: str) -> str:
+    """GLoRIA's ``process_text`` clean-up (gloria/models/gloria_model.py lines 165-196)."""
+    sentences = []
+    for point in _NUMBERED_POINT.split(text.replace("\n", " ")):
+        for sentence in point.split("."):
+            words = _WORD.findall(sentence.replace("\ufffd\ufffd", " ").lower())
+            if len(words) <= 1:
+                continue
+            kept = [w.encode("ascii", "ignore").decode("ascii") for w in words]
+            sentences.append(" ".join(w for w in kept if w))
+    return " ".join(sentences)
 LAST_N_LAYERS = 4
 
 
@@ -103,12 +122,13 @@ def load_gloria(
         preprocess=ImagePreprocess(
             resize=256,
             crop=224,
-            resize_mode="shortest",
-            interpolation="bilinear",
+            resize_mode="longest",
+            interpolation="box",
+            grayscale=True,
             mean=(0.5, 0.5, 0.5),
             std=(0.5, 0.5, 0.5),
         ),
-        tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM),
+        tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM, clean=gloria_clean_text),
         device=device,
         precision=precision,
         card=card,
