@@ -6,6 +6,7 @@ fails on the behaviour the adapter had before the parity run.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -173,7 +174,8 @@ def test_card_parity_field_is_validated_and_listed():
     assert all(card.parity is not None for card in cards.values() if card.supported)
     assert cards["medclip-vit"].parity.status == "numerical"
     script = shutil.which("cxralign") or str(Path(sys.executable).with_name("cxralign"))
-    listing = subprocess.run([script, "models", "list"], capture_output=True, text=True)
+    wide = {**os.environ, "COLUMNS": "300"}
+    listing = subprocess.run([script, "models", "list"], capture_output=True, text=True, env=wide)
     assert listing.returncode == 0, listing.stderr
     assert "parity" in listing.stdout and "medclip==0.0.3" in listing.stdout
 
@@ -198,3 +200,30 @@ def test_hi_ml_reads_rgb_as_grayscale_and_strips_trailing_punctuation(tmp_path):
     tokenizer = HFTextTokenizer(_auto_tokenizer(str(tmp_path)), 8, strip_trailing=HI_ML_STRIPPED)
     ids = tokenizer(["No effusion.", "No effusion"]).input_ids
     assert torch.equal(ids[0], ids[1]) and ids[0].tolist()[:4] == [2, 5, 6, 3]
+
+
+def test_repository_only_cards_cite_the_constants_their_adapters_use():
+    from cxralign.models.adapters import gloria, mgca
+    from cxralign.models.adapters.common import gloria_clean_text
+    from cxralign.models.zoo import get_card
+
+    for name in ("gloria", "mgca", "convirt"):
+        parity = get_card(name).parity
+        assert parity.status == "layout-only" and parity.sources
+        assert all(len(s.commit) == 40 and s.line > 0 for s in parity.sources)
+    cited = {s.what: s.value for s in get_card("gloria").parity.sources}
+    assert "word_num 97" in cited["tokenizer"] and gloria.WORD_NUM == 97
+    assert "last_n_layers 4" in " ".join(s.value for s in get_card("gloria").parity.sources)
+    assert gloria.LAST_N_LAYERS == 4
+    assert "max_words 112" in " ".join(s.value for s in get_card("mgca").parity.sources) and mgca.MAX_WORDS == 112
+    # both repositories: longest side 256 (INTER_AREA ~ PIL box), zero padding, centre crop 224, 0.5 / 0.5, grayscale
+    expected = {"resize": 256, "crop": 224, "resize_mode": "longest", "interpolation": "box", "grayscale": True}
+    for module in (gloria, mgca):
+        source = Path(module.__file__).read_text()
+        for key, value in expected.items():
+            written = f'{key}="{value}"' if isinstance(value, str) else f"{key}={value}"
+            assert written in source, (module.__name__, key)
+        assert "mean=(0.5, 0.5, 0.5)" in source and "std=(0.5, 0.5, 0.5)" in source
+        assert "clean=gloria_clean_text" in source
+    report = "1. Small left pleural effusion.\n2. No pneumothorax. Ok. Heart size normal"
+    assert gloria_clean_text(report) == "small left pleural effusion no pneumothorax heart size normal"

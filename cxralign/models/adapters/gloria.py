@@ -17,7 +17,6 @@ one-word sentences dropped. Source lines: the ``parity.sources`` of the gloria c
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import torch
@@ -25,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import hf_backbone_from_config, split_options
+from cxralign.models.adapters.common import gloria_clean_text, hf_backbone_from_config, split_options
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
@@ -34,21 +33,6 @@ from cxralign.models.transforms import ImagePreprocess
 
 BERT = "emilyalsentzer/Bio_ClinicalBERT"
 WORD_NUM = 97
-_NUMBERED_POINT = re.compile(r"[0-9]+\.")
-_WORD = re.compile(r"\w+")
-
-
-def gloria_clean_text(text: str) -> str:
-    """GLoRIA's ``process_text`` clean-up (gloria/models/gloria_model.py lines 165-196)."""
-    sentences = []
-    for point in _NUMBERED_POINT.split(text.replace("\n", " ")):
-        for sentence in point.split("."):
-            words = _WORD.findall(sentence.replace("\ufffd\ufffd", " ").lower())
-            if len(words) <= 1:
-                continue
-            kept = [w.encode("ascii", "ignore").decode("ascii") for w in words]
-            sentences.append(" ".join(w for w in kept if w))
-    return " ".join(sentences)
 LAST_N_LAYERS = 4
 
 
