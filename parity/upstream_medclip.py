@@ -50,7 +50,13 @@ def main(work: Path) -> None:
     bert = write_bert(work / "hf" / "bert", texts["texts"] + [p for c in texts["prompts"].values() for v in c.values() for s in v.values() for p in s], with_weights=True)
     swin = _swin(work / "hf" / "swin")
     _patch_for_offline_cpu(bert, swin)
-    from medclip import MedCLIPModel, MedCLIPProcessor, MedCLIPVisionModel, MedCLIPVisionModelViT, PromptClassifier
+    from medclip import (
+        MedCLIPModel,
+        MedCLIPProcessor,
+        MedCLIPVisionModel,
+        MedCLIPVisionModelViT,
+        PromptClassifier,
+    )
     from medclip.prompts import process_class_prompts
 
     processor = MedCLIPProcessor()

@@ -1,4 +1,4 @@
-"""GLoRIA (Huang et al., ICCV 2021): global embeddings of its ResNet-50 + Bio_ClinicalBERT model.
+r"""GLoRIA (Huang et al., ICCV 2021): global embeddings of its ResNet-50 + Bio_ClinicalBERT model.
 
 The released ``chexpert_resnet50.ckpt`` is a PyTorch Lightning checkpoint whose ``state_dict``
 holds ``gloria.img_encoder.model.*`` (torchvision ResNet-50), ``gloria.img_encoder.global_embedder``
