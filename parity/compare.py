@@ -58,7 +58,12 @@ CHECKS = [
         lambda w: f"open_clip:ViT-B-32-quickgelu@{w / 'openai-clip' / 'ViT-B-32.pt'}",
         "parity.upstream_clip",
     ),
-    Check("chexzero", lambda w: f"zoo:chexzero@{w / 'openai-clip' / 'ViT-B-32.pt'}", "parity.upstream_clip", zero_shot="pair"),
+    Check(
+        "chexzero",
+        lambda w: f"zoo:chexzero@{w / 'openai-clip' / 'ViT-B-32.pt'}",
+        "parity.upstream_clip",
+        zero_shot="pair",
+    ),
     Check(
         "medclip-vit",
         lambda w: f"zoo:medclip-vit@{w / 'medclip-vit'}?text={w / 'hf' / 'bert'}&vision={w / 'hf' / 'swin'}",
@@ -76,7 +81,11 @@ CHECKS = [
         "biovil", lambda w: f"zoo:biovil@{w / 'biovil'}", "parity.upstream_biovil", "transformers4", "cosine"
     ),
     Check(
-        "biovil-t", lambda w: f"zoo:biovil-t@{w / 'biovil-t'}", "parity.upstream_biovil", "transformers4", "cosine"
+        "biovil-t",
+        lambda w: f"zoo:biovil-t@{w / 'biovil-t'}",
+        "parity.upstream_biovil",
+        "transformers4",
+        "cosine",
     ),
 ]
 
@@ -138,7 +147,11 @@ def compare_check(check: Check, work: Path) -> list[Row]:
 
     pixels = {name: transform(image) for name, image in model_images(work).items()}
     for name, tensor in pixels.items():
-        add(f"pixels ({name})", _max_diff(tensor.numpy(), upstream[f"pixels/{name}"]), upstream[f"pixels/{name}"])
+        add(
+            f"pixels ({name})",
+            _max_diff(tensor.numpy(), upstream[f"pixels/{name}"]),
+            upstream[f"pixels/{name}"],
+        )
     images = model.encode_images(torch.stack(list(pixels.values())))
     texts_emb = model.encode_texts(texts["texts"])
     if check.normalised_embeddings:
@@ -147,7 +160,12 @@ def compare_check(check: Check, work: Path) -> list[Row]:
     tokens = model.tokenize(texts["texts"]).input_ids.numpy()
     add("token ids", _token_diff(tokens, upstream["token_ids"]), upstream["token_ids"])
     add("text embeddings", _max_diff(texts_emb, upstream["text_embeddings"]), upstream["text_embeddings"])
-    ours = _zero_shot(check, model, model.encode_images(torch.stack(list(pixels.values()))),
-                      texts["prompts"][check.card], texts["classes"])
+    ours = _zero_shot(
+        check,
+        model,
+        model.encode_images(torch.stack(list(pixels.values()))),
+        texts["prompts"][check.card],
+        texts["classes"],
+    )
     add(f"zero-shot ({check.zero_shot})", _max_diff(ours, upstream["zero_shot"]), upstream["zero_shot"])
     return rows

@@ -35,12 +35,16 @@ def _film(height: int, width: int, seed: int) -> np.ndarray:
 
 def write_inputs(work: Path, prompts: dict[str, dict[str, list[str]]]) -> None:
     work.mkdir(parents=True, exist_ok=True)
-    Image.fromarray((_film(301, 257, 1) * 255).astype(np.uint8), mode="L").save(work / IMAGE_FILES["grayscale"])
+    Image.fromarray((_film(301, 257, 1) * 255).astype(np.uint8), mode="L").save(
+        work / IMAGE_FILES["grayscale"]
+    )
     rgb = np.stack([_film(263, 330, 2 + c) for c in range(3)], axis=-1)
     Image.fromarray((rgb * 255).astype(np.uint8), mode="RGB").save(work / IMAGE_FILES["rgb"])
     sixteen = (_film(334, 271, 5) * 4000 + 300).astype(np.uint16)
     Image.fromarray(sixteen).save(work / IMAGE_FILES["16-bit"])
-    (work / "texts.json").write_text(json.dumps({"texts": TEXTS, "classes": CLASSES, "prompts": prompts}, indent=1))
+    (work / "texts.json").write_text(
+        json.dumps({"texts": TEXTS, "classes": CLASSES, "prompts": prompts}, indent=1)
+    )
 
 
 def read_texts(work: Path) -> dict:

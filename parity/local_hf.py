@@ -27,7 +27,12 @@ def write_bert(folder: Path, texts: list[str], with_weights: bool = False, **con
     vocab = write_vocab(folder, texts)
     BertTokenizer(str(vocab), do_lower_case=True).save_pretrained(folder)
     size = len(vocab.read_text().split())
-    defaults = {"hidden_size": 768, "num_hidden_layers": 2, "num_attention_heads": 12, "intermediate_size": 256}
+    defaults = {
+        "hidden_size": 768,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 12,
+        "intermediate_size": 256,
+    }
     bert_config = BertConfig(vocab_size=size, **{**defaults, **config})
     bert_config.save_pretrained(folder)
     if with_weights:  # code that calls from_pretrained needs a weights file (replaced by the checkpoint)

@@ -30,7 +30,9 @@ def _prompts() -> dict[str, dict[str, dict[str, list[str]]]]:
     for check in CHECKS:
         _, positive, negative = policy_from_card(get_card(check.card))
         built = build_prompts(CLASSES, positive, negative)
-        out[check.card] = {c: {"positive": list(p.positive), "negative": list(p.negative)} for c, p in built.items()}
+        out[check.card] = {
+            c: {"positive": list(p.positive), "negative": list(p.negative)} for c, p in built.items()
+        }
     return out
 
 
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [row for check in selected for row in compare_check(check, work)]
     stamp = date.today().isoformat()
     (work / "parity.md").write_text(f"Parity run {stamp}\n\n{table(rows)}\n")
-    (work / "parity.json").write_text(json.dumps([r.__dict__ for r in rows] , indent=1))
+    (work / "parity.json").write_text(json.dumps([r.__dict__ for r in rows], indent=1))
     print(table(rows))
     return 0 if all(r.ok for r in rows) else 1
 

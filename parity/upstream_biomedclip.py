@@ -26,7 +26,9 @@ def main(work: Path) -> None:
     folder = work / "biomedclip"
     prompts = texts["prompts"]["biomedclip"]
     words = texts["texts"] + [p for c in prompts.values() for side in c.values() for p in side]
-    bert = write_bert(work / "hf" / "pubmedbert", words, hidden_size=64, num_attention_heads=2, max_position_embeddings=512)
+    bert = write_bert(
+        work / "hf" / "pubmedbert", words, hidden_size=64, num_attention_heads=2, max_position_embeddings=512
+    )
     config = {
         "model_cfg": {
             "embed_dim": 512,
@@ -45,7 +47,10 @@ def main(work: Path) -> None:
                 "context_length": 256,
             },
         },
-        "preprocess_cfg": {"mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711]},
+        "preprocess_cfg": {
+            "mean": [0.48145466, 0.4578275, 0.40821073],
+            "std": [0.26862954, 0.26130258, 0.27577711],
+        },
     }
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "open_clip_config.json").write_text(json.dumps(config, indent=1))
@@ -62,13 +67,17 @@ def main(work: Path) -> None:
     pixels = {k: transform(v) for k, v in model_images(work).items()}
     batch = torch.stack(list(pixels.values()))
     tokens = tokenizer(texts["texts"])
-    image_features, text_features, logit_scale = model(batch, tokenizer([prompts[c]["positive"][0] for c in texts["classes"]]))[:3]
+    image_features, text_features, logit_scale = model(
+        batch, tokenizer([prompts[c]["positive"][0] for c in texts["classes"]])
+    )[:3]
     arrays = {f"pixels/{k}": v.numpy() for k, v in pixels.items()}
     arrays |= {
         "image_embeddings": model.encode_image(batch).numpy(),
         "token_ids": tokens.numpy(),
         "text_embeddings": model.encode_text(tokens).numpy(),
-        "zero_shot": (logit_scale * image_features @ text_features.T).numpy(),  # the model card's zero-shot recipe
+        "zero_shot": (
+            logit_scale * image_features @ text_features.T
+        ).numpy(),  # the model card's zero-shot recipe
     }
     save_upstream(folder, "open_clip_torch", arrays)
 

@@ -36,7 +36,12 @@ def _text(folder: Path, words: list[str]) -> tuple[CXRBertModel, CXRBertTokenize
     tokenizer.save_pretrained(folder)
     size = len(vocab.read_text().split())
     config = CXRBertConfig(
-        vocab_size=size, hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128, projection_size=128
+        vocab_size=size,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        projection_size=128,
     )
     CXRBertModel(config).save_pretrained(folder)
     return CXRBertModel.from_pretrained(folder).eval(), tokenizer
@@ -52,8 +57,12 @@ def main(work: Path) -> None:
         prompts = texts["prompts"][name]
         words = texts["texts"] + [p for c in prompts.values() for side in c.values() for p in side]
         text_model, tokenizer = _text(folder, words)
-        torch.save(ImageModel(img_encoder_type=encoder, joint_feature_size=128).state_dict(), folder / weights)
-        image_model = ImageModel(img_encoder_type=encoder, joint_feature_size=128, pretrained_model_path=folder / weights)
+        torch.save(
+            ImageModel(img_encoder_type=encoder, joint_feature_size=128).state_dict(), folder / weights
+        )
+        image_model = ImageModel(
+            img_encoder_type=encoder, joint_feature_size=128, pretrained_model_path=folder / weights
+        )
         transform = create_chest_xray_transform_for_inference(resize=512, center_crop_size=crop)
         image_engine = ImageInferenceEngine(image_model=image_model.eval(), transform=transform)
         text_engine = TextInferenceEngine(tokenizer=tokenizer, text_model=text_model)

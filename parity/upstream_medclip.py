@@ -34,7 +34,9 @@ def _patch_for_offline_cpu(bert: Path, swin: Path) -> None:
 def _swin(folder: Path) -> Path:
     from transformers import SwinConfig, SwinModel
 
-    config = SwinConfig(embed_dim=96, depths=[1, 1, 2, 1], num_heads=[3, 6, 12, 24], window_size=7, image_size=224)
+    config = SwinConfig(
+        embed_dim=96, depths=[1, 1, 2, 1], num_heads=[3, 6, 12, 24], window_size=7, image_size=224
+    )
     SwinModel(config).save_pretrained(folder)
     return folder
 
@@ -47,7 +49,12 @@ def _one(processor, text: str) -> dict[str, torch.Tensor]:
 @torch.no_grad()
 def main(work: Path) -> None:
     texts = read_texts(work)
-    bert = write_bert(work / "hf" / "bert", texts["texts"] + [p for c in texts["prompts"].values() for v in c.values() for s in v.values() for p in s], with_weights=True)
+    bert = write_bert(
+        work / "hf" / "bert",
+        texts["texts"]
+        + [p for c in texts["prompts"].values() for v in c.values() for s in v.values() for p in s],
+        with_weights=True,
+    )
     swin = _swin(work / "hf" / "swin")
     _patch_for_offline_cpu(bert, swin)
     from medclip import (
@@ -65,7 +72,9 @@ def main(work: Path) -> None:
         torch.manual_seed(0)
         folder = work / name
         folder.mkdir(parents=True, exist_ok=True)
-        torch.save(MedCLIPModel(vision_cls=vision).state_dict(), folder / "pytorch_model.bin")  # the released zip's file
+        torch.save(
+            MedCLIPModel(vision_cls=vision).state_dict(), folder / "pytorch_model.bin"
+        )  # the released zip's file
         model = MedCLIPModel(vision_cls=vision, checkpoint=str(folder)).eval()
         pixels = {k: processor(images=v, return_tensors="pt")["pixel_values"][0] for k, v in images.items()}
         batch = torch.stack(list(pixels.values()))
@@ -78,7 +87,9 @@ def main(work: Path) -> None:
             "image_embeddings": model.vision_model(pixel_values=batch).numpy(),
             "token_ids": tokens["input_ids"].numpy(),
             # one text at a time: MedCLIP's mean pooling covers padding, so a batch would change it
-            "text_embeddings": torch.cat([model.text_model(**_one(processor, t)) for t in texts["texts"]]).numpy(),
+            "text_embeddings": torch.cat(
+                [model.text_model(**_one(processor, t)) for t in texts["texts"]]
+            ).numpy(),
             "zero_shot": logits.numpy(),
         }
         save_upstream(folder, "medclip", arrays, transformers=__import__("transformers").__version__)

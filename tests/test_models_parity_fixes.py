@@ -90,7 +90,9 @@ def _chexzero_reference(image: Image.Image) -> torch.Tensor:
     ratio = 320.0 / max(image.size)
     new_size = tuple(int(x * ratio) for x in image.size)
     padded = Image.new("L", (320, 320))
-    padded.paste(image.resize(new_size, Image.Resampling.LANCZOS), ((320 - new_size[0]) // 2, (320 - new_size[1]) // 2))
+    padded.paste(
+        image.resize(new_size, Image.Resampling.LANCZOS), ((320 - new_size[0]) // 2, (320 - new_size[1]) // 2)
+    )
     # zero_shot.py make(): Normalize on the 0..255 scale, then Resize(224, BICUBIC) on the tensor
     array = torch.from_numpy(np.repeat(np.asarray(padded, dtype=np.float32)[None], 3, axis=0))
     array = Normalize((101.48761,) * 3, (83.43944,) * 3)(array)
@@ -119,7 +121,9 @@ def test_chexzero_scores_pairs_without_a_logit_scale(tmp_path):
     torch.save(model.state_dict(), tmp_path / "chexzero.pt")
     adapter = load_model(f"chexzero:{tmp_path / 'chexzero.pt'}", device="cpu")
     assert model.logit_scale.exp().item() == pytest.approx(1 / 0.07, rel=1e-4)
-    assert adapter.logit_scale == 1.0  # zero_shot.py run_softmax_eval: exp(pos) / (exp(pos) + exp(neg)) of raw cosines
+    assert (
+        adapter.logit_scale == 1.0
+    )  # zero_shot.py run_softmax_eval: exp(pos) / (exp(pos) + exp(neg)) of raw cosines
 
 
 def test_medclip_text_embedding_does_not_depend_on_the_batch(tmp_path):
@@ -128,7 +132,17 @@ def test_medclip_text_embedding_does_not_depend_on_the_batch(tmp_path):
     from cxralign.models.adapters.medclip import MedClipText
 
     torch.manual_seed(0)
-    text = MedClipText(BertModel(BertConfig(vocab_size=30, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64))).eval()
+    text = MedClipText(
+        BertModel(
+            BertConfig(
+                vocab_size=30,
+                hidden_size=32,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                intermediate_size=64,
+            )
+        )
+    ).eval()
     short = torch.tensor([[2, 7, 8, 3]])
     batch = torch.tensor([[2, 7, 8, 3, 0, 0, 0], [2, 9, 10, 11, 12, 13, 3]])
     mask = (batch != 0).long()
@@ -136,8 +150,12 @@ def test_medclip_text_embedding_does_not_depend_on_the_batch(tmp_path):
         alone = text(short, torch.ones_like(short))
         batched = text(batch, mask)
         # MedCLIP's forward on the unpadded text: mean of layers 1, 2 and last over every position
-        out = text.model(input_ids=short, attention_mask=torch.ones_like(short), output_hidden_states=True).hidden_states
-        medclip = text.projection_head(torch.stack([out[1], out[2], out[-1]]).permute(1, 0, 2, 3).mean(2).mean(1))
+        out = text.model(
+            input_ids=short, attention_mask=torch.ones_like(short), output_hidden_states=True
+        ).hidden_states
+        medclip = text.projection_head(
+            torch.stack([out[1], out[2], out[-1]]).permute(1, 0, 2, 3).mean(2).mean(1)
+        )
     torch.testing.assert_close(batched[:1], alone, atol=1e-5, rtol=0)
     torch.testing.assert_close(alone, medclip, atol=1e-6, rtol=0)
 
@@ -158,7 +176,9 @@ def test_medclip_swin_checkpoint_with_transformers_4_key_names_loads():
                 break
         legacy[old_key] = torch.zeros(1)
     if any("q_proj" in k for k in expected):  # transformers >= 5: the names differ and must be mapped
-        legacy["vision_model.model.encoder.layers.0.blocks.0.attention.self.relative_position_index"] = torch.zeros(1)
+        legacy["vision_model.model.encoder.layers.0.blocks.0.attention.self.relative_position_index"] = (
+            torch.zeros(1)
+        )
         assert set(legacy) != expected
     assert set(rename_legacy_swin_keys(legacy, expected)) == expected
 
@@ -192,7 +212,9 @@ def test_hi_ml_reads_rgb_as_grayscale_and_strips_trailing_punctuation(tmp_path):
     torch.testing.assert_close(pixels, hi_ml_transform(480)(rgb.convert("L")))
     assert torch.equal(pixels[0], pixels[2])
     # hi-ml's CXRBertTokenizer is named in the snapshot's tokenizer_config.json; it is a plain BERT WordPiece
-    (tmp_path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "no", "effusion", "."]))
+    (tmp_path / "vocab.txt").write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "no", "effusion", "."])
+    )
     BertTokenizer(str(tmp_path / "vocab.txt")).save_pretrained(tmp_path)
     config = tmp_path / "tokenizer_config.json"
     config.write_text(config.read_text().replace('"BertTokenizer"', '"CXRBertTokenizer"'))
@@ -215,9 +237,18 @@ def test_repository_only_cards_cite_the_constants_their_adapters_use():
     assert "word_num 97" in cited["tokenizer"] and gloria.WORD_NUM == 97
     assert "last_n_layers 4" in " ".join(s.value for s in get_card("gloria").parity.sources)
     assert gloria.LAST_N_LAYERS == 4
-    assert "max_words 112" in " ".join(s.value for s in get_card("mgca").parity.sources) and mgca.MAX_WORDS == 112
+    assert (
+        "max_words 112" in " ".join(s.value for s in get_card("mgca").parity.sources)
+        and mgca.MAX_WORDS == 112
+    )
     # both repositories: longest side 256 (INTER_AREA ~ PIL box), zero padding, centre crop 224, 0.5 / 0.5, grayscale
-    expected = {"resize": 256, "crop": 224, "resize_mode": "longest", "interpolation": "box", "grayscale": True}
+    expected = {
+        "resize": 256,
+        "crop": 224,
+        "resize_mode": "longest",
+        "interpolation": "box",
+        "grayscale": True,
+    }
     for module in (gloria, mgca):
         source = Path(module.__file__).read_text()
         for key, value in expected.items():
@@ -227,3 +258,22 @@ def test_repository_only_cards_cite_the_constants_their_adapters_use():
         assert "clean=gloria_clean_text" in source
     report = "1. Small left pleural effusion.\n2. No pneumothorax. Ok. Heart size normal"
     assert gloria_clean_text(report) == "small left pleural effusion no pneumothorax heart size normal"
+
+
+def test_leaderboard_shows_the_cards_parity(tmp_path):
+    from test_leaderboard_support import edit_json, make_submission, registry
+
+    from cxralign.leaderboard import render_leaderboard
+    from cxralign.leaderboard.submit import _parity_summary
+    from cxralign.models.zoo import get_card
+
+    card = get_card("medclip-vit").model_dump()
+    summary = _parity_summary(card)
+    assert summary.startswith("medclip==0.0.3 max|diff|")
+    assert _parity_summary({"name": "x"}) is None
+    submission = make_submission(tmp_path, "alpha", 0.05)
+    edit_json(submission, lambda data: data["model"].update(parity=summary))
+    html, _ = render_leaderboard(
+        submission.parent.parent, tmp_path / "site", registry=registry(), include_reported=False
+    )
+    assert f"parity: {summary}" in html.read_text()
