@@ -277,3 +277,16 @@ def test_leaderboard_shows_the_cards_parity(tmp_path):
         submission.parent.parent, tmp_path / "site", registry=registry(), include_reported=False
     )
     assert f"parity: {summary}" in html.read_text()
+
+
+def test_cxr_clip_resnet_uses_imagenet_statistics_as_its_evaluator_does():
+    from cxralign.models.adapters import cxr_clip
+    from cxralign.models.zoo import get_card
+
+    source = Path(cxr_clip.__file__).read_text()
+    assert 'mean=IMAGENET_MEAN if family == "resnet50" else (0.5, 0.5, 0.5)' in source
+    resnet, swin = get_card("cxr-clip-resnet50"), get_card("cxr-clip-swint")
+    assert resnet.preprocessing.mean == list(IMAGENET_MEAN) and resnet.preprocessing.std == list(IMAGENET_STD)
+    assert swin.preprocessing.mean == [0.5, 0.5, 0.5]
+    cited = {(s.file, s.line) for s in resnet.parity.sources}
+    assert ("cxrclip/evaluator.py", 36) in cited and ("cxrclip/model/clip.py", 61) in cited
