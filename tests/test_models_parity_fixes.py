@@ -256,6 +256,12 @@ def test_repository_only_cards_cite_the_constants_their_adapters_use():
             assert written in source, (module.__name__, key)
         assert "mean=(0.5, 0.5, 0.5)" in source and "std=(0.5, 0.5, 0.5)" in source
         assert "clean=gloria_clean_text" in source
+    # cv2.imread(path, 0): the image is grey before the resize (CheXzero, by contrast, resizes RGB first)
+    gloria_like = ImagePreprocess(
+        resize=256, crop=224, resize_mode="longest", interpolation="box", grayscale=True
+    )
+    rgb = _film(301, 257, "RGB")
+    torch.testing.assert_close(gloria_like(rgb), gloria_like(rgb.convert("L")))
     report = "1. Small left pleural effusion.\n2. No pneumothorax. Ok. Heart size normal"
     assert gloria_clean_text(report) == "small left pleural effusion no pneumothorax heart size normal"
 

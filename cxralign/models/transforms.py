@@ -44,8 +44,8 @@ class ImagePreprocess:
     ``Resize`` after ``Normalize`` does (bicubic, unless ``interpolation`` is bilinear;
     ``lanczos`` then applies to the first resize only). ``grayscale`` reads an RGB image as
     ``L`` and replicates it to the 3 channels (CheXzero, MedCLIP and hi-ml paste or load into
-    ``L``; with ``longest`` the conversion happens on pasting, after the resize, as CheXzero's
-    ``preprocess`` does). ``mean``/``std`` are on the 0..1 scale.
+    ``L``; ``after_resize`` with ``longest`` converts on pasting onto the canvas, after the
+    resize, as CheXzero's ``preprocess`` does). ``mean``/``std`` are on the 0..1 scale.
     """
 
     resize: int
@@ -57,7 +57,7 @@ class ImagePreprocess:
     std: tuple[float, ...] = OPENAI_STD
     channels: Literal[1, 3] = 3
     final_resize_on_tensor: bool = False
-    grayscale: bool = False
+    grayscale: bool | Literal["after_resize"] = False
 
     def __post_init__(self) -> None:
         if len(self.mean) not in (1, self.channels) or len(self.std) != len(self.mean):
@@ -116,7 +116,7 @@ class ImagePreprocess:
 
             image = normalise_mode(image)  # a 16-bit image is rescaled, never clipped at 255
         # CheXzero resizes the RGB image and converts when pasting onto its L canvas; others convert first
-        late_gray = self.grayscale and self.resize_mode == "longest" and image.mode == "RGB"
+        late_gray = self.grayscale == "after_resize" and self.resize_mode == "longest" and image.mode == "RGB"
         if not late_gray:
             image = image.convert("L") if self.channels == 1 or self.grayscale else image.convert("RGB")
         image = self._resize(image)
