@@ -17,11 +17,11 @@ _out = Console()
 def list_models(
     all_: bool = typer.Option(False, "--all", help="Also list models that cannot be scored by similarity."),
 ) -> None:
-    """Table of zoo models: name, loader, text context, prompt style, training data, licence."""
+    """Table of zoo models: name, loader, text context, prompt style, training data, licence, parity."""
     from cxralign.models.zoo import all_cards
 
     table = Table(title="cxralign model zoo", show_lines=False)
-    for column in ("name", "loader", "context", "prompts", "trained on", "licence"):
+    for column in ("name", "loader", "context", "prompts", "trained on", "licence", "parity"):
         table.add_column(column, overflow="fold")
     for card in sorted(all_cards().values(), key=lambda c: c.name):
         if not card.supported and not all_:
@@ -33,6 +33,7 @@ def list_models(
             card.prompts.style if card.prompts else "-",
             ", ".join(card.training_data) or "-",
             card.license,
+            card.parity.summary() if card.parity else "-",
         )
     _out.print(table)
 

@@ -62,6 +62,10 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+normalise_mode = _normalise_mode
+"""Public name: :class:`cxralign.models.transforms.ImagePreprocess` normalises a PIL image handed to it directly."""
+
+
 def _read_dicom(source: str | os.PathLike[str] | bytes) -> Image.Image:
     import pydicom
     from pydicom.pixels import apply_modality_lut, apply_voi_lut

@@ -51,6 +51,9 @@ class SubmittedModel(BaseModel):
         description="Datasets the model was trained on (used to flag contamination); 'undisclosed' if unknown.",
     )
     citation: str | None = Field(default=None, max_length=2000)
+    parity: str | None = Field(
+        default=None, max_length=300, description="Parity with the authors' code, from the zoo card's `parity`."
+    )
 
 
 class SubmittedTask(BaseModel):

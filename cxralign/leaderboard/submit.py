@@ -127,7 +127,14 @@ def model_entry(result: TaskResult, overrides: CardOverrides) -> SubmittedModel:
         licence=str(licence),
         training_datasets=[str(t) for t in training],
         citation=overrides.citation or card.get("citation"),
+        parity=_parity_summary(card),
     )
+
+
+def _parity_summary(card: Mapping[str, Any]) -> str | None:
+    from cxralign.models.zoo import Parity
+
+    return Parity.model_validate(card["parity"]).summary() if card.get("parity") else None
 
 
 def scores_name(result: TaskResult) -> str:

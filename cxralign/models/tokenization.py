@@ -8,7 +8,7 @@ can report it instead of silently scoring a prefix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import torch
@@ -54,11 +54,25 @@ class ClipBpeTokenizer:
 class HFTextTokenizer:
     """A transformers tokenizer padded to ``context_length``; truncation keeps [CLS] ... [SEP]."""
 
-    def __init__(self, tokenizer: Any, context_length: int, *, lowercase: bool = False) -> None:
+    def __init__(
+        self,
+        tokenizer: Any,
+        context_length: int,
+        *,
+        lowercase: bool = False,
+        strip_trailing: str = "",
+        clean: Callable[[str], str] | None = None,
+    ) -> None:
         self._inner = tokenizer
         self.context_length = int(context_length)
         self.lowercase = lowercase
+        self.strip_trailing = strip_trailing  # characters removed from each text's end (hi-ml: "!?.")
+        self.clean = clean  # the authors' own text clean-up before tokenising (GLoRIA)
         self.name = f"hf:{getattr(tokenizer, 'name_or_path', type(tokenizer).__name__)}"
+        if strip_trailing:
+            self.name += f"+rstrip{strip_trailing}"
+        if clean is not None:
+            self.name += f"+{clean.__name__}"
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, context_length: int, **kwargs: Any) -> HFTextTokenizer:
@@ -66,12 +80,16 @@ class HFTextTokenizer:
 
         from cxralign.models.checkpoints import hub_call
 
-        lowercase = kwargs.pop("lowercase", False)
+        options = {k: kwargs.pop(k) for k in ("lowercase", "strip_trailing", "clean") if k in kwargs}
         tokenizer = hub_call(name_or_path, AutoTokenizer.from_pretrained, name_or_path, **kwargs)
-        return cls(tokenizer, context_length, lowercase=lowercase)
+        return cls(tokenizer, context_length, **options)
 
     def __call__(self, texts: Sequence[str]) -> TokenizedTexts:
         texts = [t.lower() for t in texts] if self.lowercase else list(texts)
+        if self.strip_trailing:
+            texts = [t.rstrip(self.strip_trailing) for t in texts]
+        if self.clean is not None:
+            texts = [self.clean(t) for t in texts]
         full = self._inner(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
         n_truncated = sum(len(ids) > self.context_length for ids in full)
         encoded = self._inner(

@@ -67,7 +67,7 @@ class WeightSource(_Strict):
 
 class Preprocessing(_Strict):
     size: int
-    resize_mode: Literal["shortest", "longest", "squash"] = "shortest"
+    resize_mode: Literal["shortest", "longest", "pad", "squash"] = "shortest"
     crop: int | None = None
     mean: list[float] = Field(default_factory=list)
     std: list[float] = Field(default_factory=list)
@@ -93,6 +93,44 @@ class PromptStyle(_Strict):
         if self.style == "pair" and not self.negative_templates:
             raise ValueError("a positive/negative pair style needs negative_templates")
         return self
+
+
+class SourceLine(_Strict):
+    """One line of the authors' code an adapter follows (repository-only models)."""
+
+    what: str  # e.g. "normalisation", "pooling", "projection", "tokenizer"
+    repository: str
+    commit: str = Field(pattern=r"^[0-9a-f]{40}$")
+    file: str
+    line: int = Field(gt=0)
+    value: str  # the constant or rule, as our adapter states it
+
+
+class Parity(_Strict):
+    """How far the adapter is proven: numerically against the upstream package, or by key layout only."""
+
+    status: Literal["numerical", "layout-only"]
+    package: str | None = None  # "medclip==0.0.3"
+    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    max_abs_diff: float | None = Field(default=None, ge=0)
+    tolerance: float | None = Field(default=None, gt=0)
+    compared: list[str] = Field(default_factory=list)
+    reason: str | None = None
+    sources: list[SourceLine] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Parity:
+        if self.status == "numerical" and (self.package is None or self.max_abs_diff is None or not self.date):
+            raise ValueError("numerical parity needs package, date and max_abs_diff")
+        if self.status == "layout-only" and not self.reason:
+            raise ValueError("layout-only parity must say why (reason)")
+        return self
+
+    def summary(self) -> str:
+        """One short cell for `cxralign models list` and the leaderboard."""
+        if self.status == "layout-only":
+            return "layout-only" + (f" ({len(self.sources)} source lines)" if self.sources else "")
+        return f"{self.package} max|diff| {self.max_abs_diff:.1e} ({self.date})"
 
 
 class ReportedNumber(_Strict):
@@ -132,6 +170,7 @@ class ModelCard(_Strict):
     code: str | None = Field(default=None, pattern=URL_PATTERN, description="Source code repository.")
     reported: list[ReportedNumber] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    parity: Parity | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelCard:

@@ -7,7 +7,8 @@ Both halves live in the Hugging Face repository ``microsoft/BiomedVLP-CXR-BERT-s
 ``projector.model.{0,1,3}`` a 1x1-conv MLP; the global embedding is the spatial mean of the
 projected patch embeddings). CXR-BERT normally needs the hub's remote code; this adapter builds
 the same modules natively, so no remote code runs. Images: resize 512, centre crop 480, values
-in [0, 1], grayscale replicated to 3 channels (no mean/std normalisation).
+in [0, 1], grayscale replicated to 3 channels (no mean/std normalisation). Texts lose trailing
+"!?." before tokenisation, as hi-ml's text inference engine does.
 
 Spec: ``biovil:/local/snapshot/dir`` or ``biovil:microsoft/BiomedVLP-CXR-BERT-specialized``
 (from the local Hugging Face cache).
@@ -31,6 +32,8 @@ from cxralign.models.transforms import ImagePreprocess
 
 HUB_ID = "microsoft/BiomedVLP-CXR-BERT-specialized"
 IMAGE_WEIGHTS = "biovil_image_resnet50_proj_size_128.pt"
+HI_ML_STRIPPED = "!?."
+"""hi-ml's ``TextInput.tokenize_input_prompts`` strips these from the end of every prompt."""
 
 
 class BertProjectionHead(nn.Module):
@@ -126,12 +129,17 @@ def load_cxr_bert(folder: Path, trust_checkpoint: bool) -> tuple[nn.Module, HFTe
     tokenizer = HFTextTokenizer(
         hub_call(str(folder), _auto_tokenizer, str(folder)),
         int(raw_config.get("max_position_embeddings", 512)),
+        strip_trailing=HI_ML_STRIPPED,
     )
     return text, tokenizer, projection_size
 
 
 def hi_ml_transform(crop: int) -> ImagePreprocess:
-    """hi-ml's inference transform: resize the short side to 512, centre crop, [0, 1], 3 channels."""
+    """hi-ml's inference transform: resize the short side to 512, centre crop, [0, 1], 3 channels.
+
+    hi-ml's loader hands the transform an ``L`` image and ``ExpandChannels`` copies it to 3
+    channels, so an RGB image is read as grayscale first.
+    """
     return ImagePreprocess(
         resize=512,
         crop=crop,
@@ -139,6 +147,7 @@ def hi_ml_transform(crop: int) -> ImagePreprocess:
         interpolation="bilinear",
         mean=(0.0, 0.0, 0.0),
         std=(1.0, 1.0, 1.0),
+        grayscale=True,
     )
 
 
@@ -177,6 +186,11 @@ def load_biovil(
 
 
 def _auto_tokenizer(path: str) -> Any:
-    from transformers import AutoTokenizer
+    """The snapshot's tokenizer; hi-ml's ``CXRBertTokenizer`` (a plain ``BertTokenizer`` subclass that
+    transformers does not know without remote code) is read as a BERT WordPiece tokenizer."""
+    from transformers import AutoTokenizer, BertTokenizerFast
 
+    config = Path(path) / "tokenizer_config.json"
+    if config.is_file() and json.loads(config.read_text()).get("tokenizer_class") == "CXRBertTokenizer":
+        return BertTokenizerFast.from_pretrained(path, tokenizer_class="BertTokenizer")
     return AutoTokenizer.from_pretrained(path)

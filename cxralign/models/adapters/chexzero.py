@@ -1,9 +1,11 @@
 """CheXzero (Tiu et al., 2022): an OpenAI CLIP ViT-B/32 state dict fine-tuned on MIMIC-CXR.
 
 CheXzero saves ``model.state_dict()`` of OpenAI's CLIP. Its images were resized
-(aspect kept) and zero-padded to 320 px, normalised with the MIMIC-CXR pixel
-mean/std on the 0..255 scale (101.48761 / 83.43944) and resized to the model's
-224 px input. Zero-shot scoring uses the "{}" vs "no {}" prompt pair.
+(aspect kept, sides truncated, Lanczos) and zero-padded to 320 px, normalised with the
+MIMIC-CXR pixel mean/std on the 0..255 scale (101.48761 / 83.43944) and then resized as a
+float tensor to the model's 224 px input (bicubic). Zero-shot scoring uses the "{}" vs
+"no {}" prompt pair, a softmax over the two raw cosines: CheXzero applies no logit scale
+(``zero_shot.py`` ``predict`` / ``run_softmax_eval``), so the adapter's logit scale is 1.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ def chexzero_preprocess(input_size: int = 224) -> ImagePreprocess:
         resize=320,
         resize_mode="longest",
         final_resize=input_size,
-        interpolation="bicubic",
+        final_resize_on_tensor=True,
+        grayscale="after_resize",
+        interpolation="lanczos",
         mean=(CHEXZERO_MEAN,) * 3,
         std=(CHEXZERO_STD,) * 3,
     )
@@ -86,5 +90,6 @@ def load_chexzero(
         device=device,
         precision=precision,
         card=card,
+        fixed_logit_scale=1.0,
         extra_fingerprint={"family": "chexzero"},
     )

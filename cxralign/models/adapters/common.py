@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -33,3 +34,24 @@ def hf_backbone_from_config(name_or_path: str, *, trust_remote_code: bool = Fals
     for key, value in config_overrides.items():
         setattr(config, key, value)
     return AutoModel.from_config(config, trust_remote_code=trust_remote_code)
+
+
+_NUMBERED_POINT = re.compile(r"[0-9]+\.")
+_WORD = re.compile(r"\w+")
+
+
+def gloria_clean_text(text: str) -> str:
+    """The report clean-up GLoRIA applies at inference and MGCA at training (``\\w+`` words, lower case).
+
+    gloria/models/gloria_model.py lines 165-196 (``process_text``); MGCA's
+    mgca/datasets/pretrain_dataset.py lines 85-109 (``create_path_2_sent_mapping``) is the same rule.
+    """
+    sentences = []
+    for point in _NUMBERED_POINT.split(text.replace("\n", " ")):
+        for sentence in point.split("."):
+            words = _WORD.findall(sentence.replace("\ufffd\ufffd", " ").lower())
+            if len(words) <= 1:
+                continue
+            kept = [w.encode("ascii", "ignore").decode("ascii") for w in words]
+            sentences.append(" ".join(w for w in kept if w))
+    return " ".join(sentences)

@@ -7,7 +7,8 @@ without ``fc``, average-pooled), ``text_encoder.text_encoder.*`` (``BertModel``;
 config: ``eos`` = the last attended token, ``bos`` or ``mean``), ``image_projection.*`` /
 ``text_projection.*`` (linear: ``projection``; mlp: ``projection``, ``fc``, ``layer_norm``) and
 ``logit_scale``. Images: resize and centre crop to ``base.image_size`` (224), normalised to
-[-1, 1] ("huggingface" normalisation). When the pickled config cannot be read safely, the
+[-1, 1] ("huggingface" normalisation) for Swin and with ImageNet mean/std for ResNet-50, as the
+authors' evaluator switches it. Source lines: the cxr-clip cards. When the pickled config cannot be read safely, the
 architecture is inferred from the keys (pooling then defaults to ``eos``, as both released configs use).
 """
 
@@ -25,7 +26,7 @@ from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
 from cxralign.models.tokenization import HFTextTokenizer
-from cxralign.models.transforms import ImagePreprocess
+from cxralign.models.transforms import IMAGENET_MEAN, IMAGENET_STD, ImagePreprocess
 
 BERT = "emilyalsentzer/Bio_ClinicalBERT"
 SWIN = "microsoft/swin-tiny-patch4-window7-224"
@@ -173,8 +174,9 @@ def load_cxr_clip(
             crop=size,
             resize_mode="shortest",
             interpolation="bilinear",
-            mean=(0.5, 0.5, 0.5),
-            std=(0.5, 0.5, 0.5),
+            # evaluator.py lines 36-39: ResNet checkpoints are evaluated with ImageNet statistics
+            mean=IMAGENET_MEAN if family == "resnet50" else (0.5, 0.5, 0.5),
+            std=IMAGENET_STD if family == "resnet50" else (0.5, 0.5, 0.5),
         ),
         tokenizer=HFTextTokenizer.from_pretrained(text_name, context),
         device=device,

@@ -1,4 +1,4 @@
-"""GLoRIA (Huang et al., ICCV 2021): global embeddings of its ResNet-50 + Bio_ClinicalBERT model.
+r"""GLoRIA (Huang et al., ICCV 2021): global embeddings of its ResNet-50 + Bio_ClinicalBERT model.
 
 The released ``chexpert_resnet50.ckpt`` is a PyTorch Lightning checkpoint whose ``state_dict``
 holds ``gloria.img_encoder.model.*`` (torchvision ResNet-50), ``gloria.img_encoder.global_embedder``
@@ -8,8 +8,11 @@ Its ``hyper_parameters`` are an OmegaConf object, so loading it needs ``--trust-
 Global features follow GLoRIA's code: images are upsampled to 299 px, pooled after ``layer4``
 and embedded by ``global_embedder``; the sentence embedding sums, over the last four BERT
 layers, the token states up to [SEP] divided by the padded length (97 words), which is what
-GLoRIA's word aggregation followed by a mean over positions computes. Images: resize 256,
-centre crop 224, normalise to [-1, 1].
+GLoRIA's word aggregation followed by a mean over positions computes. Images follow
+``GLoRIA.process_img``: read as grayscale, longest side resized to 256 (pixel-area averaging,
+OpenCV's INTER_AREA) and zero-padded to a square, centre crop 224, normalise to [-1, 1]. Texts
+follow ``process_text``: numbered points and sentences split, lower-cased ``\w+`` words kept,
+one-word sentences dropped. Source lines: the ``parity.sources`` of the gloria card.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import hf_backbone_from_config, split_options
+from cxralign.models.adapters.common import gloria_clean_text, hf_backbone_from_config, split_options
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
@@ -103,12 +106,13 @@ def load_gloria(
         preprocess=ImagePreprocess(
             resize=256,
             crop=224,
-            resize_mode="shortest",
-            interpolation="bilinear",
+            resize_mode="longest",
+            interpolation="box",
+            grayscale=True,
             mean=(0.5, 0.5, 0.5),
             std=(0.5, 0.5, 0.5),
         ),
-        tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM),
+        tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM, clean=gloria_clean_text),
         device=device,
         precision=precision,
         card=card,

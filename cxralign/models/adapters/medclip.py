@@ -4,9 +4,13 @@ The released ``pytorch_model.bin`` (inside medclip-vit-pretrained.zip / medclip-
 holds ``vision_model.model.*`` (a transformers ``SwinModel`` or a torchvision ResNet-50 whose ``fc``
 is the 2048->512 projection), ``vision_model.projection_head.weight`` (Swin only),
 ``text_model.model.*`` (``BertModel``), ``text_model.projection_head.weight`` and ``logit_scale``.
-Text features average the hidden states of layers 1, 2 and the last one over all positions
-(padding included, as MedCLIP does) before the bias-free projection. Images are 224 px,
-grayscale replicated to 3 channels, normalised with MedCLIP's mean/std (0.586 / 0.280).
+Text features average the hidden states of layers 1, 2 and the last one over the text's
+positions before the bias-free projection (MedCLIP averages over its padded batch too, which
+makes its embedding depend on the batch; a text's own positions give MedCLIP's embedding of
+that text alone, as its one-prompt-per-class classifier computes it). Images follow
+``MedCLIPFeatureExtractor``: zero-padded to a square at full size (at least 224 px), resized to
+224 x 224 (bicubic), grayscale replicated to 3 channels, normalised with MedCLIP's mean/std
+(0.586 / 0.280).
 
 Spec: ``medclip-vit:/path/to/dir_or_pytorch_model.bin`` with optional
 ``?text=NAME_OR_DIR&vision=NAME_OR_DIR`` naming the architecture configs (defaults: the hub ids
@@ -33,6 +37,31 @@ SWIN = "microsoft/swin-tiny-patch4-window7-224"
 MEDCLIP_MEAN = 0.5862785803043838
 MEDCLIP_STD = 0.27950088968644304
 WEIGHTS_NAME = "pytorch_model.bin"
+SWIN_LEGACY_KEYS = (
+    # MedCLIP saved SwinModel with transformers 4 names; transformers 5 renamed them (first match wins)
+    ("attention.self.relative_position_bias_table", "attention.relative_position_bias.relative_position_bias_table"),
+    ("attention.self.query", "attention.q_proj"),
+    ("attention.self.key", "attention.k_proj"),
+    ("attention.self.value", "attention.v_proj"),
+    ("attention.output.dense", "attention.o_proj"),
+    ("intermediate.dense", "mlp.fc1"),
+    ("output.dense", "mlp.fc2"),
+)
+
+
+def rename_legacy_swin_keys(state: dict[str, torch.Tensor], expected: set[str]) -> dict[str, torch.Tensor]:
+    """Map a transformers-4 Swin state dict onto the installed SwinModel's names, when they differ."""
+    renamed: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        if key not in expected and key.startswith("vision_model.model.encoder."):
+            for old, new in SWIN_LEGACY_KEYS:
+                if old in key:
+                    key = key.replace(old, new)
+                    break
+            if key.endswith("relative_position_index") and key not in expected:
+                continue  # a derived buffer transformers 5 no longer stores
+        renamed[key] = value
+    return renamed
 
 
 class MedClipText(nn.Module):
@@ -44,8 +73,13 @@ class MedClipText(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         hidden = out.hidden_states
-        stacked = torch.stack([hidden[1], hidden[2], hidden[-1]])  # layers, batch, tokens, dim
-        return self.projection_head(stacked.permute(1, 0, 2, 3).mean(2).mean(1))
+        layers = torch.stack([hidden[1], hidden[2], hidden[-1]]).mean(0)  # batch, tokens, dim
+        if attention_mask is None:
+            return self.projection_head(layers.mean(1))
+        # MedCLIP averages every position of its input; over a text's own tokens that is its
+        # embedding unpadded, independent of how long the other texts in the batch are
+        mask = attention_mask.to(layers.dtype).unsqueeze(-1)
+        return self.projection_head((layers * mask).sum(1) / mask.sum(1).clamp(min=1))
 
 
 class MedClipSwin(nn.Module):
@@ -111,14 +145,15 @@ def _load(
     else:
         vision = MedClipResNet()
     module = MedClipModule(vision, MedClipText(bert))
+    state = rename_legacy_swin_keys(state, set(module.state_dict()))
     load_exact(module, state, str(file), ignore=("position_ids",))
     return MedClipAdapter(
         spec=spec,
         module=module,
         preprocess=ImagePreprocess(
             resize=224,
-            crop=224,
-            resize_mode="shortest",
+            resize_mode="pad",
+            grayscale=True,
             interpolation="bicubic",
             mean=(MEDCLIP_MEAN,) * 3,
             std=(MEDCLIP_STD,) * 3,

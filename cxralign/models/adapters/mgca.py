@@ -9,7 +9,9 @@ the [CLS] token of the normed output is the global feature). The text encoder is
 (``model.*``, Bio_ClinicalBERT configuration) whose [CLS] state is the report feature. Each
 side's ``global_embed.head`` is Linear -> BatchNorm -> ReLU -> Linear -> BatchNorm(affine=False).
 Local embeddings and prototypes are not used: similarity scoring needs the global ones only.
-Images: longest side resized to 256 and zero-padded, centre crop 224, normalised to [-1, 1].
+Images (``get_imgs`` / ``resize_img``): read as grayscale, longest side resized to 256 by pixel
+area (INTER_AREA) and zero-padded, centre crop 224, normalised to [-1, 1]. Texts get the
+clean-up MGCA's training sentences had (``gloria_clean_text``). Source lines: the mgca card.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import hf_backbone_from_config, split_options
+from cxralign.models.adapters.common import gloria_clean_text, hf_backbone_from_config, split_options
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
@@ -148,11 +150,12 @@ def _load(
             resize=256,
             crop=224,
             resize_mode="longest",
-            interpolation="bilinear",
+            interpolation="box",
+            grayscale=True,
             mean=(0.5, 0.5, 0.5),
             std=(0.5, 0.5, 0.5),
         ),
-        tokenizer=HFTextTokenizer.from_pretrained(text_name, MAX_WORDS),
+        tokenizer=HFTextTokenizer.from_pretrained(text_name, MAX_WORDS, clean=gloria_clean_text),
         device=device,
         precision=precision,
         card=card,
