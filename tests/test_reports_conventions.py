@@ -10,16 +10,17 @@ import pytest
 from cxralign.reports import Engine, analyze, report_labels
 from cxralign.reports.records import Assertion
 
-P, N, U = 1.0, 0.0, -1.0
+P, N, U, B = 1.0, 0.0, -1.0, None  # B: blank, a possibility ChestX-ray14 leaves unlabelled
 
 
 @pytest.mark.parametrize(
     ("text", "label", "expected"),
     [
-        # costophrenic blunting is a non-specific sign: effusion uncertain unless an effusion is named
-        ("Mild blunting of the left costophrenic angle.", "Effusion", U),
+        # costophrenic blunting is a non-specific sign: effusion blank for ChestX-ray14 (-1 for CheXpert
+        # vocabularies that map it) unless an effusion is named
+        ("Mild blunting of the left costophrenic angle.", "Effusion", B),
         ("Blunted right costophrenic angle with a small right pleural effusion.", "Effusion", P),
-        ("Blunting of the costophrenic angle, no pleural effusion.", "Effusion", U),
+        ("Blunting of the costophrenic angle, no pleural effusion.", "Effusion", N),
         ("Costophrenic angles are sharp.", "Effusion", N),
         # "borderline" grades cardiomegaly; "borderline normal" denies it
         ("Borderline heart size.", "Cardiomegaly", P),
@@ -42,20 +43,20 @@ P, N, U = 1.0, 0.0, -1.0
         ("Right apical pleural scarring/thickening.", "Pleural_Thickening", P),
         ("No pleural scarring or thickening.", "Pleural_Thickening", N),
         # hedges that used to end in a termination ("due to", "secondary to", "also")
-        ("Opacity may be secondary to infection or a developing mass.", "Mass", U),
-        ("Opacity may be due to pneumonia.", "Pneumonia", U),
-        ("There may also be a small left pleural effusion.", "Effusion", U),
-        ("Maybe due to pulmonary fibrosis.", "Fibrosis", U),
+        ("Opacity may be secondary to infection or a developing mass.", "Mass", B),
+        ("Opacity may be due to pneumonia.", "Pneumonia", B),
+        ("There may also be a small left pleural effusion.", "Effusion", B),
+        ("Maybe due to pulmonary fibrosis.", "Fibrosis", B),
         # more uncertainty phrases
-        ("Pulmonary edema is difficult to entirely exclude.", "Edema", U),
-        ("Edema is also possible.", "Edema", U),
-        ("Please correlate clinically for pneumonia.", "Pneumonia", U),
-        ("Pneumonia is in the differential.", "Pneumonia", U),
-        ("A superimposed pneumonia would be a consideration.", "Pneumonia", U),
-        ("Suspicion for bilateral pleural effusions.", "Effusion", U),
-        ("Question small right pleural effusion.", "Effusion", U),
-        ("Follow-up to exclude an underlying mass.", "Mass", U),
-        ("Basilar opacity most XXXX representing atelectasis.", "Atelectasis", U),
+        ("Pulmonary edema is difficult to entirely exclude.", "Edema", B),
+        ("Edema is also possible.", "Edema", B),
+        ("Please correlate clinically for pneumonia.", "Pneumonia", B),
+        ("Pneumonia is in the differential.", "Pneumonia", B),
+        ("A superimposed pneumonia would be a consideration.", "Pneumonia", B),
+        ("Suspicion for bilateral pleural effusions.", "Effusion", B),
+        ("Question small right pleural effusion.", "Effusion", B),
+        ("Follow-up to exclude an underlying mass.", "Mass", B),
+        ("Basilar opacity most XXXX representing atelectasis.", "Atelectasis", U),  # leaning
         # "compatible with" states the reading, like "consistent with"
         ("Opacities compatible with subsegmental atelectasis.", "Atelectasis", P),
         ("Opacities consistent with subsegmental atelectasis.", "Atelectasis", P),
@@ -63,6 +64,22 @@ P, N, U = 1.0, 0.0, -1.0
 )
 def test_cxr14_label(text: str, label: str, expected: float | None) -> None:
     assert report_labels(analyze(text), "cxr14")[label] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Opacity may be due to pneumonia.",
+        "There may also be a small left pleural effusion.",
+        "Pulmonary edema is difficult to entirely exclude.",
+        "Question small right pleural effusion.",
+    ],
+)
+def test_possibility_stays_uncertain_for_chexpert(text: str) -> None:
+    """Only the ChestX-ray14 label is blank: the mention and the CheXpert label stay uncertain."""
+    analysis = analyze(text)
+    assert any(m.assertion is Assertion.UNCERTAIN for m in analysis.mentions)
+    assert U in report_labels(analysis, "chexpert").values()
 
 
 def test_blunting_mention_itself_stays_positive() -> None:
@@ -92,6 +109,10 @@ def test_indirect_flag_is_user_configurable(tmp_path) -> None:
         encoding="utf-8",
     )
     engine = Engine(lexicon=site)
+    assert engine.report_labels(engine.analyze("Right hilar fullness."), "cxr14")["Mass"] is None
+    uncertain = tmp_path / "uncertain.yaml"
+    uncertain.write_text(site.read_text() + "uncertain_labels:\n  cxr14: {indirect: -1}\n", encoding="utf-8")
+    engine = Engine(lexicon=uncertain)
     assert engine.report_labels(engine.analyze("Right hilar fullness."), "cxr14")["Mass"] == U
     assert engine.report_labels(engine.analyze("Right hilar mass."), "cxr14")["Mass"] == P
 
