@@ -260,7 +260,9 @@ def _pool(stack: contextlib.ExitStack, workers: int, *init: Any) -> Any:
     """A pool of ``workers`` processes that each build the engine once (None for one worker)."""
     if workers <= 1:
         return None
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
     return stack.enter_context(
         context.Pool(min(workers, os.cpu_count() or workers), initializer=_init_worker, initargs=init)
     )

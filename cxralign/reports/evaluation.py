@@ -123,7 +123,9 @@ def openi_reference() -> list[tuple[str, str, frozenset[str]]]:
             root = ET.fromstring(handle.read()) if handle is not None else None
             if root is None:
                 continue
-            sections = {a.get("Label", ""): " ".join((a.text or "").split()) for a in root.iter("AbstractText")}
+            sections = {
+                a.get("Label", ""): " ".join((a.text or "").split()) for a in root.iter("AbstractText")
+            }
             majors = [(m.text or "").lower() for m in root.iter("major")]
             gold = frozenset(
                 label

@@ -20,7 +20,7 @@ _ORDER = {None: 0, NEGATIVE: 1, UNCERTAIN: 2, POSITIVE: 3}
 
 
 def hedge_strength(mention: Mention, lexicon: Lexicon) -> str:
-    """"leaning" when the deciding hedge leans towards the finding ("probable"), else "possible"."""
+    """Whether the deciding hedge leans towards the finding ("probable"): "leaning", else "possible"."""
     cue = mention.cue
     phrase = cue.rule.partition(":")[2] if cue is not None else ""
     return "leaning" if phrase in lexicon.leaning else "possible"

@@ -274,6 +274,9 @@ def _external_cues(name: str) -> dict[str, list[str]]:
 
 
 _STRENGTHS = ("leaning", "possible", "indirect")
+_TOP_LEVEL_KEYS = frozenset(
+    {"macros", "concepts", "normality", "cues", "cue_sources", "hedges", "uncertain_labels"}
+)
 
 
 def _uncertain_labels(spec: Any) -> dict[str, dict[str, float | None]]:
@@ -286,7 +289,9 @@ def _uncertain_labels(spec: Any) -> dict[str, dict[str, float | None]]:
             raise ConfigError(f"uncertain_labels.{vocab}: use the keys {', '.join(_STRENGTHS)}")
         bad = [v for v in table.values() if v not in (None, -1, -1.0)]
         if bad:
-            raise ConfigError(f"uncertain_labels.{vocab}: a value is -1 (uncertain) or null (blank), not {bad[0]!r}")
+            raise ConfigError(
+                f"uncertain_labels.{vocab}: a value is -1 (uncertain) or null (blank), not {bad[0]!r}"
+            )
         out[str(vocab)] = {k: None if v is None else -1.0 for k, v in table.items()}
     return out
 
@@ -383,7 +388,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"lexicon file {path} must hold a mapping with concepts/normality/cues")
-    unknown = set(data) - {"macros", "concepts", "normality", "cues", "cue_sources", "hedges", "uncertain_labels"}
+    unknown = set(data) - _TOP_LEVEL_KEYS
     if unknown:
         raise ConfigError(f"lexicon file {path}: unknown top-level keys {', '.join(sorted(unknown))}")
     return data
