@@ -115,6 +115,10 @@ def decide(
         kinds = [k for k in kinds if k != "historical"]
         if not kinds or words > (PRE_WINDOW if pre else POST_WINDOW):
             continue
+        if kinds[0].startswith("history") and (
+            words > HISTORICAL_WINDOW or "," in lower[cue.end : start] if pre else words > HISTORICAL_WINDOW
+        ):  # "history of A, now with B": the history names A only
+            continue
         distance = start - cue.end if pre else cue.start - end
         kind = kinds[0]
         assertion = _ASSERTION[kind.partition("_")[0]]
