@@ -180,3 +180,76 @@ def score_openi(engine: Engine | None = None, *, uncertain_present: bool = True)
         wanted = (1.0, -1.0) if uncertain_present else (1.0,)
         predicted.append(frozenset(k for k, v in labels.items() if v in wanted))
     return score_labels([g for _, _, g in reference], predicted, CXR14)
+
+
+# -- NegBio's phrase conventions, on sentences written from templates -------------------------------
+
+NEGBIO_LABELS = {"Pleural Effusion": "Effusion", "Pleural Thickening": "Pleural_Thickening"}
+"""NegBio2's observation names that ChestX-ray14 spells differently."""
+NEGBIO_WORDS = {
+    "atelecta": "atelectasis",
+    "consolidat": "consolidation",
+    "blunt": "blunting of the costophrenic angle",
+    "the heart": "enlarged heart",
+    "heart size": "enlarged heart size",
+    "cardiac size": "increased cardiac size",
+    "cardiac shadow": "enlarged cardiac shadow",
+    "cardiac contour": "enlarged cardiac contour",
+    "cardiac silhouette": "enlarged cardiac silhouette",
+    "thoracentesis": "effusion after thoracentesis",
+}
+"""NegBio phrases that are word stems or need their predicate, written out as a radiologist would."""
+NEGBIO_TEMPLATES = {
+    "positive": ("There is {} in the right lung.", 1.0),
+    "negated": ("No {} is seen.", 0.0),
+    "uncertain": ("Possible {}.", -1.0),
+}
+"""Sentence frames (ours) and the label NegBio's conventions give the phrase's observation in each."""
+
+
+@dataclass(frozen=True)
+class PhraseAgreement:
+    """Per ChestX-ray14 label and frame: (agreeing sentences, sentences, the disagreeing phrases)."""
+
+    cells: dict[str, dict[str, tuple[int, int, tuple[str, ...]]]]
+
+    def total(self, frame: str) -> tuple[int, int]:
+        return tuple(map(sum, zip(*((c[frame][0], c[frame][1]) for c in self.cells.values()), strict=True)))
+
+
+def negbio_phrase_agreement(phrases_yaml: str | Path, engine: Engine | None = None) -> PhraseAgreement:
+    """The engine on sentences built from NegBio2's ChestX-ray14 include phrases, frame by frame.
+
+    In the *uncertain* frame agreement is read off the mention's assertion (uncertain) and the
+    CheXpert-style -1 it would get: the ChestX-ray14 vocabulary leaves a mere possibility blank by policy
+    (docs/reports.md), which would otherwise count as a disagreement on every phrase.
+    """
+    import yaml
+
+    from cxralign.vocab import CXR14
+
+    engine = engine or Engine()
+    spec = yaml.safe_load(Path(phrases_yaml).read_text(encoding="utf-8"))
+    cells: dict[str, dict[str, tuple[int, int, tuple[str, ...]]]] = {}
+    for name, entry in spec.items():
+        label = NEGBIO_LABELS.get(name, name)
+        if label not in CXR14:
+            continue
+        cells[label] = {}
+        for frame, (template, expected) in NEGBIO_TEMPLATES.items():
+            agree, missed = 0, []
+            for phrase in entry.get("include") or ():
+                analysis = engine.analyze(template.format(NEGBIO_WORDS.get(phrase, phrase)))
+                if frame == "uncertain":
+                    ok = any(
+                        engine.lexicon.concepts[m.concept].cxr14 == label
+                        and m.assertion is Assertion.UNCERTAIN
+                        for m in analysis.mentions
+                    )
+                else:
+                    ok = engine.report_labels(analysis, "cxr14")[label] == expected
+                agree += ok
+                if not ok:
+                    missed.append(phrase)
+            cells[label][frame] = (agree, len(entry.get("include") or ()), tuple(missed))
+    return PhraseAgreement(cells)
