@@ -90,7 +90,8 @@ def decide(
 
     The closest cue that reaches the mention decides (a negation wins a tie). A *history* cue ("history
     of", "on the prior CT") decides like the others: the mention stays positive, is marked historical and
-    carries a cue of kind "historical" (no current label). An uncertainty cue in ``negated_through``
+    carries a cue of kind "historical" (no current label), unless a negation reaches the history cue ("no
+    history of X" denies X). An uncertainty cue in ``negated_through``
     ("suggest", "suspicious for") that a negation itself reaches is denied with it: "no consolidation to
     suggest pneumonia" negates the pneumonia.
     """
@@ -127,7 +128,7 @@ def decide(
     if best is None:
         return Assertion.POSITIVE, None, historical
     _, assertion, cue, kind = best
-    if kind == "uncertainty_pre" and cue.phrase in negated_through:
+    if (kind == "uncertainty_pre" and cue.phrase in negated_through) or kind == "history_pre":
         denial = _denial_reaching(lower, cues, cue, terminations)
         if denial is not None:
             assertion, cue, kind = Assertion.NEGATED, denial, "negation_pre"
