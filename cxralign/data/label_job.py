@@ -229,14 +229,18 @@ def label_corpus(
         writer = csv.writer(csv_file)
         writer.writerow([ID_COLUMN, *observations])
         blank = ("",) * len(observations)
-        for batch in _batches(records, BATCH):
-            results = _label_batch(batch, engine, memo, pool, workers)
-            for record in batch:
-                result = results.get(record.text)
-                _count_report(record, result, summary, explain_file)
-                writer.writerow([record.report_id, *(blank if result is None else result.cells)])
-                if on_report is not None:
-                    on_report()
+        pending = None  # the batch the workers are labelling while the one before it is written
+        for batch in _batches_and_end(records):
+            submitted = None if batch is None else _submit(batch, engine, memo, pool, workers, pending)
+            if pending is not None:
+                done, results = _finish(pending, engine, memo)
+                for record in done:
+                    result = results.get(record.text)
+                    _count_report(record, result, summary, explain_file)
+                    writer.writerow([record.report_id, *(blank if result is None else result.cells)])
+                    if on_report is not None:
+                        on_report()
+            pending = submitted
     summary.seconds = time.perf_counter() - started
     if isinstance(records, CorpusReader):
         summary.skipped = list(records.skipped)
@@ -268,34 +272,51 @@ def _pool(stack: contextlib.ExitStack, workers: int, *init: Any) -> Any:
     )
 
 
-def _label_batch(
-    batch: list[ReportRecord], engine: _Engine, memo: BoundedCache, pool: Any, workers: int
-) -> dict[str, LabelledText]:
-    """Results for every non-empty text of the batch: remembered ones looked up, the new ones computed once."""
-    found: dict[str, LabelledText] = {}
+def _batches_and_end(records: Iterable[ReportRecord]) -> Iterator[list[ReportRecord] | None]:
+    yield from _batches(records, BATCH)
+    yield None
+
+
+_Pending = tuple[list[ReportRecord], dict[str, Any], list[str], Any]
+"""A submitted batch: its records, results by text (None: not yet known), the texts sent, the job."""
+
+
+def _submit(
+    batch: list[ReportRecord], engine: _Engine, memo: BoundedCache, pool: Any, workers: int, before: Any
+) -> _Pending:
+    """Look the batch's texts up; send the new ones to the workers (or label them here with one worker).
+
+    A text already sent with the batch ``before`` is not sent again: it is in the memo once that batch
+    is finished, which happens before this one is.
+    """
+    in_flight = set(before[2]) if before is not None else ()
+    found: dict[str, Any] = {}
     todo: list[str] = []
     for record in batch:
         text = record.text
         if text in found or not text.strip():
             continue
-        hit = memo.get(text)
-        if hit is None:
+        found[text] = memo.get(text)
+        if found[text] is None and text not in in_flight:
             todo.append(text)
-            found[text] = None  # type: ignore[assignment] - filled below
-        else:
-            found[text] = hit
-    if not todo:
-        return found
     if pool is None or len(todo) < 2 * workers:
-        computed = [engine.label(text) for text in todo]
-    else:
-        step = -(-len(todo) // (2 * workers))
-        chunks = [todo[i : i + step] for i in range(0, len(todo), step)]
-        computed = [result for chunk in pool.map(_label_texts, chunks, chunksize=1) for result in chunk]
+        return batch, found, todo, [engine.label(text) for text in todo]
+    step = -(-len(todo) // (2 * workers))
+    chunks = [todo[i : i + step] for i in range(0, len(todo), step)]
+    return batch, found, todo, pool.map_async(_label_texts, chunks, chunksize=1)
+
+
+def _finish(pending: _Pending, engine: _Engine, memo: BoundedCache) -> tuple[list[ReportRecord], dict]:
+    """Wait for a submitted batch; remember its new results; fill in the texts the batch before sent."""
+    batch, found, todo, job = pending
+    computed = job if isinstance(job, list) else [result for chunk in job.get() for result in chunk]
     for text, result in zip(todo, computed, strict=True):
         found[text] = result
         memo.put(text, result)
-    return found
+    for text, result in found.items():
+        if result is None:
+            found[text] = memo.get(text) or engine.label(text)
+    return batch, found
 
 
 def _count_report(
