@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -249,17 +250,6 @@ def label_corpus(
     return summary
 
 
-def _batches(records: Iterable[ReportRecord], size: int) -> Iterator[list[ReportRecord]]:
-    batch: list[ReportRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _pool(stack: contextlib.ExitStack, workers: int, *init: Any) -> Any:
     """A pool of ``workers`` processes that each build the engine once (None for one worker)."""
     if workers <= 1:
@@ -273,7 +263,10 @@ def _pool(stack: contextlib.ExitStack, workers: int, *init: Any) -> Any:
 
 
 def _batches_and_end(records: Iterable[ReportRecord]) -> Iterator[list[ReportRecord] | None]:
-    yield from _batches(records, BATCH)
+    """Lists of ``BATCH`` records, then None (the signal to finish the last one)."""
+    remaining = iter(records)
+    while batch := list(islice(remaining, BATCH)):
+        yield batch
     yield None
 
 
