@@ -124,3 +124,28 @@ def test_matches_never_cross_sentence_boundaries() -> None:
     assert [s.text for s in analysis.sentences] == ["The heart", "is enlarged.", "Small effusion."]
     assert [m.concept for m in analysis.mentions] == ["pleural_effusion"]
     assert analyze("FINDINGS: The heart is enlarged.").mentions[0].concept == "cardiomegaly"
+
+
+def test_hedge_policy_is_site_configurable(tmp_path) -> None:
+    site = tmp_path / "hedges.yaml"
+    site.write_text(
+        "cues:\n  uncertainty_pre: [favored]\nhedges:\n  leaning: [favored]\n"
+        "uncertain_labels:\n  cxr14: {possible: -1}\n",
+        encoding="utf-8",
+    )
+    engine = Engine(lexicon=site)
+    assert engine.report_labels(engine.analyze("Opacity may represent pneumonia."), "cxr14")["Pneumonia"] == U
+    assert engine.report_labels(engine.analyze("Favored atelectasis."), "cxr14")["Atelectasis"] == U
+    assert report_labels(analyze("Opacity may represent pneumonia."), "cxr14")["Pneumonia"] is None
+
+
+@pytest.mark.parametrize(
+    "policy", ["uncertain_labels: {cxr14: {possible: 0}}", "uncertain_labels: {cxr14: {maybe: -1}}"]
+)
+def test_bad_hedge_policy_is_one_clear_error(tmp_path, policy: str) -> None:
+    from cxralign.errors import ConfigError
+
+    site = tmp_path / "bad.yaml"
+    site.write_text(policy + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="uncertain_labels"):
+        Engine(lexicon=site)
