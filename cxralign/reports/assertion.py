@@ -144,10 +144,17 @@ def decide(
 def _denial_reaching(
     lower: str, cues: list[CueMatch], target: CueMatch, terminations: list[CueMatch]
 ) -> CueMatch | None:
-    """The closest forward negation whose scope reaches the cue ``target`` ("no X to [suggest] Y")."""
+    """The closest forward negation whose scope reaches the cue ``target`` ("no X to [suggest] Y").
+
+    Across a comma only an infinitive ("to suggest") still hangs on the denied sign: in "no
+    pneumothorax, findings suggest pneumonia" the second clause is asserted on its own.
+    """
     found = None
+    infinitive = lower.endswith("to ", 0, target.start)
     for cue in cues:
         if cue.end > target.start or "negation_pre" not in cue.kinds:
+            continue
+        if not infinitive and "," in lower[cue.end : target.start]:
             continue
         words = _reaches(lower, cue, target.start, terminations, True)
         if words is not None and words <= PRE_WINDOW:
