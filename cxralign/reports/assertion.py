@@ -74,6 +74,8 @@ _ASSERTION = {
     "uncertainty": Assertion.UNCERTAIN,
     "history": Assertion.POSITIVE,
 }
+_ALTERNATIVES = frozenset({"versus", "vs", "vs."})
+"""Hedges that join two named findings: they lean only where no weaker hedge reaches the pair."""
 _CUE_KIND = {"negation": "negation", "uncertainty": "uncertainty", "history": "historical"}
 
 
@@ -85,6 +87,7 @@ def decide(
     end: int,
     sentence_start: int,
     negated_through: frozenset[str] = frozenset(),
+    leaning: frozenset[str] = frozenset(),
 ) -> tuple[Assertion, Cue | None, bool]:
     """Assertion, deciding cue and historical flag of the mention at ``[start, end)``.
 
@@ -93,10 +96,13 @@ def decide(
     carries a cue of kind "historical" (no current label), unless a negation reaches the history cue ("no
     history of X" denies X). An uncertainty cue in ``negated_through``
     ("suggest", "suspicious for") that a negation itself reaches is denied with it: "no consolidation to
-    suggest pneumonia" negates the pneumonia.
+    suggest pneumonia" negates the pneumonia. "Versus" only joins alternatives: when a hedge that is not
+    in ``leaning`` also reaches the mention ("may represent A versus B", "question A versus B"), that
+    hedge decides.
     """
     terminations = [c for c in cues if "termination" in c.kinds]
     best: tuple[int, Assertion, CueMatch, str] | None = None
+    possible: tuple[int, Assertion, CueMatch, str] | None = None  # the closest hedge that only raises it
     historical = False
     for cue in cues:
         if cue.end <= start:
@@ -125,8 +131,16 @@ def decide(
         assertion = _ASSERTION[kind.partition("_")[0]]
         if best is None or distance < best[0] or (distance == best[0] and assertion is Assertion.NEGATED):
             best = (distance, assertion, cue, kind)
+        if (
+            assertion is Assertion.UNCERTAIN
+            and cue.phrase not in leaning
+            and (possible is None or distance < possible[0])
+        ):
+            possible = (distance, assertion, cue, kind)
     if best is None:
         return Assertion.POSITIVE, None, historical
+    if best[1] is Assertion.UNCERTAIN and best[2].phrase in _ALTERNATIVES and possible is not None:
+        best = possible
     _, assertion, cue, kind = best
     if (kind == "uncertainty_pre" and cue.phrase in negated_through) or kind == "history_pre":
         denial = _denial_reaching(lower, cues, cue, terminations)
