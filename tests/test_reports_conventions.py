@@ -101,18 +101,24 @@ def test_mediastinal_mass_counts_for_both_vocabularies() -> None:
     assert report_labels(labels, "cxr14")["Mass"] == P
 
 
+def _site_engine(folder, name: str, text: str) -> Engine:
+    """An engine with a site lexicon written to ``folder/name`` (a new name per lexicon: loads are cached)."""
+    site = folder / name
+    site.write_text(text, encoding="utf-8")
+    return Engine(lexicon=site)
+
+
+HILAR_FULLNESS = (
+    "concepts:\n  hilar_fullness:\n    chexpert: null\n    cxr14: Mass\n    indirect: true\n"
+    "    terms: [hilar fullness]\n"
+)
+
+
 def test_indirect_flag_is_user_configurable(tmp_path) -> None:
-    site = tmp_path / "site.yaml"
-    site.write_text(
-        "concepts:\n  hilar_fullness:\n    chexpert: null\n    cxr14: Mass\n    indirect: true\n"
-        "    terms: [hilar fullness]\n",
-        encoding="utf-8",
-    )
-    engine = Engine(lexicon=site)
+    engine = _site_engine(tmp_path, "site.yaml", HILAR_FULLNESS)
     assert engine.report_labels(engine.analyze("Right hilar fullness."), "cxr14")["Mass"] is None
-    uncertain = tmp_path / "uncertain.yaml"
-    uncertain.write_text(site.read_text() + "uncertain_labels:\n  cxr14: {indirect: -1}\n", encoding="utf-8")
-    engine = Engine(lexicon=uncertain)
+    policy = "uncertain_labels:\n  cxr14: {indirect: -1}\n"
+    engine = _site_engine(tmp_path, "uncertain.yaml", HILAR_FULLNESS + policy)
     assert engine.report_labels(engine.analyze("Right hilar fullness."), "cxr14")["Mass"] == U
     assert engine.report_labels(engine.analyze("Right hilar mass."), "cxr14")["Mass"] == P
 
@@ -127,13 +133,12 @@ def test_matches_never_cross_sentence_boundaries() -> None:
 
 
 def test_hedge_policy_is_site_configurable(tmp_path) -> None:
-    site = tmp_path / "hedges.yaml"
-    site.write_text(
+    engine = _site_engine(
+        tmp_path,
+        "hedges.yaml",
         "cues:\n  uncertainty_pre: [favored]\nhedges:\n  leaning: [favored]\n"
         "uncertain_labels:\n  cxr14: {possible: -1}\n",
-        encoding="utf-8",
     )
-    engine = Engine(lexicon=site)
     assert engine.report_labels(engine.analyze("Opacity may represent pneumonia."), "cxr14")["Pneumonia"] == U
     assert engine.report_labels(engine.analyze("Favored atelectasis."), "cxr14")["Atelectasis"] == U
     assert report_labels(analyze("Opacity may represent pneumonia."), "cxr14")["Pneumonia"] is None
@@ -145,7 +150,5 @@ def test_hedge_policy_is_site_configurable(tmp_path) -> None:
 def test_bad_hedge_policy_is_one_clear_error(tmp_path, policy: str) -> None:
     from cxralign.errors import ConfigError
 
-    site = tmp_path / "bad.yaml"
-    site.write_text(policy + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="uncertain_labels"):
-        Engine(lexicon=site)
+        _site_engine(tmp_path, "bad.yaml", policy + "\n")
