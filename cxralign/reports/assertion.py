@@ -126,6 +126,8 @@ def decide(
             words > HISTORICAL_WINDOW or "," in lower[cue.end : start] if pre else words > HISTORICAL_WINDOW
         ):  # "history of A, now with B": the history names A only
             continue
+        if kinds[0] == "history_post" and any(t.start >= cue.end for t in terminations):
+            continue  # "the nodule seen on the prior CT is stable": the sentence goes on about today's film
         distance = start - cue.end if pre else cue.start - end
         kind = kinds[0]
         assertion = _ASSERTION[kind.partition("_")[0]]
