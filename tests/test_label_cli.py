@@ -212,7 +212,7 @@ def test_output_is_atomic_when_the_job_fails(tmp_path: Path, monkeypatch: pytest
         return original(self, analysis)
 
     monkeypatch.setattr(label_job._Engine, "report_labels", failing)
-    records = [ReportRecord(str(i), "Small right pleural effusion.") for i in range(5)]
+    records = [ReportRecord(str(i), f"Small right pleural effusion ({i}).") for i in range(5)]
     with pytest.raises(KeyboardInterrupt):
         label_corpus(records, out, explain=explain)
     assert out.read_text() == "previous run\n"

@@ -10,16 +10,17 @@ import pytest
 from cxralign.reports import Engine, analyze, report_labels
 from cxralign.reports.records import Assertion
 
-P, N, U = 1.0, 0.0, -1.0
+P, N, U, B = 1.0, 0.0, -1.0, None  # B: blank, a possibility ChestX-ray14 leaves unlabelled
 
 
 @pytest.mark.parametrize(
     ("text", "label", "expected"),
     [
-        # costophrenic blunting is a non-specific sign: effusion uncertain unless an effusion is named
-        ("Mild blunting of the left costophrenic angle.", "Effusion", U),
+        # costophrenic blunting is a non-specific sign: effusion blank for ChestX-ray14 (-1 for CheXpert
+        # vocabularies that map it) unless an effusion is named
+        ("Mild blunting of the left costophrenic angle.", "Effusion", B),
         ("Blunted right costophrenic angle with a small right pleural effusion.", "Effusion", P),
-        ("Blunting of the costophrenic angle, no pleural effusion.", "Effusion", U),
+        ("Blunting of the costophrenic angle, no pleural effusion.", "Effusion", N),
         ("Costophrenic angles are sharp.", "Effusion", N),
         # "borderline" grades cardiomegaly; "borderline normal" denies it
         ("Borderline heart size.", "Cardiomegaly", P),
@@ -42,20 +43,20 @@ P, N, U = 1.0, 0.0, -1.0
         ("Right apical pleural scarring/thickening.", "Pleural_Thickening", P),
         ("No pleural scarring or thickening.", "Pleural_Thickening", N),
         # hedges that used to end in a termination ("due to", "secondary to", "also")
-        ("Opacity may be secondary to infection or a developing mass.", "Mass", U),
-        ("Opacity may be due to pneumonia.", "Pneumonia", U),
-        ("There may also be a small left pleural effusion.", "Effusion", U),
-        ("Maybe due to pulmonary fibrosis.", "Fibrosis", U),
+        ("Opacity may be secondary to infection or a developing mass.", "Mass", B),
+        ("Opacity may be due to pneumonia.", "Pneumonia", B),
+        ("There may also be a small left pleural effusion.", "Effusion", B),
+        ("Maybe due to pulmonary fibrosis.", "Fibrosis", B),
         # more uncertainty phrases
-        ("Pulmonary edema is difficult to entirely exclude.", "Edema", U),
-        ("Edema is also possible.", "Edema", U),
-        ("Please correlate clinically for pneumonia.", "Pneumonia", U),
-        ("Pneumonia is in the differential.", "Pneumonia", U),
-        ("A superimposed pneumonia would be a consideration.", "Pneumonia", U),
-        ("Suspicion for bilateral pleural effusions.", "Effusion", U),
-        ("Question small right pleural effusion.", "Effusion", U),
-        ("Follow-up to exclude an underlying mass.", "Mass", U),
-        ("Basilar opacity most XXXX representing atelectasis.", "Atelectasis", U),
+        ("Pulmonary edema is difficult to entirely exclude.", "Edema", B),
+        ("Edema is also possible.", "Edema", B),
+        ("Please correlate clinically for pneumonia.", "Pneumonia", B),
+        ("Pneumonia is in the differential.", "Pneumonia", B),
+        ("A superimposed pneumonia would be a consideration.", "Pneumonia", B),
+        ("Suspicion for bilateral pleural effusions.", "Effusion", B),
+        ("Question small right pleural effusion.", "Effusion", B),
+        ("Follow-up to exclude an underlying mass.", "Mass", B),
+        ("Basilar opacity most XXXX representing atelectasis.", "Atelectasis", U),  # leaning
         # "compatible with" states the reading, like "consistent with"
         ("Opacities compatible with subsegmental atelectasis.", "Atelectasis", P),
         ("Opacities consistent with subsegmental atelectasis.", "Atelectasis", P),
@@ -63,6 +64,22 @@ P, N, U = 1.0, 0.0, -1.0
 )
 def test_cxr14_label(text: str, label: str, expected: float | None) -> None:
     assert report_labels(analyze(text), "cxr14")[label] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Opacity may be due to pneumonia.",
+        "There may also be a small left pleural effusion.",
+        "Pulmonary edema is difficult to entirely exclude.",
+        "Question small right pleural effusion.",
+    ],
+)
+def test_possibility_stays_uncertain_for_chexpert(text: str) -> None:
+    """Only the ChestX-ray14 label is blank: the mention and the CheXpert label stay uncertain."""
+    analysis = analyze(text)
+    assert any(m.assertion is Assertion.UNCERTAIN for m in analysis.mentions)
+    assert U in report_labels(analysis, "chexpert").values()
 
 
 def test_blunting_mention_itself_stays_positive() -> None:
@@ -84,14 +101,24 @@ def test_mediastinal_mass_counts_for_both_vocabularies() -> None:
     assert report_labels(labels, "cxr14")["Mass"] == P
 
 
+def _site_engine(folder, name: str, text: str) -> Engine:
+    """An engine with a site lexicon written to ``folder/name`` (a new name per lexicon: loads are cached)."""
+    site = folder / name
+    site.write_text(text, encoding="utf-8")
+    return Engine(lexicon=site)
+
+
+HILAR_FULLNESS = (
+    "concepts:\n  hilar_fullness:\n    chexpert: null\n    cxr14: Mass\n    indirect: true\n"
+    "    terms: [hilar fullness]\n"
+)
+
+
 def test_indirect_flag_is_user_configurable(tmp_path) -> None:
-    site = tmp_path / "site.yaml"
-    site.write_text(
-        "concepts:\n  hilar_fullness:\n    chexpert: null\n    cxr14: Mass\n    indirect: true\n"
-        "    terms: [hilar fullness]\n",
-        encoding="utf-8",
-    )
-    engine = Engine(lexicon=site)
+    engine = _site_engine(tmp_path, "site.yaml", HILAR_FULLNESS)
+    assert engine.report_labels(engine.analyze("Right hilar fullness."), "cxr14")["Mass"] is None
+    policy = "uncertain_labels:\n  cxr14: {indirect: -1}\n"
+    engine = _site_engine(tmp_path, "uncertain.yaml", HILAR_FULLNESS + policy)
     assert engine.report_labels(engine.analyze("Right hilar fullness."), "cxr14")["Mass"] == U
     assert engine.report_labels(engine.analyze("Right hilar mass."), "cxr14")["Mass"] == P
 
@@ -103,3 +130,25 @@ def test_matches_never_cross_sentence_boundaries() -> None:
     assert [s.text for s in analysis.sentences] == ["The heart", "is enlarged.", "Small effusion."]
     assert [m.concept for m in analysis.mentions] == ["pleural_effusion"]
     assert analyze("FINDINGS: The heart is enlarged.").mentions[0].concept == "cardiomegaly"
+
+
+def test_hedge_policy_is_site_configurable(tmp_path) -> None:
+    engine = _site_engine(
+        tmp_path,
+        "hedges.yaml",
+        "cues:\n  uncertainty_pre: [favored]\nhedges:\n  leaning: [favored]\n"
+        "uncertain_labels:\n  cxr14: {possible: -1}\n",
+    )
+    assert engine.report_labels(engine.analyze("Opacity may represent pneumonia."), "cxr14")["Pneumonia"] == U
+    assert engine.report_labels(engine.analyze("Favored atelectasis."), "cxr14")["Atelectasis"] == U
+    assert report_labels(analyze("Opacity may represent pneumonia."), "cxr14")["Pneumonia"] is None
+
+
+@pytest.mark.parametrize(
+    "policy", ["uncertain_labels: {cxr14: {possible: 0}}", "uncertain_labels: {cxr14: {maybe: -1}}"]
+)
+def test_bad_hedge_policy_is_one_clear_error(tmp_path, policy: str) -> None:
+    from cxralign.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="uncertain_labels"):
+        _site_engine(tmp_path, "bad.yaml", policy + "\n")

@@ -47,3 +47,25 @@ def test_negex_annotated_sentences_f1() -> None:
     assert score.not_found <= 12
     assert score.f1 >= NEGEX_F1_FLOOR, score.errors[:10]
     assert score.precision >= 0.97 and score.recall >= 0.96
+
+
+def test_negbio_phrase_conventions_differ_only_where_documented() -> None:
+    """NegBio2's ChestX-ray14 phrases in our sentence frames; each difference is a documented decision."""
+    from cxralign.reports.evaluation import negbio_phrase_agreement
+
+    agreement = negbio_phrase_agreement(FIXTURES / "negbio2" / "cxr14_phrases_v2.yml")
+    differing = {
+        (label, phrase)
+        for label, frames in agreement.cells.items()
+        for frame in frames.values()
+        for phrase in frame[2]
+    }
+    assert differing == {
+        ("Cardiomegaly", "cardiac shadow"),  # MeSH indexes "cardiac shadow" on its own, not as cardiomegaly
+        ("Effusion", "blunt"),  # blunting alone: an indirect sign, blank for ChestX-ray14
+        *(("Edema", p) for p in ("heart failure", "chf", "vascular congestion", "pulmonary congestion",
+                                 "indistinctness", "vascular prominence")),  # CheXpert's Edema, not ChestX-ray14's
+        *(("Nodule", p) for p in ("nodular density", "nodular densities", "nodular opacity", "nodular opacities",
+                                  "nodular opacification")),  # a round opacity, as OpenI's indexers read it
+    }  # fmt: skip
+    assert agreement.total("positive") == (31, 44)

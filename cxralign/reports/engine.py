@@ -191,7 +191,9 @@ class Engine:
         for a, b, concept in findings:
             if concept is None:  # an excluded look-alike ("pericardial effusion" for pleural effusion)
                 continue
-            assertion, cue, historical = decide(lower, text, cues, a, b, s_start)
+            assertion, cue, historical = decide(
+                lower, text, cues, a, b, s_start, lex.negated_through, lex.leaning
+            )
             if assertion is Assertion.POSITIVE and hedges:
                 # a hedge inside a multi-word finding: "the heart may be / is possibly mildly enlarged"
                 inner = next((c for c in hedges if a <= c.start and c.end <= b), None)
@@ -233,7 +235,9 @@ class Engine:
         cues = [
             c for c in find_cues(self.lexicon, lower, s_start, s_end) if not (c.start < end and start < c.end)
         ]
-        return decide(lower, text, cues, start, end, s_start)
+        return decide(
+            lower, text, cues, start, end, s_start, self.lexicon.negated_through, self.lexicon.leaning
+        )
 
     def analyze_many(
         self,

@@ -29,6 +29,8 @@ CUE_KINDS: tuple[str, ...] = (
     "pseudo",
     "termination",
     "historical",
+    "history_pre",
+    "history_post",
 )
 _MACRO = re.compile(r"\{([A-Z]+)\}")
 
@@ -94,6 +96,14 @@ class Lexicon:
                     f"cue list {kind!r} holds a non-text entry; quote words such as 'no' in YAML"
                 )
             self.cues[kind] = tuple(normalise_cue(p) for p in phrases or () if p.strip())
+        hedges = data.get("hedges") or {}
+        self.leaning: frozenset[str] = frozenset(normalise_cue(p) for p in hedges.get("leaning") or ())
+        self.negated_through: frozenset[str] = frozenset(
+            normalise_cue(p) for p in hedges.get("negated_through") or ()
+        )
+        self.uncertain_labels: dict[str, dict[str, float | None]] = _uncertain_labels(
+            data.get("uncertain_labels") or {}
+        )
         self.cue_sources: dict[str, dict[str, tuple[str, ...]]] = {}
         for source in data.get("cue_sources") or ():
             self._add_cue_source(source)
@@ -263,6 +273,29 @@ def _external_cues(name: str) -> dict[str, list[str]]:
     return {_NEGSPACY_KINDS[k]: list(v) for k, v in patterns.items() if k in _NEGSPACY_KINDS}
 
 
+_STRENGTHS = ("leaning", "possible", "indirect")
+_TOP_LEVEL_KEYS = frozenset(
+    {"macros", "concepts", "normality", "cues", "cue_sources", "hedges", "uncertain_labels"}
+)
+
+
+def _uncertain_labels(spec: Any) -> dict[str, dict[str, float | None]]:
+    """Per vocabulary, the label a hedged mention gives by strength (-1.0, or None: left blank)."""
+    if not isinstance(spec, dict):
+        raise ConfigError("uncertain_labels must map a vocabulary to {leaning|possible|indirect: -1 or null}")
+    out: dict[str, dict[str, float | None]] = {}
+    for vocab, table in spec.items():
+        if not isinstance(table, dict) or set(table) - set(_STRENGTHS):
+            raise ConfigError(f"uncertain_labels.{vocab}: use the keys {', '.join(_STRENGTHS)}")
+        bad = [v for v in table.values() if v not in (None, -1, -1.0)]
+        if bad:
+            raise ConfigError(
+                f"uncertain_labels.{vocab}: a value is -1 (uncertain) or null (blank), not {bad[0]!r}"
+            )
+        out[str(vocab)] = {k: None if v is None else -1.0 for k, v in table.items()}
+    return out
+
+
 def _longest_first(phrases: Any) -> list[str]:
     return sorted(set(phrases), key=lambda p: (-len(p), p))
 
@@ -315,6 +348,14 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     }
     for key in ("macros",):
         merged.setdefault(key, {}).update(extra.get(key) or {})
+    hedges = {k: list(v or []) for k, v in (merged.get("hedges") or {}).items()}
+    for kind, phrases in (extra.get("hedges") or {}).items():
+        hedges.setdefault(kind, []).extend(phrases or [])
+    merged["hedges"] = hedges
+    policy = {k: dict(v or {}) for k, v in (merged.get("uncertain_labels") or {}).items()}
+    for vocab, table in (extra.get("uncertain_labels") or {}).items():
+        policy.setdefault(vocab, {}).update(table or {})
+    merged["uncertain_labels"] = policy
     concepts = merged.setdefault("concepts", {})
     for cid, spec in (extra.get("concepts") or {}).items():
         if cid in concepts and isinstance(spec, dict):
@@ -347,7 +388,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"lexicon file {path} must hold a mapping with concepts/normality/cues")
-    unknown = set(data) - {"macros", "concepts", "normality", "cues", "cue_sources"}
+    unknown = set(data) - _TOP_LEVEL_KEYS
     if unknown:
         raise ConfigError(f"lexicon file {path}: unknown top-level keys {', '.join(sorted(unknown))}")
     return data
