@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 _out = Console()
@@ -169,7 +170,7 @@ def eval_command(
     )
     outcomes = evaluation.run(task_names)
     _out.print(_summary(outcomes))
-    if html:
+    if html and any(o.results for o in outcomes):
         from cxralign.tasks.html_report import write_html_report
 
         try:
@@ -180,7 +181,9 @@ def eval_command(
     failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
         _err.print(
-            f"[bold red]failed:[/] {outcome.task} on {outcome.dataset}: {outcome.message}", highlight=False
+            f"[bold red]failed:[/] {escape(f'{outcome.task} on {outcome.dataset}: {outcome.message}')}",
+            highlight=False,
+            soft_wrap=True,
         )
     if failed:
         raise typer.Exit(1)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cxralign.errors import InputError
 
@@ -68,13 +69,13 @@ def validate(
 
     report = validate_paths(paths or [DEFAULT_SUBMISSIONS], registry=Registry.default(list(datasets)))
     for note in report.notes:
-        _err.print(f"note: {note}")
+        _err.print(f"note: {escape(str(note))}", soft_wrap=True)
     for problem in report.problems:
-        _out.print(str(problem), soft_wrap=True)
+        _out.print(escape(str(problem)), soft_wrap=True)
     if report.checked == 0 and not report.problems:
         raise InputError("no submissions to validate")
     if report.problems:
-        _err.print(f"[red]{len(report.problems)} problem(s) in {report.checked} submission(s)[/]")
+        _err.print(f"[bold red]error:[/] {len(report.problems)} problem(s) in {report.checked} submission(s)")
         raise typer.Exit(1)
     _err.print(f"[green]{report.checked} submission(s) valid[/]")
 

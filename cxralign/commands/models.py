@@ -64,7 +64,7 @@ def check(
     device: str = typer.Option("auto", help="auto, cpu, cuda or mps."),
     precision: str = typer.Option("fp32", help="fp32, fp16 or bf16."),
     trust_checkpoint: bool = typer.Option(
-        False, "--trust-checkpoint", help="Allow pickles that need more than tensors."
+        False, "--trust-checkpoint", help="Read pickles naming other classes, those objects as inert placeholders."
     ),
     trust_remote_code: bool = typer.Option(
         False, "--trust-remote-code", help="Allow model code from the hub."
