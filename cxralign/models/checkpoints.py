@@ -147,6 +147,8 @@ def is_local_path(name: str) -> bool:
 
 def hub_call(name: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a Hugging Face / open_clip loading call; turn hub and cache failures into one line."""
+    if name.startswith(("/", "./", "../", "~")) and not Path(name).expanduser().exists():
+        raise CheckpointError(f"no such folder: {name} (a hub id does not start with / . or ~)")
     try:
         return func(*args, **kwargs)
     except (HubUnavailableError, CheckpointError):
