@@ -11,8 +11,10 @@ CONSOLE_SCRIPT = Path(sys.executable).parent / "cxralign"
 ERROR_PREFIXES = ("error:", "failed:")
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "CXRALIGN_NO_PROGRESS": "1"}
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "CXRALIGN_NO_PROGRESS": "1", **(env or {})}
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("HF_DATASETS_OFFLINE", "1")
     return subprocess.run(
