@@ -68,7 +68,7 @@ def _summary(outcomes) -> Table:
 
 
 def eval_command(
-    model: str = typer.Option(..., "--model", "-m", help="Model spec, e.g. open_clip:ViT-B-32 or zoo:NAME."),
+    model: str = typer.Option(..., "--model", "-m", help="Model spec, e.g. zoo:NAME, open_clip:ViT-B-32@openai or open_clip:ViT-B-32@random."),
     tasks: str = typer.Option(
         None, "--tasks", help="Comma list: cxr-align,zeroshot,linear-probe,finetune,retrieval."
     ),

@@ -57,7 +57,7 @@ def show(name: str = typer.Argument(..., help="Zoo model name (see `cxralign mod
 
 @models_app.command("check")
 def check(
-    spec: str = typer.Argument(..., help="Model spec, e.g. open_clip:ViT-B-32, zoo:chexzero@/path/file.pt."),
+    spec: str = typer.Argument(..., help="Model spec, e.g. open_clip:ViT-B-32@openai, zoo:chexzero@/path/file.pt."),
     image: Path | None = typer.Option(None, help="Image to embed. Default: a synthetic grey gradient."),
     text: str = typer.Option("No acute cardiopulmonary process.", help="Text to embed."),
     batch_size: int = typer.Option(8, min=1, help="Batch size for the timing run."),
