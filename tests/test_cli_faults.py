@@ -183,6 +183,8 @@ FAULTS = [
     Fault("model-unknown-scheme", ["models", "check", "openclip2:foo"], 2, ("openclip2",)),
     Fault("model-unknown-zoo-name", ["models", "check", "zoo:chexzer0"], 2, ("did you mean chexzero",)),
     Fault("model-hf-missing-folder", ["models", "check", "hf:/nonexistent/dir"], 2, ("no such folder",)),
+    Fault("model-pretrained-tag-offline", ["models", "check", "open_clip:ViT-B-32@openai"], 2,
+          ("not in the local Hugging Face cache",)),  # open_clip's own ERROR:root line is silenced
     Fault("model-hostile-pickle", ["models", "check", "open_clip:cxralign-tiny-vit@evil.pt"], 2,
           ("evil.pt", "--trust-checkpoint"), setup=evil_checkpoint),
     Fault("model-hostile-pickle-trusted", ["models", "check", "open_clip:cxralign-tiny-vit@evil.pt",
