@@ -27,6 +27,7 @@ test: $(STAMP)
 leaderboard-seed: $(STAMP)
 	$(PY) -m cxralign.demo demo-output
 	$(PY) leaderboard/seed.py demo-output
+	$(PY) leaderboard/readme_table.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check cxralign tests benchmarks

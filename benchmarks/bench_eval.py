@@ -106,7 +106,7 @@ def _phantom_suite(n: int) -> None:
         root = Path(tmp)
         write_phantom_dataset(root / "phantoms", n, seed=0, size=64)
         build_benchmark(BuildOptions(source="phantoms", root=root / "phantoms", out=root / "bench"))
-        model = load_model("open_clip:cxralign-tiny-vit", device="cpu")
+        model = load_model("open_clip:cxralign-tiny-vit@random", device="cpu")
         specs = [DataSpec("cxr-align", root / "bench"), DataSpec("phantoms", root / "phantoms")]
         cache = EmbeddingCache(root / "cache")
         for label in ("cold cache", "warm cache"):

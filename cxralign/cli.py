@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cxralign import __version__
 from cxralign.errors import CxrAlignError
@@ -61,13 +63,19 @@ def _register_commands() -> None:
         importlib.import_module(module_name).register(app)
 
 
+def _quiet_foreign_loggers() -> None:
+    """Libraries calling ``logging.error`` (open_clip) would print ``ERROR:root:...`` before our one line."""
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     _register_commands()
+    _quiet_foreign_loggers()
     try:
-        _flags_without_metavar(typer.main.get_command(app)).main(args=argv, standalone_mode=False)
+        code = _flags_without_metavar(typer.main.get_command(app)).main(args=argv, standalone_mode=False)
     except CxrAlignError as error:
-        _err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        _err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         _err.print("[yellow]interrupted; nothing half-written was left behind[/]")
@@ -82,6 +90,8 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(error, aborts):
             sys.exit(1)
         raise
+    # standalone_mode=False makes click return a typer.Exit's code instead of exiting with it.
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
 
 def _flags_without_metavar(command: typer.core.TyperGroup | typer.core.TyperCommand) -> typer.core.TyperCommand:

@@ -28,7 +28,7 @@ def test_eval_on_phantoms_writes_results_summary_and_html(phantom_dataset, tmp_p
     args = [
         "eval",
         "--model",
-        "open_clip:cxralign-tiny-vit",
+        "open_clip:cxralign-tiny-vit@random",
         "--tasks",
         "zeroshot,retrieval",
         "--data",
@@ -44,7 +44,7 @@ def test_eval_on_phantoms_writes_results_summary_and_html(phantom_dataset, tmp_p
     result = runner.invoke(app, args, terminal_width=250)
     assert result.exit_code == 0, result.output
     assert "auroc.mean" in result.output and "image_to_text.R@10" in result.output
-    slug = out / "open_clip-cxralign-tiny-vit"
+    slug = out / "open_clip-cxralign-tiny-vit-random"
     assert (slug / "zeroshot" / "phantoms" / "test.json").exists()
     assert (slug / "zeroshot" / "phantoms" / "test.scores.parquet").exists()
     html = (slug / "report.html").read_text()

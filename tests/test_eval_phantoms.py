@@ -26,7 +26,7 @@ def setup(phantom_dataset, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("phantom-eval")
     build_benchmark(BuildOptions(source="phantoms", root=phantom_dataset, out=root / "bench"))
-    model = load_model("open_clip:cxralign-tiny-vit", device="cpu")
+    model = load_model("open_clip:cxralign-tiny-vit@random", device="cpu")
     specs = [DataSpec("cxr-align", root / "bench"), DataSpec("phantoms", phantom_dataset)]
     return root, model, specs, EmbeddingCache(root / "cache")
 
@@ -78,7 +78,7 @@ def test_random_open_clip_scores_chance_everywhere(setup):
     assert cxr.metrics["negation.accuracy"].blind is not None  # from the build manifest
     from cxralign.tasks.html_report import write_html_report
 
-    html = write_html_report(setup[0] / "cold", "open_clip:cxralign-tiny-vit", outcomes).read_text()
+    html = write_html_report(setup[0] / "cold", "open_clip:cxralign-tiny-vit@random", outcomes).read_text()
     assert 'alt="negation.accuracy/finding per finding"' in html and 'alt="ROC curves"' in html
     assert re.search(r"<td>items\.scored</td><td>\d+</td>", html)  # a count prints as an integer
     assert not re.search(r"<td>items\.scored</td><td>\d+\.\d", html)

@@ -115,7 +115,7 @@ def test_zoo_card_with_local_weights_and_sha256_check(tmp_path, monkeypatch):
     from cxralign.utils.hashing import sha256_file
 
     weights = tmp_path / "w.pt"
-    torch.save(load_open_clip("cxralign-tiny-vit", spec="x", device="cpu").module.state_dict(), weights)
+    torch.save(load_open_clip("cxralign-tiny-vit@random", spec="x", device="cpu").module.state_dict(), weights)
     zoo = tmp_path / "zoo"
     zoo.mkdir()
     card = {
@@ -157,7 +157,7 @@ def test_python_factory_and_entry_point_plugins(tmp_path, monkeypatch):
 
         def build(argument, **kwargs):
             kwargs["spec"] = "plugin:" + argument
-            return load_open_clip("cxralign-tiny-vit", **kwargs)
+            return load_open_clip("cxralign-tiny-vit@random", **kwargs)
     """)
     )
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -179,10 +179,10 @@ def test_python_factory_and_entry_point_plugins(tmp_path, monkeypatch):
 
 
 def test_random_init_is_reproducible_and_precision_changes_the_fingerprint():
-    a = load_model("open_clip:cxralign-tiny-vit", device="cpu")
-    b = load_model("open_clip:cxralign-tiny-vit", device="cpu")
+    a = load_model("open_clip:cxralign-tiny-vit@random", device="cpu")
+    b = load_model("open_clip:cxralign-tiny-vit@random", device="cpu")
     assert a.fingerprint() == b.fingerprint()
-    half = load_model("open_clip:cxralign-tiny-vit", device="cpu", precision="bf16")
+    half = load_model("open_clip:cxralign-tiny-vit@random", device="cpu", precision="bf16")
     assert half.fingerprint() != a.fingerprint()
     pixels = torch.randn(2, 3, 64, 64)
     full, reduced = a.encode_images(pixels), half.encode_images(pixels)
@@ -190,13 +190,13 @@ def test_random_init_is_reproducible_and_precision_changes_the_fingerprint():
     cosine = (full * reduced).sum(1) / (np.linalg.norm(full, axis=1) * np.linalg.norm(reduced, axis=1))
     assert cosine.min() > 0.98
     with pytest.raises(ConfigError, match="precision"):
-        load_model("open_clip:cxralign-tiny-vit", precision="fp8")
+        load_model("open_clip:cxralign-tiny-vit@random", precision="fp8")
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without CUDA")
 def test_unavailable_device_is_a_clear_error():
     with pytest.raises(ConfigError, match="CUDA is not available"):
-        load_model("open_clip:cxralign-tiny-vit", device="cuda")
+        load_model("open_clip:cxralign-tiny-vit@random", device="cuda")
 
 
 @pytest.fixture(scope="module")
@@ -216,11 +216,11 @@ def test_cli_list_show_check(cli):
     assert shown.exit_code == 0 and "no {}" in shown.output and "mimic-cxr" in shown.output
     checked = runner.invoke(
         cli.app,
-        ["models", "check", "open_clip:cxralign-tiny-vit", "--device", "cpu", "--batch-size", "2"],
+        ["models", "check", "open_clip:cxralign-tiny-vit@random", "--device", "cpu", "--batch-size", "2"],
         env={"COLUMNS": "200"},
     )
     assert checked.exit_code == 0, checked.output
-    model = load_model("open_clip:cxralign-tiny-vit", device="cpu")
+    model = load_model("open_clip:cxralign-tiny-vit@random", device="cpu")
     assert model.fingerprint() in checked.output and "32 dims" in checked.output
     assert f"{model.parameter_count():,}" in checked.output
 

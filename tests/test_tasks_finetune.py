@@ -89,7 +89,7 @@ def test_subsample_is_seeded_and_multiclass_keeps_every_class():
 def test_finetune_open_clip_adapter_on_phantoms(phantom_dataset):
     from cxralign.models import load_model
 
-    model = load_model("open_clip:cxralign-tiny-vit", device="cpu")
+    model = load_model("open_clip:cxralign-tiny-vit@random", device="cpu")
     data = load_downstream("phantoms", phantom_dataset)
     ctx = RunContext(model=model, bootstrap=10, options={"fractions": [1.0], "epochs": 1})
     (scored,) = get_task("finetune").run(ctx, "phantoms", data)

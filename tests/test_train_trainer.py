@@ -106,16 +106,16 @@ def test_interrupted_checkpoint_write_keeps_previous_one(
 ) -> None:
     from cxralign.train import checkpoint
 
-    real_save = torch.save
+    real_save = checkpoint.save_state
     count = {"n": 0}
 
-    def failing_save(obj, path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def failing_save(folder, state):  # noqa: ANN001, ANN202
         count["n"] += 1
         if count["n"] == 2:
             raise OSError(28, "No space left on device")
-        return real_save(obj, path, *args, **kwargs)
+        return real_save(folder, state)
 
-    monkeypatch.setattr(checkpoint.torch, "save", failing_save)
+    monkeypatch.setattr(checkpoint, "save_state", failing_save)
     with pytest.raises(OSError, match="No space"):
         train(tiny_config(dataset_csv, tmp_path / "disk", train={"steps": 6}), annotator=keyword_annotator)
     root = tmp_path / "disk" / "checkpoints"

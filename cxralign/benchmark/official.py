@@ -79,7 +79,7 @@ def index_mimic_jpg(
     """``dicom_id -> (subject_id, study_id, jpg path or None)`` and ``study_id -> split`` from a MIMIC-CXR-JPG root."""
     if root is None:
         return {}, {}
-    base = Path(root)
+    base = Path(root).expanduser().resolve()  # stored paths are absolute, so eval finds them from OUT
     if not base.is_dir():
         raise InputError(f"{root}: MIMIC-CXR-JPG root is not a folder")
     images: dict[str, tuple[str, str, str | None]] = {}
@@ -143,6 +143,7 @@ def import_official(
     except ImportError:  # pragma: no cover - the engine ships with cxralign
         analyze = report_labels = None  # type: ignore[assignment]
     splitter = SplitAssigner()
+    with_split: set[str] = set()
     rows: list[dict] = []
     unknown: Counter[str] = Counter()
     locations: Counter[str] = Counter()
@@ -155,8 +156,9 @@ def import_official(
                 continue
             subject, study, image_path = images.get(image_id, (None, None, None))
             patient_key = subject or f"image:{image_id}"
-            if study is not None:
-                splitter.observe(patient_key, study_splits.get(study))
+            if study is not None and study in study_splits:
+                splitter.observe(patient_key, study_splits[study])
+                with_split.add(patient_key)
             labels = report_labels(analyze(entry["report"])) if analyze else {}
             location = str(entry.get("location") or "").lower() or None
             locations[location or "none"] += 1
@@ -183,8 +185,8 @@ def import_official(
                              "changes": json.dumps(diff_changes(entry["report"], entry[key]), sort_keys=True)})  # fmt: skip
     if not rows:
         raise InputError(f"{path}: no usable entries (unknown findings: {dict(unknown) or 'none'})")
-    for row in rows:
-        row["split"] = splitter.assign(row["_patient_key"]) if row["patient_id"] else "test"
+    for row in rows:  # MIMIC's split where the split table names the study, else everything is test
+        row["split"] = splitter.assign(row["_patient_key"]) if row["_patient_key"] in with_split else "test"
     by_file: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in rows:
         by_file[(row["op"], row["split"])].append(row)

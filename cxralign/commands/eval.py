@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 _out = Console()
@@ -117,7 +118,7 @@ def eval_command(
         ...,
         "--model",
         "-m",
-        help="Model spec, e.g. open_clip:ViT-B-32@/ckpt.pt or zoo:NAME; repeat to compare.",
+        help="Model spec, e.g. zoo:NAME, open_clip:ViT-B-32@/ckpt.pt or open_clip:ViT-B-32@random; repeat to compare.",
     ),
     tasks: str = typer.Option(
         None, "--tasks", help="Comma list: cxr-align,zeroshot,linear-probe,finetune,retrieval."
@@ -236,7 +237,7 @@ def eval_command(
     for evaluation, outcomes in runs if rank == 0 else []:
         if len(runs) == 1:
             _out.print(_summary(outcomes))
-        if html:
+        if html and any(o.results for o in outcomes):
             from cxralign.tasks.html_report import write_html_report
 
             try:
@@ -252,8 +253,9 @@ def eval_command(
         _out.print(f"paired tests: cxralign compare {first} {second}", highlight=False)
     for spec, outcome in failed:
         _err.print(
-            f"[bold red]failed:[/] {spec}: {outcome.task} on {outcome.dataset}: {outcome.message}",
+            f"[bold red]failed:[/] {escape(f'{spec}: {outcome.task} on {outcome.dataset}: {outcome.message}')}",
             highlight=False,
+            soft_wrap=True,
         )
     if failed:
         raise typer.Exit(1)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cxralign.errors import InputError
 
@@ -68,15 +69,52 @@ def validate(
 
     report = validate_paths(paths or [DEFAULT_SUBMISSIONS], registry=Registry.default(list(datasets)))
     for note in report.notes:
-        _err.print(f"note: {note}")
+        _err.print(f"note: {escape(str(note))}", soft_wrap=True)
     for problem in report.problems:
-        _out.print(str(problem), soft_wrap=True)
+        _out.print(escape(str(problem)), soft_wrap=True)
     if report.checked == 0 and not report.problems:
         raise InputError("no submissions to validate")
     if report.problems:
-        _err.print(f"[red]{len(report.problems)} problem(s) in {report.checked} submission(s)[/]")
+        _err.print(f"[bold red]error:[/] {len(report.problems)} problem(s) in {report.checked} submission(s)")
         raise typer.Exit(1)
     _err.print(f"[green]{report.checked} submission(s) valid[/]")
+
+
+@group.command("verify")
+def verify(
+    submission: Path = typer.Argument(..., help="A submission directory (or its submission.json)."),
+    model: str = typer.Option(..., "--model", "-m", help="The model spec to re-run, e.g. reference:runs/x."),
+    data: list[str] = typer.Option(
+        [], "--data", help="LOADER=PATH or LABEL:LOADER=PATH of the datasets it was evaluated on (repeat)."
+    ),
+    tolerance: float = typer.Option(1e-4, "--tolerance", min=0.0, help="Largest accepted score difference."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, mps."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1),
+    datasets: list[Path] = typer.Option([], "--datasets", help="Extra known-dataset YAML (repeatable)."),
+) -> None:
+    """Re-run the model and compare every per-item score with the submitted one. Exit 0 only if all match."""
+    from cxralign.leaderboard import Registry
+    from cxralign.leaderboard.verify import verify_submission
+
+    report = verify_submission(
+        submission,
+        model,
+        list(data),
+        device=device,
+        batch_size=batch_size,
+        tolerance=tolerance,
+        registry=Registry.default(list(datasets)),
+    )
+    for note in report.notes:
+        _err.print(f"note: {escape(note)}", soft_wrap=True)
+    for line in report.checked:
+        _out.print(f"match: {escape(line)}", soft_wrap=True)
+    for problem in report.problems:
+        _out.print(escape(problem), soft_wrap=True)
+    if report.problems:
+        _err.print(f"[bold red]error:[/] {len(report.problems)} problem(s): the submitted scores are not reproduced")
+        raise typer.Exit(1)
+    _err.print(f"[green]verified: {len(report.checked)} result(s) reproduced by {escape(model)}[/]")
 
 
 @group.command("render")

@@ -58,14 +58,14 @@ def show(name: str = typer.Argument(..., help="Zoo model name (see `cxralign mod
 
 @models_app.command("check")
 def check(
-    spec: str = typer.Argument(..., help="Model spec, e.g. open_clip:ViT-B-32, zoo:chexzero@/path/file.pt."),
+    spec: str = typer.Argument(..., help="Model spec, e.g. open_clip:ViT-B-32@openai, zoo:chexzero@/path/file.pt."),
     image: Path | None = typer.Option(None, help="Image to embed. Default: a synthetic grey gradient."),
     text: str = typer.Option("No acute cardiopulmonary process.", help="Text to embed."),
     batch_size: int = typer.Option(8, min=1, help="Batch size for the timing run."),
     device: str = typer.Option("auto", help="auto, cpu, cuda or mps."),
     precision: str = typer.Option("fp32", help="fp32, fp16 or bf16."),
     trust_checkpoint: bool = typer.Option(
-        False, "--trust-checkpoint", help="Allow pickles that need more than tensors."
+        False, "--trust-checkpoint", help="Read pickles naming other classes, those objects as inert placeholders."
     ),
     trust_remote_code: bool = typer.Option(
         False, "--trust-remote-code", help="Allow model code from the hub."

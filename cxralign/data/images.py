@@ -3,7 +3,9 @@
 Models only ever see ``L`` (grayscale) or ``RGB`` images from here: 16-bit PNGs
 and DICOM pixel data are rescaled to 8 bits from their own value range, DICOM
 windowing (VOI LUT or window centre/width) is applied, and MONOCHROME1 images
-are inverted so that bone is always bright. A file that cannot be read raises
+are inverted so that bone is always bright. EXIF orientation is applied (a phone
+JPEG saved sideways is read upright). A file that cannot be read, including a
+decompression bomb (a small file whose header claims a huge image), raises
 :class:`cxralign.errors.InputError` naming the path, never a blank image.
 """
 
@@ -11,10 +13,11 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from cxralign.errors import InputError
 
@@ -90,6 +93,14 @@ def _read_dicom(source: str | os.PathLike[str] | bytes) -> Image.Image:
     raise InputError(f"DICOM {_describe(source)} has unsupported photometric interpretation {photometric}")
 
 
+def _read_pil(handle: str | os.PathLike[str] | io.BytesIO) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse, do not warn
+        with Image.open(handle) as image:
+            image.load()
+            return _normalise_mode(ImageOps.exif_transpose(image))
+
+
 def load_image(source: ImageSource) -> Image.Image:
     """Decode ``source`` (path, raw bytes or PIL image) into an ``L`` or ``RGB`` image."""
     if isinstance(source, Image.Image):
@@ -98,9 +109,7 @@ def load_image(source: ImageSource) -> Image.Image:
         if isinstance(source, bytes):
             if _is_dicom_bytes(source[:132]):
                 return _read_dicom(source)
-            with Image.open(io.BytesIO(source)) as image:
-                image.load()
-                return _normalise_mode(image)
+            return _read_pil(io.BytesIO(source))
         path = Path(source)
         if not path.is_file():
             raise InputError(f"image not found: {path}")
@@ -108,15 +117,13 @@ def load_image(source: ImageSource) -> Image.Image:
             head = handle.read(132)
         if path.suffix.lower() in _DICOM_SUFFIXES or _is_dicom_bytes(head):
             return _read_dicom(path)
-        with Image.open(path) as image:
-            image.load()
-            return _normalise_mode(image)
+        return _read_pil(path)
     except InputError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, AttributeError) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InputError(
+            f"cannot read image {_describe(source)}: refused as a decompression bomb ({error})"
+        ) from None
+    except (MemoryError, Exception) as error:  # PIL, numpy and pydicom each raise their own types
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InputError(f"cannot read image {_describe(source)}: {reason}") from error
-    except Exception as error:  # pydicom raises its own error types for broken files
-        if type(error).__module__.startswith("pydicom"):
-            raise InputError(f"cannot read image {_describe(source)}: {error}") from error
-        raise

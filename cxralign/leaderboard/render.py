@@ -182,9 +182,11 @@ def render_model_page(links: ModelLinks, board: Leaderboard) -> str:
 
 
 def _entry_flags(entry: Entry) -> str:
+    random = "random init" if entry.submission.model.weights == "random" else ""
     if entry.contamination == "contaminated":
-        return f"contaminated ({', '.join(entry.overlap)})"
-    return "training data undisclosed" if entry.contamination == "undisclosed" else ""
+        return "; ".join(filter(None, (f"contaminated ({', '.join(entry.overlap)})", random)))
+    flag = "training data undisclosed" if entry.contamination == "undisclosed" else ""
+    return "; ".join(filter(None, (flag, random)))
 
 
 def render_markdown(board: Leaderboard) -> str:
@@ -201,7 +203,7 @@ def render_markdown(board: Leaderboard) -> str:
     ]
     for row in board.overall:
         sub = row.submission
-        flags = "; ".join(row.contaminated_on) if row.contaminated_on else ""
+        flags = "; ".join([*row.contaminated_on, *(["random init"] if sub.model.weights == "random" else [])])
         lines.append(
             f"| {row.rank} | {md_cell(sub.model.name)} | {md_cell(sub.model.version)} | {fmt(row.mean_win_rate)} | "
             f"{row.covered}/{board.total_benchmarks} | {md_cell(flags)} | {sub.date} | {md_cell(sub.toolkit.version)} |"

@@ -121,7 +121,9 @@ def model_entry(result: TaskResult, overrides: CardOverrides) -> SubmittedModel:
         name=overrides.name or card.get("title") or card.get("name") or result.model.spec,
         version=overrides.version or card.get("version") or f"fingerprint-{result.model.fingerprint[:12]}",
         spec=result.model.spec,
-        weights=overrides.weights or _weights_reference(card) or result.model.spec,
+        weights="random"
+        if result.model.weights == "random"
+        else overrides.weights or _weights_reference(card) or result.model.spec,
         fingerprint=result.model.fingerprint,
         parameter_count=int(count),
         licence=str(licence),

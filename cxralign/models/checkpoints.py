@@ -1,8 +1,10 @@
 """Safe checkpoint reading and key matching, shared by every adapter.
 
-Pickles are read with ``torch.load(weights_only=True)``; one that needs more
-(an OmegaConf config, a pickled module) is refused unless the user passes
-``trust_checkpoint``. A state dict whose keys or shapes do not fit the
+Pickles are only ever read with ``torch.load(weights_only=True)``; one that names
+other classes (an OmegaConf config, a pickled module) is refused unless the user
+passes ``trust_checkpoint``, and even then those classes are replaced by inert
+placeholders (:func:`_inert_class`), so no code from the file runs; torch's own
+blocklist (``os``, ``subprocess``, ...) still refuses the file. A state dict whose keys or shapes do not fit the
 architecture is an error naming a few of the offending keys, never a partially
 loaded model.
 """
@@ -42,14 +44,35 @@ def read_checkpoint(path: str | os.PathLike[str], *, trust_checkpoint: bool = Fa
             detail = str(error).splitlines()[0] if "GLOBAL" not in str(error) else _global_name(str(error))
             raise UntrustedCheckpointError(
                 f"checkpoint {file} contains pickled objects beyond tensors ({detail}); "
-                "pass --trust-checkpoint (trust_checkpoint=True) only if you trust its source"
+                "pass --trust-checkpoint (trust_checkpoint=True) to read its tensors with those objects "
+                "replaced by inert placeholders"
             ) from error
     except (RuntimeError, EOFError, OSError, ValueError) as error:
         raise CheckpointError(f"cannot read checkpoint {file}: {str(error).splitlines()[0]}") from error
     try:
-        return torch.load(file, map_location="cpu", weights_only=False)
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(str(file))
+        with torch.serialization.safe_globals([(_inert_class(name), name) for name in names]):
+            return torch.load(file, map_location="cpu", weights_only=True)
     except Exception as error:
-        raise CheckpointError(f"cannot read checkpoint {file}: {str(error).splitlines()[0]}") from error
+        text = str(error)
+        detail = _global_name(text) if "GLOBAL" in text else (text.splitlines() or [type(error).__name__])[0]
+        raise CheckpointError(f"cannot read checkpoint {file}: refused ({detail})") from None
+
+
+def _inert_class(qualified_name: str) -> type:
+    """A stand-in for a pickled class or function: calling it records the arguments and runs nothing."""
+    module, _, name = qualified_name.rpartition(".")
+
+    class Inert:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.args, self.kwargs = args, kwargs
+
+        def __setstate__(self, state: Any) -> None:
+            self.state = state
+
+    Inert.__name__ = Inert.__qualname__ = name
+    Inert.__module__ = module
+    return Inert
 
 
 def _global_name(message: str) -> str:
@@ -124,6 +147,8 @@ def is_local_path(name: str) -> bool:
 
 def hub_call(name: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a Hugging Face / open_clip loading call; turn hub and cache failures into one line."""
+    if name.startswith(("/", "./", "../", "~")) and not Path(name).expanduser().exists():
+        raise CheckpointError(f"no such folder: {name} (a hub id does not start with / . or ~)")
     try:
         return func(*args, **kwargs)
     except (HubUnavailableError, CheckpointError):

@@ -51,11 +51,7 @@ class EmbeddingResult:
 # -- item hashing (when the caller gives no dataset hash) --------------------------------------
 def _item_digest(item: Any) -> str:
     if isinstance(item, str | os.PathLike):
-        try:
-            stat = os.stat(item)
-            return f"{os.fspath(item)}|{stat.st_size}|{stat.st_mtime_ns}"
-        except OSError:
-            return f"{os.fspath(item)}|missing"
+        return file_digest(item)
     if isinstance(item, bytes):
         return hashlib.sha256(item).hexdigest()
     if isinstance(item, Image.Image):
@@ -70,8 +66,17 @@ def _item_digest(item: Any) -> str:
     raise InputError(f"cannot embed an item of type {type(item).__name__}")
 
 
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """blake2b of the file's bytes, streamed: a file rewritten in place (same size and mtime) gets a new key."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "blake2b").hexdigest()
+    except OSError:
+        return f"{os.fspath(path)}|missing"
+
+
 def content_hash(items: Sequence[Any]) -> str:
-    """A dataset hash from the items themselves (file path, size and mtime for paths)."""
+    """A hash of the items themselves (the bytes of each file, for paths); part of every image cache key."""
     digest = hashlib.sha256()
     for item in items:
         digest.update(_item_digest(item).encode())
@@ -249,7 +254,8 @@ def embed_images(
         lambda: {
             "fingerprint": model.fingerprint(),
             "kind": "image",
-            "dataset_hash": dataset_hash or content_hash(images),
+            # the dataset hash may cover only the tables naming the files: the files' bytes are keyed too
+            "dataset_hash": f"{dataset_hash or ''}|{content_hash(images)}",
             "split": split,
             "preprocessing": _preprocessing_description(model),
             "ids": item_ids,

@@ -65,7 +65,7 @@ def parse_spec(spec: str) -> ModelSpec:
     """Split ``spec`` into scheme and target; a bare zoo name is accepted as ``zoo:NAME``."""
     text = (spec or "").strip()
     if not text:
-        raise ModelSpecError("empty model spec; use e.g. open_clip:ViT-B-32 or zoo:chexzero")
+        raise ModelSpecError("empty model spec; use e.g. open_clip:ViT-B-32@openai or zoo:chexzero")
     scheme, sep, target = text.partition(":")
     if not sep:
         from cxralign.models.zoo import card_names

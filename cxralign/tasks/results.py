@@ -32,6 +32,7 @@ class ModelInfo(BaseModel):
     spec: str
     fingerprint: str
     card: dict[str, Any] | None = None
+    weights: str | None = None  # "random" for a randomly initialised model (open_clip:ARCH@random)
 
 
 class ToolkitInfo(BaseModel):

@@ -95,7 +95,10 @@ def model_info(model: Any) -> ModelInfo:
     if card is not None and hasattr(card, "model_dump"):
         card = card.model_dump(mode="json")
     return ModelInfo(
-        spec=str(model.spec), fingerprint=model.fingerprint(), card=card if isinstance(card, dict) else None
+        spec=str(model.spec),
+        fingerprint=model.fingerprint(),
+        card=card if isinstance(card, dict) else None,
+        weights="random" if getattr(model, "random_init", False) else None,
     )
 
 

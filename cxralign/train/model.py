@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 from pathlib import Path
 from typing import Any, Literal
 
@@ -155,8 +156,14 @@ class ReferenceModel(nn.Module):
         from safetensors.torch import load_file
 
         try:
-            state = load_file(path) if path.endswith(".safetensors") else torch.load(path, map_location="cpu")
-        except (OSError, RuntimeError) as error:
+            if path.endswith(".safetensors"):
+                state = load_file(path)
+            else:
+                state = torch.load(path, map_location="cpu", weights_only=True)
+        except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise InputError(f"cannot read image_checkpoint {path}: {reason}") from None
+        except Exception as error:  # safetensors raises its own SafetensorError
             raise InputError(f"cannot read image_checkpoint {path}: {error}") from error
         missing, unexpected = self.image_tower.load_state_dict(state, strict=False)
         if missing:

@@ -67,6 +67,13 @@ def resolve_device(name: str) -> torch.device:
     return torch.device("cpu")
 
 
+def use_deterministic_kernels() -> None:
+    """Same seed, same machine, same threads: the same weights, bit for bit (cuBLAS needs its workspace fixed)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2**32))
@@ -141,6 +148,7 @@ class Trainer:
         self.dist = distributed.init_distributed(self.device.type)
         if config.train.threads:
             torch.set_num_threads(config.train.threads)
+        use_deterministic_kernels()
         self.checkpoints = self.out / "checkpoints"
         resume_from = latest_checkpoint(self.checkpoints) if resume else None
         if resume and resume_from is None:

@@ -2,11 +2,14 @@
 
 Everything cxralign writes goes to a temporary sibling first and is renamed into
 place, so Ctrl-C, a full disk or a crash leave either the old output or none.
+Temporaries are named ``.NAME.<pid>.<random>.tmp``; one whose process is gone
+(killed with ``kill -9``, a power cut) is removed by the next write to ``NAME``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -16,12 +19,52 @@ from pathlib import Path
 from cxralign.errors import OutputExistsError
 
 
+def _temporary_prefix(target: Path) -> str:
+    return f".{target.name}.{os.getpid()}."
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temporaries(target: str | os.PathLike[str]) -> list[Path]:
+    """Delete leftovers of interrupted writes to ``target`` whose writer no longer runs; return them."""
+    target = Path(target)
+    if not target.parent.is_dir():
+        return []
+    removed = []
+    prefix = f".{target.name}."
+    for leftover in target.parent.glob(f"{glob.escape(prefix)}*"):
+        rest = leftover.name[len(prefix) :]
+        owner = rest.split(".", 1)[0].removeprefix("old-")
+        if not (rest.endswith(".tmp") or rest.startswith("old-")):
+            continue
+        if owner.isdigit() and _process_alive(int(owner)):
+            continue  # a live writer (or, before pids were recorded, a random tag: treated as stale)
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        removed.append(leftover)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary file path next to ``path``; rename it over ``path`` on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale_temporaries(target)
+    fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -63,7 +106,8 @@ def atomic_directory(path: str | os.PathLike[str], overwrite: bool = False) -> I
     """Yield a temporary directory that replaces ``path`` only when the block succeeds."""
     target = check_output_dir(path, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    remove_stale_temporaries(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=target.parent))
     try:
         yield tmp
         if target.exists():

@@ -28,7 +28,7 @@ from PIL import Image
 from cxralign import __version__
 from cxralign.data.phantoms.generator import SPLITS, PhantomSample, iter_studies
 from cxralign.data.phantoms.spec import CHEXPERT_OF, FINDINGS, GENERATOR_VERSION, resolve_options
-from cxralign.errors import InputError
+from cxralign.errors import ConfigError, InputError
 from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
 from cxralign.utils.hashing import sha256_file
 from cxralign.utils.progress import make_progress
@@ -172,6 +172,8 @@ def write_phantom_dataset(
     directory appears only when complete (an interrupted run leaves nothing behind).
     """
     options = resolve_options(n=n, seed=seed, size=size, difficulty=difficulty, prevalence=prevalence)
+    if n < 1:
+        raise ConfigError(f"a phantom dataset needs at least one study (--n 1 or more), got {n}")
     check_output_dir(out, overwrite)
     counts = {
         "samples": {split: 0 for split in SPLITS},

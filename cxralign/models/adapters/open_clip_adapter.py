@@ -1,7 +1,9 @@
 """``open_clip:`` specs: random init, pretrained tags, local checkpoints, hf-hub and local dirs.
 
-``open_clip:ARCH`` builds the architecture with a fixed seed, so the same spec is
-the same model (and the same fingerprint) on every machine. Architectures
+``open_clip:ARCH@random`` builds the architecture with a fixed seed, so the same
+spec is the same model (and the same fingerprint) on every machine; a bare
+``open_clip:ARCH`` is refused, because random weights must never be a silent
+default (a user would blame the model for chance-level scores). Architectures
 shipped in ``cxralign/models/open_clip_configs`` (``cxralign-tiny-vit``,
 ``cxralign-tiny-rn``) are registered with open_clip for fast smoke runs and tests.
 """
@@ -23,6 +25,7 @@ from cxralign.models.transforms import ImagePreprocess
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "open_clip_configs"
 RANDOM_INIT_SEED = 0
+RANDOM_TAG = "random"
 _registered = False
 
 
@@ -79,7 +82,7 @@ def _looks_like_path(tag: str) -> bool:
     return "/" in tag or tag.endswith((".pt", ".pth", ".bin", ".safetensors", ".ckpt", ".tar"))
 
 
-def _create(model_name: str, **kwargs: Any) -> torch.nn.Module:
+def _check_architecture(model_name: str) -> None:
     import open_clip
 
     register_builtin_configs()
@@ -89,6 +92,12 @@ def _create(model_name: str, **kwargs: Any) -> torch.nn.Module:
         close = difflib.get_close_matches(model_name, open_clip.list_models(), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ModelSpecError(f"unknown open_clip architecture {model_name!r}{hint}")
+
+
+def _create(model_name: str, **kwargs: Any) -> torch.nn.Module:
+    import open_clip
+
+    _check_architecture(model_name)
     quiet = logging.getLogger()
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # open_clip warns "initialized randomly" even when that is the point
@@ -118,7 +127,17 @@ def load_open_clip(
     arch, _, tag = (
         target.partition("@") if not target.startswith(("hf-hub:", "local-dir:")) else (target, "", "")
     )
-    extra: dict[str, Any] = {"open_clip": arch}
+    _check_architecture(arch)
+    if not tag and not arch.startswith(("hf-hub:", "local-dir:")):
+        raise ModelSpecError(
+            f"{spec!r} does not say which weights to use; write open_clip:{arch}@random (random init, "
+            f"fixed seed), open_clip:{arch}@/path/to/ckpt.pt (a local checkpoint) or "
+            f"open_clip:{arch}@<pretrained tag> (e.g. @openai, from the local cache)"
+        )
+    random_init = tag == RANDOM_TAG
+    if random_init:
+        tag = ""
+    extra: dict[str, Any] = {"open_clip": arch, **({"weights": RANDOM_TAG} if random_init else {})}
     kwargs: dict[str, Any] = {"cache_dir": cache_dir}
     if context_length:
         kwargs["force_context_length"] = context_length
@@ -138,7 +157,7 @@ def load_open_clip(
             load_exact(model, state, tag, ignore=("position_ids", "attn_mask"))
     inner_tokenizer = hub_call(arch, open_clip.get_tokenizer, arch, context_length=context_length)
     preprocess_cfg = dict(getattr(model.visual, "preprocess_cfg", {}) or {})
-    return OpenClipAdapter(
+    adapter = OpenClipAdapter(
         spec=spec,
         module=model,
         preprocess=preprocess_from_open_clip(preprocess_cfg),
@@ -148,3 +167,5 @@ def load_open_clip(
         card=card,
         extra_fingerprint=extra,
     )
+    adapter.random_init = random_init  # results record it as weights: random
+    return adapter
