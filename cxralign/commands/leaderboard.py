@@ -89,7 +89,7 @@ def verify(
     ),
     tolerance: float = typer.Option(1e-4, "--tolerance", min=0.0, help="Largest accepted score difference."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, mps."),
-    batch_size: int = typer.Option(64, "--batch-size", min=1),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Images or texts per forward pass."),
     datasets: list[Path] = typer.Option([], "--datasets", help="Extra known-dataset YAML (repeatable)."),
 ) -> None:
     """Re-run the model and compare every per-item score with the submitted one. Exit 0 only if all match."""
