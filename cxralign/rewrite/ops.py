@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from cxralign.errors import ConfigError
 from cxralign.reports.records import Assertion, ReportAnalysis
+from cxralign.rewrite.affirm import propose_affirm
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.plans import PROPOSERS, Plan, RewriteFailed, target_mentions
+from cxralign.rewrite.edits import Plan, RewriteFailed, target_mentions
+from cxralign.rewrite.laterality import propose_laterality
+from cxralign.rewrite.negate import propose_negate
+from cxralign.rewrite.omit import propose_omit
 from cxralign.rewrite.records import OPS, Variant
+from cxralign.rewrite.severity import propose_severity
 from cxralign.rewrite.spans import apply_changes
 from cxralign.rewrite.verify import verification_failure
+
+PROPOSERS = {
+    "negate": propose_negate,
+    "affirm": propose_affirm,
+    "omit": propose_omit,
+    "laterality": propose_laterality,
+    "severity": propose_severity,
+}
+"""One proposer per op: the exact edits it would make, before verification."""
 
 
 class RewriteRejected(Exception):
