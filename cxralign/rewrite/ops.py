@@ -5,6 +5,7 @@ from __future__ import annotations
 from cxralign.errors import ConfigError
 from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.affirm import propose_affirm
+from cxralign.rewrite.checks import anatomy_failure, content_failure, form_failure, scope_refusal
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import Plan, RewriteFailed, target_mentions
 from cxralign.rewrite.laterality import propose_laterality
@@ -63,6 +64,9 @@ def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext 
     if op not in PROPOSERS:
         raise ConfigError(f"unknown rewrite op {op!r}; choose from {', '.join(OPS)}")
     ctx = ctx or RewriteContext.from_engine()
+    refusal = scope_refusal(op, analysis, target, ctx)
+    if refusal is not None:
+        raise RewriteRejected(refusal)
     try:
         plan = PROPOSERS[op](analysis, target, ctx)
     except RewriteFailed as failure:
@@ -76,7 +80,12 @@ def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext 
     if text.strip() == analysis.text.strip():
         raise RewriteRejected("variant equals the original", text)
     reanalysed = ctx.reanalyze(text, analysis.report_id)
-    reason = verification_failure(op, analysis, reanalysed, target, ctx, plan.detail)
+    reason = (
+        verification_failure(op, analysis, reanalysed, target, ctx, plan.detail)
+        or form_failure(analysis, reanalysed, plan.changes)
+        or content_failure(op, analysis, reanalysed, plan.changes, target, ctx, plan.detail)
+        or (anatomy_failure(analysis, reanalysed) if op == "laterality" else None)
+    )
     if reason is not None:
         raise RewriteRejected(reason, text, stage="verification")
     return Variant(

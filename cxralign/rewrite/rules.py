@@ -1,0 +1,197 @@
+"""The rules that decide whether a variant reads as a radiologist would sign it, as data tables.
+
+Each table is read by ``cxralign.rewrite.checks``; a new sign, anaphor or coherence rule is a row
+here, with a test in ``tests/test_rewrite_rules.py``, never a special case in the edit code.
+"""
+
+from __future__ import annotations
+
+import re
+
+SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Pneumothorax": (
+        ("lung collapse", r"\bcollaps\w*"),
+        (
+            "mediastinal shift",
+            r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
+        ),
+        ("tension", r"\btension\b"),
+        ("deep sulcus", r"\bdeep\s+sulcus"),
+        ("pleural line", r"\b(?:visceral\s+)?pleural\s+line"),
+        ("hydropneumothorax", r"\bhydropneumothora\w*"),
+    ),
+    "Atelectasis": (
+        ("volume loss", r"\bvolume\s+loss|\bloss\s+of\s+(?:lung\s+)?volume"),
+        (
+            "mediastinal shift",
+            r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
+        ),
+        ("lung collapse", r"\bcollaps\w*"),
+        ("crowding", r"\bcrowding\b"),
+    ),
+    "Edema": (
+        ("Kerley lines", r"\bkerley\b|\bseptal\s+lines"),
+        ("heart failure", r"\bchf\b|\b(?:congestive\s+)?heart\s+failure"),
+        ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
+        ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|engorgement)|\bcephalization"),
+    ),
+    "Cardiomegaly": (
+        (
+            "enlarged cardiac silhouette",
+            r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+)?(?:enlarged|large)\b",
+        ),
+        ("cardiac enlargement", r"\bcardiac\s+enlargement|\bcardiomegaly\b|\bglobular\s+heart"),
+    ),
+    "Pleural Effusion": (
+        ("parapneumonic effusion", r"\bparapneumonic"),
+        ("costophrenic blunting", r"\bblunt\w*"),
+        ("layering fluid", r"\blayering\b|\bmeniscus\b|\bfluid\s+in\s+the\s+(?:\w+\s+)?fissure"),
+        ("empyema", r"\bempyema"),
+        ("hydropneumothorax", r"\bhydropneumothora\w*"),
+    ),
+    "Pneumonia": (
+        ("parapneumonic effusion", r"\bparapneumonic"),
+        ("empyema", r"\bempyema"),
+        ("infection", r"\binfect\w*"),
+    ),
+    "Consolidation": (("air bronchograms", r"\bair\s+bronchogram\w*"),),
+    "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
+}
+"""Signs and paraphrases that state or imply the finding in other words. A negated or omitted
+finding whose sign stays stated ("complete collapse of the right lung" after "No pneumothorax")
+is refused, as is a side or grade swap beside one."""
+
+DIRECTIONAL_SIGNS = frozenset({"lung collapse", "mediastinal shift", "volume loss"})
+"""Signs that point to a side ("shift to the left", "collapse of the right lung"): a side swap of
+the finding beside one is refused, since the sign would then point the wrong way."""
+
+ANAPHORS = frozenset(
+    {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings"}
+)
+"""Sentence openings that point back at the sentence before: left behind a denied or removed
+finding ("These were not present on the prior study"), they point at nothing."""
+
+DEPENDENT_STATEMENTS = re.compile(
+    r"\bfurther\s+(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
+    r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential",
+    re.IGNORECASE,
+)
+"""A statement about a finding that names none: kept after that finding is denied or removed
+("CT is recommended for further characterization."), it refers to nothing."""
+
+PRIOR_ONLY = re.compile(
+    r"\b(?:on|from|at|in)\s+(?:the\s+|a\s+)?(?:prior|previous|recent|outside|earlier|recent\s+chest)?\s*"
+    r"(?:ct|cta|pet|mri|chest\s+ct|ct\s+scan|ct\s+chest)\b|\bhistory\s+of\b|\bclinical\s+(?:history|concern)",
+    re.IGNORECASE,
+)
+"""A sentence that states a finding only as seen on another study or in the history."""
+
+CAVEAT = re.compile(
+    r"\b(?:cannot|can\s+not|could\s+not|can't)\s+(?:be\s+)?(?:entirely\s+|completely\s+|totally\s+)?(?:exclude|excluded|rule[ds]?\s+out|ruled\s+out)|"
+    r"\bnot\s+(?:be\s+)?(?:entirely\s+|completely\s+)?excluded|\bdifficult\s+to\s+exclude|\bdo(?:es)?\s+not\s+exclude|"
+    r"\bclinical\s+correlation|\bif\s+clinically|\bmay\s+be\s+obscured|\bto\s+exclude\b",
+    re.IGNORECASE,
+)
+"""A caveat: the finding is named to say it is not excluded, which states nothing about the image."""
+
+HEDGE_ONLY = "target stated only in a caveat, the indication or another study"
+
+ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema"})
+"""Findings an impression of "no acute disease" denies: affirming one must update that impression."""
+
+NOTHING_ACUTE = re.compile(
+    r"\b(?:no\s+(?:\w+\s+){0,2}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
+    r"normal\s+(?:chest|exam|study)|unremarkable\s+(?:chest|exam|study))",
+    re.IGNORECASE,
+)
+
+GRADE_BOUNDS: dict[str, frozenset[str]] = {
+    "subsegmental": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "minimal": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "trace": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "tiny": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "linear": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "platelike": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "plate-like": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "discoid": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "streaky": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "complete": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "massive": frozenset({"large", "severe", "marked", "extensive", "massive"}),
+    "tension": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "extensive": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+}
+"""A word beside the finding that bounds its grade: "subsegmental atelectasis" is never severe,
+"complete collapse" never small. The value is the set of grades the word admits."""
+
+MEASURED = re.compile(r"\d\s*(?:\.\d+\s*)?(?:cm|mm|centimet|millimet)|\bmeasur", re.IGNORECASE)
+"""A measured size: a new grade beside it contradicts it, so severity refuses the item."""
+
+DENIAL_FAMILIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
+    "Lung Opacity": (
+        ("scarring", frozenset({"scar", "scars", "scarring", "fibrosis", "fibrotic", "reticular", "reticulation",
+                                "interstitial", "peribronchial", "bronchial", "chronic", "granulomatous"})),
+        ("airspace", frozenset({"airspace", "air-space", "infiltrate", "infiltrates", "consolidation",
+                                "opacity", "opacities", "opacification", "density", "densities", "haziness"})),
+    ),
+}  # fmt: skip
+"""Kinds of one CheXpert observation that a radiologist never denies for one another ("scarring"
+is not "airspace disease"): a denial must name the kind of the statement it replaces."""
+
+SIDE_COMPARISON = re.compile(
+    r"\b(?:left|right)\s+(?:is\s+|side\s+)?(?:greater|larger|more|worse|less|smaller)\s+than\s+(?:the\s+)?(?:left|right)\b",
+    re.IGNORECASE,
+)
+"""Both sides compared ("left greater than right"): no single side swap keeps it true."""
+
+ONE_SIDED_PLACES = re.compile(
+    r"\b(?:left|right)(?:-sided)?\s+(?:(?:upper|middle|lower|mid)\s+)?(?:lobes|lungs|hemithoraces|bases|apices)\b"
+    r"|\bleft\s+middle\s+lobe\b",
+    re.IGNORECASE,
+)
+"""Anatomy that does not exist: one side with a plural place, or a left middle lobe."""
+
+TARGET_VOCABULARY: dict[str, frozenset[str]] = {
+    "Support Devices": frozenset(
+        ["tip", "tips", "terminates", "terminating", "terminate", "ends", "ending", "above", "below", "carina", "projects", "projecting", "projected", "overlying", "over", "overlies", "junction", "cavoatrial", "atrium", "atrial", "svc", "vena", "cava", "stomach", "gastric", "distal", "proximal", "courses", "coursing", "position", "positioned", "appropriate", "satisfactory", "placement", "place", "through", "via", "approximately", "level", "clavicle", "tube", "tubes", "line", "lines", "catheter", "catheters", "wire", "wires", "lead", "leads", "sternotomy", "median", "subclavian", "jugular", "internal", "external", "brachiocephalic", "right-sided", "left-sided", "approach", "chest", "wall", "enteric", "nasogastric", "orogastric", "endotracheal", "tracheostomy", "picc", "port", "pacemaker", "aicd", "defibrillator", "generator", "device", "devices", "clips", "clip", "surgical", "postoperative", "changes", "cervical", "spine", "fusion", "hardware", "interval", "removal", "removed", "axilla", "neck", "abdomen"]
+    ),
+    "Fracture": frozenset(
+        ["rib", "ribs", "fracture", "fractures", "fractured", "healing", "healed", "old", "remote", "deformity", "deformities", "callus", "posterior", "anterior", "lateral", "posterolateral", "anterolateral", "axillary", "clavicle", "clavicular", "humerus", "humeral", "vertebral", "body", "bodies", "compression", "thoracic", "spine", "t-spine", "height", "loss"]
+    ),
+    "Cardiomegaly": frozenset(
+        ["heart", "size", "cardiac", "silhouette", "enlarged", "enlargement", "contour", "contours", "normal", "limits", "within", "shadow"]
+    ),
+    "Enlarged Cardiomediastinum": frozenset(
+        ["mediastinum", "mediastinal", "cardiomediastinal", "silhouette", "contour", "contours", "widened", "widening", "normal", "limits", "within", "enlarged", "enlargement", "superior", "aortic", "tortuous", "tortuosity"]
+    ),
+}  # fmt: skip
+"""Words a finding's own statement may carry beyond the shared edit vocabulary (a device's position,
+a fracture's bone, the heart's outline): an edit of that statement may remove them."""
+
+REPORT_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """xxxx chest frontal lateral view views film films radiograph radiographs radiographic ap pa portable
+        projection patient patient's exam exams examination study studies imaging image images ct scan
+        approximately measuring measures measure measured sized diameter thickness amount one two three x most
+        likely probable probably consider considering clinically clinical grossly associated additional
+        additionally numerous scattered few several another early development developed developing apparent
+        apparently vague partially partial well better only increase decrease increasing decreasing improvement
+        change changes superimposed overlying over overlie overlies near projecting projects throughout area
+        areas configuration smooth highly high expected location first redemonstration recent recently outside
+        but otherwise note please if appreciated evaluated incompletely involving extending corresponding
+        between midlung midthoracic hilum fissure fissures subpleural parahilar perihilar diffusely diffuse
+        component characterized typical features setting etiology primarily document followup appropriate
+        distinct demonstrates show shows persist after before related due secondary causing posteriorly
+        anteriorly dense multilobar limited circumscribed subcentimeter dominant cavitary hyperdense maximal
+        decubitus there's mostly somewhat history given cannot excluded exclude recommended recommend further
+        evaluation technique technical factors differences difference overlapping reflect reflects underlying
+        greatest nonspecific corresponds periphery worse status post active unremarkable negative
+        cardiopulmonary abnormality abnormalities process disease""",
+    )
+)
+"""Report-speak a finding's own statement carries (view, measure, hedge, place): an edit of that
+statement may remove them. Words that name a finding (volumes, crowding, density) are not here."""
+
+WHOLE_STATEMENT_TARGETS = frozenset({"Support Devices", "Fracture"})
+"""Findings whose statement describes the thing itself at length (a line's course, a fracture's
+bone): a sentence that names no other finding goes whole, whatever its words."""
