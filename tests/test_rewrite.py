@@ -149,7 +149,7 @@ def test_affirm_attributes_are_seeded_and_deterministic():
         ("affirm", "Small right pneumothorax.", "Pneumothorax", "not explicitly negated"),
         ("laterality", "Small pleural effusion.", "Pleural Effusion", "no laterality"),
         ("severity", "There is a moderate to large right pleural effusion.", "Pleural Effusion", "range"),
-        ("severity", "Borderline cardiomegaly.", "Cardiomegaly", "no clear opposite"),
+        ("severity", "Borderline cardiomegaly.", "Cardiomegaly", "borderline"),
         # a grade of a change or a comparison, not of the finding
         (
             "severity",

@@ -12,23 +12,31 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from cxralign.reports.records import Assertion, Mention, ReportAnalysis
+from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ACUTE_FINDINGS,
     ANAPHORS,
+    BORDERLINE,
     CAVEAT,
+    CLEAR_LUNGS,
+    CONTRADICTED_BY_DENIAL,
     DENIAL_FAMILIES,
     DEPENDENT_STATEMENTS,
     DIRECTIONAL_SIGNS,
     GRADE_BOUNDS,
+    GRADED_DENIAL,
     HEDGE_ONLY,
+    INSERTED_ANAPHOR,
     MEASURED,
     NOTHING_ACUTE,
     ONE_SIDED_PLACES,
+    PARENCHYMAL,
     PRIOR_ONLY,
+    RELATED_FINDINGS,
     REPORT_WORDS,
+    SIDE_CLEAR,
     SIDE_COMPARISON,
     SIGNS,
     TARGET_VOCABULARY,
@@ -45,7 +53,7 @@ from cxralign.rewrite.words import (
 )
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-/'][a-z0-9]+)*")
-_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?|\d+(?:cm|mm)")
+_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?|\d+(?:cm|mm)|[tlc]\d{1,2}")
 EDIT_VOCABULARY = (
     DROP_ON_NEGATE | LATERALITY | SEVERITY | DESCRIPTORS | PLACE_AND_DESCRIPTOR | PLACE_MODIFIERS | ADVERBS
 ) | frozenset(
@@ -305,6 +313,10 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         for m in current
     ):
         return HEDGE_ONLY
+    if op != "laterality" and all(
+        BORDERLINE.search(_sentence_text(analysis, m.sentence_index)) for m in current
+    ):
+        return "target stated only as borderline"
     sentences = {m.sentence_index for m in current}
     if op == "laterality":
         if any(SIDE_COMPARISON.search(_sentence_text(analysis, i)) for i in sentences):
@@ -317,7 +329,30 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
                 return f"a sign of the finding has a side ({name})"
     if op == "severity" and any(MEASURED.search(_sentence_text(analysis, i)) for i in sentences):
         return "the finding's size is measured (a new grade would contradict it)"
+    if op == "severity" and (
+        any(m.assertion is Assertion.NEGATED for m in _target_mentions(analysis, target, ctx))
+        or any(BORDERLINE.search(_sentence_text(analysis, m.sentence_index)) for m in stated)
+    ):
+        return "the report also calls the finding normal or borderline"
     return None
+
+
+def dependent_followers(analysis: ReportAnalysis, deleted: set[int]) -> list[Sentence]:
+    """Sentences right after a removed one that only talk about it ("These were not present on the
+    prior study.", "CT is recommended for further characterization."): they go with it."""
+    with_mentions = {m.sentence_index for m in analysis.mentions}
+    order = sorted(analysis.sentences, key=lambda s: s.start)
+    followers: list[Sentence] = []
+    for previous, sentence in zip(order, order[1:], strict=False):
+        if previous.index not in deleted and previous not in followers or sentence.index in deleted:
+            continue
+        if sentence.section != previous.section or sentence.index in with_mentions:
+            continue
+        text = analysis.text[sentence.start : sentence.end].strip()
+        first = text.split(" ", 1)[0].strip(",").lower()
+        if first in ANAPHORS or DEPENDENT_STATEMENTS.search(text):
+            followers.append(sentence)
+    return followers
 
 
 def lost_words(
@@ -335,12 +370,21 @@ def lost_words(
         for word in words(mention.text):
             own.add(word.rstrip("s"))
             own.add(word + "s")
+    stated = {
+        m.sentence_index
+        for m in _target_mentions(before, target, ctx)
+        if m.assertion is not Assertion.NEGATED
+    }
+    followers = dependent_followers(before, stated & {c.sentence_index for c in changes})
     removed: Counter = Counter()
     for change in changes:
         if NOTHING_ACUTE.search(change.before) or change.sentence_index in alone:
             continue  # a "nothing acute" impression that now names the affirmed finding (planned)
         removed.update(words(change.before))
         removed.subtract(words(change.after))
+        for follower in followers:  # a sentence about the removed finding alone goes with it
+            if change.start <= follower.start and follower.end <= change.end and not change.after:
+                removed.subtract(words(before.text[follower.start : follower.end]))
     return sorted(w for w, n in removed.items() if n > 0 and w not in own and not _NUMBER.fullmatch(w))
 
 
@@ -412,21 +456,39 @@ def content_failure(
     lost = lost_words(before, changes, target, ctx)
     if lost:
         return f"words outside the target's statement removed ({', '.join(lost[:3])})"
+    own_words = _own_words(after, target, ctx)
     for start, end, change in _shifted(changes):
         if change.before == "" and any(
             start <= m.start < end and ctx.observation_of(m.concept) != target for m in after.mentions
         ):
             return "an inserted statement names another finding"
+        if change.before == "" and INSERTED_ANAPHOR.search(change.after):
+            return "an inserted statement points back at something"
+        extra = sorted(
+            w
+            for w in set(words(change.after)) - own_words - REPORT_WORDS - set(words(before.text))
+            if not _NUMBER.fullmatch(w) and not set(w.split("/")) <= own_words
+        )
+        if change.before == "" and extra:
+            return f"an inserted statement carries words of its own ({', '.join(extra[:3])})"
     if op in ("negate", "omit"):
         reason = _left_behind(op, before, after, changes, target, ctx)
         if reason:
             return reason
     if op == "negate":
-        reason = _denial_kind(before, changes, target, ctx)
+        reason = _denial_kind(before, changes, target, ctx) or _denial_details(after, changes, target, ctx)
+        if reason:
+            return reason
+    if op in ("negate", "omit"):
+        reason = _attribute_fragment(after, changes)
+        if reason:
+            return reason
+    if op == "affirm":
+        reason = _affirm_incoherence(after, target, ctx)
         if reason:
             return reason
     if op == "affirm" and target in ACUTE_FINDINGS:
-        changed = {c.sentence_index for c in changes}
+        changed = {c.sentence_index for c in changes if c.before}
         for sentence in before.sentences:
             if (
                 sentence.section == "impression"
@@ -435,9 +497,51 @@ def content_failure(
             ):
                 return "the impression still says nothing acute"
     if op == "laterality":
-        return _side_failure(after, target, ctx, detail or {})
+        return _side_failure(after, target, ctx, detail or {}) or _side_contradiction(
+            after, target, ctx, detail or {}
+        )
     if op == "severity":
         return _grade_failure(after, target, ctx, detail or {})
+    return None
+
+
+def _own_words(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[str]:
+    """Words a statement of the target may use: the shared edit vocabulary and the target's own."""
+    own = set(EDIT_VOCABULARY) | TARGET_VOCABULARY.get(target, frozenset())
+    for mention in _target_mentions(analysis, target, ctx):
+        own.update(words(mention.text))
+    return own
+
+
+def _affirm_incoherence(after: ReportAnalysis, target: str, ctx: RewriteContext) -> str | None:
+    """An affirmed finding beside a denial that rules it out, or under "the lungs are clear"."""
+    ruled_out = CONTRADICTED_BY_DENIAL.get(target, frozenset())
+    for mention in after.mentions:
+        if mention.assertion is Assertion.NEGATED and ctx.observation_of(mention.concept) in ruled_out:
+            return f"the report still denies {ctx.observation_of(mention.concept)}, which the finding implies"
+    if target in PARENCHYMAL and CLEAR_LUNGS.search(after.text):
+        return "the report still says the lungs are clear"
+    return None
+
+
+def _side_contradiction(
+    after: ReportAnalysis, target: str, ctx: RewriteContext, detail: dict[str, str]
+) -> str | None:
+    """The new side denied or declared clear, or a related finding left on the old side."""
+    old, new = detail.get("from"), detail.get("to")
+    for mention in _target_mentions(after, target, ctx):
+        if mention.assertion is Assertion.NEGATED and mention.attributes.laterality in (new, "bilateral"):
+            return f"the report denies the finding on the {new}"
+    if new in ("left", "right") and re.search(SIDE_CLEAR.format(side=new), after.text, re.IGNORECASE):
+        return f"the report says the {new} lung is clear"
+    related = RELATED_FINDINGS.get(target, frozenset())
+    for mention in after.mentions:
+        if (
+            mention.assertion is not Assertion.NEGATED
+            and ctx.observation_of(mention.concept) in related
+            and mention.attributes.laterality == old
+        ):
+            return f"a related finding stays on the {old}"
     return None
 
 
@@ -451,7 +555,9 @@ def _left_behind(
 ) -> str | None:
     for name, *_ in stated_signs(after, target, ctx):
         return f"a sign of the finding stays ({name})"
-    changed = {c.sentence_index for c in changes}
+    changed = {c.sentence_index for c in changes} | {
+        s.index for s in before.sentences for c in changes if c.start <= s.start and s.end <= c.end
+    }
     stated = {
         m.sentence_index
         for m in _target_mentions(before, target, ctx)
@@ -482,6 +588,60 @@ def _left_behind(
         outside = _outside(before.text, covered)
         if any(re.search(rf"\b{re.escape(h)}", outside, re.IGNORECASE) for h in heads):
             return "the finding is still named in the indication or history"
+    return None
+
+
+_DENIAL_WORDS = frozenset(EDIT_VOCABULARY - LATERALITY - PLACE_MODIFIERS) | frozenset(
+    [
+        "normal",
+        "size",
+        "heart",
+        "cardiac",
+        "silhouette",
+        "mediastinal",
+        "mediastinum",
+        "contours",
+        "contour",
+        "limits",
+        "within",
+        "acute",
+        "evidence",
+    ]
+)
+
+
+def _denial_details(
+    after: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """A denial that says more than the statement it replaces (another device, a side, a grade)."""
+    replaced: set[str] = set()
+    for change in changes:
+        replaced.update(words(change.before))
+    allowed = replaced | _DENIAL_WORDS | _own_words(after, target, ctx) - LATERALITY
+    for change in changes:
+        if GRADED_DENIAL.search(change.after):
+            return "the denial denies a grade, not the finding"
+        extra = sorted(set(words(change.after)) - allowed - replaced)
+        if extra and not NOTHING_ACUTE.search(change.after):
+            return f"the denial adds details the report does not state ({', '.join(extra[:3])})"
+    return None
+
+
+_ATTRIBUTE_ONLY = (
+    LATERALITY | SEVERITY | frozenset({"in", "size", "on", "the", "and", "side", "sided", "than"})
+)
+
+
+def _attribute_fragment(after: ReportAnalysis, changes: Sequence[Change]) -> str | None:
+    """A clause of the edited sentence left with only a side or a size ("Left small, right moderate")."""
+    for start, end, _ in _shifted(changes):
+        for sentence in after.sentences:
+            if sentence.end < start or sentence.start > max(end, start + 1):
+                continue
+            for clause in re.split(r"[,;:]", after.text[sentence.start : sentence.end]):
+                tokens = words(clause)
+                if tokens and all(t in _ATTRIBUTE_ONLY for t in tokens):
+                    return f"a fragment is left ({clause.strip()})"
     return None
 
 

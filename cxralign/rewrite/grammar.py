@@ -349,3 +349,22 @@ def suffix_ok(analysis: ReportAnalysis, mention: Mention, body_end: int) -> bool
         rest = [w for w in words[1:3] if w != "again"]
         return bool(rest) and rest[0] in COPULA_THEN_SEEN
     return words[0] in ACCEPTED_SUFFIX_WORDS
+
+
+_PREFIX_JOINT = re.compile(r"^(?P<kept>.*?\w)\s*,?\s*(?:\bwith\b|\band\b|,)\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def kept_prefix(analysis: ReportAnalysis, sentence: Sentence, mentions: Sequence[Mention]) -> str | None:
+    """Another statement the lexicon does not read, joined before the target's ("Low lung volumes
+    with bibasilar atelectasis"): its words, kept as a sentence of their own; None when there is none."""
+    from cxralign.rewrite.checks import EDIT_VOCABULARY
+    from cxralign.rewrite.rules import REPORT_WORDS
+
+    start, _, _ = sentence_body(analysis, sentence)
+    begin = np_start(analysis, min(mentions, key=lambda m: m.start), start)
+    match = _PREFIX_JOINT.match(analysis.text[start:begin])
+    if match is None or _RELATION_END.search(match.group("kept")):
+        return None
+    kept = match.group("kept")
+    content = [w for w in words_of(kept).split() if w not in EDIT_VOCABULARY and w not in REPORT_WORDS]
+    return kept if content else None

@@ -41,6 +41,10 @@ from cxralign.rewrite.words import (
 )
 from cxralign.rewrite.words import TEMPORAL as TEMPORAL_WORDS
 
+_PLURAL_PLACE = re.compile(
+    r"\s+(?:(?:upper|middle|lower|mid)\s+)?(?P<places>lobes|bases|apices|lungs)\b", re.IGNORECASE
+)
+_SINGULAR_PLACES = {"lobes": "lobe", "bases": "base", "apices": "apex", "lungs": "lung"}
 BILATERAL_SHARE = 1 / 3
 """Share of one-sided findings whose laterality variant makes them bilateral (the rest swap sides)."""
 
@@ -82,6 +86,13 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
         changes[(start, end)] = Change(start, end, before, case_like(before, after), mention.sentence_index)
         if value == "bilateral":
             changes.update(_singularize(analysis, mention, set(changes)))
+            place = _PLURAL_PLACE.match(analysis.text, end)
+            if place is not None:  # "bilateral lower lobes" -> "left lower lobe": one side has one
+                at = place.start("places")
+                singular_place = _SINGULAR_PLACES[place.group("places").lower()]
+                changes[(at, place.end())] = Change(
+                    at, place.end(), place.group("places"), singular_place, mention.sentence_index
+                )
     return Plan(
         sorted(changes.values(), key=lambda c: c.start),
         False,

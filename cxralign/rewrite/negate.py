@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
+from cxralign.rewrite.checks import dependent_followers
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
     Plan,
@@ -32,6 +33,7 @@ from cxralign.rewrite.grammar import (
     distinct,
     join_list,
     kept_modifiers,
+    kept_prefix,
     merged_mention,
     np_core,
     remove_from_sentence,
@@ -323,6 +325,17 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             continue
         if bank is not None:
             denied_in.add(sentence.section)
+        prefix = kept_prefix(analysis, sentence, in_sentence) if not others else None
+        if prefix is not None:
+            start, _, _ = sentence_body(analysis, sentence)
+            statement = (
+                bank
+                or _natural_negative(target, ctx, analysis.report_id)
+                or "no " + np_core(analysis, first, start, keep_laterality=False)
+            )
+            edits.append(replace_sentence(analysis, sentence, prefix))
+            edits.append(append_sentence(analysis, sentence, statement))
+            continue
         listed = _listed_denial(analysis, sentence, in_sentence, target, ctx) if bank and not others else None
         if listed is not None:
             edits.extend(listed)
@@ -358,4 +371,23 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
                 or "no " + np_core(analysis, first, start, keep_laterality=False)
             )
             edits.append(append_sentence(analysis, sentence, statement))
+    alone = {
+        index
+        for index, in_sentence in by_sentence.items()
+        if not _others_of(analysis, index, in_sentence, target, ctx)
+    }
+    edited = {e.sentence.index for e in edits}
+    for follower in dependent_followers(analysis, alone):
+        if follower.index not in edited:  # "These were not present on the prior study." goes with the finding
+            edits.append(delete_sentence(analysis, follower))
     return finish_plan(analysis, edits, change[0].concept)
+
+
+def _others_of(
+    analysis: ReportAnalysis, index: int, in_sentence: list[Mention], target: str, ctx: RewriteContext
+) -> list[Mention]:
+    return [
+        m
+        for m in other_mentions(analysis, sentence_at(analysis, index), in_sentence)
+        if ctx.observation_of(m.concept) != target
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cxralign.reports.records import Assertion, ReportAnalysis
+from cxralign.rewrite.checks import dependent_followers
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
     Plan,
@@ -17,6 +18,7 @@ from cxralign.rewrite.edits import (
     target_mentions,
 )
 from cxralign.rewrite.grammar import (
+    kept_prefix,
     remove_from_sentence,
 )
 
@@ -35,12 +37,19 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
             for m in other_mentions(analysis, sentence, in_sentence)
             if ctx.observation_of(m.concept) != target
         ]
-        remaining = remove_from_sentence(analysis, sentence, in_sentence) if others else ""
+        remaining = (
+            remove_from_sentence(analysis, sentence, in_sentence)
+            if others
+            else kept_prefix(analysis, sentence, in_sentence) or ""
+        )
         if remaining.strip():
             edits.append(replace_sentence(analysis, sentence, remaining))
         else:
             deleted.add(index)
             edits.append(delete_sentence(analysis, sentence))
+    for follower in dependent_followers(analysis, deleted):
+        deleted.add(follower.index)
+        edits.append(delete_sentence(analysis, follower))
     edits = _drop_emptied_sections(analysis, edits, deleted)
     return finish_plan(analysis, edits, stated[0].concept)
 

@@ -55,18 +55,8 @@ def _target_present(analysis: ReportAnalysis, target: str, ctx: RewriteContext) 
     )
 
 
-def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
-    """Make one verified variant of ``analysis`` for ``op`` on the CheXpert observation ``target``.
-
-    Raises ``RewriteRejected`` with a short reason when the op does not apply or
-    the re-analysed variant changed something it should not have.
-    """
-    if op not in PROPOSERS:
-        raise ConfigError(f"unknown rewrite op {op!r}; choose from {', '.join(OPS)}")
-    ctx = ctx or RewriteContext.from_engine()
-    refusal = scope_refusal(op, analysis, target, ctx)
-    if refusal is not None:
-        raise RewriteRejected(refusal)
+def _verified(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> tuple[Plan, str]:
+    """The op's plan and the variant text, once every check passed."""
     try:
         plan = PROPOSERS[op](analysis, target, ctx)
     except RewriteFailed as failure:
@@ -88,6 +78,33 @@ def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext 
     )
     if reason is not None:
         raise RewriteRejected(reason, text, stage="verification")
+    return plan, text
+
+
+def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
+    """Make one verified variant of ``analysis`` for ``op`` on the CheXpert observation ``target``.
+
+    Raises ``RewriteRejected`` with a short reason when the op does not apply or
+    the re-analysed variant changed something it should not have.
+    """
+    if op not in PROPOSERS:
+        raise ConfigError(f"unknown rewrite op {op!r}; choose from {', '.join(OPS)}")
+    ctx = ctx or RewriteContext.from_engine()
+    refusal = scope_refusal(op, analysis, target, ctx)
+    if refusal is not None:
+        raise RewriteRejected(refusal)
+    try:
+        plan, text = _verified(op, analysis, target, ctx)
+    except RewriteRejected as rejection:
+        if rejection.stage != "verification" or ctx.phrases is None:
+            raise
+        phrases, ctx.phrases = ctx.phrases, None  # the corpus statement failed: the rules phrasing may not
+        try:
+            plan, text = _verified(op, analysis, target, ctx)
+        except RewriteRejected:
+            raise rejection from None
+        finally:
+            ctx.phrases = phrases
     return Variant(
         op=op,
         target=target,

@@ -34,6 +34,11 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("heart failure", r"\bchf\b|\b(?:congestive\s+)?heart\s+failure"),
         ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
         ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|engorgement)|\bcephalization"),
+        (
+            "prominent vessels",
+            r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
+            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+)?(?:enlarged|prominent|engorged|indistinct|increased)",
+        ),
     ),
     "Cardiomegaly": (
         (
@@ -48,6 +53,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("layering fluid", r"\blayering\b|\bmeniscus\b|\bfluid\s+in\s+the\s+(?:\w+\s+)?fissure"),
         ("empyema", r"\bempyema"),
         ("hydropneumothorax", r"\bhydropneumothora\w*"),
+        ("compressive atelectasis", r"\bcompress\w*\s+atelecta\w*|\bpassive\s+atelecta\w*"),
     ),
     "Pneumonia": (
         ("parapneumonic effusion", r"\bparapneumonic"),
@@ -55,13 +61,20 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("infection", r"\binfect\w*"),
     ),
     "Consolidation": (("air bronchograms", r"\bair\s+bronchogram\w*"),),
+    "Support Devices": (
+        ("sternotomy wires", r"\bsternotomy"),
+        ("surgical clips", r"\bsurgical\s+(?:clips?|xxxx|material|staples?)"),
+        ("prosthesis", r"\bprosthe\w*|\bvalve\s+replacement|\bhardware\b"),
+    ),
     "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
 }
 """Signs and paraphrases that state or imply the finding in other words. A negated or omitted
 finding whose sign stays stated ("complete collapse of the right lung" after "No pneumothorax")
 is refused, as is a side or grade swap beside one."""
 
-DIRECTIONAL_SIGNS = frozenset({"lung collapse", "mediastinal shift", "volume loss"})
+DIRECTIONAL_SIGNS = frozenset(
+    {"lung collapse", "mediastinal shift", "volume loss", "compressive atelectasis"}
+)
 """Signs that point to a side ("shift to the left", "collapse of the right lung"): a side swap of
 the finding beside one is refused, since the sign would then point the wrong way."""
 
@@ -119,6 +132,9 @@ GRADE_BOUNDS: dict[str, frozenset[str]] = {
     "massive": frozenset({"large", "severe", "marked", "extensive", "massive"}),
     "tension": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
     "extensive": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "extending": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "extends": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "opacifying": frozenset({"large", "severe", "marked", "extensive", "massive"}),
 }
 """A word beside the finding that bounds its grade: "subsegmental atelectasis" is never severe,
 "complete collapse" never small. The value is the set of grades the word admits."""
@@ -155,7 +171,7 @@ TARGET_VOCABULARY: dict[str, frozenset[str]] = {
         ["tip", "tips", "terminates", "terminating", "terminate", "ends", "ending", "above", "below", "carina", "projects", "projecting", "projected", "overlying", "over", "overlies", "junction", "cavoatrial", "atrium", "atrial", "svc", "vena", "cava", "stomach", "gastric", "distal", "proximal", "courses", "coursing", "position", "positioned", "appropriate", "satisfactory", "placement", "place", "through", "via", "approximately", "level", "clavicle", "tube", "tubes", "line", "lines", "catheter", "catheters", "wire", "wires", "lead", "leads", "sternotomy", "median", "subclavian", "jugular", "internal", "external", "brachiocephalic", "right-sided", "left-sided", "approach", "chest", "wall", "enteric", "nasogastric", "orogastric", "endotracheal", "tracheostomy", "picc", "port", "pacemaker", "aicd", "defibrillator", "generator", "device", "devices", "clips", "clip", "surgical", "postoperative", "changes", "cervical", "spine", "fusion", "hardware", "interval", "removal", "removed", "axilla", "neck", "abdomen"]
     ),
     "Fracture": frozenset(
-        ["rib", "ribs", "fracture", "fractures", "fractured", "healing", "healed", "old", "remote", "deformity", "deformities", "callus", "posterior", "anterior", "lateral", "posterolateral", "anterolateral", "axillary", "clavicle", "clavicular", "humerus", "humeral", "vertebral", "body", "bodies", "compression", "thoracic", "spine", "t-spine", "height", "loss"]
+        ["rib", "ribs", "fracture", "fractures", "fractured", "healing", "healed", "old", "remote", "deformity", "deformities", "callus", "posterior", "anterior", "lateral", "posterolateral", "anterolateral", "axillary", "clavicle", "clavicular", "humerus", "humeral", "vertebral", "body", "bodies", "bone", "bony", "bones", "osseous", "acute", "abnormality", "abnormalities", "compression", "thoracic", "spine", "t-spine", "height", "loss"]
     ),
     "Cardiomegaly": frozenset(
         ["heart", "size", "cardiac", "silhouette", "enlarged", "enlargement", "contour", "contours", "normal", "limits", "within", "shadow"]
@@ -186,7 +202,11 @@ REPORT_WORDS = frozenset(
         decubitus there's mostly somewhat history given cannot excluded exclude recommended recommend further
         evaluation technique technical factors differences difference overlapping reflect reflects underlying
         greatest nonspecific corresponds periphery worse status post active unremarkable negative
-        cardiopulmonary abnormality abnormalities process disease""",
+        cardiopulmonary abnormality abnormalities process disease parahilar midlung posteriorly fissure distribution
+        tracking subpleural symmetric asymmetric visible radiographic however largest up thin thickness
+        indeterminate indeterminant suggestion pronounced body representative available confidently appearances
+        appearing based other number oblong lobulated spiculated expansile subpulmonic loculation loculated
+        juxtahilar interspace lucent reduction clearing nonconsolidating""",
     )
 )
 """Report-speak a finding's own statement carries (view, measure, hedge, place): an edit of that
@@ -195,3 +215,48 @@ statement may remove them. Words that name a finding (volumes, crowding, density
 WHOLE_STATEMENT_TARGETS = frozenset({"Support Devices", "Fracture"})
 """Findings whose statement describes the thing itself at length (a line's course, a fracture's
 bone): a sentence that names no other finding goes whole, whatever its words."""
+
+BORDERLINE = re.compile(
+    r"\bborderline|\b(?:top|high|upper)[\s-]+(?:limits?\s+(?:of\s+)?)?normal|\bupper\s+limits?\s+(?:of\s+)?normal|\bnear\s+top",
+    re.IGNORECASE,
+)
+"""A grade at the edge of normal ("borderline heart size", "upper limits of normal"): denying it
+contradicts nothing, and no other grade reads true beside it."""
+
+GRADED_DENIAL = re.compile(
+    r"\bno\s+(?:\w+\s+)?(?:large|significant|moderate|sizable|substantial|definite|obvious|gross|appreciable)\b",
+    re.IGNORECASE,
+)
+"""A denial of a grade ("no large effusion") leaves the finding possible: not a negation of it."""
+
+CONTRADICTED_BY_DENIAL: dict[str, frozenset[str]] = {
+    "Pneumonia": frozenset({"Consolidation", "Lung Opacity"}),
+    "Consolidation": frozenset({"Lung Opacity"}),
+}
+"""An affirmed finding the report's other denials rule out ("no focal consolidation" beside an
+affirmed pneumonia): the item is refused."""
+
+CLEAR_LUNGS = re.compile(
+    r"(?<!otherwise )\b(?:the\s+)?lungs?\s+(?:are\s+|is\s+|remain\s+|appear\s+)?clear\b(?!\s+(?:of\s+focal|except|other))|\bclear\s+lungs\b",
+    re.IGNORECASE,
+)
+PARENCHYMAL = frozenset({"Pneumonia", "Consolidation", "Lung Opacity", "Edema", "Atelectasis"})
+"""Findings in the lung itself: "the lungs are clear" (not "otherwise clear") denies them."""
+
+RELATED_FINDINGS: dict[str, frozenset[str]] = {
+    "Lung Lesion": frozenset({"Lung Opacity", "Consolidation"}),
+    "Pneumonia": frozenset({"Lung Opacity", "Consolidation", "Atelectasis"}),
+    "Consolidation": frozenset({"Lung Opacity", "Pneumonia", "Atelectasis"}),
+    "Lung Opacity": frozenset({"Consolidation", "Pneumonia", "Atelectasis", "Lung Lesion"}),
+    "Atelectasis": frozenset({"Lung Opacity", "Consolidation"}),
+    "Pleural Effusion": frozenset({"Atelectasis"}),
+}
+"""Findings that often state the same thing in another section ("right upper lobe opacities" in the
+findings, "right upper lobe pneumonia" in the impression): a side swap that leaves one of them on
+the old side is refused."""
+
+INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both)\b", re.IGNORECASE)
+"""An inserted statement that points back at something ("this appearance is compatible with ...")."""
+
+SIDE_CLEAR = r"\b{side}\s+(?:lung|hemithorax)\s+(?:is\s+|remains\s+|appears\s+)?(?:grossly\s+)?clear"
+"""The other side declared clear ("Left lung clear"): a finding swapped onto it contradicts it."""
