@@ -19,6 +19,7 @@ from cxralign.rewrite.rules import (
     ACUTE_FINDINGS,
     ANAPHORS,
     BORDERLINE,
+    CARDIAC_CHAMBER,
     CAVEAT,
     CLEAR_LUNGS,
     CONTRADICTED_BY_DENIAL,
@@ -686,6 +687,8 @@ def _side_failure(
                 continue
             for match in re.finditer(rf"\b{old}\b", after.text[sentence.start : sentence.end], re.IGNORECASE):
                 at = sentence.start + match.start()
+                if CARDIAC_CHAMBER.match(after.text, sentence.start + match.end()):
+                    continue  # "the right atrium" is anatomy, not the side of the finding
                 if not any(span and span[0] <= at < span[1] for span in others):
                     return f"the old side ({old}) is still stated beside the finding"
     return None

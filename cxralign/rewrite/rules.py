@@ -260,3 +260,6 @@ INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both)\b", re.IGNOR
 
 SIDE_CLEAR = r"\b{side}\s+(?:lung|hemithorax)\s+(?:is\s+|remains\s+|appears\s+)?(?:grossly\s+)?clear"
 """The other side declared clear ("Left lung clear"): a finding swapped onto it contradicts it."""
+
+CARDIAC_CHAMBER = re.compile(r"\s+(?:atri|ventric|heart\s+border)", re.IGNORECASE)
+"""A side that names a heart chamber ("tip in the right atrium"): anatomy, never swapped with a finding."""
