@@ -357,8 +357,7 @@ _PREFIX_JOINT = re.compile(r"^(?P<kept>.*?\w)\s*,?\s*(?:\bwith\b|\band\b|,)\s*$"
 def kept_prefix(analysis: ReportAnalysis, sentence: Sentence, mentions: Sequence[Mention]) -> str | None:
     """Another statement the lexicon does not read, joined before the target's ("Low lung volumes
     with bibasilar atelectasis"): its words, kept as a sentence of their own; None when there is none."""
-    from cxralign.rewrite.checks import EDIT_VOCABULARY
-    from cxralign.rewrite.rules import REPORT_WORDS
+    from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, REPORT_WORDS
 
     start, _, _ = sentence_body(analysis, sentence)
     begin = np_start(analysis, min(mentions, key=lambda m: m.start), start)

@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
-from cxralign.rewrite.checks import dependent_followers
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
     Plan,
@@ -24,6 +23,7 @@ from cxralign.rewrite.edits import (
     sentence_at,
     target_mentions,
 )
+from cxralign.rewrite.form import dependent_followers
 from cxralign.rewrite.grammar import (
     DENIAL_DROPS,
     EXISTENTIAL_RE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cxralign.reports.records import Assertion, ReportAnalysis
-from cxralign.rewrite.checks import dependent_followers
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
     Plan,
@@ -17,6 +16,7 @@ from cxralign.rewrite.edits import (
     sentence_at,
     target_mentions,
 )
+from cxralign.rewrite.form import dependent_followers
 from cxralign.rewrite.grammar import (
     kept_prefix,
     remove_from_sentence,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from cxralign.errors import ConfigError
 from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.affirm import propose_affirm
-from cxralign.rewrite.checks import anatomy_failure, content_failure, form_failure, scope_refusal
+from cxralign.rewrite.coherence import content_failure, scope_refusal
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import Plan, RewriteFailed, target_mentions
+from cxralign.rewrite.form import anatomy_failure, form_failure
 from cxralign.rewrite.laterality import propose_laterality
 from cxralign.rewrite.negate import propose_negate
 from cxralign.rewrite.omit import propose_omit

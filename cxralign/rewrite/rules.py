@@ -1,6 +1,6 @@
 """The rules that decide whether a variant reads as a radiologist would sign it, as data tables.
 
-Each table is read by ``cxralign.rewrite.checks``; a new sign, anaphor or coherence rule is a row
+Each table is read by ``cxralign.rewrite.coherence`` and ``cxralign.rewrite.form``; a new sign, anaphor or coherence rule is a row
 here, with a test in ``tests/test_rewrite_rules.py``, never a special case in the edit code.
 """
 
@@ -166,55 +166,6 @@ ONE_SIDED_PLACES = re.compile(
 )
 """Anatomy that does not exist: one side with a plural place, or a left middle lobe."""
 
-TARGET_VOCABULARY: dict[str, frozenset[str]] = {
-    "Support Devices": frozenset(
-        ["tip", "tips", "terminates", "terminating", "terminate", "ends", "ending", "above", "below", "carina", "projects", "projecting", "projected", "overlying", "over", "overlies", "junction", "cavoatrial", "atrium", "atrial", "svc", "vena", "cava", "stomach", "gastric", "distal", "proximal", "courses", "coursing", "position", "positioned", "appropriate", "satisfactory", "placement", "place", "through", "via", "approximately", "level", "clavicle", "tube", "tubes", "line", "lines", "catheter", "catheters", "wire", "wires", "lead", "leads", "sternotomy", "median", "subclavian", "jugular", "internal", "external", "brachiocephalic", "right-sided", "left-sided", "approach", "chest", "wall", "enteric", "nasogastric", "orogastric", "endotracheal", "tracheostomy", "picc", "port", "pacemaker", "aicd", "defibrillator", "generator", "device", "devices", "clips", "clip", "surgical", "postoperative", "changes", "cervical", "spine", "fusion", "hardware", "interval", "removal", "removed", "axilla", "neck", "abdomen"]
-    ),
-    "Fracture": frozenset(
-        ["rib", "ribs", "fracture", "fractures", "fractured", "healing", "healed", "old", "remote", "deformity", "deformities", "callus", "posterior", "anterior", "lateral", "posterolateral", "anterolateral", "axillary", "clavicle", "clavicular", "humerus", "humeral", "vertebral", "body", "bodies", "bone", "bony", "bones", "osseous", "acute", "abnormality", "abnormalities", "compression", "thoracic", "spine", "t-spine", "height", "loss"]
-    ),
-    "Cardiomegaly": frozenset(
-        ["heart", "size", "cardiac", "silhouette", "enlarged", "enlargement", "contour", "contours", "normal", "limits", "within", "shadow"]
-    ),
-    "Enlarged Cardiomediastinum": frozenset(
-        ["mediastinum", "mediastinal", "cardiomediastinal", "silhouette", "contour", "contours", "widened", "widening", "normal", "limits", "within", "enlarged", "enlargement", "superior", "aortic", "tortuous", "tortuosity"]
-    ),
-}  # fmt: skip
-"""Words a finding's own statement may carry beyond the shared edit vocabulary (a device's position,
-a fracture's bone, the heart's outline): an edit of that statement may remove them."""
-
-REPORT_WORDS = frozenset(
-    re.findall(
-        r"\S+",
-        """xxxx chest frontal lateral view views film films radiograph radiographs radiographic ap pa portable
-        projection patient patient's exam exams examination study studies imaging image images ct scan
-        approximately measuring measures measure measured sized diameter thickness amount one two three x most
-        likely probable probably consider considering clinically clinical grossly associated additional
-        additionally numerous scattered few several another early development developed developing apparent
-        apparently vague partially partial well better only increase decrease increasing decreasing improvement
-        change changes superimposed overlying over overlie overlies near projecting projects throughout area
-        areas configuration smooth highly high expected location first redemonstration recent recently outside
-        but otherwise note please if appreciated evaluated incompletely involving extending corresponding
-        between midlung midthoracic hilum fissure fissures subpleural parahilar perihilar diffusely diffuse
-        component characterized typical features setting etiology primarily document followup appropriate
-        distinct demonstrates show shows persist after before related due secondary causing posteriorly
-        anteriorly dense multilobar limited circumscribed subcentimeter dominant cavitary hyperdense maximal
-        decubitus there's mostly somewhat history given cannot excluded exclude recommended recommend further
-        evaluation technique technical factors differences difference overlapping reflect reflects underlying
-        greatest nonspecific corresponds periphery worse status post active unremarkable negative
-        cardiopulmonary abnormality abnormalities process disease parahilar midlung posteriorly fissure distribution
-        tracking subpleural symmetric asymmetric visible radiographic however largest up thin thickness
-        indeterminate indeterminant suggestion pronounced body representative available confidently appearances
-        appearing based other number oblong lobulated spiculated expansile subpulmonic loculation loculated
-        juxtahilar interspace lucent reduction clearing nonconsolidating""",
-    )
-)
-"""Report-speak a finding's own statement carries (view, measure, hedge, place): an edit of that
-statement may remove them. Words that name a finding (volumes, crowding, density) are not here."""
-
-WHOLE_STATEMENT_TARGETS = frozenset({"Support Devices", "Fracture"})
-"""Findings whose statement describes the thing itself at length (a line's course, a fracture's
-bone): a sentence that names no other finding goes whole, whatever its words."""
 
 BORDERLINE = re.compile(
     r"\bborderline|\b(?:top|high|upper)[\s-]+(?:limits?\s+(?:of\s+)?)?normal|\bupper\s+limits?\s+(?:of\s+)?normal|\bnear\s+top",
