@@ -120,7 +120,7 @@ def content_failure(
             for w in set(words(change.after)) - own_words - REPORT_WORDS - set(words(before.text))
             if not NUMBER.fullmatch(w) and not set(w.split("/")) <= own_words
         )
-        if change.before == "" and extra:
+        if (change.before == "" or op == "affirm") and extra:
             return f"an inserted statement carries words of its own ({', '.join(extra[:3])})"
     if op in ("negate", "omit"):
         reason = _left_behind(op, before, after, changes, target, ctx)
@@ -180,11 +180,13 @@ def _side_contradiction(
 ) -> str | None:
     """The new side denied or declared clear, or a related finding left on the old side."""
     old, new = detail.get("from"), detail.get("to")
+    sides = ("left", "right", "bilateral") if new == "bilateral" else (new, "bilateral")
     for mention in target_statements(after, target, ctx):
-        if mention.assertion is Assertion.NEGATED and mention.attributes.laterality in (new, "bilateral"):
-            return f"the report denies the finding on the {new}"
-    if new in ("left", "right") and re.search(SIDE_CLEAR.format(side=new), after.text, re.IGNORECASE):
-        return f"the report says the {new} lung is clear"
+        if mention.assertion is Assertion.NEGATED and mention.attributes.laterality in sides:
+            return f"the report denies the finding on the {mention.attributes.laterality}"
+    for side in ("left", "right") if new == "bilateral" else (new,):
+        if re.search(SIDE_CLEAR.format(side=side), after.text, re.IGNORECASE):
+            return f"the report says the {side} lung is clear"
     related = RELATED_FINDINGS.get(target, frozenset())
     for mention in after.mentions:
         if (

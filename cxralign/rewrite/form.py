@@ -172,6 +172,14 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
     for title, n in titles.items():
         if kept[title] < n and re.search(rf"\b{re.escape(title)}\b", variant) is not None:
             return f"section header {title!r} lost its colon or its line"
+    for match in _HEADER.finditer(original):
+        following = _HEADER.search(original, match.end())
+        content = original[match.end() : following.start() if following else len(original)]
+        pieces = [p for p in re.split(r"[.;]\s+", content) if len(words(p)) >= 2]
+        if kept[match.group(1)] < titles[match.group(1)] and any(
+            _normal(p) in _normal(variant) for p in pieces
+        ):
+            return f"section header {match.group(1)!r} lost while its section stays"
     for match in _HEADER.finditer(variant):
         rest = variant[match.end() :]
         following = _HEADER.search(rest)
@@ -180,6 +188,8 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
             return f"section header {match.group(1)!r} left with no content"
     if _counts_on(_numbers(original)) and not _counts_on(_numbers(variant)):
         return "list numbers no longer count 1, 2, 3"
+    if _unstopped(after) > _unstopped(before):
+        return "a sentence lost its final stop"
     seen = Counter((s.section, _normal(original[s.start : s.end])) for s in before.sentences)
     counted = Counter((s.section, _normal(variant[s.start : s.end])) for s in after.sentences)
     for key, n in counted.items():
@@ -195,6 +205,20 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
             if tokens[0] in _ORPHAN_START or tokens[-1] in _ORPHAN_END:
                 return f"a fragment is left ({' '.join(tokens[:3])} ... {tokens[-1]})"
     return None
+
+
+def _unstopped(analysis: ReportAnalysis) -> int:
+    """Sentences that end without a stop though a sentence follows them on their line, or end the text."""
+    text, count = analysis.text, 0
+    for sentence in analysis.sentences:
+        body = text[sentence.start : sentence.end].rstrip()
+        if (
+            body
+            and body[-1] not in ".!?;:"
+            and (sentence.end >= len(text.rstrip()) or "\n" not in text[sentence.end : sentence.end + 2])
+        ):
+            count += 1
+    return count
 
 
 def _numbers(text: str) -> list[list[int]]:

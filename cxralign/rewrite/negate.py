@@ -314,17 +314,16 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         bank = bank_statement(
             ctx, analysis, target, False, analysis.report_id, sentence.section, opening, mention=first
         )
-        if bank is not None and sentence.section in denied_in:
-            # a second statement of the finding in one section ("healing fracture of the 8th rib"): the
-            # same corpus denial twice would read as a copy; the denial already written covers it
+        if sentence.section in denied_in:
+            # a second statement of the finding in one section ("healing fracture of the 8th rib"): a
+            # second denial would read as a copy ("No collapse. No atelectasis."); the first covers it
             edits.append(
                 replace_sentence(analysis, sentence, remove_from_sentence(analysis, sentence, in_sentence))
                 if others
                 else delete_sentence(analysis, sentence)
             )
             continue
-        if bank is not None:
-            denied_in.add(sentence.section)
+        denied_in.add(sentence.section)
         prefix = kept_prefix(analysis, sentence, in_sentence) if not others else None
         if prefix is not None:
             start, _, _ = sentence_body(analysis, sentence)

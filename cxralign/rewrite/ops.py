@@ -5,17 +5,16 @@ from __future__ import annotations
 from cxralign.errors import ConfigError
 from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.affirm import propose_affirm
-from cxralign.rewrite.coherence import content_failure, scope_refusal
+from cxralign.rewrite.coherence import scope_refusal
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import Plan, RewriteFailed, target_mentions
-from cxralign.rewrite.form import anatomy_failure, form_failure
 from cxralign.rewrite.laterality import propose_laterality
 from cxralign.rewrite.negate import propose_negate
 from cxralign.rewrite.omit import propose_omit
 from cxralign.rewrite.records import OPS, Variant
 from cxralign.rewrite.severity import propose_severity
 from cxralign.rewrite.spans import apply_changes
-from cxralign.rewrite.verify import verification_failure
+from cxralign.rewrite.verify import variant_failure
 
 PROPOSERS = {
     "negate": propose_negate,
@@ -71,12 +70,7 @@ def _verified(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContex
     if text.strip() == analysis.text.strip():
         raise RewriteRejected("variant equals the original", text)
     reanalysed = ctx.reanalyze(text, analysis.report_id)
-    reason = (
-        verification_failure(op, analysis, reanalysed, target, ctx, plan.detail)
-        or form_failure(analysis, reanalysed, plan.changes)
-        or content_failure(op, analysis, reanalysed, plan.changes, target, ctx, plan.detail)
-        or (anatomy_failure(analysis, reanalysed) if op == "laterality" else None)
-    )
+    reason = variant_failure(op, analysis, reanalysed, plan.changes, target, ctx, plan.detail)
     if reason is not None:
         raise RewriteRejected(reason, text, stage="verification")
     return plan, text
