@@ -34,6 +34,7 @@ from cxralign.rewrite.rules import (
     HEDGE_ONLY,
     INSERTED_ANAPHOR,
     MEASURED,
+    NORMAL_STATEMENT,
     NOTHING_ACUTE,
     PARENCHYMAL,
     PRIOR_ONLY,
@@ -70,6 +71,10 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         for m in current
     ):
         return HEDGE_ONLY
+    if op in ("negate", "omit") and all(
+        NORMAL_STATEMENT.search(sentence_text(analysis, m.sentence_index)) for m in current
+    ):
+        return "target stated only in a sentence that calls it normal"
     if op != "laterality" and all(
         BORDERLINE.search(sentence_text(analysis, m.sentence_index)) for m in current
     ):

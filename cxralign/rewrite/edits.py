@@ -175,11 +175,35 @@ def renumbering_edits(analysis: ReportAnalysis, edits: list[SentenceEdit]) -> li
 
 
 def finish_plan(analysis: ReportAnalysis, edits: list[SentenceEdit], concept: str, detail=None) -> Plan:
-    edits = edits + renumbering_edits(analysis, edits)
+    edits = _merged_deletions(edits + renumbering_edits(analysis, edits))
     changes = changes_from(analysis, edits)
     if not changes:
         raise RewriteFailed("no edit possible")
     return Plan(changes, any(e.added for e in edits), concept, dict(detail or {}))
+
+
+def _merged_deletions(edits: list[SentenceEdit]) -> list[SentenceEdit]:
+    """Deletions of neighbouring sentences that share the space between them, made one deletion
+    (in the order the edits came: the changes are written out in that order)."""
+    kept: list[SentenceEdit] = []
+    for edit in edits:
+        if not edit.after and not edit.added:
+            for index, other in enumerate(kept):
+                if (
+                    not other.after
+                    and not other.added
+                    and edit.start <= other.end
+                    and other.start <= edit.end
+                ):
+                    kept[index] = SentenceEdit(
+                        other.sentence, min(other.start, edit.start), max(other.end, edit.end), ""
+                    )
+                    break
+            else:
+                kept.append(edit)
+            continue
+        kept.append(edit)
+    return kept
 
 
 def case_like(template: str, word: str) -> str:

@@ -15,6 +15,7 @@ from cxralign.rewrite.rules import (
     DEPENDENT_STATEMENTS,
     NOTHING_ACUTE,
     ONE_SIDED_PLACES,
+    ORPHAN_CONJUNCTION,
     SIGNS,
 )
 from cxralign.rewrite.vocabulary import (
@@ -202,6 +203,8 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
             tokens = words(variant[sentence.start : sentence.end])
             if not tokens:
                 return "an empty sentence is left"
+            if ORPHAN_CONJUNCTION.search(variant[sentence.start : sentence.end]):
+                return "a fragment is left (a conjunction with no item)"
             if tokens[0] in _ORPHAN_START or tokens[-1] in _ORPHAN_END:
                 return f"a fragment is left ({' '.join(tokens[:3])} ... {tokens[-1]})"
     return None

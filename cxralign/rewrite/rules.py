@@ -59,12 +59,14 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("parapneumonic effusion", r"\bparapneumonic"),
         ("empyema", r"\bempyema"),
         ("infection", r"\binfect\w*"),
+        ("consolidation", r"\bconsolidat\w*"),
     ),
     "Consolidation": (("air bronchograms", r"\bair\s+bronchogram\w*"),),
     "Support Devices": (
         ("sternotomy wires", r"\bsternotomy"),
         ("surgical clips", r"\bsurgical\s+(?:clips?|xxxx|material|staples?)"),
         ("prosthesis", r"\bprosthe\w*|\bvalve\s+replacement|\bhardware\b"),
+        ("pacing leads", r"\bpacing\b|\bpacer\b"),
     ),
     "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
 }
@@ -214,3 +216,14 @@ SIDE_CLEAR = r"\b{side}\s+(?:lung|hemithorax)\s+(?:is\s+|remains\s+|appears\s+)?
 
 CARDIAC_CHAMBER = re.compile(r"\s+(?:atri|ventric|heart\s+border)", re.IGNORECASE)
 """A side that names a heart chamber ("tip in the right atrium"): anatomy, never swapped with a finding."""
+
+NORMAL_STATEMENT = re.compile(
+    r"\bwithin\s+(?:the\s+)?(?:normal\s+)?limits|\blimits\s+of\s+normal|\bnormal\b|\bunremarkable\b",
+    re.IGNORECASE,
+)
+"""A sentence that calls the finding's organ normal: a positive reading of it is the engine's slip."""
+
+ORPHAN_CONJUNCTION = re.compile(
+    r"\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted)\b", re.IGNORECASE
+)
+"""A list conjunction left with no item after it ("no nodules or are identified")."""
