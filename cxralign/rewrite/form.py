@@ -260,3 +260,27 @@ def anatomy_failure(before: ReportAnalysis, after: ReportAnalysis) -> str | None
     if len(ONE_SIDED_PLACES.findall(after.text)) > len(ONE_SIDED_PLACES.findall(before.text)):
         return "the side swap names anatomy that does not exist"
     return None
+
+
+def sign_sentences(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> list[Sentence]:
+    """Sentences that state only a sign of the target ("Mediastinal shift to the left."): no other
+    finding the lexicon reads, nothing but the sign's and the target's words. They go with the finding."""
+    from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, REPORT_WORDS, TARGET_VOCABULARY
+
+    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
+    found: dict[int, set[str]] = {}
+    for _name, start, end, index in stated_signs(analysis, target, ctx):
+        found.setdefault(index, set()).update(words(analysis.text[start:end]))
+    result = []
+    for sentence in analysis.sentences:
+        if sentence.index not in found:
+            continue
+        if any(
+            m.sentence_index == sentence.index and ctx.observation_of(m.concept) != target
+            for m in analysis.mentions
+        ):
+            continue
+        rest = set(words(analysis.text[sentence.start : sentence.end])) - own - found[sentence.index]
+        if not {w for w in rest if not NUMBER.fullmatch(w)}:
+            result.append(sentence)
+    return result

@@ -23,7 +23,7 @@ from cxralign.rewrite.edits import (
     sentence_at,
     target_mentions,
 )
-from cxralign.rewrite.form import dependent_followers
+from cxralign.rewrite.form import dependent_followers, sign_sentences
 from cxralign.rewrite.grammar import (
     DENIAL_DROPS,
     EXISTENTIAL_RE,
@@ -376,6 +376,10 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         if not _others_of(analysis, index, in_sentence, target, ctx)
     }
     edited = {e.sentence.index for e in edits}
+    for sign in sign_sentences(analysis, target, ctx):
+        if sign.index not in edited:  # "Mediastinal shift to the left." goes with the pneumothorax
+            edited.add(sign.index)
+            edits.append(delete_sentence(analysis, sign))
     for follower in dependent_followers(analysis, alone):
         if follower.index not in edited:  # "These were not present on the prior study." goes with the finding
             edits.append(delete_sentence(analysis, follower))

@@ -16,7 +16,7 @@ from cxralign.rewrite.edits import (
     sentence_at,
     target_mentions,
 )
-from cxralign.rewrite.form import dependent_followers
+from cxralign.rewrite.form import dependent_followers, sign_sentences
 from cxralign.rewrite.grammar import (
     kept_prefix,
     remove_from_sentence,
@@ -47,6 +47,10 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
         else:
             deleted.add(index)
             edits.append(delete_sentence(analysis, sentence))
+    for sign in sign_sentences(analysis, target, ctx):
+        if sign.index not in deleted and all(e.sentence.index != sign.index for e in edits):
+            deleted.add(sign.index)
+            edits.append(delete_sentence(analysis, sign))
     for follower in dependent_followers(analysis, deleted):
         deleted.add(follower.index)
         edits.append(delete_sentence(analysis, follower))
