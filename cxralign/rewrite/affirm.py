@@ -6,22 +6,8 @@ import re
 from collections.abc import Sequence
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
+from cxralign.rewrite import edits as core
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.edits import (
-    Plan,
-    RewriteFailed,
-    SentenceEdit,
-    append_sentence,
-    bank_statement,
-    delete_sentence,
-    finish_plan,
-    group_by_sentence,
-    opens_section,
-    other_mentions,
-    replace_sentence,
-    sentence_at,
-    target_mentions,
-)
 from cxralign.rewrite.grammar import (
     NEG_LEAD_RE,
     agree,
@@ -127,7 +113,7 @@ def _positive_np(
 
 def _affirm_copula(
     analysis: ReportAnalysis, sentence: Sentence, mention: Mention, target: str
-) -> SentenceEdit | None:
+) -> core.SentenceEdit | None:
     """ "The heart is not enlarged." -> "The heart is mildly enlarged."; "Heart size is normal." likewise."""
     start, body_end, _ = sentence_body(analysis, sentence)
     tokens = tokenize(analysis.text, start, body_end)
@@ -144,7 +130,7 @@ def _affirm_copula(
             head = analysis.text[start : copula.start] + f"{verb} "
         else:
             head = analysis.text[start : tokens[negation].start]
-        return replace_sentence(
+        return core.replace_sentence(
             analysis, sentence, head + adverb + analysis.text[tokens[adj].start : body_end]
         )
     if target not in ("Cardiomegaly", "Enlarged Cardiomediastinum"):
@@ -159,12 +145,14 @@ def _affirm_copula(
         return None
     verb = match.group(1)
     verb = " is " if verb.strip().lower() == "remains" else verb
-    return replace_sentence(analysis, sentence, analysis.text[start : mention.end] + verb + "mildly enlarged")
+    return core.replace_sentence(
+        analysis, sentence, analysis.text[start : mention.end] + verb + "mildly enlarged"
+    )
 
 
 def _affirm_np(
     analysis: ReportAnalysis, sentence: Sentence, mention: Mention, target: str, ctx: RewriteContext, key: str
-) -> SentenceEdit | None:
+) -> core.SentenceEdit | None:
     """ "No pneumothorax." -> "Small right pneumothorax."; "There is no effusion." -> "There is a small left effusion."."""
     start, body_end, _ = sentence_body(analysis, sentence)
     np_begin = np_start(analysis, mention, start)
@@ -202,7 +190,7 @@ def _affirm_np(
     suffix = re.sub(
         r"^(\s+)(is|are)\b", lambda m: m.group(1) + ("are" if plural else "is"), suffix, flags=re.IGNORECASE
     )
-    return replace_sentence(analysis, sentence, body + suffix)
+    return core.replace_sentence(analysis, sentence, body + suffix)
 
 
 def _affirmed_sentence(
@@ -214,26 +202,26 @@ def _affirmed_sentence(
     return f"there is {with_article(phrase) if countable else phrase}"
 
 
-def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
-    mentions = [m for m in target_mentions(analysis, target, ctx) if not m.historical]
+def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> core.Plan:
+    mentions = [m for m in core.target_mentions(analysis, target, ctx) if not m.historical]
     if not mentions or any(m.assertion is not Assertion.NEGATED for m in mentions):
-        raise RewriteFailed("target not explicitly negated")
+        raise core.RewriteFailed("target not explicitly negated")
     key = analysis.report_id or analysis.text[:64]
-    edits: list[SentenceEdit] = []
+    edits: list[core.SentenceEdit] = []
     stated_in: set[str | None] = set()  # sections whose affirmed statement is written
     # the first corpus statement: another section's restates it, never contradicts it
     written: str | None = None
-    for index, in_sentence in group_by_sentence(mentions).items():
-        sentence = sentence_at(analysis, index)
+    for index, in_sentence in core.group_by_sentence(mentions).items():
+        sentence = core.sentence_at(analysis, index)
         others = [
             m
-            for m in other_mentions(analysis, sentence, in_sentence)
+            for m in core.other_mentions(analysis, sentence, in_sentence)
             if ctx.observation_of(m.concept) != target
         ]
         first = in_sentence[0]
-        opening = opens_section(analysis, sentence) if not others else False
+        opening = core.opens_section(analysis, sentence) if not others else False
         within = None if written is None else details(written)
-        bank = bank_statement(ctx, analysis, target, True, key, sentence.section, opening, within, first)
+        bank = core.bank_statement(ctx, analysis, target, True, key, sentence.section, opening, within, first)
         if bank is None and written is not None:
             bank = _restatement(written)
         written = written or bank
@@ -241,40 +229,46 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             # a second denial in one section: the statement already written affirms it once
             remaining = remove_from_sentence(analysis, sentence, in_sentence) if others else ""
             edits.append(
-                replace_sentence(analysis, sentence, remaining)
+                core.replace_sentence(analysis, sentence, remaining)
                 if remaining.strip()
-                else delete_sentence(analysis, sentence)
+                else core.delete_sentence(analysis, sentence)
             )
             continue
         if bank is not None:
             stated_in.add(sentence.section)
             if others:
                 remaining = remove_from_sentence(analysis, sentence, in_sentence)
-                edits.append(replace_sentence(analysis, sentence, remaining))
-                edits.append(append_sentence(analysis, sentence, bank))
+                edits.append(core.replace_sentence(analysis, sentence, remaining))
+                edits.append(core.append_sentence(analysis, sentence, bank))
             else:
-                edits.append(replace_sentence(analysis, sentence, bank))
+                edits.append(core.replace_sentence(analysis, sentence, bank))
         elif not others and len(in_sentence) == 1:
             edit = _affirm_copula(analysis, sentence, first, target) or _affirm_np(
                 analysis, sentence, first, target, ctx, key
             )
             edits.append(
                 edit
-                or replace_sentence(analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key))
+                or core.replace_sentence(
+                    analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)
+                )
             )
         elif not others:
             merged = merged_mention(analysis, in_sentence)
             edits.append(
-                replace_sentence(analysis, sentence, _affirmed_sentence(analysis, merged, target, ctx, key))
+                core.replace_sentence(
+                    analysis, sentence, _affirmed_sentence(analysis, merged, target, ctx, key)
+                )
             )
         else:
             remaining = remove_from_sentence(analysis, sentence, in_sentence)
-            edits.append(replace_sentence(analysis, sentence, remaining))
+            edits.append(core.replace_sentence(analysis, sentence, remaining))
             edits.append(
-                append_sentence(analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key))
+                core.append_sentence(
+                    analysis, sentence, _affirmed_sentence(analysis, first, target, ctx, key)
+                )
             )
     summary = _summarise_affirmed(analysis, mentions, edits[-1], target, ctx, key)
-    plan = finish_plan(analysis, edits + ([summary] if summary else []), mentions[0].concept)
+    plan = core.finish_plan(analysis, edits + ([summary] if summary else []), mentions[0].concept)
     plan.added_sentence = any(e.added for e in edits)  # location follows the statement, not its summary
     return plan
 
@@ -288,11 +282,11 @@ def _restatement(statement: str) -> str:
 def _summarise_affirmed(
     analysis: ReportAnalysis,
     mentions: Sequence[Mention],
-    last: SentenceEdit,
+    last: core.SentenceEdit,
     target: str,
     ctx: RewriteContext,
     key: str,
-) -> SentenceEdit | None:
+) -> core.SentenceEdit | None:
     """The impression names a finding the variant affirms in the findings, as a real report's would.
 
     Mirror of ``_summary_restatements``: a normal impression ("No acute cardiopulmonary process.")
@@ -303,7 +297,7 @@ def _summarise_affirmed(
     """
     impression = [s for s in analysis.sentences if s.section == "impression"]
     if not impression or any(
-        sentence_at(analysis, m.sentence_index).section == "impression" for m in mentions
+        core.sentence_at(analysis, m.sentence_index).section == "impression" for m in mentions
     ):
         return None
     statement = _restatement(last.after)
@@ -332,9 +326,9 @@ def _summarise_affirmed(
         # the impression restates the findings' statement: never another side, place, size or measure
         within = details(last.after)
         statement = (
-            bank_statement(ctx, analysis, target, True, key, "impression", None, within, mentions[0])
+            core.bank_statement(ctx, analysis, target, True, key, "impression", None, within, mentions[0])
             or statement
         )
     if normal:
-        return replace_sentence(analysis, impression[0], statement)
-    return append_sentence(analysis, impression[-1], statement)
+        return core.replace_sentence(analysis, impression[0], statement)
+    return core.append_sentence(analysis, impression[-1], statement)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
@@ -99,16 +100,23 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
     return None
 
 
-def content_failure(
-    op: str,
-    before: ReportAnalysis,
-    after: ReportAnalysis,
-    changes: Sequence[Change],
-    target: str,
-    ctx: RewriteContext,
-    detail: dict[str, str] | None = None,
-) -> str | None:
+@dataclass(frozen=True)
+class Candidate:
+    """A variant under review: the op, the original and the re-analysed variant, the recorded edits."""
+
+    op: str
+    before: ReportAnalysis
+    after: ReportAnalysis
+    changes: Sequence[Change]
+    target: str
+    ctx: RewriteContext
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+def content_failure(candidate: Candidate) -> str | None:
     """Other findings' words, inserted findings, signs and anaphors left, and the coherence rules."""
+    op, before, after, changes = candidate.op, candidate.before, candidate.after, candidate.changes
+    target, ctx, detail = candidate.target, candidate.ctx, candidate.detail
     lost = lost_words(before, changes, target, ctx)
     if lost:
         return f"words outside the target's statement removed ({', '.join(lost[:3])})"
@@ -128,7 +136,7 @@ def content_failure(
         if (change.before == "" or op == "affirm") and extra:
             return f"an inserted statement carries words of its own ({', '.join(extra[:3])})"
     if op in ("negate", "omit"):
-        reason = _left_behind(op, before, after, changes, target, ctx)
+        reason = _left_behind(candidate)
         if reason:
             return reason
     if op == "negate":
@@ -203,14 +211,10 @@ def _side_contradiction(
     return None
 
 
-def _left_behind(
-    op: str,
-    before: ReportAnalysis,
-    after: ReportAnalysis,
-    changes: Sequence[Change],
-    target: str,
-    ctx: RewriteContext,
-) -> str | None:
+def _left_behind(candidate: Candidate) -> str | None:
+    """A sign, an anaphor, a recommendation or an indication left about the denied or removed finding."""
+    op, before, after, changes = candidate.op, candidate.before, candidate.after, candidate.changes
+    target, ctx = candidate.target, candidate.ctx
     for name, *_ in stated_signs(after, target, ctx):
         return f"a sign of the finding stays ({name})"
     changed = {c.sentence_index for c in changes} | {

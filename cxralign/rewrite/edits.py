@@ -37,6 +37,18 @@ def target_mentions(analysis: ReportAnalysis, target: str, ctx: RewriteContext) 
     return [m for m in analysis.mentions if ctx.observation_of(m.concept) == target and not m.implied]
 
 
+def stated_mentions(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> list[Mention]:
+    """The target's current statements (positive or hedged, not historical); refused when there is none."""
+    stated = [
+        m
+        for m in target_mentions(analysis, target, ctx)
+        if m.assertion is not Assertion.NEGATED and not m.historical
+    ]
+    if not stated:
+        raise RewriteFailed("target not positive or hedged")
+    return stated
+
+
 def group_by_sentence(mentions: Sequence[Mention]) -> dict[int, list[Mention]]:
     grouped: dict[int, list[Mention]] = defaultdict(list)
     for mention in mentions:

@@ -9,7 +9,6 @@ from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentenc
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
     Plan,
-    RewriteFailed,
     SentenceEdit,
     append_sentence,
     bank_statement,
@@ -21,7 +20,7 @@ from cxralign.rewrite.edits import (
     other_mentions,
     replace_sentence,
     sentence_at,
-    target_mentions,
+    stated_mentions,
 )
 from cxralign.rewrite.form import dependent_followers, sign_sentences
 from cxralign.rewrite.grammar import (
@@ -293,10 +292,7 @@ def _normality_listed(
 
 
 def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
-    mentions = target_mentions(analysis, target, ctx)
-    change = [m for m in mentions if m.assertion is not Assertion.NEGATED and not m.historical]
-    if not change:
-        raise RewriteFailed("target not positive or hedged")
+    change = stated_mentions(analysis, target, ctx)
     edits: list[SentenceEdit] = []
     by_sentence = group_by_sentence(change)
     summarised = _summary_restatements(analysis, by_sentence, target, ctx)

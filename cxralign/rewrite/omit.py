@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from cxralign.reports.records import Assertion, ReportAnalysis
+from cxralign.reports.records import ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
     Plan,
-    RewriteFailed,
     SentenceEdit,
     delete_sentence,
     finish_plan,
@@ -14,6 +13,7 @@ from cxralign.rewrite.edits import (
     other_mentions,
     replace_sentence,
     sentence_at,
+    stated_mentions,
     target_mentions,
 )
 from cxralign.rewrite.form import dependent_followers, sign_sentences
@@ -24,10 +24,8 @@ from cxralign.rewrite.grammar import (
 
 
 def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
+    stated = stated_mentions(analysis, target, ctx)
     mentions = target_mentions(analysis, target, ctx)
-    stated = [m for m in mentions if m.assertion is not Assertion.NEGATED and not m.historical]
-    if not stated:
-        raise RewriteFailed("target not positive or hedged")
     edits: list[SentenceEdit] = []
     deleted: set[int] = set()
     for index, in_sentence in group_by_sentence(mentions).items():

@@ -5,15 +5,8 @@ from __future__ import annotations
 import re
 
 from cxralign.reports.records import Mention, ReportAnalysis
+from cxralign.rewrite import edits
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.edits import (
-    Plan,
-    RewriteFailed,
-    attribute_mentions,
-    case_like,
-    check_attribute_use,
-    sentence_at,
-)
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.spans import (
     singular,
@@ -57,15 +50,15 @@ def _severity_opposite(analysis: ReportAnalysis, mention: Mention, lower: bool) 
         or (preceding and preceding.group(1).lower() in _STACKED_GRADES)
         or re.search(r"[\s/-]", before)  # the engine read a range as one grade ("mild to moderate")
     ):
-        raise RewriteFailed(f"severity {before!r} is part of a range")
+        raise edits.RewriteFailed(f"severity {before!r} is part of a range")
     if (preceding and preceding.group(1).lower() in _COMPARATIVES) or following in _CHANGE_WORDS:
         # "more marked on the right", "mildly increased opacity": it grades a comparison, not the finding
-        raise RewriteFailed(f"severity {before!r} grades a comparison")
+        raise edits.RewriteFailed(f"severity {before!r} grades a comparison")
     grades = MIDDLE_GRADES.get(before.lower())
     if grades is None:
         swapped = SWAP_SEVERITY.get(before.lower())
         if swapped is None:
-            raise RewriteFailed(f"severity {before!r} has no clear opposite")
+            raise edits.RewriteFailed(f"severity {before!r} has no clear opposite")
         return swapped
     head = singular(mention.text.split()[-1].lower()) if mention.text.split() else ""
     if following in SIZE_WORDS:
@@ -76,15 +69,15 @@ def _severity_opposite(analysis: ReportAnalysis, mention: Mention, lower: bool) 
         axis = "size" if head in SIZE_GRADED_HEADS else "intensity"
     pair = grades[axis]
     if pair is None:
-        raise RewriteFailed(f"severity {before!r} {following} has no clear opposite")
+        raise edits.RewriteFailed(f"severity {before!r} {following} has no clear opposite")
     return pair[0 if lower else 1]
 
 
-def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
-    mentions = attribute_mentions(analysis, target, ctx, "severity")
+def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> edits.Plan:
+    mentions = edits.attribute_mentions(analysis, target, ctx, "severity")
     if not mentions:
-        raise RewriteFailed("target has no severity")
-    check_attribute_use(analysis, target, ctx, "severity")
+        raise edits.RewriteFailed("target has no severity")
+    edits.check_attribute_use(analysis, target, ctx, "severity")
     value = mentions[0].attributes.severity
     lower = ctx.rng(analysis.report_id, target, "severity").random() < LOWER_GRADE_SHARE
     changes: dict[tuple[int, int], Change] = {}
@@ -94,22 +87,22 @@ def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext)
             continue
         start, end = mention.attributes.severity_span  # type: ignore[misc]
         before = analysis.text[start:end]
-        sentence = sentence_at(analysis, mention.sentence_index)
+        sentence = edits.sentence_at(analysis, mention.sentence_index)
         if _MEASURED.search(analysis.text, sentence.start, sentence.end):
-            raise RewriteFailed("the finding's size is measured (a new grade would contradict it)")
+            raise edits.RewriteFailed("the finding's size is measured (a new grade would contradict it)")
         swapped = _severity_opposite(analysis, mention, lower)
         new_values.add(_SEVERITY_NORMAL.get(swapped, swapped))
-        change_start, after = start, case_like(before, swapped)
+        change_start, after = start, edits.case_like(before, swapped)
         article = re.search(r"\b(an?)\s+$", analysis.text[max(0, start - 4) : start], re.IGNORECASE)
         if article:
             change_start = start - (len(analysis.text[max(0, start - 4) : start]) - article.start())
             wanted = "an" if after[:1].lower() in "aeio" else "a"
-            after = f"{case_like(article.group(1), wanted)} {after}"
+            after = f"{edits.case_like(article.group(1), wanted)} {after}"
             before = analysis.text[change_start:end]
         changes[(change_start, end)] = Change(change_start, end, before, after, mention.sentence_index)
     if len(new_values) > 1:  # "moderate effusion ... moderately enlarged": one value must come out
-        raise RewriteFailed(f"severity {value!r} would become {' and '.join(sorted(new_values))}")
-    return Plan(
+        raise edits.RewriteFailed(f"severity {value!r} would become {' and '.join(sorted(new_values))}")
+    return edits.Plan(
         sorted(changes.values(), key=lambda c: c.start),
         False,
         mentions[0].concept,

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from cxralign.reports.records import Assertion, ReportAnalysis
-from cxralign.rewrite.coherence import content_failure
+from cxralign.rewrite.coherence import Candidate, content_failure
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.form import anatomy_failure, form_failure
 from cxralign.rewrite.records import Change
@@ -125,6 +125,6 @@ def variant_failure(
     return (
         verification_failure(op, before, after, target, ctx, detail)
         or form_failure(before, after, changes)
-        or content_failure(op, before, after, changes, target, ctx, detail)
+        or content_failure(Candidate(op, before, after, changes, target, ctx, dict(detail or {})))
         or (anatomy_failure(before, after) if op == "laterality" else None)
     )

@@ -71,6 +71,9 @@ REPORT_WORDS = frozenset(
         subcentimeter subpleural subpulmonic suggestion superimposed symmetric technical technique
         there's thickness thin three throughout tracking two typical underlying unremarkable up
         vague view views visible well worse x xxxx
+        described correlation margin margins interspace interspaces bandlike band-like suprahilar infrahilar
+        uncalcified noncalcified predominantly resolution can desired full artifactual rib ribs above below junction
+        costicartilage obscuring obscuration primary
         """,
     )
 )
