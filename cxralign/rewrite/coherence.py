@@ -12,6 +12,7 @@ from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.form import (
     attribute_fragment,
+    dependent_followers,
     lost_words,
     sentence_text,
     shifted,
@@ -22,6 +23,7 @@ from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ACUTE_FINDINGS,
     ANAPHORS,
+    ASSOCIATED,
     BORDERLINE,
     CARDIAC_CHAMBER,
     CAVEAT,
@@ -33,6 +35,7 @@ from cxralign.rewrite.rules import (
     GRADE_BOUNDS,
     GRADED_DENIAL,
     HEDGE_ONLY,
+    HIGH_GRADES,
     INSERTED_ANAPHOR,
     MEASURED,
     NORMAL_STATEMENT,
@@ -42,6 +45,7 @@ from cxralign.rewrite.rules import (
     RELATED_FINDINGS,
     SIDE_CLEAR,
     SIDE_COMPARISON,
+    TARGET_GRADE_BOUNDS,
 )
 from cxralign.rewrite.vocabulary import (
     EDIT_VOCABULARY,
@@ -90,7 +94,8 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
             beside = analysis.text[end : end + 24] if index in sentences else sentence_text(analysis, index)
             if re.search(r"\b(left|right)\b", beside, re.IGNORECASE):
                 return f"a sign of the finding has a side ({name})"
-    if op == "severity" and any(MEASURED.search(sentence_text(analysis, i)) for i in sentences):
+    measured = sentences | {s.index for s in dependent_followers(analysis, sentences)}
+    if op == "severity" and any(MEASURED.search(sentence_text(analysis, i)) for i in measured):
         return "the finding's size is measured (a new grade would contradict it)"
     if op == "severity" and (
         any(m.assertion is Assertion.NEGATED for m in target_statements(analysis, target, ctx))
@@ -183,6 +188,13 @@ def _affirm_incoherence(after: ReportAnalysis, target: str, ctx: RewriteContext)
     for mention in after.mentions:
         if mention.assertion is Assertion.NEGATED and ctx.observation_of(mention.concept) in ruled_out:
             return f"the report still denies {ctx.observation_of(mention.concept)}, which the finding implies"
+    sides = {
+        m.attributes.laterality
+        for m in target_statements(after, target, ctx)
+        if m.assertion is Assertion.POSITIVE and m.attributes.laterality in ("left", "right", "bilateral")
+    }
+    if len(sides) > 1:
+        return f"the affirmed finding is stated on different sides ({', '.join(sorted(sides))})"
     if target in PARENCHYMAL and CLEAR_LUNGS.search(after.text):
         return "the report still says the lungs are clear"
     return None
@@ -328,11 +340,12 @@ def _side_failure(
         for sentence in after.sentences:
             if sentence.index != index:
                 continue
+            tied = ASSOCIATED.search(after.text[sentence.start : sentence.end]) is not None
             for match in re.finditer(rf"\b{old}\b", after.text[sentence.start : sentence.end], re.IGNORECASE):
                 at = sentence.start + match.start()
                 if CARDIAC_CHAMBER.match(after.text, sentence.start + match.end()):
                     continue  # "the right atrium" is anatomy, not the side of the finding
-                if not any(span and span[0] <= at < span[1] for span in others):
+                if tied or not any(span and span[0] <= at < span[1] for span in others):
                     return f"the old side ({old}) is still stated beside the finding"
     return None
 
@@ -340,10 +353,22 @@ def _side_failure(
 def _grade_failure(
     after: ReportAnalysis, target: str, ctx: RewriteContext, detail: dict[str, str]
 ) -> str | None:
-    new = (detail.get("to") or "").lower()
+    """A new grade the report's other words deny: a bounding word beside it, a sign still graded the
+    old way, or clear lungs beside a severe lung finding."""
+    new, old = (detail.get("to") or "").lower(), (detail.get("from") or "").lower()
+    bounds = {**GRADE_BOUNDS, **TARGET_GRADE_BOUNDS.get(target, {})}
     for index in {m.sentence_index for m in target_statements(after, target, ctx)}:
         sentence_words = set(words(sentence_text(after, index)))
-        for word, admitted in GRADE_BOUNDS.items():
+        for word, admitted in bounds.items():
             if word in sentence_words and new not in admitted and word != new:
                 return f"grade {new!r} contradicts {word!r} beside it"
+    for name, _start, _end, index in stated_signs(after, target, ctx):
+        if old and re.search(rf"\b{old[:4]}\w*", sentence_text(after, index), re.IGNORECASE):
+            return f"a sign of the finding keeps the old grade ({name})"
+    if (
+        new in HIGH_GRADES
+        and target in PARENCHYMAL
+        and CLEAR_LUNGS.search(after.text.replace("otherwise ", ""))
+    ):
+        return "a severe lung finding beside clear lungs"
     return None

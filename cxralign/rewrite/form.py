@@ -12,6 +12,7 @@ from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ANAPHORS,
+    CHAMBERS,
     DEPENDENT_STATEMENTS,
     NOTHING_ACUTE,
     ONE_SIDED_PLACES,
@@ -259,6 +260,9 @@ def anatomy_failure(before: ReportAnalysis, after: ReportAnalysis) -> str | None
     """A side swap that names anatomy that does not exist ("right lower lobes", "left middle lobe")."""
     if len(ONE_SIDED_PLACES.findall(after.text)) > len(ONE_SIDED_PLACES.findall(before.text)):
         return "the side swap names anatomy that does not exist"
+    chambers = [sorted(m.lower() for m in CHAMBERS.findall(a.text)) for a in (before, after)]
+    if chambers[0] != chambers[1]:
+        return "the side swap moved a heart chamber"
     return None
 
 

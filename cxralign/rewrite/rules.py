@@ -31,13 +31,13 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "Edema": (
         ("Kerley lines", r"\bkerley\b|\bseptal\s+lines"),
-        ("heart failure", r"\bchf\b|\b(?:congestive\s+)?heart\s+failure"),
+        ("heart failure", r"\bchf\b|\b(?:congestive\s+)?(?:heart|cardiac)\s+failure"),
         ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
         ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|engorgement)|\bcephalization"),
         (
             "prominent vessels",
             r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
-            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+)?(?:enlarged|prominent|engorged|indistinct|increased)",
+            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}(?:enlarged|prominent|engorged|indistinct|increased)",
         ),
     ),
     "Cardiomegaly": (
@@ -116,7 +116,8 @@ ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation",
 
 NOTHING_ACUTE = re.compile(
     r"\b(?:no\s+(?:\w+\s+){0,2}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
-    r"normal\s+(?:chest|exam|study)|unremarkable\s+(?:chest|exam|study))",
+    r"normal\s+(?:chest|exam|study)|unremarkable\s+(?:chest|exam|study)|"
+    r"no\s+(?:\w+\s+){0,2}(?:cardiopulmonary|intrathoracic|pulmonary)\s+(?:abnormalit\w*|disease|process|findings?))",
     re.IGNORECASE,
 )
 
@@ -227,3 +228,20 @@ ORPHAN_CONJUNCTION = re.compile(
     r"\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted)\b", re.IGNORECASE
 )
 """A list conjunction left with no item after it ("no nodules or are identified")."""
+
+CHAMBERS = re.compile(r"\b(?:left|right)\s+(?:atri\w*|ventric\w*)", re.IGNORECASE)
+"""Heart chambers keep their side whatever a device or finding beside them does ("leads in the right
+atrium" stay right when a left chest wall pacemaker is swapped)."""
+
+ASSOCIATED = re.compile(r"\b(?:associated|adjacent|compressive|passive|underlying)\b", re.IGNORECASE)
+"""A finding tied to the target in one sentence ("effusion and associated left basilar airspace
+disease"): its side moves with the target's or the swap is refused."""
+
+HIGH_GRADES = frozenset({"large", "severe", "marked", "extensive", "massive"})
+
+TARGET_GRADE_BOUNDS: dict[str, dict[str, frozenset[str]]] = {
+    "Pleural Effusion": {"collapse": frozenset({"moderate", "large", "severe", "marked", "massive"})},
+    "Pneumothorax": {"collapse": frozenset({"moderate", "large", "severe", "marked", "massive"})},
+}
+"""Bounds a word sets for one finding only: lobar collapse beside an effusion is never small (beside
+atelectasis "collapse" is the finding itself)."""
