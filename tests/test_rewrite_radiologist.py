@@ -247,7 +247,7 @@ def test_a_variant_changes_nothing_outside_its_changes_but_what_the_verifier_all
             kept.append(text[cursor:])
             assert all(piece in variant.text for piece in kept)
             # inside them only the target's own statement went: no other content word
-            assert lost_words(analysis, variant.changes, target, CTX) == [], variant.text
+            assert lost_words(analysis, variant.changes, target, CTX, op) == [], variant.text
             # and the whole verifier passes on what was kept
             after = analyze(variant.text, report_id="p")
             assert variant_failure(op, analysis, after, variant.changes, target, CTX, variant.detail) is None

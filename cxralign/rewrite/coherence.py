@@ -122,7 +122,7 @@ def content_failure(candidate: Candidate) -> str | None:
     """Other findings' words, inserted findings, signs and anaphors left, and the coherence rules."""
     op, before, after, changes = candidate.op, candidate.before, candidate.after, candidate.changes
     target, ctx, detail = candidate.target, candidate.ctx, candidate.detail
-    lost = lost_words(before, changes, target, ctx)
+    lost = lost_words(before, changes, target, ctx, op)
     if lost:
         return f"words outside the target's statement removed ({', '.join(lost[:3])})"
     own_words = _own_words(after, target, ctx)

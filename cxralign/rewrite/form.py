@@ -125,11 +125,13 @@ def dependent_followers(analysis: ReportAnalysis, deleted: set[int]) -> list[Sen
 
 
 def lost_words(
-    before: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+    before: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext, op: str = "negate"
 ) -> list[str]:
-    """Content words the edits removed that are not the target's own (name, side, size, place)."""
+    """Content words the edits removed that are not the target's own (name, side, size, place).
+    A device's or fracture's whole statement may go when it is denied or removed, never when affirmed."""
     own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
-    alone = _sentences_of_target_alone(before, target, ctx) if target in WHOLE_STATEMENT_TARGETS else set()
+    whole = target in WHOLE_STATEMENT_TARGETS and op in ("negate", "omit")
+    alone = _sentences_of_target_alone(before, target, ctx) if whole else set()
     for title in _HEADER.findall(before.text):
         own.update(words(title))
     for _name, start, end, _index in stated_signs(before, target, ctx):

@@ -45,6 +45,9 @@ _PLURAL_PLACE = re.compile(
     r"\s+(?:(?:upper|middle|lower|mid)\s+)?(?P<places>lobes|bases|apices|lungs)\b", re.IGNORECASE
 )
 _SINGULAR_PLACES = {"lobes": "lobe", "bases": "base", "apices": "apex", "lungs": "lung"}
+_PLURAL_QUANTIFIERS = frozenset(
+    {"multiple", "several", "numerous", "few", "many", "scattered", "innumerable"}
+)
 BILATERAL_SHARE = 1 / 3
 """Share of one-sided findings whose laterality variant makes them bilateral (the rest swap sides)."""
 
@@ -336,6 +339,10 @@ def _singularize(analysis: ReportAnalysis, mention: Mention, taken: set) -> dict
     """ "There are bilateral effusions" -> "There is a left effusion": number agreement after a swap to one side."""
     words = list(re.finditer(r"\S+", mention.text))
     if not words or not is_plural(words[-1].group()):
+        return {}
+    s_start = sentence_body(analysis, sentence_at(analysis, mention.sentence_index))[0]
+    lead = analysis.text[np_start(analysis, mention, s_start) : mention.start].lower().split()
+    if set(lead) & _PLURAL_QUANTIFIERS:  # "multiple bilateral masses" -> "multiple left masses"
         return {}
     result: dict[tuple[int, int], Change] = {}
     head = words[-1]

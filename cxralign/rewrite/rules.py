@@ -132,6 +132,8 @@ GRADE_BOUNDS: dict[str, frozenset[str]] = {
     "discoid": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
     "streaky": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
     "complete": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "blunting": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "blunted": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
     "massive": frozenset({"large", "severe", "marked", "extensive", "massive"}),
     "tension": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
     "extensive": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
