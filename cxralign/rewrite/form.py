@@ -184,12 +184,10 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
             _normal(p) in _normal(variant) for p in pieces
         ):
             return f"section header {match.group(1)!r} lost while its section stays"
-    for match in _HEADER.finditer(variant):
-        rest = variant[match.end() :]
-        following = _HEADER.search(rest)
-        content = rest[: following.start()] if following else rest
-        if not words(content):
-            return f"section header {match.group(1)!r} left with no content"
+    empty_before = _empty_headers(original)
+    for title in _empty_headers(variant):
+        if title not in empty_before:
+            return f"section header {title!r} left with no content"
     if _counts_on(_numbers(original)) and not _counts_on(_numbers(variant)):
         return "list numbers no longer count 1, 2, 3"
     if _unstopped(after) > _unstopped(before):
@@ -206,7 +204,8 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
             tokens = words(variant[sentence.start : sentence.end])
             if not tokens:
                 return "an empty sentence is left"
-            if ORPHAN_CONJUNCTION.search(variant[sentence.start : sentence.end]):
+            orphan = ORPHAN_CONJUNCTION.search(variant[sentence.start : sentence.end])
+            if orphan and orphan.group(0).lower() not in original.lower():
                 return "a fragment is left (a conjunction with no item)"
             if tokens[0] in _ORPHAN_START or tokens[-1] in _ORPHAN_END:
                 return f"a fragment is left ({' '.join(tokens[:3])} ... {tokens[-1]})"
@@ -225,6 +224,16 @@ def _unstopped(analysis: ReportAnalysis) -> int:
         ):
             count += 1
     return count
+
+
+def _empty_headers(text: str) -> list[str]:
+    """Section titles with nothing after them before the next title or the end."""
+    empty = []
+    for match in _HEADER.finditer(text):
+        following = _HEADER.search(text, match.end())
+        if not words(text[match.end() : following.start() if following else len(text)]):
+            empty.append(match.group(1))
+    return empty
 
 
 def _numbers(text: str) -> list[list[int]]:
@@ -251,10 +260,10 @@ def attribute_fragment(after: ReportAnalysis, changes: Sequence[Change]) -> str 
         for sentence in after.sentences:
             if sentence.end < start or sentence.start > max(end, start + 1):
                 continue
-            for clause in re.split(r"[,;:]", after.text[sentence.start : sentence.end]):
-                tokens = words(clause)
-                if tokens and all(t in _ATTRIBUTE_ONLY for t in tokens):
-                    return f"a fragment is left ({clause.strip()})"
+            clause = re.split(r"[,;:]", after.text[sentence.start : sentence.end])[0]
+            tokens = words(clause)  # the sentence now opens with only a side or a size
+            if tokens and all(t in _ATTRIBUTE_ONLY for t in tokens):
+                return f"a fragment is left ({clause.strip()})"
     return None
 
 
