@@ -251,3 +251,32 @@ def test_a_variant_changes_nothing_outside_its_changes_but_what_the_verifier_all
             # and the whole verifier passes on what was kept
             after = analyze(variant.text, report_id="p")
             assert variant_failure(op, analysis, after, variant.changes, target, CTX, variant.detail) is None
+
+
+def test_build_through_the_console_script_counts_every_refusal_and_adds_up(tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    reports = [
+        "FINDINGS: Small left pleural effusion. No pneumothorax.\nIMPRESSION: Small left pleural effusion.",
+        "FINDINGS: Pneumonia cannot be excluded. No effusion.",
+        "FINDINGS: Low lung volumes with bibasilar atelectasis. No pneumothorax.",
+        "FINDINGS: Large right pneumothorax with complete collapse of the right lung. Mediastinal shift to the left.",
+        "FINDINGS: Borderline cardiomegaly. Lungs are clear.",
+        "FINDINGS: No pneumothorax. No effusion.\nIMPRESSION: No acute cardiopulmonary process.",
+    ]
+    source = tmp_path / "r.jsonl"
+    source.write_text("".join(json.dumps({"id": f"r{i}", "text": t}) + "\n" for i, t in enumerate(reports)))
+    script = shutil.which("cxralign") or str(Path(sys.executable).parent / "cxralign")
+    out = tmp_path / "o"
+    args = ["build", "--source", "jsonl", "--root", str(source), "--out", str(out), "--no-blind-filter"]
+    result = subprocess.run([script, *args], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    accounting = manifest["refusals"]["accounting"]
+    assert accounting and all(row["adds_up"] for row in accounting.values())
+    reasons = manifest["refusals"]["by_reason"]
+    assert any(reason.startswith("target stated only") for by_op in reasons.values() for reason in by_op)
+    assert "## Refusals" in (out / "README.md").read_text()
