@@ -181,14 +181,24 @@ AFFIRM_NORMAL = "FINDINGS: Normal heart size. No pneumothorax.\nIMPRESSION: No a
     [
         # the corpus restates the finding in an impression that is no longer normal: so does affirm
         (("IMPRESSION: Right pneumothorax.",), 0, "Right pneumothorax."),
-        # the corpus keeps a normal impression when the finding is stated: so does affirm
-        ((), 10, "No acute cardiopulmonary process."),
+        # the corpus keeps a normal impression when the finding is stated, but an acute finding under
+        # "No acute cardiopulmonary process." reads incoherent: affirm falls back to restating it (issue 14)
+        ((), 10, None),
     ],
 )
 def test_affirm_treats_a_normal_impression_as_the_corpus_does(statements, normal_kept, impression):
     bank = _bank("FINDINGS: There is a small right pneumothorax.", *statements)
     restated = 0 if normal_kept else 10
     _rates(bank, "Pneumothorax", pos=10, pos_normal=normal_kept, pos_restated=restated, neg=10, neg_normal=10)
+    if impression is None:  # the corpus statement fails; the rules phrasing restates the finding instead
+        variant = rewrite(
+            "affirm",
+            analyze(AFFIRM_NORMAL, report_id="a"),
+            "Pneumothorax",
+            RewriteContext.from_engine(phrases=bank),
+        )
+        assert "No acute" not in variant.text and variant.text.endswith("pneumothorax.")
+        return
     variant = rewrite(
         "affirm",
         analyze(AFFIRM_NORMAL, report_id="a"),

@@ -8,7 +8,7 @@ import pytest
 
 from cxralign.reports.records import Assertion, Attributes, Mention, ReportAnalysis, Sentence
 from cxralign.rewrite import strip_comparisons
-from cxralign.rewrite.plans import remove_from_sentence
+from cxralign.rewrite.grammar import remove_from_sentence
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.spans import apply_changes, minimal_change, np_start, split_segments
 

@@ -25,6 +25,13 @@ from cxralign.benchmark.pipeline import (
     preload_job,
     rewrite_job,
 )
+from cxralign.benchmark.refusals import (
+    NOT_APPLICABLE,
+    accounting,
+    reason_kind,
+    refusal_table,
+    refusals_markdown,
+)
 from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
 from cxralign.benchmark.splits import SplitAssigner
@@ -130,6 +137,8 @@ class BuildSummary:
     credentialed: bool = False
     wall_time_s: float = 0.0
     rejections: list = field(default_factory=list)
+    refused: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> reason kind -> n
+    attempted: dict[str, int] = field(default_factory=dict)  # op -> (report, finding) pairs tried
 
     @property
     def rejection_total(self) -> int:
@@ -147,6 +156,8 @@ class BuildSummary:
             "rejections",
             "rejected",
             "unsupported",
+            "refused",
+            "attempted",
         ):
             data.pop(key)
         return data
@@ -280,10 +291,14 @@ class _Pass:
                 for rejection in outcome.rejections:
                     counter = tally.rejected if rejection.stage == "verification" else tally.unsupported
                     counter[(rejection.op, rejection.target)] += 1
+                    tally.refused[(rejection.op, reason_kind(rejection.reason))] += 1
                     if options.rejected is not None:
                         self.summary.rejections.append(rejection.to_dict())
+                tally.attempted.update([r.op for r in outcome.rejections] + list(outcome.not_applicable))
+                tally.attempted.update(list(outcome.variants))
                 for op in outcome.not_applicable:
                     tally.not_applicable[op] += 1
+                    tally.refused[(op, NOT_APPLICABLE)] += 1
                 if not outcome.variants:
                     continue
                 tally.items.append(_item(record, labels, outcome, text))
@@ -303,6 +318,8 @@ class _Tally:
     rejected: Counter = field(default_factory=Counter)  # (op, finding) -> failed verification
     unsupported: Counter = field(default_factory=Counter)  # (op, finding) -> no edit possible
     not_applicable: Counter = field(default_factory=Counter)  # op -> reports it does not apply to
+    refused: Counter = field(default_factory=Counter)  # (op, reason kind) -> n
+    attempted: Counter = field(default_factory=Counter)  # op -> (report, finding) pairs tried
 
 
 def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader, selector, splitter, workers):
@@ -335,6 +352,8 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     summary.rejected = _nested(tally.rejected)
     summary.unsupported = _nested(tally.unsupported)
     summary.not_applicable = dict(sorted(tally.not_applicable.items()))
+    summary.refused = refusal_table(tally.refused, summary.blind_filtered)
+    summary.attempted = dict(sorted(tally.attempted.items()))
     rows_by_op = _rows_by_op(items, options)
     summary.splits = {op: dict(Counter(row["split"] for row in rows)) for op, rows in rows_by_op.items()}
 
@@ -519,9 +538,8 @@ def _write(options: BuildOptions, summary: BuildSummary, rows_by_op, reader, rep
         write_text(tmp / "cxr-align.json", dump_json(official_json(rows_by_op, options.source)))
         write_text(
             tmp / "README.md",
-            dataset_card(
-                f"CXR-Align ({name})", files, summary.splits, options.source, summary.access, notice
-            ),
+            dataset_card(f"CXR-Align ({name})", files, summary.splits, options.source, summary.access, notice)
+            + refusals_markdown(summary.attempted, summary.refused, summary.splits),
         )
         blind()
         write_text(tmp / "manifest.json", dump_json(_manifest(options, summary, reports_digest)))
@@ -548,6 +566,10 @@ def _manifest(options: BuildOptions, summary: BuildSummary, reports_digest: list
         "options": options.manifest_options(),
         "counts": summary.manifest_counts(),
         "rejections": {"verification": summary.rejected, "unsupported": summary.unsupported},
+        "refusals": {
+            "by_reason": summary.refused,
+            "accounting": accounting(summary.attempted, summary.refused, summary.splits),
+        },
         "verification_pass_rate": _pass_rates(summary),
         "blind_filter": summary.blind_filter or None,
         "blind_baselines": summary.blind,

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from cxralign.errors import ConfigError
 from cxralign.reports.records import Assertion, ReportAnalysis
+from cxralign.rewrite.affirm import propose_affirm
+from cxralign.rewrite.coherence import scope_refusal
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.plans import PROPOSERS, Plan, RewriteFailed, target_mentions
+from cxralign.rewrite.edits import Plan, RewriteFailed, target_mentions
+from cxralign.rewrite.laterality import propose_laterality
+from cxralign.rewrite.negate import propose_negate
+from cxralign.rewrite.omit import propose_omit
 from cxralign.rewrite.records import OPS, Variant
+from cxralign.rewrite.severity import propose_severity
 from cxralign.rewrite.spans import apply_changes
-from cxralign.rewrite.verify import verification_failure
+from cxralign.rewrite.verify import variant_failure
+
+PROPOSERS = {
+    "negate": propose_negate,
+    "affirm": propose_affirm,
+    "omit": propose_omit,
+    "laterality": propose_laterality,
+    "severity": propose_severity,
+}
+"""One proposer per op: the exact edits it would make, before verification."""
 
 
 class RewriteRejected(Exception):
@@ -40,15 +55,8 @@ def _target_present(analysis: ReportAnalysis, target: str, ctx: RewriteContext) 
     )
 
 
-def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
-    """Make one verified variant of ``analysis`` for ``op`` on the CheXpert observation ``target``.
-
-    Raises ``RewriteRejected`` with a short reason when the op does not apply or
-    the re-analysed variant changed something it should not have.
-    """
-    if op not in PROPOSERS:
-        raise ConfigError(f"unknown rewrite op {op!r}; choose from {', '.join(OPS)}")
-    ctx = ctx or RewriteContext.from_engine()
+def _verified(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> tuple[Plan, str]:
+    """The op's plan and the variant text, once every check passed."""
     try:
         plan = PROPOSERS[op](analysis, target, ctx)
     except RewriteFailed as failure:
@@ -62,9 +70,36 @@ def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext 
     if text.strip() == analysis.text.strip():
         raise RewriteRejected("variant equals the original", text)
     reanalysed = ctx.reanalyze(text, analysis.report_id)
-    reason = verification_failure(op, analysis, reanalysed, target, ctx, plan.detail)
+    reason = variant_failure(op, analysis, reanalysed, plan.changes, target, ctx, plan.detail)
     if reason is not None:
         raise RewriteRejected(reason, text, stage="verification")
+    return plan, text
+
+
+def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
+    """Make one verified variant of ``analysis`` for ``op`` on the CheXpert observation ``target``.
+
+    Raises ``RewriteRejected`` with a short reason when the op does not apply or
+    the re-analysed variant changed something it should not have.
+    """
+    if op not in PROPOSERS:
+        raise ConfigError(f"unknown rewrite op {op!r}; choose from {', '.join(OPS)}")
+    ctx = ctx or RewriteContext.from_engine()
+    refusal = scope_refusal(op, analysis, target, ctx)
+    if refusal is not None:
+        raise RewriteRejected(refusal)
+    try:
+        plan, text = _verified(op, analysis, target, ctx)
+    except RewriteRejected as rejection:
+        if rejection.stage != "verification" or ctx.phrases is None:
+            raise
+        phrases, ctx.phrases = ctx.phrases, None  # the corpus statement failed: the rules phrasing may not
+        try:
+            plan, text = _verified(op, analysis, target, ctx)
+        except RewriteRejected:
+            raise rejection from None
+        finally:
+            ctx.phrases = phrases
     return Variant(
         op=op,
         target=target,

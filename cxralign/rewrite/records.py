@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Op = Literal["negate", "affirm", "omit", "laterality", "severity"]
@@ -21,13 +21,7 @@ class Change:
     sentence_index: int
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "start": self.start,
-            "end": self.end,
-            "before": self.before,
-            "after": self.after,
-            "sentence_index": self.sentence_index,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

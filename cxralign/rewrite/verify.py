@@ -1,11 +1,16 @@
-"""Verification: re-analyse a variant and keep it only if exactly the intended thing changed."""
+"""The verifier: re-analyse a variant and keep it only if exactly the intended thing changed, in the
+lexicon's reading (here) and in the text's and the clinic's (``form``, ``coherence``)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from cxralign.reports.records import Assertion, ReportAnalysis
+from cxralign.rewrite.coherence import Candidate, content_failure
 from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.form import anatomy_failure, form_failure
+from cxralign.rewrite.records import Change
 
 _IGNORED_LABELS = ("No Finding",)
 
@@ -101,3 +106,25 @@ def verification_failure(
     else:
         raise ValueError(op)
     return None
+
+
+def variant_failure(
+    op: str,
+    before: ReportAnalysis,
+    after: ReportAnalysis,
+    changes: Sequence[Change],
+    target: str,
+    ctx: RewriteContext,
+    detail: dict[str, str] | None = None,
+) -> str | None:
+    """Every check a variant must pass, lexicon first, then the text and the clinical rules (None: kept).
+
+    ``changes`` are the recorded edits: outside them nothing may differ, and within them only the
+    target's own statement may go (``cxralign.rewrite.form``, ``cxralign.rewrite.coherence``).
+    """
+    return (
+        verification_failure(op, before, after, target, ctx, detail)
+        or form_failure(before, after, changes)
+        or content_failure(Candidate(op, before, after, changes, target, ctx, dict(detail or {})))
+        or (anatomy_failure(before, after) if op == "laterality" else None)
+    )

@@ -1,0 +1,80 @@
+"""omit: statements about the finding are removed; other findings in the same sentence stay."""
+
+from __future__ import annotations
+
+from cxralign.reports.records import ReportAnalysis
+from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.edits import (
+    Plan,
+    SentenceEdit,
+    delete_sentence,
+    finish_plan,
+    group_by_sentence,
+    other_mentions,
+    replace_sentence,
+    sentence_at,
+    stated_mentions,
+    target_mentions,
+)
+from cxralign.rewrite.form import dependent_followers, sign_sentences
+from cxralign.rewrite.grammar import (
+    kept_prefix,
+    remove_from_sentence,
+)
+
+
+def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
+    stated = stated_mentions(analysis, target, ctx)
+    mentions = target_mentions(analysis, target, ctx)
+    edits: list[SentenceEdit] = []
+    deleted: set[int] = set()
+    for index, in_sentence in group_by_sentence(mentions).items():
+        sentence = sentence_at(analysis, index)
+        others = [
+            m
+            for m in other_mentions(analysis, sentence, in_sentence)
+            if ctx.observation_of(m.concept) != target
+        ]
+        remaining = (
+            remove_from_sentence(analysis, sentence, in_sentence)
+            if others
+            else kept_prefix(analysis, sentence, in_sentence) or ""
+        )
+        if remaining.strip():
+            edits.append(replace_sentence(analysis, sentence, remaining))
+        else:
+            deleted.add(index)
+            edits.append(delete_sentence(analysis, sentence))
+    for sign in sign_sentences(analysis, target, ctx):
+        if sign.index not in deleted and all(e.sentence.index != sign.index for e in edits):
+            deleted.add(sign.index)
+            edits.append(delete_sentence(analysis, sign))
+    for follower in dependent_followers(analysis, deleted):
+        deleted.add(follower.index)
+        edits.append(delete_sentence(analysis, follower))
+    edits = _drop_emptied_sections(analysis, edits, deleted)
+    return finish_plan(analysis, edits, stated[0].concept)
+
+
+def _drop_emptied_sections(
+    analysis: ReportAnalysis, edits: list[SentenceEdit], deleted: set[int]
+) -> list[SentenceEdit]:
+    """A section whose every sentence was removed loses its header too (no dangling "IMPRESSION:")."""
+    result = list(edits)
+    for section in analysis.sections:
+        if not section.title:
+            continue
+        inside = [s for s in analysis.sentences if section.start <= s.start < section.end]
+        if not inside or any(s.index not in deleted for s in inside):
+            continue
+        title_at = analysis.text.rfind(section.title, 0, section.start + 1)
+        start = title_at if title_at >= 0 else section.start
+        end = max(s.end for s in inside)
+        while start > 0 and analysis.text[start - 1] in " \t\n":
+            start -= 1
+        if start == 0:
+            while end < len(analysis.text) and analysis.text[end] in " \t\n":
+                end += 1
+        result = [e for e in result if not (section.start <= e.sentence.start < section.end)]
+        result.append(SentenceEdit(inside[0], start, end, ""))
+    return result

@@ -1,0 +1,249 @@
+"""The rules that decide whether a variant reads as a radiologist would sign it, as data tables.
+
+Each table is read by ``cxralign.rewrite.coherence`` and ``cxralign.rewrite.form``; a new sign, anaphor or coherence rule is a row
+here, with a test in ``tests/test_rewrite_rules.py``, never a special case in the edit code.
+"""
+
+from __future__ import annotations
+
+import re
+
+SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Pneumothorax": (
+        ("lung collapse", r"\bcollaps\w*"),
+        (
+            "mediastinal shift",
+            r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
+        ),
+        ("tension", r"\btension\b"),
+        ("deep sulcus", r"\bdeep\s+sulcus"),
+        ("pleural line", r"\b(?:visceral\s+)?pleural\s+line"),
+        ("hydropneumothorax", r"\bhydropneumothora\w*"),
+    ),
+    "Atelectasis": (
+        ("volume loss", r"\bvolume\s+loss|\bloss\s+of\s+(?:lung\s+)?volume"),
+        (
+            "mediastinal shift",
+            r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
+        ),
+        ("lung collapse", r"\bcollaps\w*"),
+        ("crowding", r"\bcrowding\b"),
+    ),
+    "Edema": (
+        ("Kerley lines", r"\bkerley\b|\bseptal\s+lines"),
+        ("heart failure", r"\bchf\b|\b(?:congestive\s+)?(?:heart|cardiac)\s+failure"),
+        ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
+        ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|engorgement)|\bcephalization"),
+        (
+            "prominent vessels",
+            r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
+            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}(?:enlarged|prominent|engorged|indistinct|increased)",
+        ),
+    ),
+    "Cardiomegaly": (
+        (
+            "enlarged cardiac silhouette",
+            r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+)?(?:enlarged|large)\b",
+        ),
+        ("cardiac enlargement", r"\bcardiac\s+enlargement|\bcardiomegaly\b|\bglobular\s+heart"),
+    ),
+    "Pleural Effusion": (
+        ("parapneumonic effusion", r"\bparapneumonic"),
+        ("costophrenic blunting", r"\bblunt\w*"),
+        ("layering fluid", r"\blayering\b|\bmeniscus\b|\bfluid\s+in\s+the\s+(?:\w+\s+)?fissure"),
+        ("empyema", r"\bempyema"),
+        ("hydropneumothorax", r"\bhydropneumothora\w*"),
+        ("compressive atelectasis", r"\bcompress\w*\s+atelecta\w*|\bpassive\s+atelecta\w*"),
+    ),
+    "Pneumonia": (
+        ("parapneumonic effusion", r"\bparapneumonic"),
+        ("empyema", r"\bempyema"),
+        ("infection", r"\binfect\w*"),
+        ("consolidation", r"\bconsolidat\w*"),
+    ),
+    "Consolidation": (("air bronchograms", r"\bair\s+bronchogram\w*"),),
+    "Support Devices": (
+        ("sternotomy wires", r"\bsternotomy"),
+        ("surgical clips", r"\bsurgical\s+(?:clips?|xxxx|material|staples?)"),
+        ("prosthesis", r"\bprosthe\w*|\bvalve\s+replacement|\bhardware\b"),
+        ("pacing leads", r"\bpacing\b|\bpacer\b"),
+    ),
+    "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
+}
+"""Signs and paraphrases that state or imply the finding in other words. A negated or omitted
+finding whose sign stays stated ("complete collapse of the right lung" after "No pneumothorax")
+is refused, as is a side or grade swap beside one."""
+
+DIRECTIONAL_SIGNS = frozenset(
+    {"lung collapse", "mediastinal shift", "volume loss", "compressive atelectasis"}
+)
+"""Signs that point to a side ("shift to the left", "collapse of the right lung"): a side swap of
+the finding beside one is refused, since the sign would then point the wrong way."""
+
+ANAPHORS = frozenset(
+    {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings"}
+)
+"""Sentence openings that point back at the sentence before: left behind a denied or removed
+finding ("These were not present on the prior study"), they point at nothing."""
+
+DEPENDENT_STATEMENTS = re.compile(
+    r"\bfurther\s+(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
+    r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential",
+    re.IGNORECASE,
+)
+"""A statement about a finding that names none: kept after that finding is denied or removed
+("CT is recommended for further characterization."), it refers to nothing."""
+
+PRIOR_ONLY = re.compile(
+    r"\b(?:on|from|at|in)\s+(?:the\s+|a\s+)?(?:prior|previous|recent|outside|earlier|recent\s+chest)?\s*"
+    r"(?:ct|cta|pet|mri|chest\s+ct|ct\s+scan|ct\s+chest)\b|\bhistory\s+of\b|\bclinical\s+(?:history|concern)",
+    re.IGNORECASE,
+)
+"""A sentence that states a finding only as seen on another study or in the history."""
+
+CAVEAT = re.compile(
+    r"\b(?:cannot|can\s+not|could\s+not|can't)\s+(?:be\s+)?(?:entirely\s+|completely\s+|totally\s+)?(?:exclude|excluded|rule[ds]?\s+out|ruled\s+out)|"
+    r"\bnot\s+(?:be\s+)?(?:entirely\s+|completely\s+)?excluded|\bdifficult\s+to\s+exclude|\bdo(?:es)?\s+not\s+exclude|"
+    r"\bclinical\s+correlation|\bif\s+clinically|\bmay\s+be\s+obscured|\bto\s+exclude\b",
+    re.IGNORECASE,
+)
+"""A caveat: the finding is named to say it is not excluded, which states nothing about the image."""
+
+HEDGE_ONLY = "target stated only in a caveat, the indication or another study"
+
+ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema"})
+"""Findings an impression of "no acute disease" denies: affirming one must update that impression."""
+
+NOTHING_ACUTE = re.compile(
+    r"\b(?:no\s+(?:\w+\s+){0,2}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
+    r"normal\s+(?:chest|exam|study)|unremarkable\s+(?:chest|exam|study)|"
+    r"no\s+(?:\w+\s+){0,2}(?:cardiopulmonary|intrathoracic|pulmonary)\s+(?:abnormalit\w*|disease|process|findings?))",
+    re.IGNORECASE,
+)
+
+GRADE_BOUNDS: dict[str, frozenset[str]] = {
+    "subsegmental": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "minimal": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "trace": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "tiny": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "linear": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "platelike": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "plate-like": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "discoid": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "streaky": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "moderate"}),
+    "complete": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "blunting": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "blunted": frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight"}),
+    "massive": frozenset({"large", "severe", "marked", "extensive", "massive"}),
+    "tension": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "extensive": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "extending": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "extends": frozenset({"large", "severe", "marked", "extensive", "massive", "moderate"}),
+    "opacifying": frozenset({"large", "severe", "marked", "extensive", "massive"}),
+}
+"""A word beside the finding that bounds its grade: "subsegmental atelectasis" is never severe,
+"complete collapse" never small. The value is the set of grades the word admits."""
+
+MEASURED = re.compile(r"\d\s*(?:\.\d+\s*)?(?:cm|mm|centimet|millimet)|\bmeasur", re.IGNORECASE)
+"""A measured size: a new grade beside it contradicts it, so severity refuses the item."""
+
+DENIAL_FAMILIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
+    "Lung Opacity": (
+        ("scarring", frozenset({"scar", "scars", "scarring", "fibrosis", "fibrotic", "reticular", "reticulation",
+                                "interstitial", "peribronchial", "bronchial", "chronic", "granulomatous"})),
+        ("airspace", frozenset({"airspace", "air-space", "infiltrate", "infiltrates", "consolidation",
+                                "opacity", "opacities", "opacification", "density", "densities", "haziness"})),
+    ),
+}  # fmt: skip
+"""Kinds of one CheXpert observation that a radiologist never denies for one another ("scarring"
+is not "airspace disease"): a denial must name the kind of the statement it replaces."""
+
+SIDE_COMPARISON = re.compile(
+    r"\b(?:left|right)\s+(?:is\s+|side\s+)?(?:greater|larger|more|worse|less|smaller)\s+than\s+(?:the\s+)?(?:left|right)\b",
+    re.IGNORECASE,
+)
+"""Both sides compared ("left greater than right"): no single side swap keeps it true."""
+
+ONE_SIDED_PLACES = re.compile(
+    r"\b(?:left|right)(?:-sided)?\s+(?:(?:upper|middle|lower|mid)\s+)?(?:lobes|lungs|hemithoraces|bases|apices)\b"
+    r"|\bleft\s+middle\s+lobe\b",
+    re.IGNORECASE,
+)
+"""Anatomy that does not exist: one side with a plural place, or a left middle lobe."""
+
+
+BORDERLINE = re.compile(
+    r"\bborderline|\b(?:top|high|upper)[\s-]+(?:limits?\s+(?:of\s+)?)?normal|\bupper\s+limits?\s+(?:of\s+)?normal|\bnear\s+top",
+    re.IGNORECASE,
+)
+"""A grade at the edge of normal ("borderline heart size", "upper limits of normal"): denying it
+contradicts nothing, and no other grade reads true beside it."""
+
+GRADED_DENIAL = re.compile(
+    r"\bno\s+(?:\w+\s+)?(?:large|significant|moderate|sizable|substantial|definite|obvious|gross|appreciable)\b",
+    re.IGNORECASE,
+)
+"""A denial of a grade ("no large effusion") leaves the finding possible: not a negation of it."""
+
+CONTRADICTED_BY_DENIAL: dict[str, frozenset[str]] = {
+    "Pneumonia": frozenset({"Consolidation", "Lung Opacity"}),
+    "Consolidation": frozenset({"Lung Opacity"}),
+}
+"""An affirmed finding the report's other denials rule out ("no focal consolidation" beside an
+affirmed pneumonia): the item is refused."""
+
+CLEAR_LUNGS = re.compile(
+    r"(?<!otherwise )\b(?:the\s+)?lungs?\s+(?:are\s+|is\s+|remain\s+|appear\s+)?clear\b(?!\s+(?:of\s+focal|except|other))|\bclear\s+lungs\b",
+    re.IGNORECASE,
+)
+PARENCHYMAL = frozenset({"Pneumonia", "Consolidation", "Lung Opacity", "Edema", "Atelectasis"})
+"""Findings in the lung itself: "the lungs are clear" (not "otherwise clear") denies them."""
+
+RELATED_FINDINGS: dict[str, frozenset[str]] = {
+    "Lung Lesion": frozenset({"Lung Opacity", "Consolidation"}),
+    "Pneumonia": frozenset({"Lung Opacity", "Consolidation", "Atelectasis"}),
+    "Consolidation": frozenset({"Lung Opacity", "Pneumonia", "Atelectasis"}),
+    "Lung Opacity": frozenset({"Consolidation", "Pneumonia", "Atelectasis", "Lung Lesion"}),
+    "Atelectasis": frozenset({"Lung Opacity", "Consolidation"}),
+    "Pleural Effusion": frozenset({"Atelectasis"}),
+}
+"""Findings that often state the same thing in another section ("right upper lobe opacities" in the
+findings, "right upper lobe pneumonia" in the impression): a side swap that leaves one of them on
+the old side is refused."""
+
+INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both)\b", re.IGNORECASE)
+"""An inserted statement that points back at something ("this appearance is compatible with ...")."""
+
+SIDE_CLEAR = r"\b{side}\s+(?:lung|hemithorax)\s+(?:is\s+|remains\s+|appears\s+)?(?:grossly\s+)?clear"
+"""The other side declared clear ("Left lung clear"): a finding swapped onto it contradicts it."""
+
+CARDIAC_CHAMBER = re.compile(r"\s+(?:atri|ventric|heart\s+border)", re.IGNORECASE)
+"""A side that names a heart chamber ("tip in the right atrium"): anatomy, never swapped with a finding."""
+
+NORMAL_STATEMENT = re.compile(
+    r"\bwithin\s+(?:the\s+)?(?:normal\s+)?limits|\blimits\s+of\s+normal|\bnormal\b|\bunremarkable\b",
+    re.IGNORECASE,
+)
+"""A sentence that calls the finding's organ normal: a positive reading of it is the engine's slip."""
+
+ORPHAN_CONJUNCTION = re.compile(
+    r"\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted)\b", re.IGNORECASE
+)
+"""A list conjunction left with no item after it ("no nodules or are identified")."""
+
+CHAMBERS = re.compile(r"\b(?:left|right)\s+(?:atri\w*|ventric\w*)", re.IGNORECASE)
+"""Heart chambers keep their side whatever a device or finding beside them does ("leads in the right
+atrium" stay right when a left chest wall pacemaker is swapped)."""
+
+ASSOCIATED = re.compile(r"\b(?:associated|adjacent|compressive|passive|underlying)\b", re.IGNORECASE)
+"""A finding tied to the target in one sentence ("effusion and associated left basilar airspace
+disease"): its side moves with the target's or the swap is refused."""
+
+HIGH_GRADES = frozenset({"large", "severe", "marked", "extensive", "massive"})
+
+TARGET_GRADE_BOUNDS: dict[str, dict[str, frozenset[str]]] = {
+    "Pleural Effusion": {"collapse": frozenset({"moderate", "large", "severe", "marked", "massive"})},
+    "Pneumothorax": {"collapse": frozenset({"moderate", "large", "severe", "marked", "massive"})},
+}
+"""Bounds a word sets for one finding only: lobar collapse beside an effusion is never small (beside
+atelectasis "collapse" is the finding itself)."""
