@@ -76,7 +76,9 @@ def main() -> None:
         row = probe(args, work)
         heavy = " ".join(m for m in HEAVY if m in row["modules"]) or "-"
         share = row["import_cpu_s"] / row["cpu_s"]
-        print(f"{name:<32}{row['cpu_s']:>7.2f}{row['import_cpu_s']:>11.2f}{share:>7.0%}{row['peak_rss_mb']:>9.0f}  {heavy}")
+        print(
+            f"{name:<32}{row['cpu_s']:>7.2f}{row['import_cpu_s']:>11.2f}{share:>7.0%}{row['peak_rss_mb']:>9.0f}  {heavy}"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 
