@@ -257,6 +257,21 @@ def bench_sizes(sizes: list[int], workers: int, kind: str, ops: str, keep: Path 
               "on 2 fully available cores")  # fmt: skip
 
 
+def profile_build(n: int, kind: str, ops: str) -> None:
+    """Where one process's build time goes (cProfile; proportions only, cProfile slows Python code)."""
+    import cProfile
+    import pstats
+
+    tmp = Path(tempfile.mkdtemp())
+    write_corpus(tmp / "corpus.jsonl", corpus_texts(n, kind))
+    profiler = cProfile.Profile()
+    profiler.runcall(build_corpus_file, tmp / "corpus.jsonl", n, 1, ops, tmp / "out")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+        r"cxralign/(benchmark|rewrite/ops|reports/engine)", 30
+    )
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def bench_openi() -> None:
     """Verification pass rates of every op on every eligible target of every OpenI report."""
     from cxralign.data.corpora import read_corpus
@@ -308,11 +323,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ops", default="negate,omit,affirm,laterality,severity")
     parser.add_argument("--openi", action="store_true", help="measure OpenI verification rates instead")
     parser.add_argument("--keep", type=Path, help="keep each size's corpus.jsonl and out/ under KEEP/SIZE/")
+    parser.add_argument(
+        "--profile", action="store_true", help="build --reports in this process under cProfile"
+    )
     parser.add_argument("--write-corpus", type=Path, help=argparse.SUPPRESS)  # internal: one size's corpus
     parser.add_argument("--build-corpus", type=Path, help=argparse.SUPPRESS)  # internal: build it, print JSON
     args = parser.parse_args(argv)
     if args.openi:
         bench_openi()
+    elif args.profile:
+        profile_build(args.reports, args.seeds, args.ops)
     elif args.write_corpus:
         texts = corpus_texts(args.reports, args.seeds)
         write_corpus(args.write_corpus, texts)

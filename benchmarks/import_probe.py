@@ -43,6 +43,18 @@ class _ImportClock:
             self._depth -= 1
 
 
+def _peak_rss_mb(usage: resource.struct_rusage) -> float:
+    """This process's own peak (VmHWM; ru_maxrss keeps the peak of the process that exec'd it)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return usage.ru_maxrss / 1024
+
+
 def main() -> None:
     report, script, *args = sys.argv[1:]
     clock = _ImportClock()
@@ -53,7 +65,7 @@ def main() -> None:
         payload = {
             "cpu_s": usage.ru_utime + usage.ru_stime,
             "import_cpu_s": clock.seconds,
-            "peak_rss_mb": usage.ru_maxrss / 1024,
+            "peak_rss_mb": _peak_rss_mb(usage),
             "exit_code": outcome["exit_code"],
             "modules": sorted({name.partition(".")[0] for name in list(sys.modules)}),
         }

@@ -97,4 +97,4 @@ def test_eval_of_a_reference_model_imports_no_open_clip(tmp_path: Path, phantom_
             "--out", str(tmp_path / "results"), "--device", "cpu", "--no-cache", "--bootstrap", "20"]  # fmt: skip
     modules, payload = imported(tmp_path, *args)
     assert "torch" in modules and payload["exit_code"] == 0
-    assert modules & {"open_clip", "timm"} == set()
+    assert modules & {"open_clip", "timm", "datasets"} == set()
