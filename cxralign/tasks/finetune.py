@@ -18,12 +18,10 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import ConfigError
@@ -41,6 +39,10 @@ from cxralign.tasks.registry import (
 )
 from cxralign.tasks.zeroshot import CLASSIFICATION_DATASETS, data_config, eval_splits
 
+if TYPE_CHECKING:  # torch is imported when a fine-tune runs, not when a result is re-verified
+    import torch
+    from torch import nn
+
 DEFAULTS = {
     "epochs": 5,
     "lr_encoder": 1e-5,
@@ -54,6 +56,8 @@ DEFAULTS = {
 
 def image_tower(model: Any) -> tuple[nn.Module, Callable[[torch.Tensor], torch.Tensor], list[nn.Parameter]]:
     """A trainable copy of the model's image encoder: (owner module, forward, image parameters in order)."""
+    from torch import nn
+
     if hasattr(model, "_image_features") and isinstance(getattr(model, "module", None), nn.Module):
         clone = copy.deepcopy(model)
         clone.module.float()
@@ -72,6 +76,8 @@ def image_tower(model: Any) -> tuple[nn.Module, Callable[[torch.Tensor], torch.T
 
 
 def load_pixels(model: Any, paths: list) -> torch.Tensor:
+    import torch
+
     from cxralign.data.images import load_image
 
     transform = model.image_transform()
@@ -101,6 +107,9 @@ def train_one(
     device: str,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Train from the pretrained weights; return test logits of the best validation epoch and a log."""
+    import torch
+    from torch import nn
+
     torch.manual_seed(seed)
     owner, forward, params = image_tower(model)
     owner.to(device)
