@@ -1,7 +1,7 @@
 """Step time of the reference trainer, per loss, against a bare CLIP loop on the same model and batches.
 
 One run builds the tiny-cpu preset's data once and a trainer per loss setting (plain
-InfoNCE, hard negatives, UMCL), plus a *bare loop*: a copy of the plain trainer's
+InfoNCE, hard negatives, UMCL, soft labels + hard negatives), plus a *bare loop*: a copy of the plain trainer's
 model trained the way a minimal CLIP script does it (same batch indices, stack the
 cached pixels, tokenise the reports, encode, symmetric cross-entropy, backward,
 AdamW). Full optimizer steps are timed after warm-up, interleaved setting by setting so
@@ -121,6 +121,7 @@ def main() -> None:
             "trainer, plain InfoNCE": ["clip"],
             "trainer, hard negatives": ["clip", "neg"],
             "trainer, UMCL": ["clip", "umcl"],
+            "trainer, soft + hard neg.": ["clip", "soft", "neg"],
         }
         trainers = {name: make_trainer(losses, args, root) for name, losses in settings.items()}
         steps: dict[str, Callable[[], object]] = {}
@@ -155,6 +156,7 @@ def main() -> None:
 
     print(f"hard negatives / plain InfoNCE: {ratio('trainer, hard negatives', 'trainer, plain InfoNCE')}")
     print(f"UMCL / plain InfoNCE:           {ratio('trainer, UMCL', 'trainer, plain InfoNCE')}")
+    print(f"soft + hard neg. / plain:       {ratio('trainer, soft + hard neg.', 'trainer, plain InfoNCE')}")
     print(f"trainer / bare CLIP loop:       {ratio('trainer, plain InfoNCE', 'bare CLIP loop')}")
 
 

@@ -9,6 +9,7 @@ reads one way only (no "lines" outside devices, no "opacity" in a nodule sentenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +40,10 @@ class _Writer:
 
     def chance(self, p: float) -> bool:
         return bool(self.rng.random() < p)
+
+
+PhraseWriter = Callable[["_Writer", Finding, bool], str]
+"""(writer state, finding, in the impression?) -> the finding's sentence."""
 
 
 def _cap(text: str) -> str:
@@ -377,7 +382,7 @@ def _fracture(w: _Writer, f: Finding, impression: bool) -> str:
     )
 
 
-_POSITIVE = {
+POSITIVE_PHRASES: dict[str, tuple[PhraseWriter, str]] = {
     "cardiomegaly": (_cardiomegaly, "heart"),
     "enlarged_cardiomediastinum": (_mediastinum, "heart"),
     "pleural_effusion": (_effusion, "pleura"),
@@ -505,7 +510,7 @@ def _positive_statements(
 ) -> list[Statement]:
     out = []
     for f in findings:
-        writer, group = _POSITIVE[f.name]
+        writer, group = POSITIVE_PHRASES[f.name]
         text = writer(w, f, impression=False)
         value = -1.0 if f.uncertain else 1.0
         if prior is not None and not f.uncertain and f.name != "support_devices" and w.chance(0.35):
@@ -601,7 +606,7 @@ def write_report(
     if pathologic:
         for f in pathologic:
             if len(impression) < 3 or w.chance(0.3):
-                text = _POSITIVE[f.name][0](w, f, impression=True)
+                text = POSITIVE_PHRASES[f.name][0](w, f, impression=True)
                 impression.append(
                     Statement(_sentence(text), {CHEXPERT_OF[f.name]: -1.0 if f.uncertain else 1.0})
                 )
@@ -611,7 +616,9 @@ def write_report(
         if findings and w.chance(0.5):
             f = findings[0]
             impression.append(
-                Statement(_sentence(_POSITIVE[f.name][0](w, f, impression=True)), {"Support Devices": 1.0})
+                Statement(
+                    _sentence(POSITIVE_PHRASES[f.name][0](w, f, impression=True)), {"Support Devices": 1.0}
+                )
             )
         impression.append(
             Statement(
