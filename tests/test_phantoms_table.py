@@ -6,7 +6,7 @@ import pytest
 
 from cxralign.data.phantoms.findings import FINDING_TABLE
 from cxralign.data.phantoms.painting import PAINTERS
-from cxralign.data.phantoms.reports import POSITIVE_PHRASES
+from cxralign.data.phantoms.phrasing import POSITIVE_PHRASES
 from cxralign.data.phantoms.sampling import SAMPLERS
 from cxralign.data.phantoms.spec import CHEXPERT_OF, FINDINGS
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from cxralign.data.phantoms.anatomy import Chest
 from cxralign.data.phantoms.painting import CM, PAINTERS, Painter, change_anatomy
-from cxralign.data.phantoms.reports import POSITIVE_PHRASES, PhraseWriter
+from cxralign.data.phantoms.phrasing import POSITIVE_PHRASES, PhraseWriter
 from cxralign.data.phantoms.sampling import (
     LOBES,
     PROFILES,
