@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cxralign.data.phantoms.anatomy import Chest
+from cxralign.data.phantoms.chest import Chest
 from cxralign.data.phantoms.painting import CM, PAINTERS, Painter, change_anatomy
 from cxralign.data.phantoms.phrasing import POSITIVE_PHRASES, PhraseWriter
 from cxralign.data.phantoms.sampling import (

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from cxralign.data.phantoms._fast import weighted_index
-from cxralign.data.phantoms.anatomy import Anatomy, render_chest, restudy, sample_anatomy
+from cxralign.data.phantoms.anatomy import Anatomy, restudy, sample_anatomy
 from cxralign.data.phantoms.banks import get_banks
+from cxralign.data.phantoms.chest import render_chest
 from cxralign.data.phantoms.film import develop, reference_counts, sample_exposure
 from cxralign.data.phantoms.findings import PROFILES, draw_findings, sample_findings
 from cxralign.data.phantoms.reports import Labels, write_report

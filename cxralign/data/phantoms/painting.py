@@ -16,14 +16,8 @@ from dataclasses import replace
 import numpy as np
 
 from cxralign.data.phantoms._fast import clip
-from cxralign.data.phantoms.anatomy import (
-    Anatomy,
-    Chest,
-    LungFrame,
-    lung_profiles,
-    posterior_ribs,
-    rib_geometry,
-)
+from cxralign.data.phantoms.anatomy import Anatomy
+from cxralign.data.phantoms.chest import Chest, LungFrame, lung_profiles, posterior_ribs, rib_geometry
 from cxralign.data.phantoms.sampling import DifficultyProfile
 from cxralign.data.phantoms.spec import Finding
 
