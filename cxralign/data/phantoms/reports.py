@@ -10,8 +10,10 @@ reads one way only (no "lines" outside devices, no "opacity" in a nodule sentenc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import yaml
 
 from cxralign.data.phantoms.phrasing import POSITIVE_PHRASES, _sentence, _Writer
 from cxralign.data.phantoms.spec import CHEXPERT_OF, Finding
@@ -31,110 +33,14 @@ class Statement:
 
 # ------------------------------------------------------------- negation and normality
 
+_PHRASES = yaml.safe_load((Path(__file__).with_name("report_phrases.yaml")).read_text(encoding="utf-8"))
 _NEGATIONS: list[tuple[tuple[str, ...], str, list[str]]] = [
-    (
-        ("Pleural Effusion", "Pneumothorax"),
-        "pleura",
-        [
-            "no pleural effusion or pneumothorax",
-            "no pneumothorax or pleural effusion",
-            "there is no pleural effusion or pneumothorax",
-        ],
-    ),
-    (
-        ("Consolidation", "Pleural Effusion", "Pneumothorax"),
-        "lungs",
-        ["no focal consolidation, pleural effusion, or pneumothorax"],
-    ),
-    (
-        ("Pleural Effusion",),
-        "pleura",
-        [
-            "no pleural effusion",
-            "no pleural effusions",
-            "there is no pleural effusion",
-            "no evidence of pleural effusion",
-        ],
-    ),
-    (
-        ("Pneumothorax",),
-        "pleura",
-        ["no pneumothorax", "there is no pneumothorax", "no evidence of pneumothorax"],
-    ),
-    (
-        ("Consolidation",),
-        "lungs",
-        ["no focal consolidation", "there is no focal consolidation", "no consolidation"],
-    ),
-    (("Lung Opacity",), "lungs", ["no focal airspace opacity", "no focal airspace disease"]),
-    (
-        ("Edema",),
-        "lungs",
-        ["no pulmonary edema", "there is no pulmonary edema", "no evidence of pulmonary edema"],
-    ),
-    (
-        ("Lung Lesion",),
-        "lungs",
-        ["no suspicious pulmonary nodules or masses", "no pulmonary nodule or mass is identified"],
-    ),
-    (("Pneumonia",), "lungs", ["no evidence of pneumonia"]),
-    (("Atelectasis",), "lungs", ["no atelectasis"]),
-    (
-        ("Cardiomegaly", "Enlarged Cardiomediastinum"),
-        "heart",
-        [
-            "heart size and mediastinal contours are normal",
-            "normal heart size and mediastinal contours",
-            "the heart and mediastinum are within normal limits",
-        ],
-    ),
-    (
-        ("Cardiomegaly",),
-        "heart",
-        [
-            "heart size is normal",
-            "the heart is normal in size",
-            "normal heart size",
-            "the cardiac silhouette is normal in size",
-        ],
-    ),
-    (
-        ("Enlarged Cardiomediastinum",),
-        "heart",
-        [
-            "the mediastinal contours are normal",
-            "normal mediastinal contours",
-            "the mediastinum is not widened",
-        ],
-    ),
-    (("Fracture",), "bones", ["no displaced rib fracture", "no acute rib fracture", "no acute fracture"]),
+    (tuple(entry["labels"]), entry["group"], list(entry["phrases"])) for entry in _PHRASES["negations"]
 ]
-_NEGATION_RATE = {
-    "Pneumonia": 0.15,
-    "Atelectasis": 0.08,
-    "Fracture": 0.35,
-    "Lung Opacity": 0.3,
-    "Lung Lesion": 0.3,
-}
-
-_INDICATIONS = [
-    "Cough.",
-    "Shortness of breath.",
-    "Chest pain.",
-    "Preoperative evaluation.",
-    "Follow-up.",
-    "Dyspnea.",
-    "Fever and cough.",
-    "Hypoxia.",
-]
-_EXAMS = [
-    "CHEST (PA AND LAT)",
-    "CHEST (PORTABLE AP)",
-    "Chest radiograph, frontal view",
-    "CHEST, 2 VIEWS",
-    "Frontal chest radiograph",
-]
-_NEUTRAL = ["The visualized upper abdomen is unremarkable.", "No free air is seen below the diaphragm."]
+_NEGATION_RATE: dict[str, float] = _PHRASES["negation_rate"]
+_INDICATIONS: list[str] = _PHRASES["indications"]
+_EXAMS: list[str] = _PHRASES["exams"]
+_NEUTRAL: list[str] = _PHRASES["neutral"]
 
 
 def _positive_statements(
