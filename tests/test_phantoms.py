@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from cxralign.data.phantoms import FINDINGS, Finding, generate, resolve_options
-from cxralign.data.phantoms.anatomy import render_chest, sample_anatomy
+from cxralign.data.phantoms.anatomy import sample_anatomy
 from cxralign.data.phantoms.banks import get_banks
+from cxralign.data.phantoms.chest import render_chest
 from cxralign.data.phantoms.findings import PROFILES, draw_findings
 from cxralign.data.phantoms.generator import patient_split
 from cxralign.data.phantoms.spec import CHEXPERT_OF, parse_prevalence

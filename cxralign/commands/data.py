@@ -29,12 +29,22 @@ def phantoms(
         show_default=False,
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty output directory."),
+    workers: int = typer.Option(
+        2, min=1, help="Processes drawing and encoding images (the bytes written do not depend on it)."
+    ),
 ) -> None:
     """Write phantom chest radiographs with reports as a Hugging Face dataset (Parquet + PNG)."""
     from cxralign.data.phantoms.dataset import write_phantom_dataset
 
     manifest = write_phantom_dataset(
-        out, n, seed=seed, size=size, difficulty=difficulty, prevalence=prevalence, overwrite=overwrite
+        out,
+        n,
+        seed=seed,
+        size=size,
+        difficulty=difficulty,
+        prevalence=prevalence,
+        overwrite=overwrite,
+        workers=workers,
     )
     samples = manifest["counts"]["samples"]
     _out.print(

@@ -322,6 +322,24 @@ class Collator:
         self.seed = seed
 
     def _tokenize(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """One tokenizer call; a text that overflowed ``context_length`` shows as extra rows (counted, dropped)."""
+        if not getattr(self.tokenizer, "is_fast", False):  # slow tokenizers have no overflow mapping
+            return self._tokenize_twice(texts)
+        encoded = self.tokenizer(
+            texts,
+            padding="longest",
+            truncation=True,
+            max_length=self.context_length,
+            return_overflowing_tokens=True,
+            return_tensors="pt",
+        )
+        owner = encoded["overflow_to_sample_mapping"]
+        first = torch.ones_like(owner, dtype=torch.bool)
+        first[1:] = owner[1:] != owner[:-1]
+        n_truncated = len(set(owner[~first].tolist()))
+        return encoded["input_ids"][first], encoded["attention_mask"][first], n_truncated
+
+    def _tokenize_twice(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, int]:
         lengths = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
         n_truncated = sum(len(ids) > self.context_length for ids in lengths)
         encoded = self.tokenizer(

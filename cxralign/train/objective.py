@@ -2,8 +2,8 @@
 
 ``TrainStep`` is what DistributedDataParallel wraps: one forward computes every
 feature any enabled loss needs (reports and their hard negatives go through the
-text tower in one pass). ``Objective`` turns those features into the total loss
-and its logged parts; it holds no parameters of its own.
+text tower in one pass). ``Objective`` turns those features into a ``LossBatch`` and
+hands it to the configured :class:`WeightedLossSum`; it holds no parameters of its own.
 """
 
 from __future__ import annotations
@@ -14,18 +14,8 @@ from torch import nn
 
 from cxralign.train.config import LossConfig
 from cxralign.train.data import PreparedData, TrainBatch
-from cxralign.train.losses import (
-    GraphAlignmentLoss,
-    GraphEncoder,
-    LabelPromptEncoder,
-    LossBatch,
-    SoftLabelTargets,
-    UMCLLoss,
-    contrastive_loss,
-    gather_view,
-    hard_negative_logits,
-)
-from cxralign.train.losses.umcl import label_targets
+from cxralign.train.losses import GraphEncoder, LabelPromptEncoder, LossBatch
+from cxralign.train.losses.compose import WeightedLossSum
 from cxralign.train.model import ReferenceModel
 
 
@@ -110,34 +100,18 @@ class TrainStep(nn.Module):
 
 
 class Objective:
-    """Sum of the enabled losses; see docs/losses.md for the formulas."""
+    """Features of a step -> :class:`LossBatch` -> the configured weighted sum of losses (docs/losses.md)."""
 
     def __init__(self, losses: LossConfig) -> None:
         self.config = losses
-        soft = losses.soft
-        self.soft = (
-            SoftLabelTargets(
-                soft.text_weight,
-                soft.clinical_weight,
-                soft.relational_weight,
-                soft.text_temperature,
-                soft.clinical_temperature,
-                soft.relational_temperature,
-                soft.schedule,
-                soft.warmup_fraction,
-            )
-            if losses.uses("soft")
-            else None
-        )
-        self.graph = GraphAlignmentLoss(losses.graph.temperature) if losses.uses("graph") else None
-        self.umcl = UMCLLoss() if losses.uses("umcl") else None
+        self.losses = WeightedLossSum.from_config(losses)
 
-    def loss_batch(self, features: dict[str, torch.Tensor], batch: TrainBatch, progress: float) -> LossBatch:
+    @staticmethod
+    def loss_batch(features: dict[str, torch.Tensor], batch: TrainBatch, progress: float) -> LossBatch:
         def as_float(name: str) -> torch.Tensor | None:
             value = features.get(name)
             return None if value is None else value.float()
 
-        graph_key = batch.graph_key
         return LossBatch(
             image=features["image"].float(),
             text=features["text"].float(),
@@ -147,7 +121,7 @@ class Objective:
             negatives=as_float("negatives"),
             negatives_mask=batch.negative_mask,
             graph=as_float("graph"),
-            graph_key=graph_key,
+            graph_key=batch.graph_key,
             label_text=as_float("label_text"),
             label_key=batch.label_key,
             progress=progress,
@@ -156,24 +130,4 @@ class Objective:
     def __call__(
         self, features: dict[str, torch.Tensor], batch: TrainBatch, progress: float
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        loss_batch = self.loss_batch(features, batch, progress)
-        view = gather_view(loss_batch)
-        base = label_targets(loss_batch, view) if self.umcl is not None else None
-        targets = self.soft(loss_batch, view, base) if self.soft is not None else base
-        extra = None
-        if loss_batch.negatives is not None:
-            neg = self.config.negatives
-            extra = hard_negative_logits(
-                loss_batch.image,
-                loss_batch.negatives,
-                loss_batch.negatives_mask,
-                loss_batch.logit_scale,
-                neg.weight,
-            )
-        parts = {"contrastive": contrastive_loss(loss_batch, view, targets, extra)}
-        if self.graph is not None:
-            parts["graph"] = self.config.graph.weight * self.graph(loss_batch, view)
-        if self.umcl is not None:
-            parts["umcl"] = self.config.umcl.weight * self.umcl(loss_batch, view, base)
-        total = torch.stack(list(parts.values())).sum()
-        return total, parts
+        return self.losses(self.loss_batch(features, batch, progress))

@@ -150,6 +150,24 @@ class Trainer:
             torch.set_num_threads(config.train.threads)
         use_deterministic_kernels()
         self.checkpoints = self.out / "checkpoints"
+        resume_from = self._build_resume_state(resume)
+        seed_everything(config.seed)  # everything below draws from the RNG in a fixed order
+        cache_dir = Path(config.data.cache_dir) if config.data.cache_dir else self.out / "prepared"
+        self._build_data_and_model(cache_dir, resume_from, annotator)
+        self._build_batches()
+        self._build_optimizer()
+        self._build_precision()
+        self.step = 0
+        self.epoch = 0
+        self.position = 0  # micro-batches of the current epoch already consumed
+        self.losses: list[float] = []
+        seed_everything(config.seed + self.dist.rank)  # dropout differs per rank, as in any DDP run
+        if self.resume_state is not None:
+            self._restore(self.resume_state)
+
+    # -- builders (called once, in this order, by __init__) ------------------------------------------
+    def _build_resume_state(self, resume: bool) -> Path | None:
+        """The checkpoint to resume from (None for a fresh run), refusing to mix runs in one --out."""
         resume_from = latest_checkpoint(self.checkpoints) if resume else None
         if resume and resume_from is None:
             raise ConfigError(f"--resume: no checkpoint under {self.checkpoints}")
@@ -160,9 +178,13 @@ class Trainer:
         self.resume_state = load_state(resume_from) if resume_from else None
         if self.resume_state is not None:
             self._check_resume_config(self.resume_state["config"])
+        return resume_from
 
-        seed_everything(config.seed)
-        cache_dir = Path(config.data.cache_dir) if config.data.cache_dir else self.out / "prepared"
+    def _build_data_and_model(
+        self, cache_dir: Path, resume_from: Path | None, annotator: Annotator | None
+    ) -> None:
+        """Samples, the model (its tokenizer trained on them), prepared targets, the step and its objective."""
+        config = self.config
         with distributed.main_first():  # rank 0 generates phantoms once; the others then read them
             samples = load_samples(config.data, cache_dir, vocabulary(config.losses.umcl.vocabulary))
         self.samples = samples
@@ -179,7 +201,16 @@ class Trainer:
         self.model = model.to(self.device)
         self.step_module = TrainStep(self.model, config.losses, self.data).to(self.device)
         self.objective = Objective(config.losses)
-        self.dataset = TrainingDataset(samples, config.model.preprocess(), config.data.cache_images)
+        self.wrapped: torch.nn.Module = self.step_module
+        if self.dist.distributed:
+            self.wrapped = torch.nn.parallel.DistributedDataParallel(
+                self.step_module, device_ids=[self.device.index] if self.device.type == "cuda" else None
+            )
+
+    def _build_batches(self) -> None:
+        """Dataset, collator and sampler; the number of steps the run takes."""
+        config = self.config
+        self.dataset = TrainingDataset(self.samples, config.model.preprocess(), config.data.cache_images)
         negatives = config.losses.negatives.count if config.losses.uses("neg") else 0
         self.collator = Collator(
             self.data,
@@ -189,9 +220,8 @@ class Trainer:
             config.seed,
             negative_fraction=config.losses.negatives.fraction,
         )
-
         self.sampler = torch.utils.data.distributed.DistributedSampler(
-            _IndexRange(len(samples)),
+            _IndexRange(len(self.samples)),
             num_replicas=self.dist.world_size,
             rank=self.dist.rank,
             shuffle=True,
@@ -202,19 +232,16 @@ class Trainer:
         if self.micro_per_epoch < config.optim.accumulation:
             raise ConfigError(
                 f"train.batch_size {config.train.batch_size} x optim.accumulation {config.optim.accumulation} "
-                f"x {self.dist.world_size} process(es) exceeds the {len(samples)} training samples"
+                f"x {self.dist.world_size} process(es) exceeds the {len(self.samples)} training samples"
             )
         steps_per_epoch = self.micro_per_epoch // config.optim.accumulation
         self.total_steps = config.train.steps or max(
             1, math.ceil((config.train.epochs or 1) * steps_per_epoch)
         )
 
-        self.wrapped: torch.nn.Module = self.step_module
-        if self.dist.distributed:
-            self.wrapped = torch.nn.parallel.DistributedDataParallel(
-                self.step_module, device_ids=[self.device.index] if self.device.type == "cuda" else None
-            )
-        optim = config.optim
+    def _build_optimizer(self) -> None:
+        """AdamW over the step's parameters (CLIP's decay exemptions) and the warm-up/cosine schedule."""
+        optim = self.config.optim
         self.optimizer = torch.optim.AdamW(
             parameter_groups(self.step_module, optim.weight_decay),
             lr=optim.lr,
@@ -224,18 +251,14 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lr_lambda(optim.warmup_steps, self.total_steps, optim.min_lr_ratio)
         )
-        precision = config.train.precision
+
+    def _build_precision(self) -> None:
+        """Autocast dtype and gradient scaler; reduced precision only on a GPU."""
+        precision = self.config.train.precision
         if precision != "fp32" and self.device.type != "cuda":
             raise ConfigError(f"train.precision {precision} needs a GPU")
         self.autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
         self.scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
-        self.step = 0
-        self.epoch = 0
-        self.position = 0  # micro-batches of the current epoch already consumed
-        self.losses: list[float] = []
-        seed_everything(config.seed + self.dist.rank)  # dropout differs per rank, as in any DDP run
-        if self.resume_state is not None:
-            self._restore(self.resume_state)
 
     # -- resume -------------------------------------------------------------------------------------
     def _check_resume_config(self, saved: dict[str, Any]) -> None:

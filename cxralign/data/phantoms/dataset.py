@@ -13,10 +13,13 @@ no timestamps, and the manifest records no wall-clock time.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import json
+import multiprocessing
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +29,14 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from cxralign import __version__
-from cxralign.data.phantoms.generator import SPLITS, PhantomSample, iter_studies
-from cxralign.data.phantoms.spec import CHEXPERT_OF, FINDINGS, GENERATOR_VERSION, resolve_options
+from cxralign.data.phantoms.generator import SPLITS, PhantomSample, plan_patients, render_patient
+from cxralign.data.phantoms.spec import (
+    CHEXPERT_OF,
+    FINDINGS,
+    GENERATOR_VERSION,
+    PhantomOptions,
+    resolve_options,
+)
 from cxralign.errors import ConfigError, InputError
 from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
 from cxralign.utils.hashing import sha256_file
@@ -35,7 +44,9 @@ from cxralign.utils.progress import make_progress
 from cxralign.vocab import CHEXPERT_14
 
 ROW_GROUP = 256
-PNG_COMPRESS_LEVEL = 1  # zlib level 1: 3x faster than 6 for ~15% larger files
+PNG_COMPRESS_LEVEL = 1  # zlib level 1: see benchmarks/bench_phantoms_speed.py --png-levels
+PATIENTS_PER_TASK = 16  # a worker's unit of work; results come back in patient order
+DEFAULT_WORKERS = 2
 
 _FEATURES: dict[str, Any] = {
     "sample_id": {"dtype": "string", "_type": "Value"},
@@ -156,6 +167,48 @@ ds = load_dataset("parquet", data_files={{"train": "data/train.parquet"}})["trai
 """
 
 
+def _encoded_patients(
+    options: PhantomOptions, chunk: Sequence[tuple[int, int]]
+) -> list[tuple[dict, PhantomSample]]:
+    """Draw and PNG-encode some patients' studies: (Parquet row, sample without its pixels) each."""
+    return [
+        (_row(sample), dataclasses.replace(sample, image=None))
+        for patient, studies in chunk
+        for sample in render_patient(options, patient, studies)
+    ]
+
+
+def _encoded_studies(
+    options: PhantomOptions, chunks: list[list[tuple[int, int]]], pool: Any
+) -> Iterator[tuple[dict, PhantomSample]]:
+    """Rows in study order, drawn by the pool's processes if there is one (same bytes either way)."""
+    if pool is None:
+        for chunk in chunks:
+            yield from _encoded_patients(options, chunk)
+        return
+    for rows in pool.imap(_EncodeChunk(options), chunks):
+        yield from rows
+
+
+def _pool(workers: int, tasks: int) -> Any:
+    """A process pool (fork where the OS has it), or a null context when one process will do."""
+    if workers <= 1 or tasks <= 1:
+        return contextlib.nullcontext()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return context.Pool(min(workers, tasks))
+
+
+class _EncodeChunk:
+    """Picklable ``_encoded_patients`` bound to the options (for ``Pool.imap``)."""
+
+    def __init__(self, options: PhantomOptions) -> None:
+        self.options = options
+
+    def __call__(self, chunk: Sequence[tuple[int, int]]) -> list[tuple[dict, PhantomSample]]:
+        return _encoded_patients(self.options, chunk)
+
+
 def write_phantom_dataset(
     out: str | os.PathLike[str],
     n: int,
@@ -165,11 +218,13 @@ def write_phantom_dataset(
     difficulty: str = "standard",
     prevalence: str | Mapping[str, float] | float | None = None,
     overwrite: bool = False,
+    workers: int = DEFAULT_WORKERS,
 ) -> dict[str, Any]:
     """Generate ``n`` studies and write them as a dataset at ``out``; return the manifest.
 
     Every option and the output directory are checked before any image is drawn; the
     directory appears only when complete (an interrupted run leaves nothing behind).
+    ``workers`` processes draw and encode; the bytes written do not depend on their number.
     """
     options = resolve_options(n=n, seed=seed, size=size, difficulty=difficulty, prevalence=prevalence)
     if n < 1:
@@ -187,11 +242,14 @@ def write_phantom_dataset(
     with atomic_directory(out, overwrite=overwrite) as tmp:
         (tmp / "data").mkdir()
         writers = {split: _SplitWriter(tmp / "data" / f"{split}.parquet") for split in SPLITS}
-        try:
-            with make_progress() as progress:
+        plan = plan_patients(options.seed, n)
+        chunks = [plan[i : i + PATIENTS_PER_TASK] for i in range(0, len(plan), PATIENTS_PER_TASK)]
+        try:  # the pool forks before the progress bar starts its thread
+            with _pool(workers, len(chunks)) as pool, make_progress() as progress:
+                studies = _encoded_studies(options, chunks, pool)
                 task = progress.add_task("phantoms", total=n)
-                for sample in iter_studies(options, n):
-                    writers[sample.split].add(_row(sample))
+                for row, sample in studies:
+                    writers[sample.split].add(row)
                     _count(counts, patients, sample)
                     progress.advance(task)
         finally:

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from cxralign.data.phantoms._fast import weighted_index
-from cxralign.data.phantoms.anatomy import Anatomy, render_chest, restudy, sample_anatomy
+from cxralign.data.phantoms.anatomy import Anatomy, restudy, sample_anatomy
 from cxralign.data.phantoms.banks import get_banks
+from cxralign.data.phantoms.chest import render_chest
 from cxralign.data.phantoms.film import develop, reference_counts, sample_exposure
 from cxralign.data.phantoms.findings import PROFILES, draw_findings, sample_findings
 from cxralign.data.phantoms.reports import Labels, write_report
@@ -99,18 +100,31 @@ def render_study(
     )
 
 
-def iter_studies(options: PhantomOptions, n: int) -> Iterator[PhantomSample]:
-    produced, patient = 0, 0
+def plan_patients(seed: int, n: int) -> list[tuple[int, int]]:
+    """(patient, studies drawn) for the first ``n`` studies, in patient order (cheap: no drawing)."""
+    plan, produced, patient = [], 0, 0
     while produced < n:
-        prior: tuple[Finding, ...] | None = None
-        for study in range(studies_of(options.seed, patient)):
-            if produced >= n:
-                return
-            sample = render_study(options, patient, study, prior)
-            prior = sample.findings
-            produced += 1
-            yield sample
+        take = min(studies_of(seed, patient), n - produced)
+        plan.append((patient, take))
+        produced += take
         patient += 1
+    return plan
+
+
+def render_patient(options: PhantomOptions, patient: int, studies: int) -> list[PhantomSample]:
+    """The first ``studies`` studies of one patient, each knowing its prior (pure, so any process can draw it)."""
+    samples: list[PhantomSample] = []
+    prior: tuple[Finding, ...] | None = None
+    for study in range(studies):
+        sample = render_study(options, patient, study, prior)
+        prior = sample.findings
+        samples.append(sample)
+    return samples
+
+
+def iter_studies(options: PhantomOptions, n: int) -> Iterator[PhantomSample]:
+    for patient, studies in plan_patients(options.seed, n):
+        yield from render_patient(options, patient, studies)
 
 
 def generate(

@@ -107,9 +107,13 @@ def label_targets(batch: LossBatch, view: GlobalView) -> torch.Tensor:
     """UniCL targets of this rank's rows over the global batch."""
     if batch.label_key is None:
         raise ValueError("UMCL needs label-set keys in the batch")
-    keys_all = gathered(view, "label_key", batch.label_key, grad=False)
-    assert keys_all is not None
-    return multi_positive_targets(batch.label_key, keys_all, view.offset)
+    if "label_targets" not in view.cache:  # the image-text term and UMCL share them
+        keys_all = gathered(view, "label_key", batch.label_key, grad=False)
+        assert keys_all is not None
+        view.cache["label_targets"] = multi_positive_targets(batch.label_key, keys_all, view.offset)
+    targets = view.cache["label_targets"]
+    assert targets is not None
+    return targets
 
 
 class UMCLLoss(nn.Module):
