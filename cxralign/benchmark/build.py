@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cxralign import __version__
 from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
-from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
+from cxralign.benchmark.controls import CONTROL_POLICY, CORRELATED, DEFAULT_CONTROLS, assign_controls
 from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter, fit_job, hash_job, stacked
 from cxralign.benchmark.pipeline import (
     Workers,
@@ -484,12 +484,12 @@ def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict
                     changes=variant.changes,
                 )
             )
+    by_split: dict[str, list[dict]] = defaultdict(list)  # controls are drawn from a split's every op
     for op_rows in rows.values():
-        by_split: dict[str, list[dict]] = defaultdict(list)
         for row in op_rows:
             by_split[row["split"]].append(row)
-        for split_rows in by_split.values():
-            assign_controls(split_rows, options.seed, options.controls)
+    for split_rows in by_split.values():
+        assign_controls(split_rows, options.seed, options.controls)
     return {op: op_rows for op, op_rows in rows.items() if op_rows}
 
 
@@ -549,9 +549,14 @@ def _manifest(options: BuildOptions, summary: BuildSummary, reports_digest: list
         "counts": summary.manifest_counts(),
         "rejections": {"verification": summary.rejected, "unsupported": summary.unsupported},
         "verification_pass_rate": _pass_rates(summary),
+        "controls": {"policy": CONTROL_POLICY, "per_item": options.controls, "correlated": _correlated()},
         "blind_filter": summary.blind_filter or None,
         "blind_baselines": summary.blind,
     }
+
+
+def _correlated() -> dict[str, list[str]]:
+    return {finding: sorted(others) for finding, others in sorted(CORRELATED.items())}
 
 
 def _pass_rates(summary: BuildSummary) -> dict[str, float | None]:
