@@ -14,7 +14,7 @@ from pathlib import Path
 from cxralign import __version__
 from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
 from cxralign.benchmark.controls import CONTROL_POLICY, CORRELATED, DEFAULT_CONTROLS, assign_controls
-from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter, fit_job, hash_job, stacked
+from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter
 from cxralign.benchmark.pipeline import (
     Workers,
     analyze_job,
@@ -349,19 +349,10 @@ def _filtered(
     items: list[dict], options: BuildOptions, summary: BuildSummary, workers: Workers
 ) -> list[dict]:
     """The items less the negate / affirm variants the adversarial filter drops (see
-    ``cxralign.benchmark.debias``); an item left with no variant is dropped. Texts are hashed and
-    classifiers fitted by the workers."""
+    ``cxralign.benchmark.debias``); an item left with no variant is dropped."""
     owners = _variant_owners(items, tuple(op for op in options.ops if op in FILTER_OPS))
     rows = [_blind_row(item, op) for item, op in owners]
-
-    def hasher(texts: list[str]):
-        size = -(-len(texts) // (workers.workers * 4))
-        parts = workers.map(hash_job, list(chunked(texts, size)), chunksize=1)
-        return lambda: stacked(parts)
-
-    result: FilterResult = adversarial_filter(
-        rows, options.seed, hasher, lambda jobs: workers.map(fit_job, jobs, chunksize=1)
-    )
+    result: FilterResult = adversarial_filter(rows, options.seed)
     summary.blind_filter = result.manifest()
     dropped: Counter = Counter()
     for index in sorted(result.dropped):
