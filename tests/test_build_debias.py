@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from cxralign.benchmark.blind import balanced_pairs, pair_groups
 from cxralign.benchmark.debias import FILTER_TARGET, STOP_AT, adversarial_filter, keep_floor
 from cxralign.benchmark.probes import probe_accuracies
