@@ -57,21 +57,30 @@ def _png(figure) -> str:
 
 
 def _finding_bars(result) -> list[dict[str, str]]:
+    """Per-finding bars labelled with n; findings withheld for a small n (``<metric>/finding_low_n``)
+    are drawn grey, without an interval, so nobody reads them as results."""
     import matplotlib.pyplot as plt
 
     plots = []
-    for group, table in sorted(result.per_group.items()):
-        if not group.endswith(".accuracy/finding") or not table:
+    groups = {g.removesuffix("_low_n") for g in result.per_group if g.endswith((".accuracy/finding", "_low_n"))}
+    for group in sorted(g for g in groups if g.endswith(".accuracy/finding")):
+        table, low_n = result.per_group.get(group, {}), result.per_group.get(group + "_low_n", {})
+        if not (table or low_n):
             continue
-        names = sorted(table)
-        values = np.array([table[n].value for n in names])
-        low = np.array([table[n].ci_low if table[n].ci_low is not None else table[n].value for n in names])
-        high = np.array([table[n].ci_high if table[n].ci_high is not None else table[n].value for n in names])
+        names = sorted(table) + sorted(low_n)
+        cells = [table.get(n) or low_n[n] for n in names]
+        values = np.array([c.value for c in cells])
+        low = np.array([c.ci_low if c.ci_low is not None and n in table else c.value for n, c in zip(names, cells, strict=True)])
+        high = np.array([c.ci_high if c.ci_high is not None and n in table else c.value for n, c in zip(names, cells, strict=True)])
+        labels = [f"{n} (n={c.n})" for n, c in zip(names, cells, strict=True)]
+        colours = ["#4c72b0" if n in table else "#bbbbbb" for n in names]
         figure, axis = plt.subplots(figsize=(7, 0.35 * len(names) + 1.2))
-        axis.barh(names, values, xerr=[values - low, high - values], color="#4c72b0", capsize=3)
+        axis.barh(labels, values, xerr=[values - low, high - values], color=colours, capsize=3)
         axis.axvline(0.5, color="#c44", linestyle="--", label="chance")
         axis.set_xlim(0, 1)
-        axis.set_title(f"{group.split('/')[0]} per finding")
+        minimum = result.config.get("min_finding_n")
+        note = f" (grey: n < {minimum}, withheld)" if low_n and minimum else ""
+        axis.set_title(f"{group.split('/')[0]} per finding{note}")
         axis.legend(loc="lower right")
         plots.append({"alt": f"{group} per finding", "data": _png(figure)})
     return plots
