@@ -27,7 +27,7 @@ from cxralign.benchmark.pipeline import (
 )
 from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
-from cxralign.benchmark.splits import SplitAssigner
+from cxralign.benchmark.splits import SplitAssigner, stratified_splits
 from cxralign.benchmark.write import dataset_card, dump_json, official_json, write_parquet, write_text
 from cxralign.benchmark.write import preload as preload_writer
 from cxralign.errors import ConfigError, InputError
@@ -329,8 +329,10 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
     routes = workers.spread([baseline_cost(keyed) for keyed in groups.values()])
     baselines = workers.map(blind_job, jobs, chunksize=1, routes=routes)
+    stratified = _stratified(items, splitter)
     for item in items:
-        item["split"] = splitter.assign(item["_patient_key"])
+        key = item["_patient_key"]
+        item["split"] = stratified[key] if key in stratified else splitter.assign(key)
     summary.variants = _nested(tally.variants)
     summary.rejected = _nested(tally.rejected)
     summary.unsupported = _nested(tally.unsupported)
@@ -343,6 +345,15 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
         return summary.blind
 
     _write(options, summary, rows_by_op, reader, tally.reports_digest, blind)
+
+
+def _stratified(items: list[dict], splitter) -> dict[str, str]:
+    """Splits of the patients without a source split, stratified by (finding, op)."""
+    cells: dict[str, Counter] = defaultdict(Counter)
+    for item in items:
+        if not splitter.has_source_split(item["_patient_key"]):
+            cells[item["_patient_key"]].update((item["target"], op) for op in item["variants"])
+    return stratified_splits(cells, splitter.fractions)
 
 
 def _filtered(
