@@ -54,7 +54,7 @@ def mimic_counts(seed: int = 0) -> Counter:
     rng = random.Random(seed)
     cells: dict[str, Counter] = defaultdict(Counter)
     findings = list(MIMIC_FREQUENCY)
-    for report in range(MIMIC_REPORTS):
+    for _ in range(MIMIC_REPORTS):
         patient = f"p{rng.randrange(MIMIC_PATIENTS)}"
         finding = rng.choice(findings)
         positive, negative = MIMIC_FREQUENCY[finding]
