@@ -1,12 +1,16 @@
-"""The scientific check on phantoms: does negation-aware training beat plain CLIP on CXR-Align?
+"""The scientific check on phantoms: does negation-aware training beat plain CLIP, and in the image?
 
-Trains rows of the ablation grid (tiny-cpu preset, several seeds), evaluates each with
-the registered tasks (CXR-Align Task A/B and controls on a benchmark built from the
-phantoms' test split; zero-shot AUROC and linear probe on the phantom test split) and
-prints the Markdown table (also written to OUT/ablation.md and OUT/ablation.json).
-Finished runs are reused, so an interrupted check continues. Usage:
+Trains rows of the ablation grid (tiny-cpu preset, one run per seed), then evaluates each
+with the registered tasks on an independently generated phantom set (phantom seed + 1000,
+never trained on): CXR-Align on a benchmark built from it (its train split, hundreds of
+items: balanced and grounded accuracy, Task A/B and the controls), zero-shot AUROC on its
+train split, and the linear probe fitted on its train split and scored on its test split.
+Every row is compared with the first on the same items by paired tests (paired bootstrap on
+Task A, balanced and grounded accuracy; McNemar on Task A), items pooled over seeds. Prints
+the Markdown tables (also written to OUT/ablation.md and OUT/ablation.json). Finished runs
+are reused, so an interrupted check continues. Usage:
 
-    python benchmarks/bench_ablation.py --out runs/ablation --seeds 0,1,2 \\
+    python benchmarks/bench_ablation.py --out runs/ablation --seeds 0,1,2,3,4 \\
         [--rows CLIP,+negatives,+soft text+clinical] [--steps 150] [--set losses.negatives.count=3]
 """
 
@@ -22,7 +26,7 @@ from cxralign.train.config import build_config, parse_override
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("runs/ablation"))
-    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--rows", default=None, help="comma list of row names (default: the whole grid)")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--preset", default="tiny-cpu")

@@ -14,6 +14,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from cxralign.benchmark import COLUMNS, BenchmarkItem, BuildOptions, build_benchmark, load_benchmark
+from cxralign.benchmark.controls import excluded_findings
 from cxralign.errors import InputError, OutputExistsError
 from cxralign.rewrite.spans import apply_changes
 
@@ -111,13 +112,18 @@ def test_csv_build_writes_the_documented_layout(csv_source, tmp_path):
     for row in rows:
         splits_by_patient.setdefault(row["patient_id"], set()).add(row["split"])
     assert all(len(s) == 1 for s in splits_by_patient.values())
-    # controls: same op and split, other patients, target not stated in their reports
-    by_image = {(r["op"], r["image_id"]): r for r in rows}
+    # controls: same split (any op), other patients; the edit's claim holds for them: an affirm
+    # control states the finding, any other op's control states neither it nor a correlated one
+    by_image = {r["image_id"]: r for r in rows}
     for row in rows:
         for control in row["control_image_ids"]:
-            other = by_image[(row["op"], control)]
+            other = by_image[control]
             assert other["split"] == row["split"] and other["patient_id"] != row["patient_id"]
-            assert json.loads(other["labels"])[row["target"]] not in (1.0, -1.0)
+            labels = json.loads(other["labels"])
+            if row["op"] == "affirm":
+                assert labels[row["target"]] == 1.0
+            else:
+                assert all(labels[f] not in (1.0, -1.0) for f in excluded_findings(row["target"]))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["access"] == "as the source" and manifest["options"]["seed"] == 0
     assert manifest["inputs"][0]["name"] == "reports.csv" and len(manifest["inputs"][0]["sha256"]) == 64

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from scipy import sparse
 
-from cxralign.benchmark.blind import balanced_pairs, hash_texts, ngram_accuracy
-from cxralign.benchmark.debias import FILTER_TARGET, MAX_DROPPED, adversarial_filter, fit_job
+from cxralign.benchmark.blind import balanced_pairs, pair_groups
+from cxralign.benchmark.debias import FILTER_TARGET, STOP_AT, adversarial_filter, keep_floor
+from cxralign.benchmark.probes import probe_accuracies
 
 FINDINGS = ["effusion", "pneumothorax", "edema", "consolidation", "atelectasis", "nodule"]
 FILLER = ["heart normal", "lungs clear", "bones intact", "no acute", "mediastinum normal", "aorta tortuous"]
@@ -32,47 +32,60 @@ def _pool(n: int, tell_share: float, seed: int = 0, tell: str = "there is a righ
 
 
 def _balanced_accuracy(rows: list[tuple], dropped: list[int]) -> float:
-    """Pairwise accuracy of the build's blind baseline on the balanced set of what is kept."""
+    """The word probe's held-out accuracy on the balanced set of what is kept."""
     keys = ("op", "target", "original", "variant", "_patient_key")
     kept = [dict(zip(keys, row, strict=True)) for i, row in enumerate(rows) if i not in set(dropped)]
-    pairs = balanced_pairs(kept, seed=1)
-    return ngram_accuracy([(original, variant) for original, variant, _ in pairs], seed=1)[
-        "pairwise_accuracy"
-    ]
+    keyed = balanced_pairs(kept, seed=1)
+    pairs = [(original, variant) for original, variant, _ in keyed]
+    return probe_accuracies(pairs, pair_groups(pairs, [k for _, _, k in keyed]), seed=1, probes=("word",))["word"]
+
+
+@pytest.fixture(autouse=True)
+def small_floor(monkeypatch):
+    """The pools here are small: keep at least 30% of their balanced pairs instead of 600."""
+    monkeypatch.setattr("cxralign.benchmark.debias.MIN_BALANCED", 0)
+    monkeypatch.setattr("cxralign.benchmark.debias.KEEP_SHARE", 0.3)
 
 
 def test_the_filter_drops_the_variants_with_an_artefact_until_near_chance():
-    rows = _pool(600, tell_share=0.5)
+    rows = _pool(800, tell_share=0.5)
     before = _balanced_accuracy(rows, [])
     result = adversarial_filter(rows, seed=0)
     tells = {i for i, row in enumerate(rows) if "there is a right" in row[3]}
     assert before > 0.65
     assert result.reached is True and result.rounds[-1].dropped == 0
-    assert max(result.rounds[-1].accuracy, result.rounds[-1].pairwise_accuracy) <= FILTER_TARGET
+    assert result.rounds[-1].accuracy <= STOP_AT <= FILTER_TARGET
+    assert set(result.rounds[-1].probes) == {"word", "char", "lexical", "sentinel"}
     # most of what it drops carries the artefact, and most artefacts are gone
     assert len(tells & set(result.dropped)) / len(result.dropped) > 0.6
     assert len(tells - set(result.dropped)) / len(tells) < 0.5
     assert _balanced_accuracy(rows, result.dropped) < 0.6
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 def test_a_clean_pool_loses_little(seed):
-    """Without an artefact the held-out estimate is chance give or take its noise (a round at most)."""
+    """Without an artefact the measurement is chance give or take its noise (a round or two at most)."""
     rows = _pool(800, tell_share=0.0, seed=seed)
     result = adversarial_filter(rows, seed=seed)
-    assert result.reached is True and len(result.rounds) <= 2
-    assert len(result.dropped) <= 0.1 * len(rows)
+    assert result.reached is True and len(result.rounds) <= 3
+    assert len(result.dropped) <= 0.15 * len(rows)
 
 
-def test_other_ops_are_never_dropped_and_the_drop_is_bounded():
+def test_other_ops_are_never_dropped_and_the_balanced_floor_holds():
     rows = _pool(400, tell_share=1.0, tell="zzz unmistakable")
     rows += [("omit", "edema", f"report {i} small edema", f"report {i}", f"q{i}") for i in range(100)]
     result = adversarial_filter(rows, seed=0)
-    pool = [i for i, row in enumerate(rows) if row[0] in ("negate", "affirm")]
     assert all(rows[i][0] in ("negate", "affirm") for i in result.dropped)
-    assert len(result.dropped) <= MAX_DROPPED * len(pool)
-    assert result.reached is False  # every affirmed variant carries it: the bound stops the filter first
+    assert result.rounds[-1].balanced_pairs >= result.floor > 0
+    assert result.floor == keep_floor(result.rounds[0].balanced_pairs)
+    assert result.reached is False  # every affirmed variant carries it: the floor stops the filter first
     assert result.manifest()["reached_target"] is False
+
+
+def test_the_floor_is_600_pairs_where_the_pool_has_them(monkeypatch):
+    monkeypatch.setattr("cxralign.benchmark.debias.MIN_BALANCED", 600)
+    monkeypatch.setattr("cxralign.benchmark.debias.KEEP_SHARE", 0.35)
+    assert keep_floor(1256) == 600 and keep_floor(5000) == 1750 and keep_floor(300) == 300
 
 
 @pytest.mark.parametrize("rows", [_pool(20, 0.5), [r for r in _pool(400, 0.5) if r[0] == "negate"]])
@@ -81,22 +94,9 @@ def test_too_few_pairs_or_one_op_only_is_not_filtered(rows):
     assert result.reached is None and result.dropped == [] and result.rounds == []
 
 
-def test_the_result_does_not_depend_on_who_hashes_and_fits():
+def test_the_result_is_seeded():
     rows = _pool(400, tell_share=0.5)
-
-    def chunked_hasher(texts):
-        matrix = sparse.vstack(
-            [hash_texts(texts[i : i + 37]) for i in range(0, len(texts), 37)], format="csr"
-        )
-        return lambda: matrix
-
-    def listed_fitter(jobs):
-        return [fit_job(job) for job in reversed(jobs)][::-1]
-
-    serial = adversarial_filter(rows, seed=3)
-    split = adversarial_filter(rows, seed=3, hasher=chunked_hasher, fitter=listed_fitter)
-    assert serial.dropped == split.dropped and serial.rounds == split.rounds
-    assert adversarial_filter(rows, seed=4).dropped != serial.dropped  # the seed matters
+    assert adversarial_filter(rows, seed=3).dropped == adversarial_filter(rows, seed=3).dropped
 
 
 def test_a_build_writes_only_what_the_filter_kept_and_says_what_it_dropped(
@@ -118,7 +118,7 @@ def test_a_build_writes_only_what_the_filter_kept_and_says_what_it_dropped(
         ]
         return summary, rows, json.loads((out / "manifest.json").read_text()), out
 
-    monkeypatch.setattr("cxralign.benchmark.debias.FILTER_TARGET", 0.3)
+    monkeypatch.setattr("cxralign.benchmark.debias.STOP_AT", 0.3)
     rejected = tmp_path / "rejected.jsonl"
     kept, rows, manifest, out = build("kept", workers=2, rejected=rejected)
     full, all_rows, full_manifest, _ = build("full", blind_filter=False)
@@ -135,7 +135,8 @@ def test_a_build_writes_only_what_the_filter_kept_and_says_what_it_dropped(
     reviewed = [json.loads(line) for line in rejected.read_text().splitlines()]
     filtered = [r for r in reviewed if r["stage"] == "blind_filter"]
     assert len(filtered) == sum(map(sum, map(dict.values, dropped.values())))
-    # the workers hash and fit part of it: one worker gives the same bytes
+    assert manifest["blind_baselines"]["balanced"]["max_accuracy"] is not None
+    # the number of workers does not change a byte
     _, _, _, serial = build("serial", workers=1, rejected=tmp_path / "r1.jsonl")
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         assert path.read_bytes() == (serial / path.relative_to(out)).read_bytes(), path

@@ -57,6 +57,11 @@ def test_random_open_clip_scores_chance_everywhere(setup):
                     continue
                 if name.endswith(".margin") or name.startswith("items"):
                     continue
+                if name == "grounded.accuracy":
+                    # negate and affirm controls sit on opposite sides of the finding, so a fixed random
+                    # model's (image difference . text difference) sign counts twice: it may land off
+                    # 0.5 either way (one draw of a model, not an item-sampling bias); its parts are checked
+                    continue
                 assert metric.ci_low - 1e-9 <= metric.chance <= metric.ci_high + 1e-9, (
                     result.task,
                     name,

@@ -22,14 +22,14 @@ from cxralign.tasks.results import ModelInfo, TaskResult, ToolkitInfo
 DATASET = "cxr-align-phantoms"
 DATASET_HASH = "a" * 64
 FINDINGS = ("Cardiomegaly", "Edema", "Pleural Effusion", "Pneumothorax", "Atelectasis")
-CONFIG = {"seed": 7, "bootstrap": 200, "similarity": "cosine", "blind": {}}
+CONFIG = {"seed": 7, "bootstrap": 200, "similarity": "cosine", "blind": {}, "min_finding_n": 1}  # few items a finding
 
 
 def fake_scores(skill: float, n_items: int = 30, seed: int = 0) -> pd.DataFrame:
     """Score rows in the cxr-align layout; ``skill`` shifts the true report's similarity up."""
     rng = np.random.default_rng(seed)
     rows = []
-    for op in ("negation", "omission"):
+    for op in ("negation", "omission", "affirmation"):
         for i in range(n_items):
             s_var = float(rng.normal(0.2, 0.05))
             rows.append(
@@ -39,7 +39,7 @@ def fake_scores(skill: float, n_items: int = 30, seed: int = 0) -> pd.DataFrame:
                     "op": op,
                     "target": FINDINGS[i % len(FINDINGS)],
                     "location": ("first", "middle", "last")[i % 3],
-                    "target_present": True,
+                    "target_present": op != "affirmation",
                     "scored": True,
                     "s_original": s_var + float(rng.normal(skill, 0.05)),
                     "s_variant": s_var,

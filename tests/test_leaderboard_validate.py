@@ -50,7 +50,7 @@ def test_changed_metric_value_is_refused_naming_the_metric(submitted: Path) -> N
     )
     message = only_problem(submitted)
     assert f"metric '{MAIN}' does not match its scores: value is" in message
-    assert "tasks[0] cxr-align v1.0 on cxr-align-phantoms/test" in message
+    assert "tasks[0] cxr-align v2.0 on cxr-align-phantoms/test" in message
 
 
 def test_interval_bound_is_checked_to_1e_9(submitted: Path) -> None:

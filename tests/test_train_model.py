@@ -169,3 +169,28 @@ def test_validation_goes_through_the_task_registry(
     assert set(metrics) == {"zeroshot/auroc.mean"}
     assert 0.0 <= metrics["zeroshot/auroc.mean"] <= 1.0
     assert list((tmp_path / "val").rglob("test.json"))  # a real TaskResult file was written
+
+
+def test_the_linear_probe_is_scored_on_test_whatever_split_the_others_use(
+    saved_model: tuple[ReferenceModel, Path], phantom_dataset: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Regression: the ablation evaluates on an independent set's train split; the linear probe
+    fits on that split, so it must be scored on test, not on the items it was fitted on."""
+    from cxralign.tasks import runner
+    from cxralign.train.validation import run_tasks
+
+    seen: list[tuple[tuple[str, ...], list[str]]] = []
+
+    class Recording:
+        def __init__(self, model, specs, out, **kwargs):  # noqa: ANN001, ANN003
+            self.splits = kwargs["task_options"]["splits"]
+
+        def run(self, names):  # noqa: ANN001, ANN201
+            seen.append((tuple(names), self.splits))
+            return []
+
+    monkeypatch.setattr(runner, "Evaluation", Recording)
+    model, _ = saved_model
+    run_tasks(model, tmp_path / "val", benchmark=None, benchmark_split="train", labelled=str(phantom_dataset),
+              labelled_split="train", tasks=("zeroshot", "linear-probe"))  # fmt: skip
+    assert seen == [(("zeroshot",), ["train"]), (("linear-probe",), ["test"])]

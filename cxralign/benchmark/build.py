@@ -13,8 +13,8 @@ from pathlib import Path
 
 from cxralign import __version__
 from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
-from cxralign.benchmark.controls import DEFAULT_CONTROLS, assign_controls
-from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter, fit_job, hash_job, stacked
+from cxralign.benchmark.controls import CONTROL_POLICY, CORRELATED, DEFAULT_CONTROLS, assign_controls
+from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter
 from cxralign.benchmark.pipeline import (
     Workers,
     analyze_job,
@@ -34,7 +34,7 @@ from cxralign.benchmark.refusals import (
 )
 from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
-from cxralign.benchmark.splits import SplitAssigner
+from cxralign.benchmark.splits import SplitAssigner, stratified_splits
 from cxralign.benchmark.write import dataset_card, dump_json, official_json, write_parquet, write_text
 from cxralign.benchmark.write import preload as preload_writer
 from cxralign.errors import ConfigError, InputError
@@ -346,8 +346,10 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
     routes = workers.spread([baseline_cost(keyed) for keyed in groups.values()])
     baselines = workers.map(blind_job, jobs, chunksize=1, routes=routes)
+    stratified = _stratified(items, splitter)
     for item in items:
-        item["split"] = splitter.assign(item["_patient_key"])
+        key = item["_patient_key"]
+        item["split"] = stratified[key] if key in stratified else splitter.assign(key)
     summary.variants = _nested(tally.variants)
     summary.rejected = _nested(tally.rejected)
     summary.unsupported = _nested(tally.unsupported)
@@ -364,23 +366,23 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     _write(options, summary, rows_by_op, reader, tally.reports_digest, blind)
 
 
+def _stratified(items: list[dict], splitter) -> dict[str, str]:
+    """Splits of the patients without a source split, stratified by (finding, op)."""
+    cells: dict[str, Counter] = defaultdict(Counter)
+    for item in items:
+        if not splitter.has_source_split(item["_patient_key"]):
+            cells[item["_patient_key"]].update((item["target"], op) for op in item["variants"])
+    return stratified_splits(cells, splitter.fractions)
+
+
 def _filtered(
     items: list[dict], options: BuildOptions, summary: BuildSummary, workers: Workers
 ) -> list[dict]:
     """The items less the negate / affirm variants the adversarial filter drops (see
-    ``cxralign.benchmark.debias``); an item left with no variant is dropped. Texts are hashed and
-    classifiers fitted by the workers."""
+    ``cxralign.benchmark.debias``); an item left with no variant is dropped."""
     owners = _variant_owners(items, tuple(op for op in options.ops if op in FILTER_OPS))
     rows = [_blind_row(item, op) for item, op in owners]
-
-    def hasher(texts: list[str]):
-        size = -(-len(texts) // (workers.workers * 4))
-        parts = workers.map(hash_job, list(chunked(texts, size)), chunksize=1)
-        return lambda: stacked(parts)
-
-    result: FilterResult = adversarial_filter(
-        rows, options.seed, hasher, lambda jobs: workers.map(fit_job, jobs, chunksize=1)
-    )
+    result: FilterResult = adversarial_filter(rows, options.seed)
     summary.blind_filter = result.manifest()
     dropped: Counter = Counter()
     for index in sorted(result.dropped):
@@ -503,12 +505,12 @@ def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict
                     changes=variant.changes,
                 )
             )
+    by_split: dict[str, list[dict]] = defaultdict(list)  # controls are drawn from a split's every op
     for op_rows in rows.values():
-        by_split: dict[str, list[dict]] = defaultdict(list)
         for row in op_rows:
             by_split[row["split"]].append(row)
-        for split_rows in by_split.values():
-            assign_controls(split_rows, options.seed, options.controls)
+    for split_rows in by_split.values():
+        assign_controls(split_rows, options.seed, options.controls)
     return {op: op_rows for op, op_rows in rows.items() if op_rows}
 
 
@@ -571,9 +573,14 @@ def _manifest(options: BuildOptions, summary: BuildSummary, reports_digest: list
             "accounting": accounting(summary.attempted, summary.refused, summary.splits),
         },
         "verification_pass_rate": _pass_rates(summary),
+        "controls": {"policy": CONTROL_POLICY, "per_item": options.controls, "correlated": _correlated()},
         "blind_filter": summary.blind_filter or None,
         "blind_baselines": summary.blind,
     }
+
+
+def _correlated() -> dict[str, list[str]]:
+    return {finding: sorted(others) for finding, others in sorted(CORRELATED.items())}
 
 
 def _pass_rates(summary: BuildSummary) -> dict[str, float | None]:

@@ -1,9 +1,16 @@
-"""Patient-level split assignment: a patient's items always land in one split."""
+"""Patient-level split assignment: a patient's items always land in one split.
+
+A source's own patient-disjoint split is kept. Otherwise patients are assigned by iterative
+stratification (Sechidis et al., 2011) over (finding, op) cells: patients holding the rarest
+cells first, each to the split furthest below its share of that patient's cells, so every
+finding gets test items in proportion (a hash of the patient id breaks ties and orders equals).
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
 from cxralign.benchmark.schema import SPLITS
 from cxralign.errors import ConfigError
@@ -68,7 +75,47 @@ class SplitAssigner:
         for key, split in pairs:
             self.observe(key, split)
 
+    def has_source_split(self, patient_key: str) -> bool:
+        return patient_key in self._source and patient_key not in self.conflicts
+
     def assign(self, patient_key: str) -> str:
         if patient_key in self._source and patient_key not in self.conflicts:
             return self._source[patient_key]
         return hash_split(patient_key, self.fractions)
+
+
+def _hash_unit(key: str, salt: str = "cxralign-stratify-v1") -> float:
+    return int.from_bytes(hashlib.sha256(f"{salt}:{key}".encode()).digest()[:8], "big") / 2**64
+
+
+def stratified_splits(
+    cells_by_patient: Mapping[str, Counter], fractions: dict[str, float] | None = None
+) -> dict[str, str]:
+    """Patient -> split, so that each (finding, op) cell is split close to ``fractions``."""
+    fractions = fractions or DEFAULT_FRACTIONS
+    total = sum(fractions.values())
+    shares = {name: fractions.get(name, 0.0) / total for name in SPLITS if fractions.get(name, 0.0) > 0}
+    totals: Counter = Counter()
+    for cells in cells_by_patient.values():
+        totals.update(cells)
+    have = {name: Counter() for name in shares}
+    load = dict.fromkeys(shares, 0)
+    n_items = max(1, sum(totals.values()))
+    order = sorted(
+        cells_by_patient,
+        key=lambda key: (min((totals[c] for c in cells_by_patient[key]), default=0), _hash_unit(key)),
+    )
+    out: dict[str, str] = {}
+    for key in order:
+        cells = cells_by_patient[key]
+
+        def deficit(name: str, cells=cells, key=key) -> tuple[float, float, float]:
+            cell_gap = sum((shares[name] * totals[c] - have[name][c]) / totals[c] for c in cells)
+            overall = shares[name] - load[name] / n_items
+            return (cell_gap, overall, -_hash_unit(f"{key}:{name}"))
+
+        chosen = max(shares, key=deficit)
+        out[key] = chosen
+        have[chosen].update(cells)
+        load[chosen] += sum(cells.values())
+    return out

@@ -1,3 +1,3 @@
 """Importing this module registers every built-in task."""
 
-from cxralign.tasks import cxr_align, finetune, linear_probe, retrieval, zeroshot  # noqa: F401
+from cxralign.tasks import cxr_align, cxr_align_headline, finetune, linear_probe, retrieval, zeroshot  # noqa: F401

@@ -66,32 +66,44 @@ def _png(figure) -> str:
 
 
 def _finding_bars(result) -> list[dict[str, str]]:
-    """Per-finding accuracy of each op: n printed on every bar, a zero drawn, a finding without items said so."""
+    """Per-finding accuracy of each op: n printed on every bar, a zero drawn, a finding without items said so;
+    findings withheld for a small n (``<metric>/finding_low_n``) are drawn grey, without an interval, so nobody
+    reads them as results."""
     import matplotlib.pyplot as plt
 
-    groups = {g: t for g, t in sorted(result.per_group.items()) if g.endswith(".accuracy/finding") and t}
-    every = sorted({name for table in groups.values() for name in table})
+    suffix = ".accuracy/finding"
+    groups = {g.removesuffix("_low_n") for g in result.per_group if g.endswith((suffix, suffix + "_low_n"))}
+    tables = {
+        g: (result.per_group.get(g, {}), result.per_group.get(g + "_low_n", {})) for g in sorted(groups)
+    }
+    tables = {g: pair for g, pair in tables.items() if pair[0] or pair[1]}
+    every = sorted({name for table, low_n in tables.values() for name in (*table, *low_n)})
+    minimum = result.config.get("min_finding_n")
     plots = []
-    for group, table in groups.items():
+    for group, (table, low_n) in tables.items():
         names = every[::-1]  # first finding on top
         figure, axis = plt.subplots(figsize=(7.5, 0.36 * len(names) + 1.3))
         for y, name in enumerate(names):
-            m = table.get(name)
+            m = table.get(name) or low_n.get(name)
             if m is None:
                 axis.axhspan(y - 0.4, y + 0.4, color="#f1f1f1", zorder=0)
                 axis.text(
                     0.01, y, "no items", va="center", ha="left", fontsize=8, color="#777", style="italic"
                 )
                 continue
-            low = m.value - (m.ci_low if m.ci_low is not None else m.value)
-            high = (m.ci_high if m.ci_high is not None else m.value) - m.value
-            axis.barh(y, m.value, xerr=[[low], [high]], color="#4c72b0", capsize=3, height=0.7)
+            withheld = name not in table
+            if withheld:
+                axis.barh(y, m.value, color="#bbbbbb", height=0.7)
+            else:
+                low = m.value - (m.ci_low if m.ci_low is not None else m.value)
+                high = (m.ci_high if m.ci_high is not None else m.value) - m.value
+                axis.barh(y, m.value, xerr=[[low], [high]], color="#4c72b0", capsize=3, height=0.7)
             if m.value == 0:  # a zero, not a gap: a marker on the axis
                 axis.plot([0], [y], marker="D", markersize=6, color="#b2182b", clip_on=False, zorder=5)
             n = "" if m.n is None else f"  n={m.n}"
             axis.text(1.01, y, f"{m.value:.2f}{n}", va="center", ha="left", fontsize=8,
                       color="#b2182b" if (m.n or 0) < 30 else "#222", transform=axis.get_yaxis_transform())  # fmt: skip
-        chance = next((m.chance for m in table.values() if m.chance is not None), None)
+        chance = next((m.chance for m in (*table.values(), *low_n.values()) if m.chance is not None), None)
         if chance is not None:
             axis.axvline(chance, color="#c44", linestyle="--", linewidth=1, label=f"chance {chance:.2f}")
             axis.legend(loc="lower right", fontsize=8, framealpha=0.9)
@@ -99,7 +111,8 @@ def _finding_bars(result) -> list[dict[str, str]]:
         axis.set_ylim(-0.6, len(names) - 0.4)
         axis.set_xlim(0, 1)
         axis.set_xlabel("accuracy (95% CI); n items at right, red below 30")
-        axis.set_title(f"{group.split('/')[0]} per finding")
+        note = f" (grey: n < {minimum}, withheld)" if low_n and minimum else ""
+        axis.set_title(f"{group.split('/')[0]} per finding{note}")
         plots.append({"alt": f"{group} per finding", "data": _png(figure)})
     return plots
 

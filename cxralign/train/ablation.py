@@ -5,7 +5,8 @@ clinical similarity, negation hard negatives, both, + graph alignment, everythin
 (relational similarity included), and UMCL. Every row is trained from the same
 base configuration and seed, evaluated by the registered tasks (CXR-Align on a
 benchmark split; zero-shot AUROC and linear probe on a labelled dataset), and
-summarised as mean ± sd over seeds in ``ablation.md`` and ``ablation.json``.
+summarised as mean ± sd over seeds in ``ablation.md`` and ``ablation.json``, with item-level
+paired tests of every row against the first (``cxralign.train.ablation_stats``).
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float
 
 
 COLUMNS = (
+    ("cxr-align/balanced.accuracy", "balanced"),
+    ("cxr-align/grounded.accuracy", "grounded"),
     ("cxr-align/negation.accuracy", "Task A (negation)"),
     ("cxr-align/omission.accuracy", "Task B (omission)"),
     ("cxr-align/laterality.accuracy", "laterality"),
@@ -175,14 +178,20 @@ def run_ablation(
             runs.append(record)
             log(f"{row.name} seed {seed}: " + ", ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items())))
     summary = summarise(runs)
+    from cxralign.train.ablation_stats import paired_markdown, paired_tests
+
+    names = [row.name for row in rows or ablation_rows()]
+    paired = paired_tests(out, names, seeds, slug, baseline=names[0])
     payload = {
         "seeds": list(seeds),
         "base_config": base.model_dump(mode="json"),
         "runs": runs,
         "summary": summary,
+        "paired": paired,
     }
     atomic_write_text(out / "ablation.json", json.dumps(payload, indent=2))
-    atomic_write_text(out / "ablation.md", markdown_table(summary, seeds))
+    table = markdown_table(summary, seeds)
+    atomic_write_text(out / "ablation.md", table + ("\n" + paired_markdown(paired, names[0]) if paired else ""))
     return payload
 
 

@@ -1,0 +1,214 @@
+"""CXR-Align v2: a headline that needs the image.
+
+Every single-op accuracy can be won from the text alone: the true report of a negate item
+has fewer negation words than its variant, an omitted report is shorter. Version 2 leads
+with two figures on which a model with only a prior over texts scores 0.5:
+
+- ``balanced.accuracy`` (the main score): negate and affirm items of the same finding
+  weighted equally. Negate pairs a report stating the finding with its negation, affirm a
+  report ruling it out with its affirmation, so any preference between "stated" and "ruled
+  out" wins one op exactly as often as it loses the other. Per finding the mean of its two
+  op accuracies, then the mean over findings that have both (a bootstrap interval over
+  items, the (finding, op) cells kept).
+- ``grounded.accuracy``: the same text pair scored against control images for which the
+  edit's claim holds (``cxralign.benchmark.controls``): an item's credit is the share of
+  controls whose margin the true image's margin beats. A constant image embedding gives
+  every image the same margin (0.5); a perfect model 1. Macro over findings of its negate
+  and affirm cells, as above. ``<op>.grounded`` is the same per op; ``affirmation.grounded``
+  only for builds whose affirm controls hold the finding (``controls.policy`` in the manifest).
+
+``negation.accuracy`` (Task A) and ``omission.accuracy`` (Task B) stay, comparable to the
+original CXR-Align, each with its blind (text-only) figure from the build; both are
+text-solvable (``TEXT_SOLVABLE``). Per-finding figures carry ``n``; those whose smallest
+(finding, op) cell has fewer than ``min_finding_n`` items (30) are withheld from
+``<metric>/finding`` and kept apart under ``<metric>/finding_low_n``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxralign.benchmark.controls import CONTROL_POLICY
+from cxralign.tasks.cxr_align import (
+    OP_ORDER,
+    PAIR_CHANCE,
+    CxrAlignTask,
+    _group_metrics,
+    grounded_credit,
+)
+from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_group_macro_ci, mean_metric, pairwise_credit
+from cxralign.tasks.registry import Metrics, PerGroup, TaskMetadata, register_task
+from cxralign.tasks.results import MetricValue
+
+MIN_FINDING_N = 30
+BALANCED_OPS = ("negation", "affirmation")
+TEXT_SOLVABLE = {
+    "negation.accuracy": "Task A, comparable to the original CXR-Align; text-solvable: the true report "
+    "has fewer negation words (a text-only rule scores ~1.0 before the blind filter)",
+    "omission.accuracy": "Task B, comparable to the original CXR-Align; text-solvable: the true report "
+    "is the longer one (a text-only rule scores ~1.0)",
+    "affirmation.accuracy": "text-solvable alone: the true report has more negation words",
+    "severity.accuracy": "partly text-solvable (grade words differ in frequency)",
+}
+"""What a reader must know beside each single-op accuracy (written into the result's config)."""
+
+
+def cell_macro(
+    values: np.ndarray,
+    targets: np.ndarray,
+    ops: np.ndarray,
+    seed: int,
+    key: str,
+    n_boot: int,
+    *,
+    require_all: bool = True,
+    min_n: int = MIN_FINDING_N,
+) -> tuple[MetricValue | None, dict[str, MetricValue], dict[str, MetricValue]]:
+    """Macro over findings of the mean over their op cells: (headline, per finding, per finding with n < min_n).
+
+    ``require_all``: only findings with a cell of every op in ``ops`` count (the balanced set).
+    A finding's ``n`` is its items; it is withheld when its smallest cell is below ``min_n``.
+    """
+    wanted = sorted(set(ops.tolist()))
+    kept = np.zeros(len(values), dtype=bool)
+    per_finding: dict[str, MetricValue] = {}
+    low_n: dict[str, MetricValue] = {}
+    for target in sorted(set(targets.tolist())):
+        of_target = targets == target
+        present = sorted(set(ops[of_target].tolist()))
+        if require_all and present != wanted:
+            continue
+        kept |= of_target
+        cells = [values[of_target & (ops == op)] for op in present]
+        value = float(np.mean([cell.mean() for cell in cells]))
+        lo, hi = bootstrap_group_macro_ci(
+            values[of_target], ops[of_target], seed, f"{key}/finding={target}", n_boot
+        )
+        metric = MetricValue(value=value, ci_low=lo, ci_high=hi, n=int(of_target.sum()), chance=PAIR_CHANCE)
+        (per_finding if min(len(c) for c in cells) >= min_n else low_n)[str(target)] = metric
+    if not kept.any():
+        return None, {}, {}
+    cell = np.char.add(np.char.add(targets[kept].astype(str), "|"), ops[kept].astype(str))
+    means = [m.value for m in (*per_finding.values(), *low_n.values())]
+    lo, hi = bootstrap_group_macro_ci(values[kept], cell, seed, key, n_boot)
+    headline = MetricValue(
+        value=float(np.mean(means)), ci_low=lo, ci_high=hi, n=int(kept.sum()), chance=PAIR_CHANCE
+    )
+    return headline, per_finding, low_n
+
+
+@register_task
+class CxrAlignHeadlineTask(CxrAlignTask):
+    metadata = TaskMetadata(
+        name="cxr-align",
+        version="2.0",
+        description="Balanced (negate + affirm per finding) and image-grounded preference for the true "
+        "report; Task A / Task B (comparable to the original CXR-Align) beside their blind figures.",
+        main_score="balanced.accuracy",
+        higher_is_better=True,
+        datasets=("cxr-align",),
+        splits=("test",),
+        metrics=(
+            "balanced.accuracy",
+            "grounded.accuracy",
+            "negation.accuracy",
+            "omission.accuracy",
+            "affirmation.accuracy",
+            "negation.grounded",
+            "laterality.accuracy",
+            "severity.accuracy",
+            "three_way.order",
+        ),
+        reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
+    )
+
+    def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
+        seed = int(config.get("seed", 0))
+        n_boot = int(config.get("bootstrap", DEFAULT_BOOTSTRAP))
+        min_n = int(config.get("min_finding_n", MIN_FINDING_N))
+        blind = config.get("blind", {}) or {}
+        affirm_grounded = (config.get("controls") or {}).get("policy") == CONTROL_POLICY
+        metrics: Metrics = {}
+        per_group: PerGroup = {}
+        scored = scores[scores["scored"].astype(bool)]
+        metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
+        metrics["items.text_only_skipped"] = MetricValue(value=float((~scores["scored"].astype(bool)).sum()))
+        pooled: dict[str, list] = {"credit": [], "grounded": [], "target": [], "op": []}
+        ops = sorted(set(scored["op"]), key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else 99, o))
+        for op in ops:
+            rows = scored[scored["op"] == op]
+            if op == "affirmation":  # only findings absent from the image
+                rows = rows[~rows["target_present"].astype(bool)]
+            if rows.empty:
+                continue
+            s_orig, s_var = rows["s_original"].to_numpy(), rows["s_variant"].to_numpy()
+            credit = pairwise_credit(s_orig, s_var)
+            targets = rows["target"].to_numpy().astype(str)
+            key = f"{op}.accuracy"
+            metrics[key] = mean_metric(credit, seed, key, chance=PAIR_CHANCE, blind=blind.get(key), n_boot=n_boot)
+            macro, enough, low = cell_macro(
+                credit, targets, np.full(len(credit), op), seed, key, n_boot, min_n=min_n
+            )
+            if macro is not None:
+                metrics[f"{key}_macro"] = macro.model_copy(update={"n": len(enough) + len(low)})
+            per_group[f"{key}/finding"], per_group[f"{key}/finding_low_n"] = enough, low
+            per_group[f"{key}/location"] = _group_metrics(
+                credit, rows["location"].to_numpy().astype(str), seed, f"{key}/location", n_boot, PAIR_CHANCE
+            )
+            grounded = grounded_credit(s_orig, s_var, rows["control_margins"])
+            if op == "affirmation" and not affirm_grounded:
+                grounded[:] = np.nan  # controls drawn without the finding: the figure would mean nothing
+            has = np.isfinite(grounded)
+            if has.any():
+                gkey = f"{op}.grounded"
+                metrics[gkey] = mean_metric(
+                    grounded[has], seed, gkey, chance=PAIR_CHANCE, blind=PAIR_CHANCE, n_boot=n_boot
+                )
+                _, enough, low = cell_macro(
+                    grounded[has], targets[has], np.full(int(has.sum()), op), seed, gkey, n_boot, min_n=min_n
+                )
+                per_group[f"{gkey}/finding"], per_group[f"{gkey}/finding_low_n"] = enough, low
+            metrics[f"{op}.margin"] = mean_metric(s_orig - s_var, seed, f"{op}.margin", chance=0.0, n_boot=n_boot)
+            if op in BALANCED_OPS:
+                for name, values in (("credit", credit), ("grounded", grounded), ("target", targets)):
+                    pooled[name].append(values)
+                pooled["op"].append(np.full(len(credit), op))
+        metrics.update(self._headline(pooled, seed, n_boot, min_n, blind, per_group))
+        metrics.update(self._three_way(scored, seed, n_boot, blind))
+        return {k: v for k, v in metrics.items() if v is not None}, {k: v for k, v in per_group.items() if v}
+
+    @staticmethod
+    def _headline(pooled: dict, seed: int, n_boot: int, min_n: int, blind: dict, per_group: PerGroup) -> Metrics:
+        if not pooled["credit"]:
+            return {}
+        credit, grounded, targets, ops = (np.concatenate(pooled[k]) for k in ("credit", "grounded", "target", "op"))
+        out: Metrics = {}
+        balanced, enough, low = cell_macro(credit, targets, ops, seed, "balanced.accuracy", n_boot, min_n=min_n)
+        if balanced is not None:
+            out["balanced.accuracy"] = balanced.model_copy(update={"blind": blind.get("balanced.accuracy")})
+            per_group["balanced.accuracy/finding"], per_group["balanced.accuracy/finding_low_n"] = enough, low
+        has = np.isfinite(grounded)
+        if has.any():
+            value, enough, low = cell_macro(
+                grounded[has], targets[has], ops[has], seed, "grounded.accuracy", n_boot,
+                require_all=False, min_n=min_n,
+            )  # fmt: skip
+            if value is not None:
+                out["grounded.accuracy"] = value.model_copy(update={"blind": PAIR_CHANCE})
+                per_group["grounded.accuracy/finding"], per_group["grounded.accuracy/finding_low_n"] = enough, low
+        return out
+
+    def run(self, ctx, name, root):
+        """Score as version 1 does; the config adds the control policy, the minimum n and the notes."""
+        from cxralign.tasks.cxr_align import read_manifest
+
+        controls = read_manifest(root).get("controls") or {}
+        out = super().run(ctx, name, root)
+        for scored in out:
+            scored.config["controls"] = {"policy": controls.get("policy")}
+            scored.config["min_finding_n"] = int(ctx.options.get("min_finding_n", MIN_FINDING_N))
+            scored.config["notes"] = dict(TEXT_SOLVABLE)
+        return out
