@@ -25,3 +25,14 @@ def phantom_dataset(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("phantoms") / "phantoms"
     write_phantom_dataset(out, 96, seed=0, size=64, prevalence=0.3)
     return out
+
+
+@pytest.fixture(scope="session")
+def phantom_dataset_medium(tmp_path_factory: pytest.TempPathFactory):
+    """320 studies (64x64): large enough that the test split has findings with both negate and affirm items,
+    so CXR-Align's balanced headline exists (96 studies leave that set empty)."""
+    from cxralign.data.phantoms import write_phantom_dataset
+
+    out = tmp_path_factory.mktemp("phantoms-medium") / "phantoms"
+    write_phantom_dataset(out, 320, seed=0, size=64, prevalence=0.3)
+    return out

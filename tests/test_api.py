@@ -33,9 +33,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def bench(phantom_dataset, tmp_path_factory) -> Path:
+def bench(phantom_dataset_medium, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("api") / "bench"
-    cxralign.build("phantoms", phantom_dataset, out)
+    cxralign.build("phantoms", phantom_dataset_medium, out)
     return out
 
 

@@ -16,9 +16,9 @@ pytestmark = pytest.mark.slow  # two torchrun workers importing torch (~15 s on 
 
 
 @pytest.fixture(scope="module")
-def bench(phantom_dataset, tmp_path_factory) -> Path:
+def bench(phantom_dataset_medium, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist") / "bench"
-    cxralign.build("phantoms", phantom_dataset, out)
+    cxralign.build("phantoms", phantom_dataset_medium, out)
     return out
 
 
