@@ -51,7 +51,7 @@ def test_evaluate_your_model_section_runs_as_written(tmp_path):
             assert done.returncode == 0, f"{command}\n{done.stderr[-2000:]}"
             outputs.append(done.stdout)
     python_output = outputs[2]
-    assert "negation.accuracy" in python_output and "cxr-align" in python_output
+    assert "balanced.accuracy" in python_output and "cxr-align" in python_output
     (result,) = (tmp_path / "results").rglob("cxr-align/cxr-align/test.json")
     stored = json.loads(result.read_text())
     assert f"{stored['metrics']['negation.accuracy']['value']:.3f}" in outputs[3]  # the CLI printed the same
