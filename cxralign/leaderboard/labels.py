@@ -60,7 +60,10 @@ METRIC_DESCRIPTIONS = {
     "laterality.accuracy": "true report preferred over the side-swapped edit",
     "severity.accuracy": "true report preferred over the severity-swapped edit",
     "negation.grounded": "negation credit only where the image, not the text, decides (controls)",
-    "balanced.accuracy": "mean of negation and affirmation accuracy: a text prior scores chance",
+    "balanced.accuracy": "negate and affirm items of each finding weighted equally, macro over findings: "
+    "a text prior scores chance",
+    "grounded.accuracy": "the text pair scored against control images for which the edit holds: "
+    "a perfect model scores 1, a text prior 0.5",
     "three_way.order": "original > omitted > negated, all three in order",
     "three_way.top1": "original ranked first of the three",
     "auroc.mean": "mean AUROC over classes",
