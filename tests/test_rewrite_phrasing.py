@@ -337,3 +337,24 @@ def test_negate_falls_back_to_a_sibling_concept_of_the_observation_where_that_is
         "negate", analyze(text, report_id="a"), "Lung Lesion", RewriteContext.from_engine(phrases=bank)
     )
     assert variant.text == "FINDINGS: No pulmonary nodules."  # not the rule-made "No nodular density."
+
+
+def test_a_corpus_statement_the_verifier_refuses_is_drawn_again_before_the_rules_phrasing(monkeypatch):
+    """Falling straight back to the rules phrasing wrote one templated statement into many variants
+    (a tell the balanced probes read on OpenI); another corpus draw varies as originals do."""
+    import cxralign.rewrite.ops as ops
+
+    bank = _bank(
+        "FINDINGS: Small right pneumothorax after the biopsy.", "FINDINGS: Small right apical pneumothorax."
+    )
+    report = "FINDINGS: Normal heart size. No pneumothorax."
+
+    def variants() -> list[str]:
+        ctx = RewriteContext.from_engine(phrases=bank)
+        return [
+            rewrite("affirm", analyze(report, report_id=f"r{i}"), "Pneumothorax", ctx).text for i in range(20)
+        ]
+
+    assert all("Small right apical pneumothorax." in text for text in variants())
+    monkeypatch.setattr(ops, "REDRAWS", 0)
+    assert any("apical" not in text for text in variants())  # one draw only: some fell back to the rules

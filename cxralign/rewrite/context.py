@@ -48,6 +48,8 @@ class RewriteContext:
     phrases: object = (
         None  # a PhraseBank: draw contradicting statements from the corpus's own (--phrasing corpus)
     )
+    draw: int = 0
+    """Which corpus draw a rewrite is on: a statement the verifier refused is drawn again (see ``ops.rewrite``)."""
     remember: Callable[[ReportAnalysis], None] | None = None
     """Tells the engine an analysis it is about to see variants of (their unchanged sentences are then not re-read)."""
     _cache: dict = field(default_factory=dict, repr=False)
@@ -92,7 +94,11 @@ class RewriteContext:
         """A corpus statement of the finding (present or absent), when a phrase bank is set."""
         if self.phrases is None:
             return None
-        return self.phrases.sample(observation, present, self.rng("phrase", *keys, section), section)
+        return self.phrases.sample(observation, present, self.phrase_rng(*keys, section), section)
+
+    def phrase_rng(self, *keys: object) -> random.Random:
+        """The generator of a corpus statement's draw (the first draw's keys carry no draw number)."""
+        return self.rng("phrase", *keys, *((f"draw{self.draw}",) if self.draw else ()))
 
     def normal_impression(self, *keys: object) -> str | None:
         """The corpus's own "nothing acute" impression, when a phrase bank is set."""

@@ -93,7 +93,7 @@ def bank_statement(
     """
     if ctx.phrases is None:
         return None
-    rng = ctx.rng("phrase", key, section)
+    rng = ctx.phrase_rng(key, section)
     return ctx.phrases.sample(
         target, present, rng, section, opening, compares_with_prior(analysis.text), within, mention
     )

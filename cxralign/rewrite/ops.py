@@ -16,6 +16,8 @@ from cxralign.rewrite.severity import propose_severity
 from cxralign.rewrite.spans import apply_changes
 from cxralign.rewrite.verify import variant_failure
 
+REDRAWS = 12
+"""Corpus statements drawn after the first fails verification, before the rules phrasing is tried."""
 PROPOSERS = {
     "negate": propose_negate,
     "affirm": propose_affirm,
@@ -76,6 +78,33 @@ def _verified(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContex
     return plan, text
 
 
+def _redrawn(
+    op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext, rejection: RewriteRejected
+) -> tuple[Plan, str]:
+    """After a corpus statement failed verification: other corpus draws, then the rules phrasing.
+
+    Going straight to the rules phrasing wrote the same few templated statements ("There is a small
+    left pleural effusion.") into many variants, which a text-only probe learns; the corpus's own
+    statements vary as originals do. Every draw passes the whole verifier or is refused.
+    """
+    for draw in range(1, REDRAWS + 1):
+        ctx.draw = draw
+        try:
+            return _verified(op, analysis, target, ctx)
+        except RewriteRejected as again:
+            if again.stage != "verification":
+                break
+        finally:
+            ctx.draw = 0
+    phrases, ctx.phrases = ctx.phrases, None  # no corpus statement passed: the rules phrasing may
+    try:
+        return _verified(op, analysis, target, ctx)
+    except RewriteRejected:
+        raise rejection from None
+    finally:
+        ctx.phrases = phrases
+
+
 def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext | None = None) -> Variant:
     """Make one verified variant of ``analysis`` for ``op`` on the CheXpert observation ``target``.
 
@@ -93,13 +122,7 @@ def rewrite(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext 
     except RewriteRejected as rejection:
         if rejection.stage != "verification" or ctx.phrases is None:
             raise
-        phrases, ctx.phrases = ctx.phrases, None  # the corpus statement failed: the rules phrasing may not
-        try:
-            plan, text = _verified(op, analysis, target, ctx)
-        except RewriteRejected:
-            raise rejection from None
-        finally:
-            ctx.phrases = phrases
+        plan, text = _redrawn(op, analysis, target, ctx, rejection)
     return Variant(
         op=op,
         target=target,
