@@ -26,7 +26,6 @@ import yaml
 from rich.console import Console
 
 from cxralign.errors import ConfigError, CxrAlignError
-from cxralign.train import distributed
 from cxralign.train.annotate import Annotator
 from cxralign.train.checkpoint import latest_checkpoint, load_state, save_checkpoint
 from cxralign.train.config import TrainConfig
@@ -34,6 +33,7 @@ from cxralign.train.data import Collator, PreparedData, TrainingDataset, load_sa
 from cxralign.train.model import ReferenceModel
 from cxralign.train.objective import Objective, TrainStep
 from cxralign.train.tokenizer import train_wordpiece
+from cxralign.utils import distributed
 from cxralign.utils.atomic import atomic_write_text
 from cxralign.utils.progress import make_progress
 from cxralign.vocab import vocabulary
