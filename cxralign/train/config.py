@@ -2,6 +2,12 @@
 
 Every section forbids unknown keys and checks its ranges, so a typo or an
 impossible value fails before any data is read, with the dotted key in the message.
+
+Config flows one way: preset, file and overrides are merged as plain mappings and parsed
+once (:func:`build_config`); from then on the typed :class:`TrainConfig` and its sections
+are passed down. A changed copy is made with :meth:`TrainConfig.derive` (typed, validated,
+no dict detour); the one JSON form written to ``config.yaml``, checkpoints and manifests is
+:meth:`TrainConfig.record`, and reading it back gives an equal config.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ PRESETS = ("tiny-cpu", "base-gpu")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # revalidate: a section given as an instance (derive's copies) is checked again, not trusted
+    model_config = ConfigDict(extra="forbid", revalidate_instances="always")
 
 
 class DataConfig(_Section):
@@ -176,6 +183,35 @@ class TrainConfig(_Section):
                 f"train.precision {self.train.precision} needs a GPU; use fp32 with train.device cpu"
             )
         return self
+
+    def derive(self, origin: str = "derived config", **sections: Any) -> TrainConfig:
+        """A validated copy with top-level fields replaced; a section may be given as a mapping of
+        the keys to change in it (``losses={"enabled": [...]}``) or as a whole section instance."""
+        update: dict[str, Any] = {}
+        for name, value in sections.items():
+            current = getattr(self, name)
+            if isinstance(value, dict) and isinstance(current, BaseModel):
+                value = _copy_section(current, value)
+            update[name] = value
+        try:
+            return TrainConfig.model_validate(self.model_copy(update=update))
+        except ValidationError as error:
+            raise ConfigError(_format_error(error, origin)) from None
+
+    def record(self) -> dict[str, Any]:
+        """The JSON form written beside a run (``config.yaml``, checkpoints, ablation manifests)."""
+        return self.model_dump(mode="json")
+
+
+def _copy_section(section: BaseModel, changes: dict[str, Any]) -> BaseModel:
+    """``section`` with ``changes`` applied, nested sections by their own changed keys."""
+    update = {
+        key: _copy_section(getattr(section, key), value)
+        if isinstance(value, dict) and isinstance(getattr(section, key), BaseModel)
+        else value
+        for key, value in changes.items()
+    }
+    return section.model_copy(update=update)
 
 
 def _format_error(error: ValidationError, origin: str) -> str:
