@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from cxralign.models.adapter import DualEncoderAdapter
+from cxralign.models.adapters.common import LoadRequest
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import hub_call, load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
@@ -151,35 +152,23 @@ def hi_ml_transform(crop: int) -> ImagePreprocess:
     )
 
 
-def load_biovil(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    cache_dir: str | None = None,
-    card: Any = None,
-    **_: Any,
-) -> BiovilAdapter:
-    folder = snapshot_folder(target, cache_dir)
-    text, tokenizer, projection_size = load_cxr_bert(folder, trust_checkpoint)
+def load_biovil(target: str, **options: Any) -> BiovilAdapter:
+    request = LoadRequest.of(options)
+    folder = snapshot_folder(target, request.cache_dir)
+    text, tokenizer, projection_size = load_cxr_bert(folder, request.trust_checkpoint)
     image_file = folder / IMAGE_WEIGHTS
     image = BiovilImageModel(projection_size)
     load_exact(
         image,
-        unwrap_state_dict(read_checkpoint(image_file, trust_checkpoint=trust_checkpoint)),
+        unwrap_state_dict(read_checkpoint(image_file, trust_checkpoint=request.trust_checkpoint)),
         str(image_file),
         ignore=("encoder.encoder.fc.", "num_batches_tracked"),
     )
     return BiovilAdapter(
-        spec=spec,
+        **request.placement(),
         module=BiovilModule(text, image),
         preprocess=hi_ml_transform(480),
         tokenizer=tokenizer,
-        device=device,
-        precision=precision,
-        card=card,
         fixed_logit_scale=1.0,
         extra_fingerprint={"family": "biovil"},
     )

@@ -43,6 +43,7 @@ from cxralign.models.adapters.biovil import (
     resnet_patch_grid,
     snapshot_folder,
 )
+from cxralign.models.adapters.common import LoadRequest
 from cxralign.models.checkpoints import load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
 
@@ -267,22 +268,13 @@ class BiovilTImageModel(nn.Module):
         )
 
 
-def load_biovil_t(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    cache_dir: str | None = None,
-    card: Any = None,
-    **_: Any,
-) -> BiovilAdapter:
+def load_biovil_t(target: str, **options: Any) -> BiovilAdapter:
     """``biovil-t:DIR_OR_HUBID``: the BioViL-T snapshot (text weights + ``IMAGE_WEIGHTS``)."""
-    folder = snapshot_folder(target, cache_dir)
-    text, tokenizer, projection_size = load_cxr_bert(folder, trust_checkpoint)
+    request = LoadRequest.of(options)
+    folder = snapshot_folder(target, request.cache_dir)
+    text, tokenizer, projection_size = load_cxr_bert(folder, request.trust_checkpoint)
     image_file = folder / IMAGE_WEIGHTS
-    state_dict = unwrap_state_dict(read_checkpoint(image_file, trust_checkpoint=trust_checkpoint))
+    state_dict = unwrap_state_dict(read_checkpoint(image_file, trust_checkpoint=request.trust_checkpoint))
     image = BiovilTImageModel.for_state_dict(state_dict)
     load_exact(image, state_dict, str(image_file), ignore=("encoder.encoder.fc.", "num_batches_tracked"))
     joint = image.projector.model[3].out_channels
@@ -291,13 +283,10 @@ def load_biovil_t(
             f"{image_file} projects images to {joint} dims but the text model in {folder} to {projection_size}"
         )
     return BiovilAdapter(
-        spec=spec,
+        **request.placement(),
         module=BiovilModule(text, image),
         preprocess=hi_ml_transform(CROP),
         tokenizer=tokenizer,
-        device=device,
-        precision=precision,
-        card=card,
         fixed_logit_scale=1.0,
         extra_fingerprint={"family": "biovil-t"},
     )
