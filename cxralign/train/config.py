@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from cxralign.errors import ConfigError
 from cxralign.train.model import ReferenceModelConfig
+from cxralign.utils.yaml_files import read_yaml_mapping
 
 LOSS_NAMES = ("clip", "soft", "neg", "graph", "umcl")
 VARIANT_OPS = ("negate", "omit", "laterality", "severity", "affirm")
@@ -242,17 +243,7 @@ def preset_dict(name: str) -> dict[str, Any]:
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(Path(path).read_text())
-    except OSError as error:
-        raise ConfigError(f"cannot read config {path}: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(f"config {path} is not valid YAML: {error}") from error
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"config {path} must be a mapping at the top level")
-    return loaded
+    return read_yaml_mapping(path, "config")
 
 
 def parse_override(text: str) -> dict[str, Any]:
