@@ -1,5 +1,9 @@
 """The Python entry points: evaluate a model (or several) in one call, tabulate, build, load.
 
+Every stage of ``make demo`` has a function here (``label``, ``phantoms``, ``build``,
+``train_reference``, ``evaluate``, ``submit``, ``render_leaderboard``); each calls the same
+library code as its CLI command and writes the same files.
+
 ``cxralign.evaluate`` is ``cxralign eval`` as a function: it takes the same model
 specs, or a model the caller already holds in memory, runs the same tasks through
 the same runner and returns the same ``TaskResult`` records (and writes the same
@@ -21,7 +25,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cxralign.benchmark import BuildSummary
+    from cxralign.reports.label_job import LabelSummary
     from cxralign.tasks.results import TaskResult
+    from cxralign.train.trainer import TrainSummary
 
 ModelLike = Any  # a spec string, an ImageTextModel, (open_clip model, preprocess, tokenizer), (HF model, processor), (images_fn, texts_fn)
 DataLike = Mapping[str, str | os.PathLike[str]] | Sequence[str]
@@ -80,6 +86,7 @@ def evaluate(
     resume: bool = False,
     options: Mapping[str, Any] | None = None,
     log: Callable[[str], None] | None = None,
+    html: bool = False,
 ) -> list[TaskResult]:
     """Evaluate one model, or a list of models, and return their ``TaskResult`` records.
 
@@ -97,6 +104,7 @@ def evaluate(
     ``cache``: True for the default embedding cache, False for none, or a directory.
     A failed (task, dataset) raises :class:`EvaluationFailed` after the others ran. Under
     ``torchrun`` every rank embeds its shard; rank 0 returns the results, the others ``[]``.
+    ``html=True`` (with ``out``) also writes each model's ``report.html``, as the CLI does.
     """
     from cxralign.data.downstream import LoadOptions
     from cxralign.models import EmbeddingCache
@@ -128,6 +136,10 @@ def evaluate(
             log=log or (lambda message: None),
         )
     for evaluation, outcomes in runs:
+        if html and out is not None and any(o.results for o in outcomes):
+            from cxralign.tasks.html_report import write_html_report
+
+            write_html_report(Path(out), evaluation.info.spec, outcomes)
         for outcome in outcomes:
             results.extend(outcome.results)
             if outcome.status == "failed":
@@ -189,3 +201,92 @@ def load_benchmark(root: str | os.PathLike[str], op: str = "negation", split: st
     from cxralign.benchmark import load_benchmark as load
 
     return load(root, op, split)
+
+
+def label(
+    input: str | os.PathLike[str] | None,
+    out: str | os.PathLike[str],
+    *,
+    source: str | None = None,
+    **options: Any,
+) -> LabelSummary:
+    """``cxralign label`` as a function: one CSV row of labels per report (see ``label_corpus``).
+
+    ``options`` go to the corpus reader (``text_column``, ``id_column``, ...) or to the labeller
+    (``vocab``, ``sections``, ``workers``, ``explain``, ``lexicon``).
+    """
+    from cxralign.data.corpora import read_corpus
+    from cxralign.reports.label_job import label_corpus
+
+    labeller = {
+        k: options.pop(k) for k in ("vocab", "sections", "workers", "explain", "lexicon") if k in options
+    }
+    return label_corpus(read_corpus(source, input, **options), out, **labeller)
+
+
+def phantoms(out: str | os.PathLike[str], n: int, **options: Any) -> dict[str, Any]:
+    """``cxralign data phantoms`` as a function: ``n`` phantom studies at ``out``; returns the manifest."""
+    from cxralign.data.phantoms.dataset import write_phantom_dataset
+
+    return write_phantom_dataset(out, n, **options)
+
+
+def train_reference(
+    *,
+    preset: str | None = "tiny-cpu",
+    config_file: str | os.PathLike[str] | None = None,
+    overrides: Sequence[Mapping[str, Any]] = (),
+    resume: bool = False,
+) -> TrainSummary:
+    """``cxralign train-reference`` as a function: the preset, then the YAML file, then each override.
+
+    >>> train_reference(overrides=[{"data": {"source": "phantoms"}}, {"out": "runs/clip"}])  # doctest: +SKIP
+    """
+    from cxralign.train.config import build_config
+    from cxralign.train.trainer import train
+    from cxralign.train.validation import TaskValidator
+
+    settings = build_config(preset=preset, config_file=config_file, overrides=[dict(o) for o in overrides])
+    validator = TaskValidator(settings.validation, Path(settings.out), settings.seed)
+    return train(settings, resume=resume, validator=validator if validator.enabled else None)
+
+
+def submit(
+    results_dir: str | os.PathLike[str],
+    name: str,
+    out: str | os.PathLike[str],
+    *,
+    model_name: str | None = None,
+    datasets: Sequence[str | os.PathLike[str]] = (),
+    overwrite: bool = False,
+    **card: Any,
+) -> Path:
+    """``cxralign leaderboard submit`` as a function; ``card`` holds the other ``CardOverrides`` fields
+    (``version``, ``weights``, ``parameter_count``, ``licence``, ``training_datasets``, ``citation``)."""
+    from cxralign.leaderboard import CardOverrides, Registry, assemble_submission
+
+    registry = Registry.default([Path(d) for d in datasets])
+    overrides = CardOverrides(name=model_name, **card)
+    return assemble_submission(
+        Path(results_dir), name, Path(out), overrides, overwrite=overwrite, registry=registry
+    )
+
+
+def render_leaderboard(
+    submissions: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    datasets: Sequence[str | os.PathLike[str]] = (),
+    reported: bool = True,
+) -> Path:
+    """``cxralign leaderboard render`` as a function: validate every submission, write the site; its index."""
+    from cxralign.leaderboard import Registry
+    from cxralign.leaderboard import render_leaderboard as render
+
+    index, _ = render(
+        Path(submissions),
+        Path(out),
+        registry=Registry.default([Path(d) for d in datasets]),
+        include_reported=reported,
+    )
+    return index

@@ -8,7 +8,6 @@ user-facing errors into one red line and a non-zero exit code.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 import sys
 
@@ -57,10 +56,7 @@ def _root(
 
 def _register_commands() -> None:
     for name in COMMAND_MODULES:
-        module_name = f"cxralign.commands.{name}"
-        if importlib.util.find_spec(module_name) is None:  # a group not installed in this build
-            continue
-        importlib.import_module(module_name).register(app)
+        importlib.import_module(f"cxralign.commands.{name}").register(app)
 
 
 def _quiet_foreign_loggers() -> None:

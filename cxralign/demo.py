@@ -1,19 +1,20 @@
 """``make demo``: the whole cxralign loop on embedded data, end to end.
 
 phantoms -> build -> train-reference (CLIP baseline and negation-aware) -> eval ->
-leaderboard submit and render. Every step is the real CLI command a user would
-type, printed before it runs, so the demo doubles as a tutorial.
+leaderboard submit and render. Every step is a call of the Python API
+(:mod:`cxralign.api`, the library functions behind the CLI commands), printed before it
+runs, so the demo doubles as a tutorial.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.rule import Rule
@@ -74,16 +75,24 @@ REFERENCE_MODELS = {
 }
 
 
-def run_cli(args: list[str]) -> None:
-    """Run one ``cxralign`` command in this process, showing it first."""
-    from cxralign.cli import main
+@dataclass(frozen=True)
+class Call:
+    """One demo step: ``cxralign.api.<function>(*args, **kwargs)``."""
 
-    console.print(f"[bold cyan]$ cxralign {shlex.join(args)}[/]")
-    try:
-        main(args)
-    except SystemExit as done:
-        if done.code not in (0, None):
-            raise SystemExit(f"demo step failed: cxralign {shlex.join(args)} (exit {done.code})") from None
+    function: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        shown = [repr(str(a) if isinstance(a, Path) else a) for a in self.args]
+        shown += [f"{k}={str(v) if isinstance(v, Path) else v!r}" for k, v in self.kwargs.items()]
+        return f"cxralign.api.{self.function}({', '.join(shown)})"
+
+    def run(self) -> Any:
+        from cxralign import api
+
+        console.print(f"[bold cyan]>>> {self}[/]", highlight=False, soft_wrap=True)
+        return getattr(api, self.function)(*self.args, **self.kwargs)
 
 
 def register_demo_datasets(plan: DemoPlan) -> Path:
@@ -116,57 +125,74 @@ def register_demo_datasets(plan: DemoPlan) -> Path:
     return path
 
 
-def steps(plan: DemoPlan) -> list[tuple[str, list[str]]]:
-    """The demo as (title, commands) pairs; each command is a shell-quoted ``cxralign`` line."""
-    q = shlex.quote
+def _train_overrides(plan: DemoPlan, name: str, losses: str) -> list[dict[str, Any]]:
+    """The overrides ``train-reference --data phantoms=DIR --losses ... --out ... --steps ... --seed ...`` makes."""
+    overrides: list[dict[str, Any]] = [
+        {"data": {"source": "phantoms", "path": str(plan.phantoms)}},
+        {"losses": {"enabled": losses.split(",")}},
+        {"out": str(plan.run_dir(name))},
+    ]
+    if plan.train_steps is not None:
+        overrides.append({"train": {"steps": plan.train_steps}})
+    return [*overrides, {"seed": plan.seed}]
+
+
+def steps(plan: DemoPlan) -> list[tuple[str, list[Call]]]:
+    """The demo as (title, calls) pairs; each call is a function of :mod:`cxralign.api`."""
     seed = plan.seed
-    extra_train = "" if plan.train_steps is None else f" --steps {plan.train_steps}"
-    registry = q(str(plan.out / "datasets.yaml"))
+    registry = [plan.out / "datasets.yaml"]
     train = [
-        f"train-reference --preset tiny-cpu --data phantoms={q(str(plan.phantoms))} --losses {losses}"
-        f" --out {q(str(plan.run_dir(name)))} --seed {seed}{extra_train}"
+        Call(
+            "train_reference",
+            kwargs={"preset": "tiny-cpu", "overrides": _train_overrides(plan, name, losses)},
+        )
         for name, losses in REFERENCE_MODELS.items()
     ]
+    data = {f"{BENCHMARK_NAME}:cxr-align": plan.benchmark, f"{PHANTOMS_NAME}:phantoms": plan.phantoms}
     evaluate = [
-        f"eval --model reference:{q(str(plan.run_dir(name)))} --tasks cxr-align,zeroshot"
-        f" --data {BENCHMARK_NAME}:cxr-align={q(str(plan.benchmark))}"
-        f" --data {PHANTOMS_NAME}:phantoms={q(str(plan.phantoms))}"
-        f" --out {q(str(plan.results / name))} --seed {seed} --no-cache"
+        Call(
+            "evaluate",
+            (f"reference:{plan.run_dir(name)}", "cxr-align,zeroshot"),
+            {"data": data, "out": plan.results / name, "seed": seed, "cache": False, "html": True},
+        )
         for name in REFERENCE_MODELS
     ]
+    card = {"licence": "Apache-2.0", "training_datasets": ["phantoms"]}
     submit = [
-        f"leaderboard submit {q(str(plan.results / name))} --name {name} --model-name {name}"
-        f" --out {q(str(plan.submissions))} --licence Apache-2.0 --training-data phantoms"
-        f" --overwrite --datasets {registry}"
+        Call(
+            "submit",
+            (plan.results / name, name, plan.submissions),
+            {"model_name": name, **card, "overwrite": True, "datasets": registry},
+        )
         for name in REFERENCE_MODELS
     ]
-    render = (
-        f"leaderboard render --submissions {q(str(plan.submissions))} --out {q(str(plan.site))}"
-        f" --datasets {registry}"
-    )
+    render = Call("render_leaderboard", (plan.submissions, plan.site), {"datasets": registry})
+    phantoms = {"n": plan.n_phantoms, "size": plan.image_size, "seed": seed, "overwrite": True}
+    build = {"seed": seed, "overwrite": True}
     return [
-        (
-            "Label the bundled example reports",
-            [f"label {q(str(EXAMPLE_REPORTS))} --out {q(str(plan.out / 'labels.csv'))}"],
-        ),
-        (
-            "Generate phantom chest films with reports",
-            [
-                f"data phantoms --n {plan.n_phantoms} --size {plan.image_size} --seed {seed}"
-                f" --out {q(str(plan.phantoms))} --overwrite"
-            ],
-        ),
+        ("Label the bundled example reports", [Call("label", (EXAMPLE_REPORTS, plan.out / "labels.csv"))]),
+        ("Generate phantom chest films with reports", [Call("phantoms", (plan.phantoms,), phantoms)]),
         (
             "Build CXR-Align splits from the phantom reports",
-            [
-                f"build --source phantoms --root {q(str(plan.phantoms))} --out {q(str(plan.benchmark))}"
-                f" --seed {seed} --overwrite --preview 3"
-            ],
+            [Call("build", ("phantoms", plan.phantoms, plan.benchmark), build)],
         ),
         ("Train the reference models (CLIP baseline, negation-aware)", train),
         ("Evaluate both on CXR-Align and zero-shot classification", evaluate),
         ("Submit and render the leaderboard", [*submit, render]),
     ]
+
+
+def show(result: Any) -> None:
+    """A line (or table) saying what a step made."""
+    from cxralign.api import results_table
+
+    if isinstance(result, list):  # evaluate's TaskResults
+        console.print(results_table(result).to_string(index=False), highlight=False)
+    elif isinstance(result, dict) and "counts" in result:  # the phantom manifest
+        console.print(f"phantom studies per split: {result['counts']['samples']}", highlight=False)
+    elif result is not None:
+        shown = getattr(result, "model_dir", None) or result
+        console.print(f"-> {shown if isinstance(shown, Path) else type(result).__name__}", highlight=False)
 
 
 def parse_args(argv: list[str] | None) -> DemoPlan:
@@ -195,12 +221,12 @@ def main(argv: list[str] | None = None) -> None:
     use_deterministic_kernels()
     started = time.perf_counter()
     plan.clear_previous_runs()
-    for title, commands in steps(plan):
+    for title, calls in steps(plan):
         console.print(Rule(f"[bold]{title}"))
-        if commands[0].startswith("leaderboard submit"):
+        if calls[0].function == "submit":
             register_demo_datasets(plan)
-        for command in commands:
-            run_cli(shlex.split(command))
+        for call in calls:
+            show(call.run())
     console.print(Rule("[bold green]done"))
     console.print(f"whole loop: {time.perf_counter() - started:.0f} s")
     console.print(f"leaderboard page: [bold]{plan.site / 'index.html'}[/]")

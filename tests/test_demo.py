@@ -27,27 +27,31 @@ def test_demo_runs_the_whole_loop_and_renders_a_valid_leaderboard(tmp_path):
     assert len(list((out / "results").rglob("report.html"))) == len(demo.REFERENCE_MODELS)
 
 
-def test_demo_commands_are_valid_cli_invocations(tmp_path):
-    """Every command the demo prints parses against the real CLI (no stale option names)."""
-    import shlex
+def test_demo_steps_are_valid_api_calls(tmp_path):
+    """Every step the demo prints names a function of cxralign.api and binds to its signature."""
+    import inspect
 
-    from cxralign.cli import _register_commands, app
+    from cxralign import api
 
-    _register_commands()
-    import typer.main
+    plan = demo.DemoPlan(out=tmp_path, train_steps=3)
+    functions = []
+    for _title, calls in demo.steps(plan):
+        for call in calls:
+            function = getattr(api, call.function)
+            inspect.signature(function).bind(*call.args, **call.kwargs)  # raises on a stale argument
+            assert str(call).startswith(f"cxralign.api.{call.function}(")
+            functions.append(call.function)
+    assert functions[:3] == ["label", "phantoms", "build"]
+    assert functions.count("evaluate") == len(demo.REFERENCE_MODELS)
 
-    command = typer.main.get_command(app)
-    plan = demo.DemoPlan(out=tmp_path)
-    for _title, lines in demo.steps(plan):
-        for line in lines:
-            args = shlex.split(line)
-            context = command.make_context("cxralign", list(args), resilient_parsing=False)
-            sub_name, sub, rest = command.resolve_command(context, args)
-            assert sub is not None, line
-            while hasattr(sub, "resolve_command") and rest:
-                sub_context = sub.make_context(sub_name, list(rest))
-                sub_name, sub, rest = sub.resolve_command(sub_context, rest)
-            sub.make_context(sub_name, list(rest))  # raises on an unknown option or missing value
+
+def test_demo_imports_no_cli():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(demo.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(name and name.startswith(("cxralign.cli", "cxralign.commands")) for name in imported)
 
 
 def test_a_second_demo_in_the_same_directory_starts_its_runs_afresh(tmp_path):

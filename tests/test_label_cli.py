@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from cxralign import __version__
 from cxralign.cli import _register_commands, app, main
 from cxralign.data.corpora import ReportRecord
-from cxralign.data.label_job import label_corpus
+from cxralign.reports.label_job import label_corpus
 from cxralign.vocab import CHEXPERT_14, CXR14
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
@@ -201,7 +201,7 @@ def test_output_is_atomic_when_the_job_fails(tmp_path: Path, monkeypatch: pytest
     out.write_text("previous run\n")
     calls = {"n": 0}
 
-    from cxralign.data import label_job
+    from cxralign.reports import label_job
 
     original = label_job._Engine.report_labels
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cxralign.data.label_job import BATCH
+from cxralign.reports.label_job import BATCH
 
 SENTENCES = [
     "No pleural effusion.", "Small left pleural effusion.", "Possible right lower lobe pneumonia.",

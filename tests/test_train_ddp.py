@@ -57,7 +57,7 @@ def _worker(rank: int, world: int, init_file: str, dataset_csv: str, out: str, r
         "gloo", init_method=f"file://{init_file}", rank=rank, world_size=world
     )
     try:
-        from cxralign.train import distributed
+        from cxralign.utils import distributed
 
         step, objective, dataset, collator = _build(Path(dataset_csv), Path(out) / f"rank{rank}")
         ddp = torch.nn.parallel.DistributedDataParallel(step)

@@ -138,10 +138,8 @@ def import_official(
     check_output_dir(out, overwrite)
     data = read_official(path)
     images, study_splits = index_mimic_jpg(images_root)
-    try:
-        from cxralign.reports import analyze, report_labels
-    except ImportError:  # pragma: no cover - the engine ships with cxralign
-        analyze = report_labels = None  # type: ignore[assignment]
+    from cxralign.reports import analyze, report_labels
+
     splitter = SplitAssigner()
     with_split: set[str] = set()
     rows: list[dict] = []
@@ -159,7 +157,7 @@ def import_official(
             if study is not None and study in study_splits:
                 splitter.observe(patient_key, study_splits[study])
                 with_split.add(patient_key)
-            labels = report_labels(analyze(entry["report"])) if analyze else {}
+            labels = report_labels(analyze(entry["report"]))
             location = str(entry.get("location") or "").lower() or None
             locations[location or "none"] += 1
             base = {

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cxralign.data.corpora import SOURCES, read_corpus
-from cxralign.data.label_job import LabelSummary, label_corpus
+from cxralign.reports.label_job import LabelSummary, label_corpus
 from cxralign.utils.progress import make_progress
 from cxralign.vocab import VOCABULARIES
 

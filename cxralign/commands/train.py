@@ -96,9 +96,9 @@ def train_reference(
         typer.echo(f"ablation table: {Path(settings.out) / 'ablation.md'} ({len(result['runs'])} runs)")
         return
 
-    from cxralign.train import distributed
     from cxralign.train.trainer import train
     from cxralign.train.validation import TaskValidator
+    from cxralign.utils import distributed
 
     validator = TaskValidator(settings.validation, Path(settings.out), settings.seed)
     summary = train(settings, resume=resume, validator=validator if validator.enabled else None)

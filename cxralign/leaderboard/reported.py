@@ -41,9 +41,7 @@ def reported_rows(cards: Iterable[Any]) -> list[ReportedRow]:
 
 
 def zoo_reported_rows() -> list[ReportedRow]:
-    """Reported numbers of every card in the installed model zoo (none when the zoo is absent)."""
-    try:
-        from cxralign.models.zoo import all_cards
-    except ImportError:
-        return []
+    """Reported numbers of every card in the model zoo."""
+    from cxralign.models.zoo import all_cards
+
     return reported_rows(all_cards()[name] for name in sorted(all_cards()))

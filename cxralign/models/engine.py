@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader, Dataset
 from cxralign.data.images import load_image
 from cxralign.errors import ConfigError, InputError
 from cxralign.models.base import ImageTextModel
-from cxralign.models.cache import EmbeddingCache
+from cxralign.models.cache import CachedEmbeddings, EmbeddingCache
 from cxralign.utils.hashing import sha256_json
 from cxralign.utils.progress import console, make_progress
 
@@ -32,13 +32,9 @@ ImageItem = str | os.PathLike[str] | bytes | Image.Image | torch.Tensor
 
 
 @dataclass
-class EmbeddingResult:
+class EmbeddingResult(CachedEmbeddings):
     """Embeddings for the items that succeeded, in input order, plus what failed and why."""
 
-    ids: list[str]
-    embeddings: np.ndarray
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    n_truncated: int = 0
     from_cache: bool = False
 
     def __len__(self) -> int:
@@ -211,10 +207,27 @@ def _move_model(model: ImageTextModel, device: str | None) -> None:
     mover(wanted)
 
 
-def _from_cache(cache, distributed: bool, key_fields) -> tuple[str | None, EmbeddingResult | None]:
-    """The cache key (``key_fields()`` is only worked out when there is a cache) and a stored result."""
-    key = None if cache is None else cache.make_key(**key_fields())
-    hit = _cache_lookup(cache, key, distributed)
+def _from_cache(
+    cache: EmbeddingCache | None,
+    model: ImageTextModel,
+    kind: str,
+    split: str | None,
+    ids: list[str],
+    dataset_hash: Callable[[], str],
+    preprocessing: Callable[[], Any],
+) -> tuple[str | None, EmbeddingResult | None]:
+    """The cache key (its parts are only worked out when there is a cache) and a stored result."""
+    if cache is None:
+        return None, None
+    key = cache.make_key(
+        fingerprint=model.fingerprint(),
+        kind=kind,
+        dataset_hash=dataset_hash(),
+        split=split,
+        preprocessing=preprocessing(),
+        ids=ids,
+    )
+    hit = _cache_lookup(cache, key, _world()[1] > 1)
     if hit is None:
         return key, None
     return key, EmbeddingResult(hit.ids, hit.embeddings, hit.failed, hit.n_truncated, from_cache=True)
@@ -248,18 +261,15 @@ def embed_images(
     _move_model(model, device)
     rank, world_size = _world()
     distributed = world_size > 1
+    # the dataset hash may cover only the tables naming the files: the files' bytes are keyed too
     key, hit = _from_cache(
         cache,
-        distributed,
-        lambda: {
-            "fingerprint": model.fingerprint(),
-            "kind": "image",
-            # the dataset hash may cover only the tables naming the files: the files' bytes are keyed too
-            "dataset_hash": f"{dataset_hash or ''}|{content_hash(images)}",
-            "split": split,
-            "preprocessing": _preprocessing_description(model),
-            "ids": item_ids,
-        },
+        model,
+        "image",
+        split,
+        item_ids,
+        lambda: f"{dataset_hash or ''}|{content_hash(images)}",
+        lambda: _preprocessing_description(model),
     )
     if hit is not None:
         return hit
@@ -358,15 +368,12 @@ def embed_texts(
     distributed = world_size > 1
     key, hit = _from_cache(
         cache,
-        distributed,
-        lambda: {
-            "fingerprint": model.fingerprint(),
-            "kind": "text",
-            "dataset_hash": dataset_hash or sha256_json(texts),
-            "split": split,
-            "preprocessing": {"context_length": model.context_length},
-            "ids": item_ids,
-        },
+        model,
+        "text",
+        split,
+        item_ids,
+        lambda: dataset_hash or sha256_json(texts),
+        lambda: {"context_length": model.context_length},
     )
     if hit is not None:
         return hit

@@ -26,7 +26,7 @@ Loader = Callable[..., ImageTextModel]
 BUILTIN_LOADERS: dict[str, str] = {
     "open_clip": "cxralign.models.adapters.open_clip_adapter:load_open_clip",
     "hf": "cxralign.models.adapters.hf_adapter:load_hf",
-    "reference": "cxralign.models.adapters.reference:load_reference_adapter",
+    "reference": "cxralign.train.adapter:load_reference_adapter",
     "chexzero": "cxralign.models.adapters.chexzero:load_chexzero",
     "biomedclip": "cxralign.models.adapters.biomedclip:load_biomedclip",
     "medclip-vit": "cxralign.models.adapters.medclip:load_medclip_vit",

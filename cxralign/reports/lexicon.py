@@ -15,10 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cxralign.errors import ConfigError
 from cxralign.reports.trie import trie_regex
+from cxralign.utils.yaml_files import read_yaml_mapping
 from cxralign.vocab import CHEXPERT_14, CXR14
 
 CUE_KINDS: tuple[str, ...] = (
@@ -378,16 +377,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"lexicon file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"lexicon file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"lexicon file {path} must hold a mapping with concepts/normality/cues")
+    data = read_yaml_mapping(path, "lexicon file", "a mapping with concepts/normality/cues")
     unknown = set(data) - _TOP_LEVEL_KEYS
     if unknown:
         raise ConfigError(f"lexicon file {path}: unknown top-level keys {', '.join(sorted(unknown))}")

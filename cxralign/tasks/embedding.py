@@ -1,9 +1,8 @@
 """Embeddings as every task consumes them: L2-normalised, finite, in the caller's order.
 
-The model stage's cached ``embed_images`` / ``embed_texts`` do the work when they
-are available; otherwise images are read with ``cxralign.data.images.load_image``
-and encoded in batches here. Either way, a NaN or infinite embedding stops the
-task with the offending item ids named, instead of quietly poisoning a mean.
+The model stage's cached ``embed_images`` / ``embed_texts`` (``cxralign.models.engine``)
+do the work; this module only checks and normalises. A NaN or infinite embedding stops
+the task with the offending item ids named, instead of quietly poisoning a mean.
 """
 
 from __future__ import annotations
@@ -37,14 +36,6 @@ def normalise(embeddings: np.ndarray) -> np.ndarray:
     return embeddings / np.where(norms > 0, norms, 1.0)
 
 
-def _model_stage() -> Any | None:
-    try:
-        import cxralign.models as models
-    except ImportError:
-        return None
-    return models if hasattr(models, "embed_images") and hasattr(models, "embed_texts") else None
-
-
 def embed_image_files(
     model: Any,
     paths: Sequence[str | Path],
@@ -61,41 +52,24 @@ def embed_image_files(
     missing = [str(p) for p in paths if isinstance(p, str | Path) and not Path(p).exists()]
     if missing:
         raise InputError(f"{len(missing)} image file(s) do not exist, e.g. {missing[0]}")
-    stage = _model_stage()
-    if stage is not None:
-        result = stage.embed_images(
-            model,
-            [p if isinstance(p, bytes | bytearray) else str(p) for p in paths],
-            ids=[str(i) for i in ids],
-            batch_size=batch_size,
-            cache=cache,
-            dataset_hash=dataset_hash,
-            split=split,
-            strict=True,
-        )
-        if getattr(result, "failed", None):
-            raise InputError(
-                f"{len(result.failed)} image(s) could not be embedded, e.g. {list(result.failed)[0]}"
-            )
-        order = {str(i): k for k, i in enumerate(result.ids)}
-        embeddings = np.asarray(result.embeddings)[[order[str(i)] for i in ids]]
-    else:
-        embeddings = _encode_images_locally(model, paths, batch_size)
+    from cxralign.models.engine import embed_images
+
+    result = embed_images(
+        model,
+        [p if isinstance(p, bytes | bytearray) else str(p) for p in paths],
+        ids=[str(i) for i in ids],
+        batch_size=batch_size,
+        cache=cache,
+        dataset_hash=dataset_hash,
+        split=split,
+        strict=True,
+    )
+    if result.failed:
+        raise InputError(f"{len(result.failed)} image(s) could not be embedded, e.g. {list(result.failed)[0]}")
+    order = {str(i): k for k, i in enumerate(result.ids)}
+    embeddings = np.asarray(result.embeddings)[[order[str(i)] for i in ids]]
     check_finite(embeddings, ids, "image")
     return normalise(embeddings)
-
-
-def _encode_images_locally(model: Any, paths: Sequence[str | Path], batch_size: int) -> np.ndarray:
-    import torch
-
-    from cxralign.data.images import load_image
-
-    transform = model.image_transform()
-    chunks = []
-    for start in range(0, len(paths), batch_size):
-        batch = torch.stack([transform(load_image(p)) for p in paths[start : start + batch_size]])
-        chunks.append(np.asarray(model.encode_images(batch), dtype=np.float32))
-    return np.concatenate(chunks)
 
 
 def embed_text_list(
@@ -109,19 +83,11 @@ def embed_text_list(
     if len(texts) == 0:
         return np.zeros((0, 0), dtype=np.float32)
     unique = list(dict.fromkeys(texts))
-    stage = _model_stage()
-    if stage is not None:
-        result = stage.embed_texts(model, unique, batch_size=batch_size, cache=cache)
-        embeddings = np.asarray(getattr(result, "embeddings", result), dtype=np.float32)
-        truncated = int(getattr(result, "n_truncated", 0))
-    else:
-        embeddings = np.concatenate(
-            [
-                np.asarray(model.encode_texts(unique[i : i + batch_size]), dtype=np.float32)
-                for i in range(0, len(unique), batch_size)
-            ]
-        )
-        truncated = int(model.tokenize(unique).n_truncated)
+    from cxralign.models.engine import embed_texts
+
+    result = embed_texts(model, unique, batch_size=batch_size, cache=cache)
+    embeddings = np.asarray(result.embeddings, dtype=np.float32)
+    truncated = int(result.n_truncated)
     if stats is not None:
         stats["texts_truncated"] = stats.get("texts_truncated", 0) + truncated
     check_finite(embeddings, [t[:60] for t in unique], "text")

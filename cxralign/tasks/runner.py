@@ -104,7 +104,7 @@ def model_info(model: Any) -> ModelInfo:
 
 def _world() -> tuple[int, int]:
     """(rank, world size) of an initialised process group, else (0, 1)."""
-    from cxralign.train.distributed import current
+    from cxralign.utils.distributed import current
 
     info = current()
     return info.rank, info.world_size
@@ -116,7 +116,7 @@ def join_process_group(device: str) -> tuple[int, str]:
 
     import torch
 
-    from cxralign.train.distributed import init_distributed, launched_by_torchrun
+    from cxralign.utils.distributed import init_distributed, launched_by_torchrun
 
     if not launched_by_torchrun():
         return _world()[0], device

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxralign.train.config import TrainConfig, validate_config
+from cxralign.train.config import TrainConfig
 from cxralign.utils.atomic import atomic_write_text
 
 
@@ -47,18 +47,14 @@ def ablation_rows(soft_weight: float = 0.2) -> list[AblationRow]:
 
 
 def row_config(base: TrainConfig, row: AblationRow, seed: int, out: Path, cache_dir: Path) -> TrainConfig:
-    data = base.model_dump(mode="json")
-    data["seed"] = seed
-    data["out"] = str(out)
-    data["losses"]["enabled"] = list(row.losses)
-    data["losses"]["soft"].update(row.soft)
-    data["data"]["cache_dir"] = data["data"]["cache_dir"] or str(cache_dir)
-    data["validation"] = {
-        **data["validation"],
-        "benchmark": None,
-        "zero_shot": None,
-    }  # evaluated after training
-    return validate_config(data, f"ablation row {row.name}")
+    return base.derive(
+        f"ablation row {row.name}",
+        seed=seed,
+        out=str(out),
+        losses={"enabled": list(row.losses), "soft": row.soft},
+        data={"cache_dir": base.data.cache_dir or str(cache_dir)},
+        validation={"benchmark": None, "zero_shot": None},  # evaluated after training
+    )
 
 
 def slug(name: str) -> str:
@@ -184,7 +180,7 @@ def run_ablation(
     paired = paired_tests(out, names, seeds, slug, baseline=names[0])
     payload = {
         "seeds": list(seeds),
-        "base_config": base.model_dump(mode="json"),
+        "base_config": base.record(),
         "runs": runs,
         "summary": summary,
         "paired": paired,

@@ -2,6 +2,12 @@
 
 Every section forbids unknown keys and checks its ranges, so a typo or an
 impossible value fails before any data is read, with the dotted key in the message.
+
+Config flows one way: preset, file and overrides are merged as plain mappings and parsed
+once (:func:`build_config`); from then on the typed :class:`TrainConfig` and its sections
+are passed down. A changed copy is made with :meth:`TrainConfig.derive` (typed, validated,
+no dict detour); the one JSON form written to ``config.yaml``, checkpoints and manifests is
+:meth:`TrainConfig.record`, and reading it back gives an equal config.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from cxralign.errors import ConfigError
 from cxralign.train.model import ReferenceModelConfig
+from cxralign.utils.yaml_files import read_yaml_mapping
 
 LOSS_NAMES = ("clip", "soft", "neg", "graph", "umcl")
 VARIANT_OPS = ("negate", "omit", "laterality", "severity", "affirm")
@@ -22,7 +29,8 @@ PRESETS = ("tiny-cpu", "base-gpu")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # revalidate: a section given as an instance (derive's copies) is checked again, not trusted
+    model_config = ConfigDict(extra="forbid", revalidate_instances="always")
 
 
 class DataConfig(_Section):
@@ -177,6 +185,35 @@ class TrainConfig(_Section):
             )
         return self
 
+    def derive(self, origin: str = "derived config", **sections: Any) -> TrainConfig:
+        """A validated copy with top-level fields replaced; a section may be given as a mapping of
+        the keys to change in it (``losses={"enabled": [...]}``) or as a whole section instance."""
+        update: dict[str, Any] = {}
+        for name, value in sections.items():
+            current = getattr(self, name)
+            if isinstance(value, dict) and isinstance(current, BaseModel):
+                value = _copy_section(current, value)
+            update[name] = value
+        try:
+            return TrainConfig.model_validate(self.model_copy(update=update))
+        except ValidationError as error:
+            raise ConfigError(_format_error(error, origin)) from None
+
+    def record(self) -> dict[str, Any]:
+        """The JSON form written beside a run (``config.yaml``, checkpoints, ablation manifests)."""
+        return self.model_dump(mode="json")
+
+
+def _copy_section(section: BaseModel, changes: dict[str, Any]) -> BaseModel:
+    """``section`` with ``changes`` applied, nested sections by their own changed keys."""
+    update = {
+        key: _copy_section(getattr(section, key), value)
+        if isinstance(value, dict) and isinstance(getattr(section, key), BaseModel)
+        else value
+        for key, value in changes.items()
+    }
+    return section.model_copy(update=update)
+
 
 def _format_error(error: ValidationError, origin: str) -> str:
     first = error.errors()[0]
@@ -206,17 +243,7 @@ def preset_dict(name: str) -> dict[str, Any]:
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(Path(path).read_text())
-    except OSError as error:
-        raise ConfigError(f"cannot read config {path}: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(f"config {path} is not valid YAML: {error}") from error
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"config {path} must be a mapping at the top level")
-    return loaded
+    return read_yaml_mapping(path, "config")
 
 
 def parse_override(text: str) -> dict[str, Any]:

@@ -26,14 +26,14 @@ import yaml
 from rich.console import Console
 
 from cxralign.errors import ConfigError, CxrAlignError
-from cxralign.train import distributed
 from cxralign.train.annotate import Annotator
 from cxralign.train.checkpoint import latest_checkpoint, load_state, save_checkpoint
-from cxralign.train.config import TrainConfig
+from cxralign.train.config import TrainConfig, validate_config
 from cxralign.train.data import Collator, PreparedData, TrainingDataset, load_samples, prepare_data
 from cxralign.train.model import ReferenceModel
 from cxralign.train.objective import Objective, TrainStep
 from cxralign.train.tokenizer import train_wordpiece
+from cxralign.utils import distributed
 from cxralign.utils.atomic import atomic_write_text
 from cxralign.utils.progress import make_progress
 from cxralign.vocab import vocabulary
@@ -262,11 +262,11 @@ class Trainer:
 
     # -- resume -------------------------------------------------------------------------------------
     def _check_resume_config(self, saved: dict[str, Any]) -> None:
-        current = self.config.model_dump(mode="json")
+        previous = validate_config(saved, "--resume: the checkpoint's config")
         for section in ("data", "model", "losses", "optim", "seed"):
-            if saved.get(section) != current.get(section):
+            if getattr(previous, section) != getattr(self.config, section):
                 raise ConfigError(f"--resume: the {section} configuration differs from the checkpoint's")
-        if saved["train"]["batch_size"] != current["train"]["batch_size"]:
+        if previous.train.batch_size != self.config.train.batch_size:
             raise ConfigError("--resume: train.batch_size differs from the checkpoint's")
 
     def _restore(self, state: dict[str, Any]) -> None:
@@ -298,7 +298,7 @@ class Trainer:
             "scaler": self.scaler.state_dict(),
             "auxiliary": self.step_module.auxiliary_state(),
             "rng": rngs,
-            "config": self.config.model_dump(mode="json"),
+            "config": self.config.record(),
             "triple_vocab": self.data.triple_vocab,
             "world_size": self.dist.world_size,
         }
@@ -418,7 +418,7 @@ class Trainer:
         if self.dist.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(
-                self.out / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+                self.out / "config.yaml", yaml.safe_dump(config.record(), sort_keys=False)
             )
         self.step_module.train()
         batches = self._micro_batches()

@@ -46,8 +46,8 @@ def run_tasks(
     label: str = "reference:<in-memory>",
 ) -> dict[str, float]:
     """Evaluate a ReferenceModel with the registered tasks; returns ``{task/metric: value}``."""
-    from cxralign.models.adapters.reference import adapter_for_model
     from cxralign.tasks.runner import DataSpec, Evaluation
+    from cxralign.train.adapter import adapter_for_model
 
     adapter = adapter_for_model(model, spec=label, device=str(next(model.parameters()).device))
     metrics: dict[str, float] = {}

@@ -17,7 +17,8 @@ import numpy as np
 
 from cxralign.data.phantoms._fast import clip
 from cxralign.data.phantoms.anatomy import Anatomy
-from cxralign.data.phantoms.chest import Chest, LungFrame, lung_profiles, posterior_ribs, rib_geometry
+from cxralign.data.phantoms.chest import Chest, LungFrame, lung_profiles
+from cxralign.data.phantoms.ribs import posterior_ribs, rib_geometry
 from cxralign.data.phantoms.sampling import DifficultyProfile
 from cxralign.data.phantoms.spec import Finding
 

@@ -17,6 +17,7 @@ Spec: ``biovil:/local/snapshot/dir`` or ``biovil:microsoft/BiomedVLP-CXR-BERT-sp
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import torch
 from torch import nn
 
 from cxralign.models.adapter import DualEncoderAdapter
+from cxralign.models.adapters.common import LoadRequest
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import hub_call, load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
@@ -151,37 +153,42 @@ def hi_ml_transform(crop: int) -> ImagePreprocess:
     )
 
 
-def load_biovil(
+def load_hi_ml_snapshot(
     target: str,
+    request: LoadRequest,
+    image_model: Callable[[dict[str, torch.Tensor], int, Path], nn.Module],
     *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    cache_dir: str | None = None,
-    card: Any = None,
-    **_: Any,
+    image_weights: str,
+    crop: int,
+    family: str,
 ) -> BiovilAdapter:
-    folder = snapshot_folder(target, cache_dir)
-    text, tokenizer, projection_size = load_cxr_bert(folder, trust_checkpoint)
-    image_file = folder / IMAGE_WEIGHTS
-    image = BiovilImageModel(projection_size)
-    load_exact(
-        image,
-        unwrap_state_dict(read_checkpoint(image_file, trust_checkpoint=trust_checkpoint)),
-        str(image_file),
-        ignore=("encoder.encoder.fc.", "num_batches_tracked"),
-    )
+    """A hi-ml snapshot (CXR-BERT text weights + the ``image_weights`` file): ``image_model(state,
+    text projection size, image file)`` builds the image tower the weights are loaded into."""
+    folder = snapshot_folder(target, request.cache_dir)
+    text, tokenizer, projection_size = load_cxr_bert(folder, request.trust_checkpoint)
+    image_file = folder / image_weights
+    state = unwrap_state_dict(read_checkpoint(image_file, trust_checkpoint=request.trust_checkpoint))
+    image = image_model(state, projection_size, image_file)
+    load_exact(image, state, str(image_file), ignore=("encoder.encoder.fc.", "num_batches_tracked"))
     return BiovilAdapter(
-        spec=spec,
+        **request.placement(),
         module=BiovilModule(text, image),
-        preprocess=hi_ml_transform(480),
+        preprocess=hi_ml_transform(crop),
         tokenizer=tokenizer,
-        device=device,
-        precision=precision,
-        card=card,
         fixed_logit_scale=1.0,
-        extra_fingerprint={"family": "biovil"},
+        extra_fingerprint={"family": family},
+    )
+
+
+def load_biovil(target: str, **options: Any) -> BiovilAdapter:
+    """``biovil:DIR_OR_HUBID``: the BioViL snapshot (text weights + ``IMAGE_WEIGHTS``)."""
+    return load_hi_ml_snapshot(
+        target,
+        LoadRequest.of(options),
+        lambda _state, projection_size, _file: BiovilImageModel(projection_size),
+        image_weights=IMAGE_WEIGHTS,
+        crop=480,
+        family="biovil",
     )
 
 

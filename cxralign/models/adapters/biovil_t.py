@@ -30,20 +30,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from cxralign.models.adapters.biovil import (
-    BiovilAdapter,
-    BiovilModule,
-    hi_ml_transform,
-    load_cxr_bert,
-    resnet_patch_grid,
-    snapshot_folder,
-)
-from cxralign.models.checkpoints import load_exact, read_checkpoint, unwrap_state_dict
+from cxralign.models.adapters.biovil import BiovilAdapter, load_hi_ml_snapshot, resnet_patch_grid
+from cxralign.models.adapters.common import LoadRequest
 from cxralign.models.errors import CheckpointError
 
 HUB_ID = "microsoft/BiomedVLP-BioViL-T"
@@ -267,37 +261,23 @@ class BiovilTImageModel(nn.Module):
         )
 
 
-def load_biovil_t(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    cache_dir: str | None = None,
-    card: Any = None,
-    **_: Any,
-) -> BiovilAdapter:
-    """``biovil-t:DIR_OR_HUBID``: the BioViL-T snapshot (text weights + ``IMAGE_WEIGHTS``)."""
-    folder = snapshot_folder(target, cache_dir)
-    text, tokenizer, projection_size = load_cxr_bert(folder, trust_checkpoint)
-    image_file = folder / IMAGE_WEIGHTS
-    state_dict = unwrap_state_dict(read_checkpoint(image_file, trust_checkpoint=trust_checkpoint))
-    image = BiovilTImageModel.for_state_dict(state_dict)
-    load_exact(image, state_dict, str(image_file), ignore=("encoder.encoder.fc.", "num_batches_tracked"))
+def _image_model(state: dict[str, torch.Tensor], projection_size: int, image_file: Path) -> BiovilTImageModel:
+    image = BiovilTImageModel.for_state_dict(state)
     joint = image.projector.model[3].out_channels
     if joint != projection_size:
         raise CheckpointError(
-            f"{image_file} projects images to {joint} dims but the text model in {folder} to {projection_size}"
+            f"{image_file} projects images to {joint} dims but the text model in {image_file.parent} to {projection_size}"
         )
-    return BiovilAdapter(
-        spec=spec,
-        module=BiovilModule(text, image),
-        preprocess=hi_ml_transform(CROP),
-        tokenizer=tokenizer,
-        device=device,
-        precision=precision,
-        card=card,
-        fixed_logit_scale=1.0,
-        extra_fingerprint={"family": "biovil-t"},
+    return image
+
+
+def load_biovil_t(target: str, **options: Any) -> BiovilAdapter:
+    """``biovil-t:DIR_OR_HUBID``: the BioViL-T snapshot (text weights + ``IMAGE_WEIGHTS``)."""
+    return load_hi_ml_snapshot(
+        target,
+        LoadRequest.of(options),
+        _image_model,
+        image_weights=IMAGE_WEIGHTS,
+        crop=CROP,
+        family="biovil-t",
     )

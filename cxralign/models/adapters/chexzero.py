@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from cxralign.models.adapters.common import LoadRequest
 from cxralign.models.adapters.open_clip_adapter import OpenClipAdapter
 from cxralign.models.checkpoints import load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
@@ -70,26 +71,15 @@ def openai_clip_from_state_dict(state: dict[str, torch.Tensor], source: str) -> 
     return model
 
 
-def load_chexzero(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    card: Any = None,
-    **_: Any,
-) -> OpenClipAdapter:
-    state = unwrap_state_dict(read_checkpoint(target, trust_checkpoint=trust_checkpoint))
+def load_chexzero(target: str, **options: Any) -> OpenClipAdapter:
+    request = LoadRequest.of(options)
+    state = unwrap_state_dict(read_checkpoint(target, trust_checkpoint=request.trust_checkpoint))
     model = openai_clip_from_state_dict(state, target)
     return OpenClipAdapter(
-        spec=spec,
+        **request.placement(),
         module=model,
         preprocess=chexzero_preprocess(model.visual.image_size[0]),
         tokenizer=ClipBpeTokenizer(model.context_length),
-        device=device,
-        precision=precision,
-        card=card,
         fixed_logit_scale=1.0,
         extra_fingerprint={"family": "chexzero"},
     )

@@ -1,13 +1,41 @@
-"""Pieces several published-checkpoint adapters share: spec options and Hugging Face towers."""
+"""Pieces several published-checkpoint adapters share: the load request, spec options, Hugging Face towers."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import parse_qsl
 
 from cxralign.models.checkpoints import hub_call
 from cxralign.models.errors import ModelSpecError
+from cxralign.models.transforms import ImagePreprocess
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """The keyword arguments every loader is called with (``models.specs.load_model``), read once.
+
+    Loaders keep the documented signature ``loader(target, **options)``; unknown keys are ignored,
+    so a loader never fails on an option another scheme needs.
+    """
+
+    spec: str
+    device: str = "auto"
+    precision: str = "fp32"
+    trust_checkpoint: bool = False
+    trust_remote_code: bool = False
+    cache_dir: str | None = None
+    card: Any = None
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any]) -> LoadRequest:
+        return cls(**{f.name: options[f.name] for f in fields(cls) if f.name in options})
+
+    def placement(self) -> dict[str, Any]:
+        """What every adapter's constructor takes from the request: spec, device, precision, card."""
+        return {"spec": self.spec, "device": self.device, "precision": self.precision, "card": self.card}
 
 
 def split_options(target: str, allowed: tuple[str, ...], spec: str) -> tuple[str, dict[str, str]]:
@@ -34,6 +62,20 @@ def hf_backbone_from_config(name_or_path: str, *, trust_remote_code: bool = Fals
     for key, value in config_overrides.items():
         setattr(config, key, value)
     return AutoModel.from_config(config, trust_remote_code=trust_remote_code)
+
+
+def gloria_preprocess() -> ImagePreprocess:
+    """GLoRIA's evaluation transform, which MGCA and ConVIRT (trained in MGCA's code) share:
+    longest side to 256, centre crop 224, grey, normalised to [-1, 1]."""
+    return ImagePreprocess(
+        resize=256,
+        crop=224,
+        resize_mode="longest",
+        interpolation="box",
+        grayscale=True,
+        mean=(0.5, 0.5, 0.5),
+        std=(0.5, 0.5, 0.5),
+    )
 
 
 _NUMBERED_POINT = re.compile(r"[0-9]+\.")

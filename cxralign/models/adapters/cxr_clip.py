@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import hf_backbone_from_config, split_options
+from cxralign.models.adapters.common import LoadRequest, hf_backbone_from_config, split_options
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
@@ -130,18 +130,10 @@ def _get(config: Any, *path: str, default: Any = None) -> Any:
     return config
 
 
-def load_cxr_clip(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    card: Any = None,
-    **_: Any,
-) -> CxrClipAdapter:
-    path, options = split_options(target, ("text", "vision"), spec)
-    raw = read_checkpoint(path, trust_checkpoint=trust_checkpoint)
+def load_cxr_clip(target: str, **options: Any) -> CxrClipAdapter:
+    request = LoadRequest.of(options)
+    path, options = split_options(target, ("text", "vision"), request.spec)
+    raw = read_checkpoint(path, trust_checkpoint=request.trust_checkpoint)
     config = raw.get("config") if isinstance(raw, Mapping) else None
     state = unwrap_state_dict(raw, keys=("model", "state_dict"))
     if any(k.startswith("image_encoder.resnet.") for k in state):
@@ -167,7 +159,7 @@ def load_cxr_clip(
     size = int(_get(config, "base", "image_size", default=224))
     context = int(_get(config, "base", "text_max_length", default=256))
     return CxrClipAdapter(
-        spec=spec,
+        **request.placement(),
         module=module,
         preprocess=ImagePreprocess(
             resize=size,
@@ -179,8 +171,5 @@ def load_cxr_clip(
             std=IMAGENET_STD if family == "resnet50" else (0.5, 0.5, 0.5),
         ),
         tokenizer=HFTextTokenizer.from_pretrained(text_name, context),
-        device=device,
-        precision=precision,
-        card=card,
         extra_fingerprint={"family": f"cxr-clip-{family}", "pooling": pooling},
     )

@@ -24,12 +24,17 @@ from torch import nn
 from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import gloria_clean_text, hf_backbone_from_config, split_options
+from cxralign.models.adapters.common import (
+    LoadRequest,
+    gloria_clean_text,
+    gloria_preprocess,
+    hf_backbone_from_config,
+    split_options,
+)
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
 from cxralign.models.tokenization import HFTextTokenizer
-from cxralign.models.transforms import ImagePreprocess
 
 BERT = "emilyalsentzer/Bio_ClinicalBERT"
 WORD_NUM = 97
@@ -82,18 +87,10 @@ class GloriaAdapter(DualEncoderAdapter):
         return self.module.text_encoder(tokens.input_ids, tokens.attention_mask)
 
 
-def load_gloria(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    card: Any = None,
-    **_: Any,
-) -> GloriaAdapter:
-    path, options = split_options(target, ("text",), spec)
-    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=trust_checkpoint))
+def load_gloria(target: str, **options: Any) -> GloriaAdapter:
+    request = LoadRequest.of(options)
+    path, options = split_options(target, ("text",), request.spec)
+    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=request.trust_checkpoint))
     inner = strip_prefix(state, "gloria.")
     if not inner:
         raise CheckpointError(f"{path} has no 'gloria.' keys: not a GLoRIA pretraining checkpoint")
@@ -101,21 +98,10 @@ def load_gloria(
     module = GloriaModule(hf_backbone_from_config(text_name))
     load_exact(module, inner, path, ignore=("position_ids", "num_batches_tracked"))
     return GloriaAdapter(
-        spec=spec,
+        **request.placement(),
         module=module,
-        preprocess=ImagePreprocess(
-            resize=256,
-            crop=224,
-            resize_mode="longest",
-            interpolation="box",
-            grayscale=True,
-            mean=(0.5, 0.5, 0.5),
-            std=(0.5, 0.5, 0.5),
-        ),
+        preprocess=gloria_preprocess(),
         tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM, clean=gloria_clean_text),
-        device=device,
-        precision=precision,
-        card=card,
         fixed_logit_scale=1 / 0.07,
         extra_fingerprint={"family": "gloria"},
     )

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from cxralign.models.adapter import DualEncoderAdapter
+from cxralign.models.adapters.common import LoadRequest
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import hub_call
 from cxralign.models.errors import ModelSpecError
@@ -82,30 +83,25 @@ def _processor_config(name: str, cache_dir: str | None) -> dict[str, Any]:
         return {}
 
 
-def load_hf(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_remote_code: bool = False,
-    cache_dir: str | None = None,
-    card: Any = None,
-    **_: Any,
-) -> HFDualEncoderAdapter:
+def load_hf(target: str, **options: Any) -> HFDualEncoderAdapter:
+    request = LoadRequest.of(options)
     from transformers import AutoConfig, AutoModel
 
     name = str(Path(target).expanduser()) if target.startswith(("/", ".", "~")) else target
     config = hub_call(
-        name, AutoConfig.from_pretrained, name, trust_remote_code=trust_remote_code, cache_dir=cache_dir
+        name,
+        AutoConfig.from_pretrained,
+        name,
+        trust_remote_code=request.trust_remote_code,
+        cache_dir=request.cache_dir,
     )
     model = hub_call(
         name,
         AutoModel.from_pretrained,
         name,
         config=config,
-        trust_remote_code=trust_remote_code,
-        cache_dir=cache_dir,
+        trust_remote_code=request.trust_remote_code,
+        cache_dir=request.cache_dir,
         use_safetensors=None,
     )
     if not (hasattr(model, "get_image_features") and hasattr(model, "get_text_features")):
@@ -117,15 +113,12 @@ def load_hf(
     text = getattr(config, "text_config", None)
     context = int(getattr(text, "max_position_embeddings", 77) or 77)
     tokenizer = HFTextTokenizer.from_pretrained(
-        name, context, trust_remote_code=trust_remote_code, cache_dir=cache_dir
+        name, context, trust_remote_code=request.trust_remote_code, cache_dir=request.cache_dir
     )
     return HFDualEncoderAdapter(
-        spec=spec,
+        **request.placement(),
         module=model,
-        preprocess=preprocess_from_processor_config(_processor_config(name, cache_dir), image_size),
+        preprocess=preprocess_from_processor_config(_processor_config(name, request.cache_dir), image_size),
         tokenizer=tokenizer,
-        device=device,
-        precision=precision,
-        card=card,
         extra_fingerprint={"hf": type(model).__name__},
     )

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import hf_backbone_from_config, split_options
+from cxralign.models.adapters.common import LoadRequest, hf_backbone_from_config, split_options
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.tokenization import HFTextTokenizer
@@ -122,22 +122,13 @@ class MedClipAdapter(DualEncoderAdapter):
         return self.module.text_model(tokens.input_ids, tokens.attention_mask)
 
 
-def _load(
-    target: str,
-    variant: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    card: Any = None,
-    **_: Any,
-) -> MedClipAdapter:
-    path, options = split_options(target, ("text", "vision"), spec)
+def _load(target: str, variant: str, **options: Any) -> MedClipAdapter:
+    request = LoadRequest.of(options)
+    path, options = split_options(target, ("text", "vision"), request.spec)
     file = Path(path).expanduser()
     if file.is_dir():
         file = file / WEIGHTS_NAME
-    state = unwrap_state_dict(read_checkpoint(file, trust_checkpoint=trust_checkpoint))
+    state = unwrap_state_dict(read_checkpoint(file, trust_checkpoint=request.trust_checkpoint))
     text_name = options.get("text", BERT)
     bert = hf_backbone_from_config(text_name)
     if variant == "vit":
@@ -148,7 +139,7 @@ def _load(
     state = rename_legacy_swin_keys(state, set(module.state_dict()))
     load_exact(module, state, str(file), ignore=("position_ids",))
     return MedClipAdapter(
-        spec=spec,
+        **request.placement(),
         module=module,
         preprocess=ImagePreprocess(
             resize=224,
@@ -159,9 +150,6 @@ def _load(
             std=(MEDCLIP_STD,) * 3,
         ),
         tokenizer=HFTextTokenizer.from_pretrained(text_name, 77),
-        device=device,
-        precision=precision,
-        card=card,
         extra_fingerprint={"family": f"medclip-{variant}"},
     )
 

@@ -23,12 +23,17 @@ from torch import nn
 from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import gloria_clean_text, hf_backbone_from_config, split_options
+from cxralign.models.adapters.common import (
+    LoadRequest,
+    gloria_clean_text,
+    gloria_preprocess,
+    hf_backbone_from_config,
+    split_options,
+)
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
 from cxralign.models.tokenization import HFTextTokenizer
-from cxralign.models.transforms import ImagePreprocess
 
 BERT = "emilyalsentzer/Bio_ClinicalBERT"
 MAX_WORDS = 112
@@ -105,21 +110,10 @@ class MgcaAdapter(DualEncoderAdapter):
         return self.module.text(tokens.input_ids, tokens.attention_mask)
 
 
-def _load(
-    target: str,
-    family: str,
-    image_prefix: str,
-    text_prefix: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    card: Any = None,
-    **_: Any,
-) -> MgcaAdapter:
-    path, options = split_options(target, ("text",), spec)
-    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=trust_checkpoint))
+def _load(target: str, family: str, image_prefix: str, text_prefix: str, **options: Any) -> MgcaAdapter:
+    request = LoadRequest.of(options)
+    path, options = split_options(target, ("text",), request.spec)
+    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=request.trust_checkpoint))
     image_state = {
         k: v for k, v in strip_prefix(state, image_prefix).items() if not k.startswith("local_embed.")
     }
@@ -144,21 +138,10 @@ def _load(
     load_exact(module.image, image_state, path, ignore=("num_batches_tracked", "model.fc."))
     load_exact(module.text, text_state, path, ignore=("num_batches_tracked", "position_ids", "model.pooler."))
     return MgcaAdapter(
-        spec=spec,
+        **request.placement(),
         module=module,
-        preprocess=ImagePreprocess(
-            resize=256,
-            crop=224,
-            resize_mode="longest",
-            interpolation="box",
-            grayscale=True,
-            mean=(0.5, 0.5, 0.5),
-            std=(0.5, 0.5, 0.5),
-        ),
+        preprocess=gloria_preprocess(),
         tokenizer=HFTextTokenizer.from_pretrained(text_name, MAX_WORDS, clean=gloria_clean_text),
-        device=device,
-        precision=precision,
-        card=card,
         fixed_logit_scale=1 / 0.07,
         extra_fingerprint={"family": f"{family}-{kind}"},
     )

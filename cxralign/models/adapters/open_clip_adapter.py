@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from cxralign.models.adapter import DualEncoderAdapter
+from cxralign.models.adapters.common import LoadRequest
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import hub_call, load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.errors import ModelSpecError
@@ -107,30 +108,20 @@ def _create(model_name: str, **kwargs: Any) -> torch.nn.Module:
         quiet.setLevel(level)
 
 
-def load_open_clip(
-    target: str,
-    *,
-    spec: str,
-    device: str = "auto",
-    precision: str = "fp32",
-    trust_checkpoint: bool = False,
-    cache_dir: str | None = None,
-    card: Any = None,
-    context_length: int | None = None,
-    **_: Any,
-) -> OpenClipAdapter:
+def load_open_clip(target: str, *, context_length: int | None = None, **options: Any) -> OpenClipAdapter:
     """Resolve an ``open_clip:`` target (the part after the scheme)."""
+    request = LoadRequest.of(options)
     import open_clip
 
     if not target:
-        raise ModelSpecError(f"spec {spec!r} names no architecture (open_clip:ARCH[@TAG|@/path])")
+        raise ModelSpecError(f"spec {request.spec!r} names no architecture (open_clip:ARCH[@TAG|@/path])")
     arch, _, tag = (
         target.partition("@") if not target.startswith(("hf-hub:", "local-dir:")) else (target, "", "")
     )
     _check_architecture(arch)
     if not tag and not arch.startswith(("hf-hub:", "local-dir:")):
         raise ModelSpecError(
-            f"{spec!r} does not say which weights to use; write open_clip:{arch}@random (random init, "
+            f"{request.spec!r} does not say which weights to use; write open_clip:{arch}@random (random init, "
             f"fixed seed), open_clip:{arch}@/path/to/ckpt.pt (a local checkpoint) or "
             f"open_clip:{arch}@<pretrained tag> (e.g. @openai, from the local cache)"
         )
@@ -138,7 +129,7 @@ def load_open_clip(
     if random_init:
         tag = ""
     extra: dict[str, Any] = {"open_clip": arch, **({"weights": RANDOM_TAG} if random_init else {})}
-    kwargs: dict[str, Any] = {"cache_dir": cache_dir}
+    kwargs: dict[str, Any] = {"cache_dir": request.cache_dir}
     if context_length:
         kwargs["force_context_length"] = context_length
     if tag and not _looks_like_path(tag):
@@ -149,7 +140,7 @@ def load_open_clip(
             torch.manual_seed(RANDOM_INIT_SEED)
             model = _create(arch, **kwargs)
         if tag:
-            state = unwrap_state_dict(read_checkpoint(tag, trust_checkpoint=trust_checkpoint))
+            state = unwrap_state_dict(read_checkpoint(tag, trust_checkpoint=request.trust_checkpoint))
             if next(iter(state)).startswith("module."):
                 state = {k[len("module.") :]: v for k, v in state.items()}
             for key in ("input_resolution", "context_length", "vocab_size"):
@@ -158,13 +149,10 @@ def load_open_clip(
     inner_tokenizer = hub_call(arch, open_clip.get_tokenizer, arch, context_length=context_length)
     preprocess_cfg = dict(getattr(model.visual, "preprocess_cfg", {}) or {})
     adapter = OpenClipAdapter(
-        spec=spec,
+        **request.placement(),
         module=model,
         preprocess=preprocess_from_open_clip(preprocess_cfg),
         tokenizer=wrap_open_clip_tokenizer(inner_tokenizer),
-        device=device,
-        precision=precision,
-        card=card,
         extra_fingerprint=extra,
     )
     adapter.random_init = random_init  # results record it as weights: random

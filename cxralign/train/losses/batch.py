@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from cxralign.train import distributed
+from cxralign.utils import distributed
 
 
 @dataclass
