@@ -90,7 +90,7 @@ def main() -> None:
         "--help": ["--help"],
         "--version": ["--version"],
         "label (2 reports)": ["label", "corpus.csv", "--out", "labels.csv"],
-        "build (2 reports)": ["build", "--source", "csv", "--root", "corpus.csv", "--out", "bench"],
+        "build (2 reports)": ["build", "--source", "csv", "--root", "corpus.csv", "--out", "bench", "--overwrite"],
         "leaderboard schema": ["leaderboard", "schema"],
         "eval reference:, 500 phantoms": ["eval", "-m", f"reference:{work / 'model'}", "--tasks", "zeroshot,retrieval",
                                           "--data", f"phantoms={work / 'phantoms'}", "--out", "results",
