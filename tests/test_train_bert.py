@@ -108,7 +108,9 @@ def test_wordpiece_tokenizer_gives_bert_tokenizer_fast_ids(tmp_path: Path) -> No
     assert ours.name == f"hf:{tmp_path / 'tokenizer'}"  # the transformers tokenizer's name: same fingerprints
 
 
-def test_seeded_create_keeps_transformers_initial_weights_and_random_stream(monkeypatch) -> None:  # noqa: ANN001
+def test_seeded_create_keeps_transformers_initial_weights_and_random_stream(
+    monkeypatch, tmp_path: Path
+) -> None:  # noqa: ANN001
     from transformers import AutoModel
 
     tokenizer = train_wordpiece(list(REPORTS.values()) * 3, 120)
@@ -124,6 +126,15 @@ def test_seeded_create_keeps_transformers_initial_weights_and_random_stream(monk
     expected = before.state_dict()
     assert list(ours.state_dict()) == list(expected)
     assert all(torch.equal(tensor, expected[name]) for name, tensor in ours.state_dict().items())
+    ours.save_pretrained(tmp_path / "ours")
+    before.save_pretrained(tmp_path / "before")
+    for name in (
+        "text/config.json",
+        "model.safetensors",
+        "reference_config.json",
+        "tokenizer/tokenizer.json",
+    ):
+        assert (tmp_path / "ours" / name).read_bytes() == (tmp_path / "before" / name).read_bytes(), name
 
 
 def test_a_checkpoint_with_a_transformers_tower_loads_natively_with_equal_features(tmp_path: Path) -> None:
@@ -164,3 +175,17 @@ def test_reference_adapter_tokenises_without_transformers_to_the_same_fingerprin
     assert isinstance(through_transformers.tokenizer, HFTextTokenizer)
     assert through_transformers.fingerprint() == adapter.fingerprint()
     assert (through_transformers.encode_texts(TEXTS) == adapter.encode_texts(TEXTS)).all()
+
+
+def test_a_broken_text_config_is_one_clear_input_error(tmp_path: Path) -> None:
+    from cxralign.errors import InputError
+
+    torch.manual_seed(0)
+    model = ReferenceModel.create(SMALL, train_wordpiece(list(REPORTS.values()) * 3, 120))
+    path = model.save_pretrained(tmp_path / "m")
+    (path / "text" / "config.json").write_text("{not json")
+    with pytest.raises(InputError, match="not a valid BERT config"):
+        ReferenceModel.from_pretrained(path)
+    (path / "text" / "config.json").unlink()
+    with pytest.raises(InputError, match="no text/config.json"):
+        ReferenceModel.from_pretrained(path)

@@ -154,6 +154,10 @@ class ReferenceModel(nn.Module):
             self._tokenizer = load_tokenizer(self.tokenizer_dir)
         return self._tokenizer
 
+    @tokenizer.setter
+    def tokenizer(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def create(cls, config: ReferenceModelConfig, tokenizer: Any | None = None) -> ReferenceModel:
@@ -290,7 +294,10 @@ def _saved_text_tower(root: Path, config: ReferenceModelConfig) -> tuple[Any, nn
     text_dir = root / "text"
     if not (text_dir / "config.json").is_file():
         raise InputError(f"{root} is not a complete reference model directory (no text/config.json)")
-    native = BertTextConfig.from_directory(text_dir) if config.uses_builtin_text_tower else None
+    try:
+        native = BertTextConfig.from_directory(text_dir) if config.uses_builtin_text_tower else None
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(f"{text_dir / 'config.json'} is not a valid BERT config: {error}") from error
     if native is not None:
         return None, BertTextEncoder(native)
     from transformers import AutoConfig, AutoModel
