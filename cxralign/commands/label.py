@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich import box
@@ -10,9 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from cxralign.data.corpora import SOURCES, read_corpus
-from cxralign.reports.label_job import LabelSummary, label_corpus
 from cxralign.utils.progress import make_progress
 from cxralign.vocab import VOCABULARIES
+
+if TYPE_CHECKING:  # the report engine loads when labelling runs, not when any command starts
+    from cxralign.reports.label_job import LabelSummary
 
 MAX_LISTED = 10
 """Skipped inputs and decode repairs listed by name; the rest are counted."""
@@ -47,6 +50,8 @@ def label(
     images: Path | None = typer.Option(None, help="Images root (MIMIC-CXR-JPG, OpenI PNG, CheXpert Plus)."),
 ) -> None:
     """Label reports: one row per report, 1.0 / 0.0 / -1.0 / blank per finding, like the CheXpert labeler."""
+    from cxralign.reports.label_job import label_corpus
+
     reader = read_corpus(
         source,
         input,

@@ -104,3 +104,40 @@ class HFTextTokenizer:
             attention_mask=encoded.get("attention_mask"),
             n_truncated=n_truncated,
         )
+
+
+class WordPieceTokenizer:
+    """A saved BERT ``tokenizer.json`` run by the ``tokenizers`` library alone: the ids transformers'
+    ``BertTokenizerFast`` gives, [CLS] ... [SEP] kept on truncation, padded to ``context_length``,
+    without importing transformers (reference models tokenise this way)."""
+
+    def __init__(self, inner: Any, context_length: int, *, name: str, pad_token: str = "[PAD]") -> None:
+        self._inner = inner
+        self.context_length = int(context_length)
+        self.name = name
+        inner.enable_truncation(max_length=self.context_length)
+        inner.enable_padding(
+            length=self.context_length, pad_id=inner.token_to_id(pad_token) or 0, pad_token=pad_token
+        )
+
+    @classmethod
+    def from_directory(cls, path: Any, context_length: int) -> WordPieceTokenizer:
+        """Load ``path/tokenizer.json``; ``name`` is the one the transformers tokenizer had (same fingerprints)."""
+        import json
+        from pathlib import Path
+
+        from tokenizers import Tokenizer
+
+        settings_file = Path(path) / "tokenizer_config.json"
+        settings = json.loads(settings_file.read_text()) if settings_file.is_file() else {}
+        inner = Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
+        return cls(inner, context_length, name=f"hf:{path}", pad_token=settings.get("pad_token") or "[PAD]")
+
+    def __call__(self, texts: Sequence[str]) -> TokenizedTexts:
+        encodings = self._inner.encode_batch(list(texts), add_special_tokens=True)
+        n_truncated = sum(bool(encoding.overflowing) for encoding in encodings)
+        return TokenizedTexts(
+            input_ids=torch.tensor([e.ids for e in encodings], dtype=torch.long),
+            attention_mask=torch.tensor([e.attention_mask for e in encodings], dtype=torch.long),
+            n_truncated=n_truncated,
+        )

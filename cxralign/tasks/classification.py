@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import balanced_accuracy_score, precision_recall_curve
 
 from cxralign.tasks.metrics import (
     ap_metric,
@@ -55,6 +54,8 @@ def best_f1_threshold(labels: np.ndarray, scores: np.ndarray) -> float | None:
     labels, scores = labels[mask], scores[mask]
     if labels.size == 0 or labels.max() <= 0:
         return None
+    from sklearn.metrics import precision_recall_curve  # imported when used (start-up)
+
     precision, recall, thresholds = precision_recall_curve(labels, scores)
     with np.errstate(invalid="ignore", divide="ignore"):
         f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)[:-1]
@@ -161,6 +162,8 @@ def multiclass_metrics(
         totals = w @ onehot
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.nanmean(np.where(totals > 0, hits / totals, np.nan), axis=1)
+
+    from sklearn.metrics import balanced_accuracy_score
 
     lo, hi = bootstrap_statistic_ci(balanced, len(correct), seed, f"{prefix}balanced_accuracy", n_boot)
     metrics[f"{prefix}balanced_accuracy"] = MetricValue(

@@ -56,9 +56,18 @@ def _fmt_value(metric) -> str:
     return _fmt(value)
 
 
-def _png(figure) -> str:
+def _pyplot():  # noqa: ANN202
+    """pyplot on the Agg backend, imported when the first plot is drawn (0.6 s of start-up otherwise)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _png(figure) -> str:
+    plt = _pyplot()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
     plt.close(figure)
@@ -69,8 +78,6 @@ def _finding_bars(result) -> list[dict[str, str]]:
     """Per-finding accuracy of each op: n printed on every bar, a zero drawn, a finding without items said so;
     findings withheld for a small n (``<metric>/finding_low_n``) are drawn grey, without an interval, so nobody
     reads them as results."""
-    import matplotlib.pyplot as plt
-
     suffix = ".accuracy/finding"
     groups = {g.removesuffix("_low_n") for g in result.per_group if g.endswith((suffix, suffix + "_low_n"))}
     tables = {
@@ -82,7 +89,7 @@ def _finding_bars(result) -> list[dict[str, str]]:
     plots = []
     for group, (table, low_n) in tables.items():
         names = every[::-1]  # first finding on top
-        figure, axis = plt.subplots(figsize=(7.5, 0.36 * len(names) + 1.3))
+        figure, axis = _pyplot().subplots(figsize=(7.5, 0.36 * len(names) + 1.3))
         for y, name in enumerate(names):
             m = table.get(name) or low_n.get(name)
             if m is None:
@@ -119,12 +126,11 @@ def _finding_bars(result) -> list[dict[str, str]]:
 
 def _roc_grid(curves: list, title: str):
     """Small multiples: one ROC per class with its AUROC and counts, the chance diagonal in each."""
-    import matplotlib.pyplot as plt
     from sklearn.metrics import roc_auc_score, roc_curve
 
     columns = min(5, len(curves))
     rows = -(-len(curves) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(2.3 * columns, 2.75 * rows + 0.4), squeeze=False,
+    figure, axes = _pyplot().subplots(rows, columns, figsize=(2.3 * columns, 2.75 * rows + 0.4), squeeze=False,
                                 sharex=True, sharey=True)  # fmt: skip
     for axis in axes.flat[len(curves) :]:
         axis.set_visible(False)
@@ -147,8 +153,6 @@ def _roc_grid(curves: list, title: str):
 
 
 def _roc_and_reliability(result, scores) -> list[dict[str, str]]:
-    import matplotlib.pyplot as plt
-
     classes = result.config.get("classes") or []
     if "fraction" in scores.columns:
         top = scores["fraction"].max()
@@ -182,7 +186,7 @@ def _roc_and_reliability(result, scores) -> list[dict[str, str]]:
                     centres.append(pooled[in_bin].mean())
                     observed.append(pooled_labels[in_bin].mean())
                     counts.append(int(in_bin.sum()))
-            figure, axis = plt.subplots(figsize=(5, 5))
+            figure, axis = _pyplot().subplots(figsize=(5, 5))
             axis.plot([0, 1], [0, 1], "k--", linewidth=0.8)
             axis.plot(centres, observed, "o-", color="#4c72b0")
             for x, y, count in zip(centres, observed, counts, strict=True):
@@ -198,9 +202,6 @@ def _roc_and_reliability(result, scores) -> list[dict[str, str]]:
 
 def write_html_report(out: str | Path, spec: str, outcomes: list) -> Path:
     """Write ``OUT/<model-slug>/report.html`` and return its path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     sections, failures, fingerprint = [], [], ""
     for outcome in outcomes:
         if outcome.status == "failed":

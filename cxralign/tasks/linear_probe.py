@@ -18,10 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import InputError
@@ -59,7 +55,12 @@ def subsample(labels: np.ndarray, fraction: float, seed: int, kind: str) -> np.n
     return np.sort(rng.permutation(n)[:k])
 
 
-def _sweep(x_tr, y_tr, x_va, y_va, grid, score) -> tuple[LogisticRegression, float]:
+def _sweep(x_tr, y_tr, x_va, y_va, grid, score) -> tuple[Any, float]:
+    """The logistic regression (sklearn's, imported only when a probe runs) with the best C of ``grid``."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
     model = LogisticRegression(C=grid[0], max_iter=1000, warm_start=True)
     best, best_c, best_coef = -np.inf, grid[0], None
     # One BLAS thread: scipy's L-BFGS-B step is tiny, and threaded BLAS there costs 20x on busy machines.
@@ -100,6 +101,8 @@ def fit_and_score(
     grid: tuple[float, ...] = DEFAULT_C_GRID,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Test-set scores (N, C) and what was chosen (C per class, degenerate classes)."""
+    from sklearn.preprocessing import StandardScaler
+
     scaler = StandardScaler().fit(x_train)
     x_tr, x_va, x_te = scaler.transform(x_train), scaler.transform(x_val), scaler.transform(x_test)
     chosen: dict[str, Any] = {"C": [], "constant": []}

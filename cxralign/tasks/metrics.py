@@ -17,8 +17,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 from cxralign.tasks.results import MetricValue
 
@@ -142,6 +140,8 @@ def weighted_auroc(labels: np.ndarray, scores: np.ndarray, weights: np.ndarray) 
 
 def auroc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     """``sklearn.metrics.roc_auc_score``, or ``None`` for a degenerate class."""
+    from sklearn.metrics import roc_auc_score  # imported when used: ~1 s of start-up (scipy.stats with it)
+
     labels = np.asarray(labels)
     if is_degenerate(labels):
         return None
@@ -150,6 +150,8 @@ def auroc(labels: np.ndarray, scores: np.ndarray) -> float | None:
 
 def average_precision(labels: np.ndarray, scores: np.ndarray) -> float | None:
     """``sklearn.metrics.average_precision_score``, or ``None`` without positives."""
+    from sklearn.metrics import average_precision_score
+
     labels = np.asarray(labels)
     if labels.size == 0 or labels.max() <= 0:
         return None
@@ -242,6 +244,8 @@ def ap_metric(
 
 
 def _midranks(x: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
     return stats.rankdata(x, method="average")
 
 
@@ -268,7 +272,12 @@ def delong_test(labels: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray) 
     var = cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]
     diff = aucs[0] - aucs[1]
     se = math.sqrt(max(var, 0.0))
-    p = (1.0 if diff == 0 else 0.0) if se == 0.0 else float(2 * stats.norm.sf(abs(diff) / se))
+    if se == 0.0:
+        p = 1.0 if diff == 0 else 0.0
+    else:
+        from scipy import stats
+
+        p = float(2 * stats.norm.sf(abs(diff) / se))
     return {"auroc_a": float(aucs[0]), "auroc_b": float(aucs[1]), "diff": float(diff), "se": se, "p_value": p}
 
 

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import InputError
@@ -64,6 +63,8 @@ def first_hit_ranks(
 
 
 def _log_comb(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    from scipy.special import gammaln  # imported when used (start-up of evaluations without retrieval)
+
     return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
 
 

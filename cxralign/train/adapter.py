@@ -16,7 +16,7 @@ import torch
 from cxralign.models.adapter import DualEncoderAdapter
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.errors import ModelSpecError
-from cxralign.models.tokenization import HFTextTokenizer
+from cxralign.models.tokenization import HFTextTokenizer, Tokenizer, WordPieceTokenizer
 from cxralign.utils.hashing import sha256_file
 
 
@@ -57,13 +57,14 @@ def adapter_for_model(
     device: str = "cpu",
     precision: str = "fp32",
     extra_fingerprint: dict[str, Any] | None = None,
+    tokenizer: Tokenizer | None = None,
 ) -> ReferenceAdapter:
     """Wrap an in-memory ReferenceModel (the trainer's periodic validation uses this)."""
     return ReferenceAdapter(
         spec=spec,
         module=model,
         preprocess=model.config.preprocess(),
-        tokenizer=HFTextTokenizer(model.tokenizer, model.config.context_length),
+        tokenizer=tokenizer or HFTextTokenizer(model.tokenizer, model.config.context_length),
         device=device,
         precision=precision,
         extra_fingerprint={"reference": model.config.model_dump(mode="json"), **(extra_fingerprint or {})},
@@ -85,6 +86,9 @@ def load_reference_adapter(
     root = resolve_reference_dir(target)
     model = ReferenceModel.from_pretrained(root)
     tokenizer_files = sorted((root / "tokenizer").glob("*"))
+    tokenizer = None  # tiny-bert's own WordPiece files tokenise without transformers (the same ids)
+    if model.config.uses_builtin_text_tower and (root / "tokenizer" / "tokenizer.json").is_file():
+        tokenizer = WordPieceTokenizer.from_directory(root / "tokenizer", model.config.context_length)
     adapter = adapter_for_model(
         model,
         spec=spec or f"reference:{target}",
@@ -93,6 +97,7 @@ def load_reference_adapter(
         extra_fingerprint={
             "tokenizer_files": {p.name: sha256_file(p) for p in tokenizer_files if p.is_file()}
         },
+        tokenizer=tokenizer,
     )
     adapter.card = card
     return adapter

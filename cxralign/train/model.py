@@ -5,7 +5,9 @@ Image tower (tiny CNN / timm / open_clip) -> linear or MLP projection; text towe
 trained on the training reports) -> pooling -> projection; a learnable temperature.
 ``save_pretrained`` writes ``model.safetensors``, ``reference_config.json``, the
 text tower's ``text/config.json`` and ``tokenizer/``; ``from_pretrained`` reads them
-back with no network access.
+back with no network access. The default BERT runs as :mod:`cxralign.train.bert`
+(plain torch, the same weights) and its transformers tokenizer is loaded only when
+something asks for it, so loading a model for evaluation never imports transformers.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import shutil
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +26,7 @@ from torch import nn
 
 from cxralign.errors import ConfigError, InputError
 from cxralign.models.transforms import ImagePreprocess
+from cxralign.train.bert import BertTextConfig, BertTextEncoder
 from cxralign.train.towers import build_image_tower, infer_feature_dim
 from cxralign.utils.atomic import atomic_directory, atomic_write_text
 
@@ -103,30 +107,56 @@ def _builtin_text_config(config: ReferenceModelConfig, vocab_size: int):  # noqa
     )
 
 
+def _initial_text_tower(config: ReferenceModelConfig, vocab_size: int) -> BertTextEncoder:
+    """A new tiny-bert tower initialised by transformers' ``BertModel`` (seeded runs keep their weights)."""
+    from transformers import AutoModel
+
+    initial = AutoModel.from_config(_builtin_text_config(config, vocab_size), add_pooling_layer=False)
+    with torch.random.fork_rng(devices=[]):  # building the copy must not move the seeded random stream
+        tower = BertTextEncoder(BertTextConfig.from_dict(json.loads(initial.config.to_json_string())))
+    tower.load_state_dict(initial.state_dict())
+    return tower
+
+
 class ReferenceModel(nn.Module):
     """Dual encoder; ``forward`` returns L2-normalised image and text features and the logit scale."""
 
     def __init__(
-        self, config: ReferenceModelConfig, tokenizer: Any, text_model: nn.Module | None = None
+        self,
+        config: ReferenceModelConfig,
+        tokenizer: Any,
+        text_model: nn.Module | None = None,
+        *,
+        tokenizer_dir: Path | None = None,
     ) -> None:
         super().__init__()
-        from transformers import AutoModel
-
         self.config = config
-        self.tokenizer = tokenizer
+        self._tokenizer = tokenizer
+        self.tokenizer_dir = tokenizer_dir  # where a tokenizer not yet loaded is read from
         self.image_tower = build_image_tower(
             config.image_tower, config.in_channels, config.image_size, config.image_tower_kwargs
         )
         image_dim = infer_feature_dim(self.image_tower, config.in_channels, config.image_size)
         if text_model is None:
-            text_model = AutoModel.from_config(
-                _builtin_text_config(config, len(tokenizer)), add_pooling_layer=False
-            )
+            text_model = _initial_text_tower(config, len(tokenizer))
         self.text_tower = text_model
         text_dim = int(self.text_tower.config.hidden_size)
         self.image_projection = _projection(config.projection, image_dim, config.embed_dim)
         self.text_projection = _projection(config.projection, text_dim, config.embed_dim)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.init_temperature)))
+
+    @property
+    def tokenizer(self) -> Any:
+        """The transformers tokenizer (training uses it); loaded on first use."""
+        if self._tokenizer is None and self.tokenizer_dir is not None:
+            from cxralign.train.tokenizer import load_tokenizer
+
+            self._tokenizer = load_tokenizer(self.tokenizer_dir)
+        return self._tokenizer
+
+    @tokenizer.setter
+    def tokenizer(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -216,7 +246,10 @@ class ReferenceModel(nn.Module):
             state = {name: tensor.detach().cpu().contiguous() for name, tensor in self.state_dict().items()}
             save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "cxralign-reference"})
             self.text_tower.config.save_pretrained(str(tmp / "text"))
-            self.tokenizer.save_pretrained(str(tmp / "tokenizer"))
+            if self._tokenizer is None and self.tokenizer_dir is not None:  # never loaded: copy its files
+                shutil.copytree(self.tokenizer_dir, tmp / "tokenizer")
+            else:
+                self.tokenizer.save_pretrained(str(tmp / "tokenizer"))
             payload = {
                 "format_version": FORMAT_VERSION,
                 "model": self.config.model_dump(mode="json"),
@@ -228,9 +261,11 @@ class ReferenceModel(nn.Module):
 
     @classmethod
     def from_pretrained(cls, path: str | Path, *, map_location: str | torch.device = "cpu") -> ReferenceModel:
-        """Load a directory written by :meth:`save_pretrained` (no network access)."""
+        """Load a directory written by :meth:`save_pretrained` (no network access).
+
+        A tiny-bert text tower loads as :class:`BertTextEncoder` with its tokenizer left on disk
+        until used; any other text tower through transformers."""
         from safetensors.torch import load_file
-        from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         root = Path(path)
         config_path = root / CONFIG_FILE
@@ -241,11 +276,8 @@ class ReferenceModel(nn.Module):
             config = ReferenceModelConfig.model_validate(payload["model"])
         except (ValueError, KeyError) as error:
             raise InputError(f"{config_path} is not a valid reference model config: {error}") from error
-        tokenizer = AutoTokenizer.from_pretrained(str(root / "tokenizer"))
-        text_model = AutoModel.from_config(
-            AutoConfig.from_pretrained(str(root / "text")), add_pooling_layer=False
-        )
-        model = cls(config, tokenizer, text_model=text_model)
+        tokenizer, text_model = _saved_text_tower(root, config)
+        model = cls(config, tokenizer, text_model=text_model, tokenizer_dir=root / "tokenizer")
         try:
             state = load_file(str(root / WEIGHTS_FILE), device=str(map_location))
         except (OSError, RuntimeError) as error:
@@ -255,3 +287,22 @@ class ReferenceModel(nn.Module):
             detail = f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}"
             raise InputError(f"{root / WEIGHTS_FILE} does not match its config ({detail})")
         return model
+
+
+def _saved_text_tower(root: Path, config: ReferenceModelConfig) -> tuple[Any, nn.Module]:
+    """(tokenizer or None when it can wait, text tower) of a saved model, weights still random."""
+    text_dir = root / "text"
+    if not (text_dir / "config.json").is_file():
+        raise InputError(f"{root} is not a complete reference model directory (no text/config.json)")
+    try:
+        native = BertTextConfig.from_directory(text_dir) if config.uses_builtin_text_tower else None
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(f"{text_dir / 'config.json'} is not a valid BERT config: {error}") from error
+    if native is not None:
+        return None, BertTextEncoder(native)
+    from transformers import AutoConfig, AutoModel
+
+    from cxralign.train.tokenizer import load_tokenizer
+
+    text_model = AutoModel.from_config(AutoConfig.from_pretrained(str(text_dir)), add_pooling_layer=False)
+    return load_tokenizer(root / "tokenizer"), text_model
