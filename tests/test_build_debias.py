@@ -99,12 +99,14 @@ def test_the_result_is_seeded():
     assert adversarial_filter(rows, seed=3).dropped == adversarial_filter(rows, seed=3).dropped
 
 
-def test_a_build_writes_only_what_the_filter_kept_and_says_what_it_dropped(
+def test_a_build_keeps_every_verified_variant_and_flags_the_balanced_set_the_filter_chose(
     phantom_dataset, tmp_path, monkeypatch
 ):
-    """The plumbing, with a target low enough that the small phantom set loses variants (it is
-    near chance as built)."""
+    """The plumbing, with a target low enough that the small phantom set's filter runs rounds (it
+    is near chance as built): every verified variant is written in its op, the filter's choice is
+    the ``balanced`` column, equal per finding, and the final check reads exactly that set."""
     import json
+    from collections import Counter
 
     import pyarrow.parquet as pq
 
@@ -122,19 +124,24 @@ def test_a_build_writes_only_what_the_filter_kept_and_says_what_it_dropped(
     rejected = tmp_path / "rejected.jsonl"
     kept, rows, manifest, out = build("kept", workers=2, rejected=rejected)
     full, all_rows, full_manifest, _ = build("full", blind_filter=False)
-    dropped = kept.blind_filtered
-    assert len(manifest["blind_filter"]["rounds"]) > 1
+    assert len(manifest["blind_filter"]["rounds"]) > 1 and manifest["blind_filter"]["dropped"] > 0
     assert manifest["options"]["blind_filter"] is True and full_manifest["blind_filter"] is None
-    assert set(dropped) <= {"negate", "affirm"} and sum(map(sum, map(dict.values, dropped.values()))) > 0
-    assert full.variants == kept.variants  # verified variants are counted before the filter
-    for op in ("negate", "affirm", "omit"):
-        written = sum(r["op"] == op for r in rows)
-        assert written == sum(kept.variants[op].values()) - sum(dropped.get(op, {}).values())
-    assert sum(r["op"] == "omit" for r in rows) == sum(r["op"] == "omit" for r in all_rows)
-    assert {(r["op"], r["item_id"]) for r in rows} <= {(r["op"], r["item_id"]) for r in all_rows}
+    assert full.variants == kept.variants
+    for op in ("negate", "affirm", "omit"):  # nothing is taken out of an op
+        assert sum(r["op"] == op for r in rows) == sum(kept.variants[op].values())
+    assert {(r["op"], r["item_id"]) for r in rows} == {(r["op"], r["item_id"]) for r in all_rows}
+    chosen = [r for r in rows if r["balanced"]]
+    assert {r["op"] for r in chosen} == {"negate", "affirm"}
+    assert all(r["balanced"] is False for r in rows if r["op"] not in ("negate", "affirm"))
+    cells = Counter((r["target"], r["op"]) for r in chosen)
+    assert all(cells[(t, "negate")] == cells[(t, "affirm")] for t, _ in cells)
+    assert len(chosen) == manifest["blind_filter"]["balanced_pairs"] == manifest["blind_baselines"]["balanced"]["pairs"]
+    assert sum(map(sum, map(dict.values, kept.balanced.values()))) == len(chosen)
+    # the filter chose fewer than a random draw would (it left variants out), and refused nothing
+    assert len(chosen) < sum(r["balanced"] for r in all_rows)
     reviewed = [json.loads(line) for line in rejected.read_text().splitlines()]
-    filtered = [r for r in reviewed if r["stage"] == "blind_filter"]
-    assert len(filtered) == sum(map(sum, map(dict.values, dropped.values())))
+    assert not [r for r in reviewed if r["stage"] == "blind_filter"]
+    assert manifest["blind_baselines"]["balanced"]["draws"] == 5
     assert manifest["blind_baselines"]["balanced"]["max_accuracy"] is not None
     # the number of workers does not change a byte
     _, _, _, serial = build("serial", workers=1, rejected=tmp_path / "r1.jsonl")
