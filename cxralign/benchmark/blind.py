@@ -11,8 +11,10 @@ both trained on and tested (templated corpora repeat whole reports):
   ``pairwise`` accuracy asks whether it scores the original above its variant.
 
 The build itself reports the probe ensemble of ``cxralign.benchmark.probes`` per op and on the
-balanced set (negate + affirm, equal counts per finding), where every probe should be near 50%;
-above 55% the build warns. The two baselines here stay as library functions.
+balanced set (the negate + affirm rows the blind filter chose, equal counts per finding; the rows
+flagged ``balanced``), where every probe should be near 50%: there it is the mean over
+``BALANCED_DRAWS`` fold draws, and above 55% the build warns. The two baselines here stay as
+library functions.
 """
 
 from __future__ import annotations
