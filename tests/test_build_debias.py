@@ -23,7 +23,7 @@ def _pool(n: int, tell_share: float, seed: int = 0, tell: str = "there is a righ
         finding = rng.choice(FINDINGS)
         filler = " ".join(rng.sample(FILLER, 3)) + f" case{i}"
         present, absent = f"{filler} small {finding}", f"{filler} no {finding}"
-        if i % 2:
+        if rng.random() < 0.5:  # not by the parity of i: "case13 small" would tell a character probe the op
             rows.append(("negate", finding, present, absent, f"p{i}"))
         else:
             affirmed = f"{filler} {tell} {finding}" if rng.random() < tell_share else present
