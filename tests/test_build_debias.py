@@ -55,7 +55,7 @@ def test_the_filter_drops_the_variants_with_an_artefact_until_near_chance():
     assert before > 0.65
     assert result.reached is True and result.rounds[-1].dropped == 0
     assert result.rounds[-1].accuracy <= STOP_AT <= FILTER_TARGET
-    assert set(result.rounds[-1].probes) == {"word", "char", "lexical", "sentinel"}
+    assert set(result.rounds[-1].probes) == {"word", "char", "lexical", "phrase", "sentinel"}
     # most of what it drops carries the artefact, and most artefacts are gone
     assert len(tells & set(result.dropped)) / len(result.dropped) > 0.6
     assert len(tells - set(result.dropped)) / len(tells) < 0.5
