@@ -23,7 +23,7 @@ def _pool(n: int, tell_share: float, seed: int = 0, tell: str = "there is a righ
         finding = rng.choice(FINDINGS)
         filler = " ".join(rng.sample(FILLER, 3)) + f" case{i}"
         present, absent = f"{filler} small {finding}", f"{filler} no {finding}"
-        if i % 2:
+        if rng.random() < 0.5:  # not by the parity of i: "case13 small" would tell a character probe the op
             rows.append(("negate", finding, present, absent, f"p{i}"))
         else:
             affirmed = f"{filler} {tell} {finding}" if rng.random() < tell_share else present
@@ -55,7 +55,7 @@ def test_the_filter_drops_the_variants_with_an_artefact_until_near_chance():
     assert before > 0.65
     assert result.reached is True and result.rounds[-1].dropped == 0
     assert result.rounds[-1].accuracy <= STOP_AT <= FILTER_TARGET
-    assert set(result.rounds[-1].probes) == {"word", "char", "lexical", "sentinel"}
+    assert set(result.rounds[-1].probes) == {"word", "char", "lexical", "phrase", "sentinel"}
     # most of what it drops carries the artefact, and most artefacts are gone
     assert len(tells & set(result.dropped)) / len(result.dropped) > 0.6
     assert len(tells - set(result.dropped)) / len(tells) < 0.5
@@ -99,12 +99,14 @@ def test_the_result_is_seeded():
     assert adversarial_filter(rows, seed=3).dropped == adversarial_filter(rows, seed=3).dropped
 
 
-def test_a_build_writes_only_what_the_filter_kept_and_says_what_it_dropped(
+def test_a_build_keeps_every_verified_variant_and_flags_the_balanced_set_the_filter_chose(
     phantom_dataset, tmp_path, monkeypatch
 ):
-    """The plumbing, with a target low enough that the small phantom set loses variants (it is
-    near chance as built)."""
+    """The plumbing, with a target low enough that the small phantom set's filter runs rounds (it
+    is near chance as built): every verified variant is written in its op, the filter's choice is
+    the ``balanced`` column, equal per finding, and the final check reads exactly that set."""
     import json
+    from collections import Counter
 
     import pyarrow.parquet as pq
 
@@ -122,19 +124,24 @@ def test_a_build_writes_only_what_the_filter_kept_and_says_what_it_dropped(
     rejected = tmp_path / "rejected.jsonl"
     kept, rows, manifest, out = build("kept", workers=2, rejected=rejected)
     full, all_rows, full_manifest, _ = build("full", blind_filter=False)
-    dropped = kept.blind_filtered
-    assert len(manifest["blind_filter"]["rounds"]) > 1
+    assert len(manifest["blind_filter"]["rounds"]) > 1 and manifest["blind_filter"]["dropped"] > 0
     assert manifest["options"]["blind_filter"] is True and full_manifest["blind_filter"] is None
-    assert set(dropped) <= {"negate", "affirm"} and sum(map(sum, map(dict.values, dropped.values()))) > 0
-    assert full.variants == kept.variants  # verified variants are counted before the filter
-    for op in ("negate", "affirm", "omit"):
-        written = sum(r["op"] == op for r in rows)
-        assert written == sum(kept.variants[op].values()) - sum(dropped.get(op, {}).values())
-    assert sum(r["op"] == "omit" for r in rows) == sum(r["op"] == "omit" for r in all_rows)
-    assert {(r["op"], r["item_id"]) for r in rows} <= {(r["op"], r["item_id"]) for r in all_rows}
+    assert full.variants == kept.variants
+    for op in ("negate", "affirm", "omit"):  # nothing is taken out of an op
+        assert sum(r["op"] == op for r in rows) == sum(kept.variants[op].values())
+    assert {(r["op"], r["item_id"]) for r in rows} == {(r["op"], r["item_id"]) for r in all_rows}
+    chosen = [r for r in rows if r["balanced"]]
+    assert {r["op"] for r in chosen} == {"negate", "affirm"}
+    assert all(r["balanced"] is False for r in rows if r["op"] not in ("negate", "affirm"))
+    cells = Counter((r["target"], r["op"]) for r in chosen)
+    assert all(cells[(t, "negate")] == cells[(t, "affirm")] for t, _ in cells)
+    assert len(chosen) == manifest["blind_filter"]["balanced_pairs"] == manifest["blind_baselines"]["balanced"]["pairs"]
+    assert sum(map(sum, map(dict.values, kept.balanced.values()))) == len(chosen)
+    # the filter chose fewer than a random draw would (it left variants out), and refused nothing
+    assert len(chosen) < sum(r["balanced"] for r in all_rows)
     reviewed = [json.loads(line) for line in rejected.read_text().splitlines()]
-    filtered = [r for r in reviewed if r["stage"] == "blind_filter"]
-    assert len(filtered) == sum(map(sum, map(dict.values, dropped.values())))
+    assert not [r for r in reviewed if r["stage"] == "blind_filter"]
+    assert manifest["blind_baselines"]["balanced"]["draws"] == 5
     assert manifest["blind_baselines"]["balanced"]["max_accuracy"] is not None
     # the number of workers does not change a byte
     _, _, _, serial = build("serial", workers=1, rejected=tmp_path / "r1.jsonl")

@@ -21,7 +21,9 @@ def _pairs(n: int, plant: str | None, seed: int = 0) -> list[tuple[str, str]]:
         finding = rng.choice(FINDINGS)
         filler = ". ".join(rng.sample(FILLER, 3)) + f". case {i}"
         present, absent = f"{filler}. small {finding}.", f"{filler}. no {finding}."
-        original, variant = (present, absent) if i % 2 else (absent, present)
+        # which op a pair is drawn at random: by the parity of i, a character probe reading across
+        # "case 13. small" would learn the op from the digit
+        original, variant = (present, absent) if rng.random() < 0.5 else (absent, present)
         if plant == "word":
             variant = variant.replace(filler, filler + ". as before")
         elif plant == "char":
@@ -42,7 +44,9 @@ def test_every_probe_is_near_chance_on_clean_pairs():
 
 
 @pytest.mark.parametrize(
-    ("plant", "probe"), [("word", "word"), ("char", "char"), ("length", "lexical"), ("word", "sentinel")]
+    ("plant", "probe"),
+    [("word", "word"), ("char", "char"), ("length", "lexical"), ("word", "phrase"), ("word", "sentinel"),
+     ("char", "sentinel")],  # fmt: skip
 )
 def test_a_probe_detects_the_artefact_planted_for_it(plant, probe):
     assert _accuracies(_pairs(300, plant), (probe,))[probe] > 0.9
@@ -60,3 +64,8 @@ def test_the_sentinel_is_never_a_filter_probe_and_the_build_reports_every_probe(
     assert {f"{name}_accuracy" for name in PROBES} <= set(report)
     assert report["max_accuracy"] == max(report[f"{name}_accuracy"] for name in PROBES)
     assert report["near_chance"] is False
+    # the balanced set's figure is a mean over fold draws, with its highest draw and an interval
+    assert report["draws"] == 5 and report["max_single_draw"] >= report["max_accuracy"]
+    low, high = report["max_ci95"]
+    assert low <= report["max_accuracy"] <= high and report["pairs"] == 200
+    assert "draws" not in blind_baseline("negate", keyed)  # one draw per op

@@ -62,6 +62,22 @@ def test_balanced_weights_each_finding_and_op_equally():
     assert "overall.accuracy" not in metrics  # a pooled accuracy a text prior could win
 
 
+def test_balanced_reads_only_the_builds_balanced_set_and_every_row_without_the_column():
+    rows = (
+        [("negation", "Edema", 1, 0, [])] * 4  # in the set: 1.0
+        + [("affirmation", "Edema", 0, 1, [])] * 4  # in the set: 0.0 -> Edema 0.5
+        + [("negation", "Edema", 0, 1, [])] * 4  # left out of the set (text-solvable rows)
+    )
+    scores = _scores(rows)
+    scores["balanced"] = [True] * 8 + [False] * 4
+    metrics, _ = get_task("cxr-align").metrics_from_scores(scores, CONFIG)
+    assert metrics["balanced.accuracy"].value == pytest.approx(0.5) and metrics["balanced.accuracy"].n == 8
+    assert metrics["negation.accuracy"].value == pytest.approx(0.5) and metrics["negation.accuracy"].n == 8
+    # a result stored before the column existed: every negation and affirmation row, as then
+    metrics, _ = get_task("cxr-align").metrics_from_scores(scores.drop(columns="balanced"), CONFIG)
+    assert metrics["balanced.accuracy"].value == pytest.approx(0.25) and metrics["balanced.accuracy"].n == 12
+
+
 def test_grounded_is_one_for_a_perfect_model_and_half_for_a_text_prior():
     perfect = [
         ("negation", "Edema", 0.9, 0.1, [-0.5, -0.7]),  # controls lack edema: the negation fits them
@@ -100,8 +116,20 @@ def test_version_1_results_still_recompute():
     assert task.metadata.main_score == "negation.accuracy"
 
 
+def _eval_text_prior(bench: Path, out: Path) -> dict:
+    """``cxralign eval`` of the text-prior adapter through the console script: the test result."""
+    exe = shutil.which("cxralign", path=str(Path(sys.executable).parent)) or shutil.which("cxralign")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    args = [exe, "eval", "--model", "python:_text_prior:build", "--tasks", "cxr-align", "--no-cache",
+            "--data", f"cxr-align={bench}", "--out", str(out), "--bootstrap", "200"]  # fmt: skip
+    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (path,) = out.glob("*/cxr-align/cxr-align/test.json")
+    return json.loads(path.read_text())
+
+
 @pytest.fixture(scope="module")
-def prior_results(tmp_path_factory):
+def prior_bench(tmp_path_factory) -> Path:
     from cxralign.benchmark import BuildOptions, build_benchmark
     from cxralign.data.phantoms import write_phantom_dataset
 
@@ -110,14 +138,17 @@ def prior_results(tmp_path_factory):
     build_benchmark(
         BuildOptions(source="phantoms", root=root / "phantoms", out=root / "bench", blind_filter=False)
     )
-    exe = shutil.which("cxralign", path=str(Path(sys.executable).parent)) or shutil.which("cxralign")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
-    args = [exe, "eval", "--model", "python:_text_prior:build", "--tasks", "cxr-align", "--no-cache",
-            "--data", f"cxr-align={root / 'bench'}", "--out", str(root / "results"), "--bootstrap", "200"]  # fmt: skip
-    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    (path,) = (root / "results").glob("*/cxr-align/cxr-align/test.json")
-    return json.loads(path.read_text())
+    return root / "bench"
+
+
+@pytest.fixture(scope="module")
+def prior_results(prior_bench):
+    return _eval_text_prior(prior_bench, prior_bench.parent / "results")
+
+
+def _test_rows(bench: Path) -> pd.DataFrame:
+    frames = [pd.read_parquet(path) for path in sorted(bench.glob("data/*/test.parquet"))]
+    return pd.concat(frames, ignore_index=True)
 
 
 @pytest.mark.slow
@@ -133,3 +164,34 @@ def test_a_text_prior_wins_task_a_and_scores_chance_on_the_headline(prior_result
     assert metrics["affirmation.grounded"]["value"] == pytest.approx(0.5)  # the v2 controls are there
     assert "text-solvable" in prior_results["config"]["notes"]["negation.accuracy"]
     assert np.isfinite(metrics["balanced.accuracy"]["n"])
+
+
+@pytest.mark.slow
+def test_the_headline_is_scored_on_the_rows_the_build_flagged_balanced(prior_bench, prior_results):
+    rows = _test_rows(prior_bench)
+    flagged = rows[rows["balanced"]]
+    assert set(flagged["op"]) == {"negate", "affirm"}
+    assert (rows["op"] == "negate").sum() > (flagged["op"] == "negate").sum()  # not every negate row
+    metrics = prior_results["metrics"]
+    assert metrics["balanced.accuracy"]["n"] == len(flagged)
+    assert metrics["negation.accuracy"]["n"] == (rows["op"] == "negate").sum()
+    assert prior_results["config"]["balanced_set"].startswith("the build's balanced set")
+
+
+@pytest.mark.slow
+def test_a_build_without_the_balanced_column_still_evaluates(prior_bench, tmp_path):
+    """A build written before the column: every negate and affirm row is its balanced set."""
+    import pyarrow.parquet as pq
+
+    old = tmp_path / "old-bench"
+    shutil.copytree(prior_bench, old)
+    for path in old.glob("data/*/*.parquet"):
+        pq.write_table(pq.read_table(path).drop(["balanced"]), path)
+    result = _eval_text_prior(old, tmp_path / "results")
+    rows = _test_rows(old)
+    assert "balanced" not in rows.columns
+    both = rows[rows["op"].isin(["negate", "affirm"])]
+    both = both[both.groupby("target")["op"].transform("nunique") == 2]  # findings with both ops
+    assert result["metrics"]["balanced.accuracy"]["n"] == len(both)
+    assert abs(result["metrics"]["balanced.accuracy"]["value"] - 0.5) <= 0.05
+    assert result["config"]["balanced_set"].startswith("every negate and affirm row")

@@ -14,7 +14,7 @@ from pathlib import Path
 from cxralign import __version__
 from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
 from cxralign.benchmark.controls import CONTROL_POLICY, CORRELATED, DEFAULT_CONTROLS, assign_controls
-from cxralign.benchmark.debias import FILTER_OPS, FilterResult, adversarial_filter
+from cxralign.benchmark.debias import FILTER_OPS, adversarial_filter, balanced_subset
 from cxralign.benchmark.pipeline import (
     Workers,
     analyze_job,
@@ -39,7 +39,6 @@ from cxralign.benchmark.write import dataset_card, dump_json, official_json, wri
 from cxralign.benchmark.write import preload as preload_writer
 from cxralign.errors import ConfigError, InputError
 from cxralign.rewrite import OPS, strip_comparisons
-from cxralign.rewrite.records import Rejection
 from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
 from cxralign.utils.gc import collector_paused
 from cxralign.utils.hashing import sha256_bytes, sha256_json
@@ -74,7 +73,7 @@ class BuildOptions:
     text_column: str | None = None
     id_column: str | None = None
     phrasing: str = "corpus"  # "corpus": statements drawn from the corpus (PhraseBank); "rules": rule-made
-    blind_filter: bool = True  # drop the negate / affirm variants a text-only classifier tells apart
+    blind_filter: bool = True  # the balanced set: negate / affirm variants no text-only probe tells apart
 
     def validate(self) -> None:
         if self.phrasing not in ("rules", "corpus"):
@@ -130,7 +129,7 @@ class BuildSummary:
     )  # op -> finding -> n with no edit possible
     not_applicable: dict[str, int] = field(default_factory=dict)
     splits: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> split -> n
-    blind_filtered: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n dropped
+    balanced: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n in the balanced set
     blind: dict[str, dict] = field(default_factory=dict)
     blind_filter: dict = field(default_factory=dict)  # how the filter went (rounds, target reached)
     access: str = ""
@@ -337,12 +336,11 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
         raise InputError(
             f"no items: {summary.reports_read} reports read, none had an eligible finding that could be rewritten"
         )
-    if options.blind_filter:
-        items = _filtered(items, options, summary, workers)
+    balanced = _balanced_set(items, options, summary)
     summary.items = len(items)
     summary.without_image = sum(1 for item in items if not item["has_image"])
     # first the blind baselines: the idle workers fit them while this process splits and writes
-    groups = blind_sets(_blind_rows(items, options.ops), options.ops, options.seed)
+    groups = blind_sets(_blind_rows(items, options.ops), options.ops, options.seed, balanced)
     jobs = [(name, keyed, options.seed) for name, keyed in groups.items()]
     routes = workers.spread([baseline_cost(keyed) for keyed in groups.values()])
     baselines = workers.map(blind_job, jobs, chunksize=1, routes=routes)
@@ -354,7 +352,7 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     summary.rejected = _nested(tally.rejected)
     summary.unsupported = _nested(tally.unsupported)
     summary.not_applicable = dict(sorted(tally.not_applicable.items()))
-    summary.refused = refusal_table(tally.refused, summary.blind_filtered)
+    summary.refused = refusal_table(tally.refused)
     summary.attempted = dict(sorted(tally.attempted.items()))
     rows_by_op = _rows_by_op(items, options)
     summary.splits = {op: dict(Counter(row["split"] for row in rows)) for op, rows in rows_by_op.items()}
@@ -371,43 +369,29 @@ def _stratified(items: list[dict], splitter) -> dict[str, str]:
     cells: dict[str, Counter] = defaultdict(Counter)
     for item in items:
         if not splitter.has_source_split(item["_patient_key"]):
-            cells[item["_patient_key"]].update((item["target"], op) for op in item["variants"])
+            balanced = item.get("_balanced", ())
+            cells[item["_patient_key"]].update((item["target"], op, op in balanced) for op in item["variants"])
     return stratified_splits(cells, splitter.fractions)
 
 
-def _filtered(
-    items: list[dict], options: BuildOptions, summary: BuildSummary, workers: Workers
-) -> list[dict]:
-    """The items less the negate / affirm variants the adversarial filter drops (see
-    ``cxralign.benchmark.debias``); an item left with no variant is dropped."""
+def _balanced_set(items: list[dict], options: BuildOptions, summary: BuildSummary) -> list[BlindRow]:
+    """Choose the balanced set among the negate / affirm variants (the blind filter, see
+    ``cxralign.benchmark.debias``; without it, equal counts per finding drawn at random) and mark
+    its variants (``item["_balanced"]``: their ops). Every verified variant stays in its op."""
     owners = _variant_owners(items, tuple(op for op in options.ops if op in FILTER_OPS))
     rows = [_blind_row(item, op) for item, op in owners]
-    result: FilterResult = adversarial_filter(rows, options.seed)
-    summary.blind_filter = result.manifest()
-    dropped: Counter = Counter()
-    for index in sorted(result.dropped):
+    if options.blind_filter:
+        result = adversarial_filter(rows, options.seed)
+        summary.blind_filter, selected = result.manifest(), result.selected
+    else:
+        selected = balanced_subset(rows, options.seed)
+    chosen: Counter = Counter()
+    for index in selected:
         item, op = owners[index]
-        variant = item["variants"].pop(op)
-        dropped[(op, item["target"])] += 1
-        if options.rejected is not None:
-            summary.rejections.append(_filter_rejection(item, op, variant))
-    summary.blind_filtered = _nested(dropped)
-    return [item for item in items if item["variants"]]
-
-
-def _filter_rejection(item: dict, op: str, variant) -> dict:
-    report_id = item["item_id"].rsplit("/", 1)[0]
-    reason = "dropped by the blind filter: a text-only classifier told it from its original"
-    return Rejection(
-        op,
-        item["target"],
-        variant.target_concept,
-        report_id,
-        reason,
-        item["original"],
-        variant.text,
-        "blind_filter",
-    ).to_dict()
+        item.setdefault("_balanced", set()).add(op)
+        chosen[(op, item["target"])] += 1
+    summary.balanced = _nested(chosen)
+    return [rows[index] for index in selected]
 
 
 def _variant_owners(items: list[dict], ops: tuple[str, ...]) -> list[tuple[dict, str]]:
@@ -494,11 +478,13 @@ def _rows_by_op(items: list[dict], options: BuildOptions) -> dict[str, list[dict
     for item in items:
         shared = dict(item)  # what the rows of an item's variants share
         del shared["variants"]
+        balanced = shared.pop("_balanced", ())
         for op, variant in item["variants"].items():
             rows[op].append(
                 dict(
                     shared,
                     op=op,
+                    balanced=op in balanced,
                     target_concept=variant.target_concept,
                     variant=variant.text,
                     location=variant.location,

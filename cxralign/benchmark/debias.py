@@ -1,18 +1,24 @@
-"""Adversarial filtering of the balanced set: drop the variants text-only probes tell apart.
+"""Adversarial filtering of the balanced set: choose the variants text-only probes cannot tell apart.
+
+The balanced set is a *subset* of the verified ``negate`` and ``affirm`` variants, equal per finding:
+the filter chooses it and every verified variant stays in its op (Task A and the affirm figures are
+text-solvable anyway and say so; the balanced headline is scored on the chosen subset only, the
+``balanced`` column of the written rows).
 
 Rules leave faint artefacts that no single rule fix removes: an affirmed statement lands in a
 short normal report, a negated one in a long abnormal report, and a probe learns which words come
 and go in which population. Following AFLite (Le Bras et al., ICML 2020, as used for WinoGrande),
 each round fits the filter's probes (``FILTER_PROBES``: word n-grams, character n-grams, lengths
 and negation counts; ``cxralign.benchmark.probes``) on balanced pairs of part of the ``negate`` +
-``affirm`` pool and scores the rest (folds grouped by original report and patient), then drops the
-variants they tell apart most surely.
+``affirm`` pool and scores the rest (folds grouped by original report and patient), then leaves out
+of the balanced set the variants they tell apart most surely.
 
 It stops when the *maximum* over every probe, the ``sentinel`` it never drops by included, is at
 most ``STOP_AT`` (below the 55% target, ``FILTER_TARGET``) on a fresh balanced sample of what is left, cross-validated on folds drawn
 afresh (not the folds it dropped by), averaged over ``REPEATS`` draws; or when a drop would leave
 fewer balanced pairs than ``keep_floor``: at least ``MIN_BALANCED`` (600) where the pool has
-them. Only ``negate`` and ``affirm`` variants are dropped, never a report's other ops.
+them. What is left is evened out per finding (the surplus op's rows drawn at random): that is the
+balanced set (``FilterResult.selected``). Only ``negate`` and ``affirm`` rows are ever chosen.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ KEEP_SHARE = 0.35
 """On a smaller pool: keep at least this share of its balanced pairs."""
 MIN_STEP, MAX_STEP = 0.03, 0.2
 FOLDS = 4
+PARTITIONS = 2
+"""Fold partitions a round's scores average over (one partition's scores are noisy: which rows it
+leaves out then depends on the draw more than on the rows)."""
 REPEATS = 2
 MAX_MEASURED = 3000
 """Balanced pairs a stopping measurement reads, at most (its cost does not grow with the corpus)."""
@@ -55,8 +64,11 @@ class FilterRound:
 
 @dataclass
 class FilterResult:
-    """Which pool rows were dropped (indices into the rows given) and how each round went."""
+    """The balanced set (``selected``: indices into the rows given, equal negate and affirm per
+    finding), the pool rows the rounds left out of it (``dropped``; evening out per finding leaves
+    out more) and how each round went."""
 
+    selected: list[int] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
     rounds: list[FilterRound] = field(default_factory=list)
     pool: int = 0
@@ -78,6 +90,7 @@ class FilterResult:
             "pool": self.pool,
             "keep_balanced_pairs": self.floor,
             "dropped": len(self.dropped),
+            "balanced_pairs": len(self.selected),
             "reached_target": self.reached,
             "rounds": [{k: rounded(v) for k, v in asdict(r).items()} for r in self.rounds],
         }
@@ -105,21 +118,39 @@ def balanced_rows(alive: np.ndarray, ops: np.ndarray, targets: np.ndarray, rng) 
     return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.intp)
 
 
-def adversarial_filter(rows: Sequence[BlindRow], seed: int = 0) -> FilterResult:
-    """Drop ``negate`` / ``affirm`` rows until every probe is near chance on the balanced set."""
-    from threadpoolctl import threadpool_limits
+def balanced_subset(rows: Sequence[BlindRow], seed: int = 0) -> list[int]:
+    """Without the filter: ``negate`` and ``affirm`` rows drawn at random, equal per finding."""
+    pool = np.asarray([i for i, row in enumerate(rows) if row[0] in FILTER_OPS], dtype=np.intp)
+    ops = np.asarray([rows[i][0] for i in pool])
+    targets = np.asarray([rows[i][1] for i in pool])
+    chosen = balanced_rows(np.arange(len(pool)), ops, targets, np.random.default_rng(seed))
+    return sorted(pool[chosen].tolist())
 
+
+def adversarial_filter(rows: Sequence[BlindRow], seed: int = 0) -> FilterResult:
+    """The balanced set: ``negate`` / ``affirm`` rows left out until every probe is near chance on it."""
     pool = np.asarray([i for i, row in enumerate(rows) if row[0] in FILTER_OPS], dtype=np.intp)
     result = FilterResult(pool=len(pool))
     ops = np.asarray([rows[i][0] for i in pool])
     targets = np.asarray([rows[i][1] for i in pool])
     everything = np.arange(len(pool))
-    if not ({"negate", "affirm"} <= set(ops.tolist())) or balanced_count(everything, ops, targets) < MIN_PAIRS:
-        return result
     pairs = [(rows[i][2], rows[i][3]) for i in pool]
     groups = pair_groups(pairs, [rows[i][4] for i in pool])
-    if len(set(groups.tolist())) < FOLDS:
-        return result
+    enough = {"negate", "affirm"} <= set(ops.tolist()) and balanced_count(everything, ops, targets) >= MIN_PAIRS
+    alive = everything
+    if enough and len(set(groups.tolist())) >= FOLDS:
+        alive = _rounds(result, pairs, groups, ops, targets, seed)
+    chosen = balanced_rows(alive, ops, targets, np.random.default_rng(seed + 1))
+    result.selected = sorted(pool[chosen].tolist())
+    result.dropped = sorted(set(pool.tolist()) - set(pool[alive].tolist()))
+    return result
+
+
+def _rounds(result: FilterResult, pairs, groups, ops, targets, seed: int) -> np.ndarray:
+    """AFLite rounds over the pool; the positions still in it at the end."""
+    from threadpoolctl import threadpool_limits
+
+    everything = np.arange(len(pairs))
     result.floor = keep_floor(balanced_count(everything, ops, targets))
     rng = np.random.default_rng(seed)
     with threadpool_limits(1):  # small fits: BLAS threads only contend on a busy machine
@@ -138,11 +169,10 @@ def adversarial_filter(rows: Sequence[BlindRow], seed: int = 0) -> FilterResult:
             if order is None or not len(order):
                 result.rounds.append(FilterRound(len(alive), n_balanced, worst, measured, 0))
                 result.reached = worst <= FILTER_TARGET
-                break
+                return alive
             result.rounds.append(FilterRound(len(alive), n_balanced, worst, measured, len(order)))
-            result.dropped += pool[alive[order]].tolist()
             alive = np.delete(alive, order)
-    return result
+    raise AssertionError("unreachable")
 
 
 def _csr(matrix):
@@ -168,14 +198,19 @@ def _told(diffs, alive, ops, targets, groups, rng, seed, probes) -> np.ndarray:
     """Per alive row, the mean held-out probability of telling it apart of ``probes`` (the filter
     probes still above ``STOP_AT``, so a round works on what is left to remove).
 
-    Folds are grouped; each fold is scored by probes fitted on balanced pairs of the others.
+    Folds are grouped; each fold is scored by probes fitted on balanced pairs of the others, in
+    ``PARTITIONS`` different partitions into folds.
     """
     from sklearn.model_selection import GroupKFold
 
     from cxralign.benchmark.probes import oriented
 
     told = np.zeros(len(alive))
-    folds = list(GroupKFold(n_splits=FOLDS).split(alive, groups=_renamed(groups[alive], seed)))
+    folds = [
+        fold
+        for partition in range(PARTITIONS)
+        for fold in GroupKFold(n_splits=FOLDS).split(alive, groups=_renamed(groups[alive], seed + 7777 * partition))
+    ]
     for train, test in folds:
         chosen = balanced_rows(alive[train], ops, targets, rng)
         if len(chosen) < 4:
@@ -186,7 +221,7 @@ def _told(diffs, alive, ops, targets, groups, rng, seed, probes) -> np.ndarray:
                 continue
             model = PROBES[name].classifier(seed).fit(x, y)
             margin = model.decision_function(diffs[name][alive[test]])  # original first: > 0 is told
-            told[test] += 1.0 / (1.0 + np.exp(-np.clip(margin, -30, 30))) / len(probes)
+            told[test] += 1.0 / (1.0 + np.exp(-np.clip(margin, -30, 30))) / len(probes) / PARTITIONS
     return told
 
 

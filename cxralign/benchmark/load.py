@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from cxralign.benchmark.schema import COLUMNS, BenchmarkItem
+from cxralign.benchmark.schema import REQUIRED_COLUMNS, BenchmarkItem
 from cxralign.errors import InputError
 from cxralign.vocab import CHEXPERT_14
 
@@ -44,7 +44,7 @@ def load_benchmark(root: str | os.PathLike[str], op: str, split: str):
     import pyarrow.parquet as pq
 
     table = pq.read_table(benchmark_path(root, op, split))
-    missing = [c for c in COLUMNS if c not in table.column_names]
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
     if missing:
         raise InputError(f"{root}: {op}/{split} lacks column(s) {', '.join(missing)}")
     return _as_dataset(table, Path(root))

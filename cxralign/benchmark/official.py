@@ -175,6 +175,7 @@ def import_official(
                 "labels": json.dumps({n: labels.get(n) for n in CHEXPERT_14}),
                 "_stated": tuple(sorted(n for n, v in labels.items() if v in (1.0, -1.0))) or (target,),
                 "_patient_key": patient_key,
+                "balanced": False,  # negate and omit only: no balanced set
             }
             for op, key in (("negate", "negation"), ("omit", "omitted")):
                 if not entry.get(key):

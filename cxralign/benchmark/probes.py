@@ -8,8 +8,10 @@ is never both fitted and scored). Probes differ in what they see:
 * ``word``: binary word 1-2-grams (what an independent reviewer reaches for first);
 * ``char``: binary character 2-5-grams within word boundaries (spelling, punctuation, morphology);
 * ``lexical``: lengths (characters, words, sentences) and negation-word counts;
-* ``sentinel``: TF-IDF word 1-3-grams with a weakly regularised fit. The blind filter is never
-  tuned on it (``FILTER_PROBES``): it stands in for the probe a reviewer brings.
+* ``phrase``: TF-IDF word 1-3-grams with a weakly regularised fit (phrases across sentence edges);
+* ``sentinel``: TF-IDF character 3-6-grams across word and sentence boundaries, a linear SVM
+  (hinge loss). The blind filter is never tuned on it (``FILTER_PROBES``): it stands in for the
+  probe a reviewer brings, with its own tokenisation, weighting and solver.
 
 The build stores every probe's accuracy per op and on the balanced set in the manifest, prints
 them and warns above ``WARN_ABOVE``.
@@ -53,10 +55,16 @@ def _lexical(texts: Sequence[str]):
     return np.asarray(rows, dtype=np.float64)
 
 
-def _sentinel(texts: Sequence[str]):
+def _phrase(texts: Sequence[str]):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(ngram_range=(1, 3), sublinear_tf=True, min_df=1).fit_transform(texts)
+
+
+def _sentinel(texts: Sequence[str]):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer="char", ngram_range=(3, 6), sublinear_tf=True, min_df=2).fit_transform(texts)
 
 
 @dataclass(frozen=True)
@@ -65,12 +73,13 @@ class Probe:
     featurize: Featurizer
     c: float = 1.0  # inverse regularisation of the logistic regression
     solver: str = "liblinear"  # "sgd": logistic loss by SGD (an exact fit crawls on character n-grams)
+    loss: str = "log_loss"  # of the "sgd" solver ("hinge": a linear SVM)
 
     def classifier(self, seed: int):
         from sklearn.linear_model import LogisticRegression, SGDClassifier
 
         if self.solver == "sgd":
-            return SGDClassifier(loss="log_loss", alpha=1.0 / (self.c * 1000), max_iter=20, tol=None, random_state=seed)
+            return SGDClassifier(loss=self.loss, alpha=1.0 / (self.c * 1000), max_iter=20, tol=None, random_state=seed)
         return LogisticRegression(C=self.c, solver=self.solver, max_iter=200)
 
 
@@ -80,11 +89,12 @@ PROBES: dict[str, Probe] = {
         Probe("word", _word, solver="sgd"),
         Probe("char", _char, c=0.3, solver="sgd"),
         Probe("lexical", _lexical, c=10.0),
-        Probe("sentinel", _sentinel, c=10.0, solver="sgd"),
+        Probe("phrase", _phrase, c=10.0, solver="sgd"),
+        Probe("sentinel", _sentinel, c=3.0, solver="sgd", loss="hinge"),
     )
 }
-FILTER_PROBES = ("word", "char", "lexical")
-"""The probes the blind filter drops variants by; ``sentinel`` only measures."""
+FILTER_PROBES = ("word", "char", "lexical", "phrase")
+"""The probes the blind filter chooses the balanced set by; ``sentinel`` only measures."""
 
 
 def pair_features(probe: Probe, pairs: Sequence[tuple[str, str]]):

@@ -2,7 +2,8 @@
 
 The rewrite engine refuses an item when it is not sure (precision first); each refusal carries a
 short reason. Reasons are grouped by their kind (the words before any quoted or bracketed detail),
-and the blind filter's drops and the ops that do not apply count as reasons of their own.
+and the ops that do not apply count as a reason of their own. (The blind filter refuses nothing: it
+chooses the balanced set among the kept variants.)
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
-BLIND_FILTER = "dropped by the blind filter"
 NOT_APPLICABLE = "op does not apply (no side or grade to change)"
 
 
@@ -23,15 +23,11 @@ def reason_kind(reason: str) -> str:
     return " ".join(kind.split()) or reason
 
 
-def refusal_table(
-    refused: Counter, blind_filtered: Mapping[str, Mapping[str, int]]
-) -> dict[str, dict[str, int]]:
-    """op -> reason kind -> n, most frequent first, the blind filter's drops included."""
+def refusal_table(refused: Counter) -> dict[str, dict[str, int]]:
+    """op -> reason kind -> n, most frequent first."""
     table: dict[str, Counter] = {}
     for (op, reason), n in refused.items():
         table.setdefault(op, Counter())[reason] += n
-    for op, by_finding in blind_filtered.items():
-        table.setdefault(op, Counter())[BLIND_FILTER] += sum(by_finding.values())
     return {op: dict(counter.most_common()) for op, counter in sorted(table.items())}
 
 

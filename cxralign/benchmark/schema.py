@@ -9,6 +9,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
+BALANCED_OPS: tuple[str, ...] = ("negate", "affirm")
 
 ITEM_SCHEMA = pa.schema(
     [
@@ -29,9 +30,14 @@ ITEM_SCHEMA = pa.schema(
         pa.field("changes", pa.string(), nullable=False),
         pa.field("labels", pa.string(), nullable=False),
         pa.field("control_image_ids", pa.list_(pa.string()), nullable=False),
+        pa.field("balanced", pa.bool_()),
     ]
 )
 COLUMNS: tuple[str, ...] = tuple(ITEM_SCHEMA.names)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("balanced",)
+"""Columns a build of an older version lacks: ``balanced`` (the row is in the balanced negate + affirm
+set, chosen by the blind filter; builds before it used every negate and affirm row)."""
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in OPTIONAL_COLUMNS)
 
 
 class ChangeRecord(BaseModel):
@@ -66,6 +72,7 @@ class BenchmarkItem(BaseModel):
     changes: list[ChangeRecord] = Field(default_factory=list)
     labels: dict[str, float | None] = Field(default_factory=dict)
     control_image_ids: list[str] = Field(default_factory=list)
+    balanced: bool | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> BenchmarkItem:
@@ -82,3 +89,10 @@ class BenchmarkItem(BaseModel):
         data["changes"] = json.dumps([c for c in data["changes"]], sort_keys=True, ensure_ascii=False)
         data["labels"] = json.dumps(data["labels"], ensure_ascii=False)
         return {name: data[name] for name in COLUMNS}
+
+
+def in_balanced_set(op: str, balanced: bool | None) -> bool:
+    """Whether a row counts in the balanced set: its ``balanced`` flag, or (a build without the
+    column) every negate and affirm row, as those builds defined it."""
+    return bool(balanced) if balanced is not None else op in BALANCED_OPS
+

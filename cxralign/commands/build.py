@@ -24,18 +24,18 @@ def _summary_table(summary) -> Table:
     from cxralign.benchmark.selection import TARGETS
 
     ops = sorted(summary.variants)
-    filtered = summary.blind_filtered
+    balanced = summary.balanced
 
     def written(op: str, finding: str) -> int:
-        return summary.variants.get(op, {}).get(finding, 0) - filtered.get(op, {}).get(finding, 0)
+        return summary.variants.get(op, {}).get(finding, 0)
 
     table = Table(title="CXR-Align build (variants written)", show_footer=True)
     table.add_column("finding", footer="total")
     for op in ops:
         table.add_column(op, justify="right", footer=str(sum(written(op, f) for f in summary.variants[op])))
-    if filtered:
-        total = sum(sum(v.values()) for v in filtered.values())
-        table.add_column("blind filter", justify="right", style="magenta", footer=str(total))
+    if balanced:
+        total = sum(sum(v.values()) for v in balanced.values())
+        table.add_column("balanced set", justify="right", style="magenta", footer=str(total))
     unsupported_total = sum(sum(v.values()) for v in summary.unsupported.values())
     table.add_column(
         "failed verification", justify="right", style="yellow", footer=str(summary.rejection_total)
@@ -43,11 +43,11 @@ def _summary_table(summary) -> Table:
     table.add_column("no edit possible", justify="right", style="dim", footer=str(unsupported_total))
     for finding in TARGETS:
         counts = [written(op, finding) for op in ops]
-        dropped = [str(sum(v.get(finding, 0) for v in filtered.values()))] if filtered else []
+        chosen = [str(sum(v.get(finding, 0) for v in balanced.values()))] if balanced else []
         rejected = sum(summary.rejected.get(op, {}).get(finding, 0) for op in summary.rejected)
         unsupported = sum(summary.unsupported.get(op, {}).get(finding, 0) for op in summary.unsupported)
         if any(counts) or rejected or unsupported:
-            table.add_row(finding, *map(str, counts), *dropped, str(rejected), str(unsupported))
+            table.add_row(finding, *map(str, counts), *chosen, str(rejected), str(unsupported))
     return table
 
 
@@ -66,17 +66,17 @@ def _blind_table(blind: dict) -> Table:
 
 
 def _filter_line(report: dict) -> str:
-    """What the blind filter did, with the probes' maximum on fresh folds before and after."""
+    """How the blind filter chose the balanced set, with the probes' maximum on fresh folds before and after."""
     if not report:
-        return "blind filter: off (--no-blind-filter)"
+        return "blind filter: off (--no-blind-filter): the balanced set is drawn at random, equal per finding"
     rounds = report.get("rounds") or []
     if not rounds:
         return f"blind filter: not run ({report['pool']:,} negate + affirm variants: too few pairs, or one op missing)"
     first, last = rounds[0], rounds[-1]
     line = (
-        f"blind filter: dropped {report['dropped']:,} of {report['pool']:,} negate + affirm variants in "
-        f"{len(rounds) - 1} round(s); max over probes on the balanced set {first['accuracy']:.1%} before, "
-        f"{last['accuracy']:.1%} after ({last['balanced_pairs']:,} balanced pairs)"
+        f"blind filter: balanced set of {report.get('balanced_pairs', last['balanced_pairs']):,} negate + affirm "
+        f"variants chosen from {report['pool']:,} (all kept in their ops) in {len(rounds) - 1} round(s); max over "
+        f"probes {first['accuracy']:.1%} on the whole pool, {last['accuracy']:.1%} on what is left"
     )
     if report.get("reached_target") is False:
         line += f" [yellow](stopped at its floor of {report['keep_balanced_pairs']:,} pairs before reaching {report['target']:.0%})[/]"
@@ -183,6 +183,11 @@ def register(app: typer.Typer) -> None:
         _out.print(_blind_table(summary.blind))
         _out.print(_filter_line(summary.blind_filter))
         balanced = summary.blind.get("balanced", {})
+        if balanced.get("draws") and balanced.get("max_accuracy") is not None:
+            low, high = balanced["max_ci95"]
+            _out.print(f"balanced set: max over probes {balanced['max_accuracy']:.1%} (mean of {balanced['draws']} "
+                       f"fold draws, 95% CI {low:.1%}-{high:.1%}; highest single draw "
+                       f"{balanced['max_single_draw']:.1%})")  # fmt: skip
         if balanced.get("near_chance") is False:
             _out.print(f"[bold red]warning: a text-only probe scores {balanced['max_accuracy']:.1%} (above 55%) on the "
                        "balanced negate + affirm set: the rewrites leave text artefacts; read docs/benchmark.md "

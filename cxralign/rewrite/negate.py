@@ -379,7 +379,38 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     for follower in dependent_followers(analysis, alone):
         if follower.index not in edited:  # "These were not present on the prior study." goes with the finding
             edits.append(delete_sentence(analysis, follower))
-    return finish_plan(analysis, edits, change[0].concept)
+    return finish_plan(analysis, _refilled_impression(analysis, edits, target, ctx), change[0].concept)
+
+
+def _refilled_impression(
+    analysis: ReportAnalysis, edits: list[SentenceEdit], target: str, ctx: RewriteContext
+) -> list[SentenceEdit]:
+    """An impression the edits empty (its restatement of the finding gone, and the follow-on
+    sentences or signs that went with it) says "No acute cardiopulmonary process." instead, when
+    nothing else the report keeps is stated present; otherwise the edits stand (and the verifier
+    refuses the headed section left empty)."""
+    impression = sorted(
+        (s for s in analysis.sentences if s.section == "impression"), key=lambda s: s.start
+    )
+    removed = {e.sentence.index for e in edits if not e.added and not e.after.strip()}
+    if not impression or not {s.index for s in impression} <= removed:
+        return edits
+    if any(e.added and e.sentence.section == "impression" for e in edits):
+        return edits
+    present = any(
+        m.assertion is not Assertion.NEGATED
+        and not m.historical
+        and m.sentence_index not in removed
+        and ctx.observation_of(m.concept) not in (target, None)
+        for m in analysis.mentions
+    )
+    if present:
+        return edits
+    first = impression[0]
+    normal = ctx.normal_impression(analysis.report_id) or ctx.rng("normal", analysis.report_id).choice(
+        NORMAL_IMPRESSIONS
+    )
+    return [e for e in edits if e.sentence.index != first.index] + [replace_sentence(analysis, first, normal)]
 
 
 def _others_of(

@@ -74,6 +74,7 @@ OP_ALIASES = {
 }
 _CANONICAL = {alias: name for name, aliases in OP_ALIASES.items() for alias in aliases}
 OP_ORDER = tuple(OP_ALIASES)
+BALANCED_OPS = ("negation", "affirmation")
 PAIR_CHANCE, ORDER_CHANCE, TOP1_CHANCE = 0.5, 1 / 6, 1 / 3
 
 
@@ -260,9 +261,20 @@ def score_split(
             "s_variant": s_var,
             "control_margins": control_margins,
             "n_controls_unresolved": np.asarray(unresolved, dtype=np.int64),
+            "balanced": _balanced_flags(frame),
         }
     )
     return out.sort_values(["op", "item_id", "image_id"], kind="mergesort").reset_index(drop=True)
+
+
+def _balanced_flags(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: in the balanced set (the build's ``balanced`` column; a build without it: every
+    negation and affirmation row, as such builds defined the set)."""
+    default = frame["op"].isin(BALANCED_OPS).to_numpy()
+    if "balanced" not in frame.columns:
+        return default
+    flags = frame["balanced"]
+    return np.where(flags.isna().to_numpy(), default, flags.fillna(False).astype(bool).to_numpy())
 
 
 # --------------------------------------------------------------------------- metrics

@@ -5,7 +5,9 @@ has fewer negation words than its variant, an omitted report is shorter. Version
 with two figures on which a model with only a prior over texts scores 0.5:
 
 - ``balanced.accuracy`` (the main score): negate and affirm items of the same finding
-  weighted equally. Negate pairs a report stating the finding with its negation, affirm a
+  weighted equally, on the build's balanced set (rows whose ``balanced`` column is true: the
+  subset, equal per finding, that the blind filter chose so that no text-only probe tells
+  originals from variants; a build without the column: every negate and affirm row). Negate pairs a report stating the finding with its negation, affirm a
   report ruling it out with its affirmation, so any preference between "stated" and "ruled
   out" wins one op exactly as often as it loses the other. Per finding the mean of its two
   op accuracies, then the mean over findings that have both (a bootstrap interval over
@@ -33,6 +35,7 @@ import pandas as pd
 
 from cxralign.benchmark.controls import CONTROL_POLICY
 from cxralign.tasks.cxr_align import (
+    BALANCED_OPS,
     OP_ORDER,
     PAIR_CHANCE,
     CxrAlignTask,
@@ -44,7 +47,6 @@ from cxralign.tasks.registry import Metrics, PerGroup, TaskMetadata, register_ta
 from cxralign.tasks.results import MetricValue
 
 MIN_FINDING_N = 30
-BALANCED_OPS = ("negation", "affirmation")
 TEXT_SOLVABLE = {
     "negation.accuracy": "Task A, comparable to the original CXR-Align; text-solvable: the true report "
     "has fewer negation words (a text-only rule scores ~1.0 before the blind filter)",
@@ -136,7 +138,7 @@ class CxrAlignHeadlineTask(CxrAlignTask):
         scored = scores[scores["scored"].astype(bool)]
         metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
         metrics["items.text_only_skipped"] = MetricValue(value=float((~scores["scored"].astype(bool)).sum()))
-        pooled: dict[str, list] = {"credit": [], "grounded": [], "target": [], "op": []}
+        pooled: dict[str, list] = {"credit": [], "grounded": [], "target": [], "op": [], "balanced": []}
         ops = sorted(set(scored["op"]), key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else 99, o))
         for op in ops:
             rows = scored[scored["op"] == op]
@@ -173,9 +175,11 @@ class CxrAlignHeadlineTask(CxrAlignTask):
                 per_group[f"{gkey}/finding"], per_group[f"{gkey}/finding_low_n"] = enough, low
             metrics[f"{op}.margin"] = mean_metric(s_orig - s_var, seed, f"{op}.margin", chance=0.0, n_boot=n_boot)
             if op in BALANCED_OPS:
+                flags = rows["balanced"].to_numpy().astype(bool) if "balanced" in rows else np.ones(len(rows), bool)
                 for name, values in (("credit", credit), ("grounded", grounded), ("target", targets)):
                     pooled[name].append(values)
                 pooled["op"].append(np.full(len(credit), op))
+                pooled["balanced"].append(flags)
         metrics.update(self._headline(pooled, seed, n_boot, min_n, blind, per_group))
         metrics.update(self._three_way(scored, seed, n_boot, blind))
         return {k: v for k, v in metrics.items() if v is not None}, {k: v for k, v in per_group.items() if v}
@@ -184,9 +188,13 @@ class CxrAlignHeadlineTask(CxrAlignTask):
     def _headline(pooled: dict, seed: int, n_boot: int, min_n: int, blind: dict, per_group: PerGroup) -> Metrics:
         if not pooled["credit"]:
             return {}
-        credit, grounded, targets, ops = (np.concatenate(pooled[k]) for k in ("credit", "grounded", "target", "op"))
+        credit, grounded, targets, ops, chosen = (
+            np.concatenate(pooled[k]) for k in ("credit", "grounded", "target", "op", "balanced")
+        )
         out: Metrics = {}
-        balanced, enough, low = cell_macro(credit, targets, ops, seed, "balanced.accuracy", n_boot, min_n=min_n)
+        balanced, enough, low = cell_macro(
+            credit[chosen], targets[chosen], ops[chosen], seed, "balanced.accuracy", n_boot, min_n=min_n
+        )
         if balanced is not None:
             out["balanced.accuracy"] = balanced.model_copy(update={"blind": blind.get("balanced.accuracy")})
             per_group["balanced.accuracy/finding"], per_group["balanced.accuracy/finding_low_n"] = enough, low
@@ -209,6 +217,19 @@ class CxrAlignHeadlineTask(CxrAlignTask):
         out = super().run(ctx, name, root)
         for scored in out:
             scored.config["controls"] = {"policy": controls.get("policy")}
+            scored.config["balanced_set"] = _balanced_set_kind(root, scored.split)
             scored.config["min_finding_n"] = int(ctx.options.get("min_finding_n", MIN_FINDING_N))
             scored.config["notes"] = dict(TEXT_SOLVABLE)
         return out
+
+
+def _balanced_set_kind(root, split: str) -> str:
+    """What ``balanced.accuracy`` was scored on: the build's chosen subset, or (an older build)
+    every negate and affirm row."""
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    files = sorted(Path(root).glob(f"data/*/{split}.parquet"))
+    flagged = any("balanced" in pq.read_schema(path).names for path in files)
+    return "the build's balanced set (column balanced)" if flagged else "every negate and affirm row (no balanced column)"

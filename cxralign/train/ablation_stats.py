@@ -33,6 +33,7 @@ def item_credits(results: Path) -> pd.DataFrame | None:
     scores = scores[scores["scored"].astype(bool)]
     scores = scores[(scores["op"] != "affirmation") | ~scores["target_present"].astype(bool)]
     out = scores[[*KEYS, "target"]].copy()
+    out["balanced"] = scores["balanced"].to_numpy() if "balanced" in scores else True  # the headline's set
     out["credit"] = pairwise_credit(scores["s_original"].to_numpy(), scores["s_variant"].to_numpy())
     out["grounded"] = grounded_credit(
         scores["s_original"].to_numpy(), scores["s_variant"].to_numpy(), scores["control_margins"]
@@ -74,6 +75,8 @@ def compare_rows(a: pd.DataFrame, b: pd.DataFrame, seed: int = 0, n_boot: int = 
     balanced = joined[joined["op"].isin(["negation", "affirmation"])].reset_index(drop=True)
     for metric, column in (("balanced.accuracy", "credit"), ("grounded.accuracy", "grounded")):
         rows = balanced[np.isfinite(balanced[f"{column}_a"]) & np.isfinite(balanced[f"{column}_b"])]
+        if metric == "balanced.accuracy" and "balanced_a" in rows:
+            rows = rows[rows["balanced_a"].astype(bool)]
         rows = rows.reset_index(drop=True)
         onehot = _balanced_cells(rows) if metric == "balanced.accuracy" else _any_cells(rows)
         if not len(rows) or not onehot.any():
