@@ -3,6 +3,7 @@ list numbers, duplicated or broken sentences, and the signs of a finding stated 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -94,16 +95,31 @@ def stated_signs(
 ) -> Iterator[tuple[str, int, int, int]]:
     """(sign name, start, end, sentence index) of every sign of the target stated and not denied,
     outside the engine's own mentions of the target (those the lexicon check already reads)."""
+    if target not in SIGNS:
+        return
     text = analysis.text
     own = [(m.start, m.end) for m in target_statements(analysis, target, ctx)]
-    for name, pattern in SIGNS.get(target, ()):
-        for sentence in analysis.sentences:
-            for match in re.finditer(pattern, text[sentence.start : sentence.end], re.IGNORECASE):
-                start, end = sentence.start + match.start(), sentence.start + match.end()
+    found = [(sentence, _sign_matches(target, text[sentence.start : sentence.end])) for sentence in analysis.sentences]
+    for number, name in enumerate(name for name, _ in SIGNS[target]):
+        for sentence, matches in found:
+            for a, b in matches[number]:
+                start, end = sentence.start + a, sentence.start + b
                 if any(s < end and start < e for s, e in own):
                     continue
                 if not _negated_at(text, start, end, sentence.start, sentence.end):
                     yield name, start, end, sentence.index
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _sign_matches(target: str, sentence: str) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Spans of each of the target's sign patterns in one sentence (sentences repeat in every variant
+    of a report and across reports: each is searched once)."""
+    return tuple(tuple(m.span() for m in pattern.finditer(sentence)) for pattern in _sign_patterns(target))
+
+
+@functools.cache
+def _sign_patterns(target: str) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(pattern, re.IGNORECASE) for _, pattern in SIGNS[target])
 
 
 def dependent_followers(analysis: ReportAnalysis, deleted: set[int]) -> list[Sentence]:
@@ -129,23 +145,7 @@ def lost_words(
 ) -> list[str]:
     """Content words the edits removed that are not the target's own (name, side, size, place).
     A device's or fracture's whole statement may go when it is denied or removed, never when affirmed."""
-    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
-    whole = target in WHOLE_STATEMENT_TARGETS and op in ("negate", "omit")
-    alone = _sentences_of_target_alone(before, target, ctx) if whole else set()
-    for title in _HEADER.findall(before.text):
-        own.update(words(title))
-    for _name, start, end, _index in stated_signs(before, target, ctx):
-        own.update(words(before.text[start:end]))
-    for mention in target_statements(before, target, ctx):
-        own.update(words(mention.text))
-        for word in words(mention.text):
-            own.add(word.rstrip("s"))
-            own.add(word + "s")
-    stated = {
-        m.sentence_index
-        for m in target_statements(before, target, ctx)
-        if m.assertion is not Assertion.NEGATED
-    }
+    own, alone, stated = _original_words(before, target, ctx, op)
     followers = dependent_followers(before, stated & {c.sentence_index for c in changes})
     removed: Counter = Counter()
     for change in changes:
@@ -157,6 +157,37 @@ def lost_words(
             if change.start <= follower.start and follower.end <= change.end and not change.after:
                 removed.subtract(words(before.text[follower.start : follower.end]))
     return sorted(w for w, n in removed.items() if n > 0 and w not in own and not NUMBER.fullmatch(w))
+
+
+def _original_words(
+    before: ReportAnalysis, target: str, ctx: RewriteContext, op: str
+) -> tuple[set[str], set[int], set[int]]:
+    """What ``lost_words`` reads of the original alone (its own words, sentences of the target
+    alone, sentences stating it), worked out once for all the variants of one original."""
+    cached = ctx._cache.get("original_words")
+    if cached is None or cached[0] is not before:
+        cached = ctx._cache["original_words"] = (before, {})
+    whole = target in WHOLE_STATEMENT_TARGETS and op in ("negate", "omit")
+    key = (target, whole)
+    if key not in cached[1]:
+        own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
+        alone = _sentences_of_target_alone(before, target, ctx) if whole else set()
+        for title in _HEADER.findall(before.text):
+            own.update(words(title))
+        for _name, start, end, _index in stated_signs(before, target, ctx):
+            own.update(words(before.text[start:end]))
+        for mention in target_statements(before, target, ctx):
+            own.update(words(mention.text))
+            for word in words(mention.text):
+                own.add(word.rstrip("s"))
+                own.add(word + "s")
+        stated = {
+            m.sentence_index
+            for m in target_statements(before, target, ctx)
+            if m.assertion is not Assertion.NEGATED
+        }
+        cached[1][key] = (own, alone, stated)
+    return cached[1][key]
 
 
 def _sentences_of_target_alone(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[int]:
