@@ -202,28 +202,21 @@ def _sentences_of_target_alone(analysis: ReportAnalysis, target: str, ctx: Rewri
 def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change]) -> str | None:
     """Headers, list numbers, duplicated and broken sentences: what a reader sees first."""
     original, variant = before.text, after.text
-    titles = Counter(_HEADER.findall(original))
+    titles, sections, empty_before, counted_on, unstopped, seen = _original_form(before)
     kept = Counter(_HEADER.findall(variant))
     for title, n in titles.items():
         if kept[title] < n and re.search(rf"\b{re.escape(title)}\b", variant) is not None:
             return f"section header {title!r} lost its colon or its line"
-    for match in _HEADER.finditer(original):
-        following = _HEADER.search(original, match.end())
-        content = original[match.end() : following.start() if following else len(original)]
-        pieces = [p for p in re.split(r"[.;]\s+", content) if len(words(p)) >= 2]
-        if kept[match.group(1)] < titles[match.group(1)] and any(
-            _normal(p) in _normal(variant) for p in pieces
-        ):
-            return f"section header {match.group(1)!r} lost while its section stays"
-    empty_before = _empty_headers(original)
+    for title, pieces in sections:
+        if kept[title] < titles[title] and any(piece in _normal(variant) for piece in pieces):
+            return f"section header {title!r} lost while its section stays"
     for title in _empty_headers(variant):
         if title not in empty_before:
             return f"section header {title!r} left with no content"
-    if _counts_on(_numbers(original)) and not _counts_on(_numbers(variant)):
+    if counted_on and not _counts_on(_numbers(variant)):
         return "list numbers no longer count 1, 2, 3"
-    if _unstopped(after) > _unstopped(before):
+    if _unstopped(after) > unstopped:
         return "a sentence lost its final stop"
-    seen = Counter((s.section, _normal(original[s.start : s.end])) for s in before.sentences)
     counted = Counter((s.section, _normal(variant[s.start : s.end])) for s in after.sentences)
     for key, n in counted.items():
         if key[1] and n > max(1, seen[key]):
@@ -241,6 +234,35 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
             if tokens[0] in _ORPHAN_START or tokens[-1] in _ORPHAN_END:
                 return f"a fragment is left ({' '.join(tokens[:3])} ... {tokens[-1]})"
     return None
+
+
+_ORIGINAL_FORM: list = [None, None]
+"""The last original ``form_failure`` read, and what it read of it (its variants come one after another)."""
+
+
+def _original_form(before: ReportAnalysis) -> tuple:
+    """What ``form_failure`` reads of the original alone: header counts, each section's sentence
+    pieces (normalised), empty headers, whether list numbers count on, unstopped sentences, and
+    the normalised sentences per section."""
+    if _ORIGINAL_FORM[0] is before:
+        return _ORIGINAL_FORM[1]
+    original = before.text
+    sections = []
+    for match in _HEADER.finditer(original):
+        following = _HEADER.search(original, match.end())
+        content = original[match.end() : following.start() if following else len(original)]
+        pieces = [p for p in re.split(r"[.;]\s+", content) if len(words(p)) >= 2]
+        sections.append((match.group(1), [_normal(p) for p in pieces]))
+    facts = (
+        Counter(_HEADER.findall(original)),
+        sections,
+        _empty_headers(original),
+        _counts_on(_numbers(original)),
+        _unstopped(before),
+        Counter((s.section, _normal(original[s.start : s.end])) for s in before.sentences),
+    )
+    _ORIGINAL_FORM[:] = [before, facts]
+    return facts
 
 
 def _unstopped(analysis: ReportAnalysis) -> int:
