@@ -335,10 +335,12 @@ def sign_sentences(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     finding the lexicon reads, nothing but the sign's and the target's words. They go with the finding."""
     from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, REPORT_WORDS, TARGET_VOCABULARY
 
-    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
     found: dict[int, set[str]] = {}
     for _name, start, end, index in stated_signs(analysis, target, ctx):
         found.setdefault(index, set()).update(words(analysis.text[start:end]))
+    if not found:  # most reports state no sign: the vocabulary is not copied for nothing
+        return []
+    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
     result = []
     for sentence in analysis.sentences:
         if sentence.index not in found:
