@@ -99,7 +99,10 @@ def stated_signs(
         return
     text = analysis.text
     own = [(m.start, m.end) for m in target_statements(analysis, target, ctx)]
-    found = [(sentence, _sign_matches(target, text[sentence.start : sentence.end])) for sentence in analysis.sentences]
+    found = [
+        (sentence, _sign_matches(target, text[sentence.start : sentence.end]))
+        for sentence in analysis.sentences
+    ]
     for number, name in enumerate(name for name, _ in SIGNS[target]):
         for sentence, matches in found:
             for a, b in matches[number]:
