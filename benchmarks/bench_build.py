@@ -3,6 +3,7 @@
     python benchmarks/bench_build.py --sizes 8000,24000,227835 --workers 2   # distinct reports, 3 sizes + slope
     python benchmarks/bench_build.py --reports 227835 --seeds openi          # the old corpus: OpenI copies
     python benchmarks/bench_build.py --openi                                 # pass rates on real OpenI reports
+    python benchmarks/bench_build.py --sizes 2000 --baseline /path/to/main   # side by side: CPU ratio, same output?
 
 The default corpus (``--seeds distinct``) is generated report by report with the
 phantom report writer (findings drawn independently, sentence templates, sides,
@@ -209,8 +210,41 @@ def build_corpus_file(corpus: Path, n: int, workers: int, ops: str, out: Path) -
     }
 
 
-def bench_sizes(sizes: list[int], workers: int, kind: str, ops: str, keep: Path | None = None) -> None:
-    """Each size: corpus written by one process, built by a fresh one (so peak memory is the build's alone)."""
+def _build_in_fresh_process(corpus: Path, workers: int, ops: str, source_tree: Path | None = None) -> dict:
+    """``--build-corpus`` in a new process; ``source_tree``: import cxralign from that checkout instead."""
+    import subprocess
+
+    env = dict(os.environ)
+    if source_tree is not None:
+        env["PYTHONPATH"] = str(source_tree)
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--build-corpus", str(corpus), "--workers", str(workers),
+         "--ops", ops], check=True, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _file_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root``, by relative path."""
+    import hashlib
+
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def bench_sizes(
+    sizes: list[int],
+    workers: int,
+    kind: str,
+    ops: str,
+    keep: Path | None = None,
+    baseline: Path | None = None,
+) -> None:
+    """Each size: corpus written by one process, built by a fresh one (so peak memory is the build's alone);
+    with ``baseline`` (another checkout) built by it too, side by side, for a ratio taken at one load."""
     import subprocess
 
     import numpy as np
@@ -224,11 +258,24 @@ def bench_sizes(sizes: list[int], workers: int, kind: str, ops: str, keep: Path 
         subprocess.run([sys.executable, str(here), "--write-corpus", str(corpus), "--reports", str(n),
                         "--seeds", kind], check=True)  # fmt: skip
         print(f"[{n:,}] corpus written in {time.perf_counter() - started:.0f} s", flush=True)
-        done = subprocess.run(
-            [sys.executable, str(here), "--build-corpus", str(corpus), "--workers", str(workers), "--ops", ops],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        row = json.loads(done.stdout.strip().splitlines()[-1])
+        if baseline is not None:
+            import concurrent.futures
+
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                theirs = pool.submit(_build_in_fresh_process, corpus, workers, ops, baseline)
+                (corpus.parent / "this").mkdir(exist_ok=True)
+                shutil.copy(corpus, corpus.parent / "this" / "corpus.jsonl")
+                ours = pool.submit(
+                    _build_in_fresh_process, corpus.parent / "this" / "corpus.jsonl", workers, ops
+                )
+                base, row = theirs.result(), ours.result()
+            same = _file_hashes(corpus.parent / "out") == _file_hashes(corpus.parent / "this" / "out")
+            print(f"[{n:,}] baseline {baseline}: CPU {base['cpu_s']:.1f} s, this tree {row['cpu_s']:.1f} s "
+                  f"(built side by side): {base['cpu_s'] / row['cpu_s']:.2f}x less CPU; "
+                  f"peak {base['peak_mb']:,.0f} -> {row['peak_mb']:,.0f} MB; output files "
+                  f"{'identical' if same else 'DIFFERENT'} (sha256)", flush=True)  # fmt: skip
+        else:
+            row = _build_in_fresh_process(corpus, workers, ops)
         rows.append(row)
         print(
             f"[{row['reports']:,}] items {row['items']:,}, variants {row['variants']:,}; wall {row['wall_s']:.1f} s, "
@@ -324,6 +371,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--openi", action="store_true", help="measure OpenI verification rates instead")
     parser.add_argument("--keep", type=Path, help="keep each size's corpus.jsonl and out/ under KEEP/SIZE/")
     parser.add_argument(
+        "--baseline", type=Path, help="another checkout: build each size with it too, side by side"
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="build --reports in this process under cProfile"
     )
     parser.add_argument("--write-corpus", type=Path, help=argparse.SUPPRESS)  # internal: one size's corpus
@@ -350,7 +400,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     else:
         sizes = [int(size) for size in args.sizes.split(",")] if args.sizes else [args.reports]
-        bench_sizes(sizes, args.workers, args.seeds, args.ops, args.keep)
+        bench_sizes(sizes, args.workers, args.seeds, args.ops, args.keep, args.baseline)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ them and warns above ``WARN_ABOVE``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,12 +40,37 @@ def _word(texts: Sequence[str]):
     return CountVectorizer(ngram_range=(1, 2), binary=True, lowercase=True).fit_transform(texts)
 
 
-def _char(texts: Sequence[str]):
+def _char_hasher():
     from sklearn.feature_extraction.text import HashingVectorizer
 
     return HashingVectorizer(
         analyzer="char_wb", ngram_range=(2, 5), n_features=2**20, binary=True, norm=None, alternate_sign=False
-    ).transform(texts)
+    )
+
+
+def _char(texts: Sequence[str]):
+    """``_char_hasher().transform(texts)``, hashed word by word: the same matrix, several times faster.
+
+    ``char_wb`` n-grams never cross a space, so a text's binary row is the union of its words'
+    rows; a corpus repeats its words far more than its texts, so each distinct word is hashed once.
+    """
+    from scipy import sparse
+
+    split = [text.lower().split() for text in texts]
+    vocabulary: dict[str, int] = {}
+    for text_words in split:
+        for word in text_words:
+            vocabulary.setdefault(word, len(vocabulary))
+    if not vocabulary:
+        return _char_hasher().transform(texts)
+    hashed = _char_hasher().transform(list(vocabulary))  # one row per distinct word
+    indptr = np.fromiter(itertools.accumulate((len(w) for w in split), initial=0), np.int64, len(split) + 1)
+    columns = np.fromiter((vocabulary[w] for text_words in split for w in text_words), np.int64, indptr[-1])
+    occurs = sparse.csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(texts), len(vocabulary)))
+    rows = sparse.csr_matrix(occurs @ sparse.csr_matrix(hashed))
+    rows.sum_duplicates()  # sorted indices, as the hasher gives them
+    rows.data.fill(1)
+    return type(hashed)(rows)
 
 
 def _lexical(texts: Sequence[str]):

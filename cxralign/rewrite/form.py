@@ -3,6 +3,7 @@ list numbers, duplicated or broken sentences, and the signs of a finding stated 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -94,16 +95,34 @@ def stated_signs(
 ) -> Iterator[tuple[str, int, int, int]]:
     """(sign name, start, end, sentence index) of every sign of the target stated and not denied,
     outside the engine's own mentions of the target (those the lexicon check already reads)."""
+    if target not in SIGNS:
+        return
     text = analysis.text
     own = [(m.start, m.end) for m in target_statements(analysis, target, ctx)]
-    for name, pattern in SIGNS.get(target, ()):
-        for sentence in analysis.sentences:
-            for match in re.finditer(pattern, text[sentence.start : sentence.end], re.IGNORECASE):
-                start, end = sentence.start + match.start(), sentence.start + match.end()
+    found = [
+        (sentence, _sign_matches(target, text[sentence.start : sentence.end]))
+        for sentence in analysis.sentences
+    ]
+    for number, name in enumerate(name for name, _ in SIGNS[target]):
+        for sentence, matches in found:
+            for a, b in matches[number]:
+                start, end = sentence.start + a, sentence.start + b
                 if any(s < end and start < e for s, e in own):
                     continue
                 if not _negated_at(text, start, end, sentence.start, sentence.end):
                     yield name, start, end, sentence.index
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _sign_matches(target: str, sentence: str) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Spans of each of the target's sign patterns in one sentence (sentences repeat in every variant
+    of a report and across reports: each is searched once)."""
+    return tuple(tuple(m.span() for m in pattern.finditer(sentence)) for pattern in _sign_patterns(target))
+
+
+@functools.cache
+def _sign_patterns(target: str) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(pattern, re.IGNORECASE) for _, pattern in SIGNS[target])
 
 
 def dependent_followers(analysis: ReportAnalysis, deleted: set[int]) -> list[Sentence]:
@@ -129,23 +148,7 @@ def lost_words(
 ) -> list[str]:
     """Content words the edits removed that are not the target's own (name, side, size, place).
     A device's or fracture's whole statement may go when it is denied or removed, never when affirmed."""
-    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
-    whole = target in WHOLE_STATEMENT_TARGETS and op in ("negate", "omit")
-    alone = _sentences_of_target_alone(before, target, ctx) if whole else set()
-    for title in _HEADER.findall(before.text):
-        own.update(words(title))
-    for _name, start, end, _index in stated_signs(before, target, ctx):
-        own.update(words(before.text[start:end]))
-    for mention in target_statements(before, target, ctx):
-        own.update(words(mention.text))
-        for word in words(mention.text):
-            own.add(word.rstrip("s"))
-            own.add(word + "s")
-    stated = {
-        m.sentence_index
-        for m in target_statements(before, target, ctx)
-        if m.assertion is not Assertion.NEGATED
-    }
+    own, alone, stated = _original_words(before, target, ctx, op)
     followers = dependent_followers(before, stated & {c.sentence_index for c in changes})
     removed: Counter = Counter()
     for change in changes:
@@ -157,6 +160,37 @@ def lost_words(
             if change.start <= follower.start and follower.end <= change.end and not change.after:
                 removed.subtract(words(before.text[follower.start : follower.end]))
     return sorted(w for w, n in removed.items() if n > 0 and w not in own and not NUMBER.fullmatch(w))
+
+
+def _original_words(
+    before: ReportAnalysis, target: str, ctx: RewriteContext, op: str
+) -> tuple[set[str], set[int], set[int]]:
+    """What ``lost_words`` reads of the original alone (its own words, sentences of the target
+    alone, sentences stating it), worked out once for all the variants of one original."""
+    cached = ctx._cache.get("original_words")
+    if cached is None or cached[0] is not before:
+        cached = ctx._cache["original_words"] = (before, {})
+    whole = target in WHOLE_STATEMENT_TARGETS and op in ("negate", "omit")
+    key = (target, whole)
+    if key not in cached[1]:
+        own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
+        alone = _sentences_of_target_alone(before, target, ctx) if whole else set()
+        for title in _HEADER.findall(before.text):
+            own.update(words(title))
+        for _name, start, end, _index in stated_signs(before, target, ctx):
+            own.update(words(before.text[start:end]))
+        for mention in target_statements(before, target, ctx):
+            own.update(words(mention.text))
+            for word in words(mention.text):
+                own.add(word.rstrip("s"))
+                own.add(word + "s")
+        stated = {
+            m.sentence_index
+            for m in target_statements(before, target, ctx)
+            if m.assertion is not Assertion.NEGATED
+        }
+        cached[1][key] = (own, alone, stated)
+    return cached[1][key]
 
 
 def _sentences_of_target_alone(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[int]:
@@ -171,28 +205,21 @@ def _sentences_of_target_alone(analysis: ReportAnalysis, target: str, ctx: Rewri
 def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change]) -> str | None:
     """Headers, list numbers, duplicated and broken sentences: what a reader sees first."""
     original, variant = before.text, after.text
-    titles = Counter(_HEADER.findall(original))
+    titles, sections, empty_before, counted_on, unstopped, seen = _original_form(before)
     kept = Counter(_HEADER.findall(variant))
     for title, n in titles.items():
         if kept[title] < n and re.search(rf"\b{re.escape(title)}\b", variant) is not None:
             return f"section header {title!r} lost its colon or its line"
-    for match in _HEADER.finditer(original):
-        following = _HEADER.search(original, match.end())
-        content = original[match.end() : following.start() if following else len(original)]
-        pieces = [p for p in re.split(r"[.;]\s+", content) if len(words(p)) >= 2]
-        if kept[match.group(1)] < titles[match.group(1)] and any(
-            _normal(p) in _normal(variant) for p in pieces
-        ):
-            return f"section header {match.group(1)!r} lost while its section stays"
-    empty_before = _empty_headers(original)
+    for title, pieces in sections:
+        if kept[title] < titles[title] and any(piece in _normal(variant) for piece in pieces):
+            return f"section header {title!r} lost while its section stays"
     for title in _empty_headers(variant):
         if title not in empty_before:
             return f"section header {title!r} left with no content"
-    if _counts_on(_numbers(original)) and not _counts_on(_numbers(variant)):
+    if counted_on and not _counts_on(_numbers(variant)):
         return "list numbers no longer count 1, 2, 3"
-    if _unstopped(after) > _unstopped(before):
+    if _unstopped(after) > unstopped:
         return "a sentence lost its final stop"
-    seen = Counter((s.section, _normal(original[s.start : s.end])) for s in before.sentences)
     counted = Counter((s.section, _normal(variant[s.start : s.end])) for s in after.sentences)
     for key, n in counted.items():
         if key[1] and n > max(1, seen[key]):
@@ -210,6 +237,35 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
             if tokens[0] in _ORPHAN_START or tokens[-1] in _ORPHAN_END:
                 return f"a fragment is left ({' '.join(tokens[:3])} ... {tokens[-1]})"
     return None
+
+
+_ORIGINAL_FORM: list = [None, None]
+"""The last original ``form_failure`` read, and what it read of it (its variants come one after another)."""
+
+
+def _original_form(before: ReportAnalysis) -> tuple:
+    """What ``form_failure`` reads of the original alone: header counts, each section's sentence
+    pieces (normalised), empty headers, whether list numbers count on, unstopped sentences, and
+    the normalised sentences per section."""
+    if _ORIGINAL_FORM[0] is before:
+        return _ORIGINAL_FORM[1]
+    original = before.text
+    sections = []
+    for match in _HEADER.finditer(original):
+        following = _HEADER.search(original, match.end())
+        content = original[match.end() : following.start() if following else len(original)]
+        pieces = [p for p in re.split(r"[.;]\s+", content) if len(words(p)) >= 2]
+        sections.append((match.group(1), [_normal(p) for p in pieces]))
+    facts = (
+        Counter(_HEADER.findall(original)),
+        sections,
+        _empty_headers(original),
+        _counts_on(_numbers(original)),
+        _unstopped(before),
+        Counter((s.section, _normal(original[s.start : s.end])) for s in before.sentences),
+    )
+    _ORIGINAL_FORM[:] = [before, facts]
+    return facts
 
 
 def _unstopped(analysis: ReportAnalysis) -> int:
@@ -282,10 +338,12 @@ def sign_sentences(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     finding the lexicon reads, nothing but the sign's and the target's words. They go with the finding."""
     from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, REPORT_WORDS, TARGET_VOCABULARY
 
-    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
     found: dict[int, set[str]] = {}
     for _name, start, end, index in stated_signs(analysis, target, ctx):
         found.setdefault(index, set()).update(words(analysis.text[start:end]))
+    if not found:  # most reports state no sign: the vocabulary is not copied for nothing
+        return []
+    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
     result = []
     for sentence in analysis.sentences:
         if sentence.index not in found:

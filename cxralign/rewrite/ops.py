@@ -71,11 +71,28 @@ def _verified(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContex
         raise RewriteRejected("nothing left after the edit", text)
     if text.strip() == analysis.text.strip():
         raise RewriteRejected("variant equals the original", text)
-    reanalysed = ctx.reanalyze(text, analysis.report_id)
-    reason = variant_failure(op, analysis, reanalysed, plan.changes, target, ctx, plan.detail)
+    reason = _failure(op, analysis, target, ctx, plan, text)
     if reason is not None:
         raise RewriteRejected(reason, text, stage="verification")
     return plan, text
+
+
+def _failure(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteContext, plan: Plan, text: str):
+    """``variant_failure`` of the variant, worked out once per distinct edit of one original.
+
+    Redrawing a refused corpus statement often draws the same statement again (a bank holds a few
+    statements per finding); the verifier reads only the two texts and the edits, so its verdict
+    on a repeated edit is the verdict it gave before.
+    """
+    cached = ctx._cache.get("verdicts")
+    if cached is None or cached[0] is not analysis:
+        cached = ctx._cache["verdicts"] = (analysis, {})
+    key = (op, target, text, tuple(plan.changes), tuple(sorted(plan.detail.items())))
+    verdicts = cached[1]
+    if key not in verdicts:
+        reanalysed = ctx.reanalyze(text, analysis.report_id)
+        verdicts[key] = variant_failure(op, analysis, reanalysed, plan.changes, target, ctx, plan.detail)
+    return verdicts[key]
 
 
 def _redrawn(
