@@ -1,0 +1,131 @@
+"""The training step's fast paths (pre-tokenised reports, one prompt per distinct label set)
+give the losses and gradients the former step gave.
+
+``fixtures/train/step_golden.json`` holds, per loss setting, the total loss and the summed
+absolute gradient of every parameter group, recorded from the step as it was before these
+paths existed (tokenising every batch, rendering one prompt per row), on the fixed model
+and batch built below.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from cxralign.train.config import LossConfig
+from cxralign.train.data import Collator, PreparedData
+from cxralign.train.model import ReferenceModel, ReferenceModelConfig
+from cxralign.train.objective import Objective, TrainStep
+from cxralign.train.tokenizer import train_wordpiece
+
+GOLDEN_PATH = Path(__file__).parent / "fixtures" / "train" / "step_golden.json"
+SETTINGS = ("clip", "clip,neg", "clip,umcl", "clip,neg,umcl", "clip,soft,neg")
+REPORTS = [
+    "Small left pleural effusion. Heart size is normal.",
+    "Small right pleural effusion. Heart size is normal.",
+    "No pleural effusion. Heart size is normal.",
+    "Cardiomegaly. No pleural effusion. Lungs are clear without consolidation or edema.",
+    "Mild pulmonary edema. Small bilateral pleural effusions. The cardiac silhouette is enlarged.",
+    "Right upper lobe consolidation. No pneumothorax.",
+    None,  # a label-only sample
+    "No acute cardiopulmonary process.",
+]
+VARIANTS = [
+    ["No pleural effusion. Heart size is normal.", "Small right pleural effusion. Heart size is normal."],
+    ["No pleural effusion. Heart size is normal."],
+    [],
+    ["Cardiomegaly. Pleural effusion. Lungs are clear without consolidation or edema."],
+    ["No pulmonary edema. Small bilateral pleural effusions. The cardiac silhouette is enlarged."],
+    ["No right upper lobe consolidation. No pneumothorax."],
+    [],
+    [],
+]
+LABEL_KEYS = [3, 3, 0, 5, 11, 64, 3, 0]  # repeated label sets, as in any real batch
+
+
+@functools.lru_cache(maxsize=1)
+def shared_tokenizer():  # noqa: ANN201
+    texts = [r for r in REPORTS if r] + [v for vs in VARIANTS for v in vs]
+    return train_wordpiece(texts * 2, 200)
+
+
+def build_case(losses: list[str]):  # noqa: ANN201
+    """(step module, objective, collated batch) on a seeded tiny model; nothing random afterwards."""
+    tokenizer = shared_tokenizer()
+    config = ReferenceModelConfig(
+        image_tower="tiny-cnn",
+        image_tower_kwargs={"widths": [4, 8], "grid": 2},
+        image_size=16,
+        text_hidden_size=16,
+        text_layers=2,
+        text_heads=2,
+        text_intermediate_size=32,
+        text_dropout=0.0,
+        vocab_size=200,
+        context_length=16,  # the longest reports are truncated (counted)
+        embed_dim=8,
+    )
+    torch.manual_seed(0)
+    model = ReferenceModel(config, tokenizer).train()
+    n = len(REPORTS)
+    data = PreparedData(
+        sample_ids=[f"s{i}" for i in range(n)],
+        reports=list(REPORTS),
+        clinical=(np.arange(n * 14).reshape(n, 14) % 3 == 0).astype(np.float32),
+        label_key=np.array(LABEL_KEYS, dtype=np.int64),
+        label_vocab=(
+            "Atelectasis",
+            "Cardiomegaly",
+            "Consolidation",
+            "Edema",
+            "Pleural Effusion",
+            "Pneumonia",
+            "Pneumothorax",
+        ),
+        triple_ids=[[1, 2], [1], [], [3], [2, 3], [1], [], [2]],
+        graph_key=np.array([1, 2, 3, 1, 4, 5, -1, 6], dtype=np.int64),
+        triple_vocab=["a", "b", "c"],
+        variants=[list(v) for v in VARIANTS],
+    )
+    loss_config = LossConfig(
+        enabled=losses, negatives={"count": 2}, soft={"text_weight": 0.3, "clinical_weight": 0.2}
+    )
+    torch.manual_seed(1)
+    step = TrainStep(model, loss_config, data).train()
+    negatives = loss_config.negatives.count if loss_config.uses("neg") else 0
+    collator = Collator(data, tokenizer, config.context_length, negatives, seed=5)
+    pixels = torch.randn(n, 1, 16, 16, generator=torch.Generator().manual_seed(2))
+    batch = collator([(0, i, pixels[i]) for i in range(n)])
+    return step, Objective(loss_config), batch
+
+
+def measure(losses: list[str]) -> dict[str, object]:
+    step, objective, batch = build_case(losses)
+    loss, _ = objective(step(batch), batch, 0.5)
+    loss.backward()
+    grads: dict[str, float] = {}
+    for name, parameter in step.named_parameters():
+        if parameter.grad is not None:
+            group = name.split(".")[0] if not name.startswith("model.") else ".".join(name.split(".")[:2])
+            grads[group] = grads.get(group, 0.0) + parameter.grad.abs().sum().item()
+    return {"loss": loss.item(), "grads": grads, "truncated": batch.n_truncated}
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_step_reproduces_the_recorded_losses_and_gradients(setting: str) -> None:
+    expected = json.loads(GOLDEN_PATH.read_text())[setting]
+    got = measure(setting.split(","))
+    assert got["truncated"] == expected["truncated"]
+    assert got["loss"] == pytest.approx(expected["loss"], rel=1e-5)
+    assert sorted(got["grads"]) == sorted(expected["grads"])
+    for group, value in expected["grads"].items():
+        assert got["grads"][group] == pytest.approx(value, rel=1e-4, abs=1e-7), group
+
+
+if __name__ == "__main__":  # regenerate the fixture (only from the former step, see the docstring)
+    GOLDEN_PATH.write_text(json.dumps({s: measure(s.split(",")) for s in SETTINGS}, indent=1, sort_keys=True))
