@@ -89,8 +89,10 @@ class TrainStep(nn.Module):
             negatives = negatives.index_put((mask.flatten().nonzero().squeeze(1),), text[rows:])
             out["negatives"] = negatives.reshape(*mask.shape, text.shape[-1])
         if self.prompts is not None:
-            prompt_ids, prompt_mask = self.prompts(batch.label_key.clamp_min(0).tolist())
-            labels = F.normalize(model.encode_text_embeds(prompt_ids, prompt_mask), dim=-1)
+            # one text-tower row per distinct label set; rows sharing a set share its embedding
+            distinct, row_of = torch.unique(batch.label_key.clamp_min(0), return_inverse=True)
+            prompt_embeds, prompt_mask = self.prompts(distinct.tolist())
+            labels = F.normalize(model.encode_text_embeds(prompt_embeds, prompt_mask), dim=-1)[row_of]
             out["label_text"] = labels
             out["text"] = torch.where(batch.has_report[:, None], out["text"], labels)
         if self.graph_encoder is not None:
