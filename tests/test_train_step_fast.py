@@ -54,26 +54,9 @@ def shared_tokenizer():  # noqa: ANN201
     return train_wordpiece(texts * 2, 200)
 
 
-def build_case(losses: list[str]):  # noqa: ANN201
-    """(step module, objective, collated batch) on a seeded tiny model; nothing random afterwards."""
-    tokenizer = shared_tokenizer()
-    config = ReferenceModelConfig(
-        image_tower="tiny-cnn",
-        image_tower_kwargs={"widths": [4, 8], "grid": 2},
-        image_size=16,
-        text_hidden_size=16,
-        text_layers=2,
-        text_heads=2,
-        text_intermediate_size=32,
-        text_dropout=0.0,
-        vocab_size=200,
-        context_length=16,  # the longest reports are truncated (counted)
-        embed_dim=8,
-    )
-    torch.manual_seed(0)
-    model = ReferenceModel(config, tokenizer).train()
+def prepared_data() -> PreparedData:
     n = len(REPORTS)
-    data = PreparedData(
+    return PreparedData(
         sample_ids=[f"s{i}" for i in range(n)],
         reports=list(REPORTS),
         clinical=(np.arange(n * 14).reshape(n, 14) % 3 == 0).astype(np.float32),
@@ -92,6 +75,28 @@ def build_case(losses: list[str]):  # noqa: ANN201
         triple_vocab=["a", "b", "c"],
         variants=[list(v) for v in VARIANTS],
     )
+
+
+def build_case(losses: list[str]):  # noqa: ANN201
+    """(step module, objective, collated batch) on a seeded tiny model; nothing random afterwards."""
+    tokenizer = shared_tokenizer()
+    config = ReferenceModelConfig(
+        image_tower="tiny-cnn",
+        image_tower_kwargs={"widths": [4, 8], "grid": 2},
+        image_size=16,
+        text_hidden_size=16,
+        text_layers=2,
+        text_heads=2,
+        text_intermediate_size=32,
+        text_dropout=0.0,
+        vocab_size=200,
+        context_length=16,  # the longest reports are truncated (counted)
+        embed_dim=8,
+    )
+    torch.manual_seed(0)
+    model = ReferenceModel(config, tokenizer).train()
+    data = prepared_data()
+    n = len(REPORTS)
     loss_config = LossConfig(
         enabled=losses, negatives={"count": 2}, soft={"text_weight": 0.3, "clinical_weight": 0.2}
     )
@@ -129,3 +134,19 @@ def test_step_reproduces_the_recorded_losses_and_gradients(setting: str) -> None
 
 if __name__ == "__main__":  # regenerate the fixture (only from the former step, see the docstring)
     GOLDEN_PATH.write_text(json.dumps({s: measure(s.split(",")) for s in SETTINGS}, indent=1, sort_keys=True))
+
+
+@pytest.mark.parametrize("context_length", [8, 16, 200])
+def test_cached_tokens_equal_one_tokenizer_call(context_length: int) -> None:
+    tokenizer = shared_tokenizer()
+    collator = Collator(prepared_data(), tokenizer, context_length, 0, seed=0)
+    texts = [r or "" for r in REPORTS] + VARIANTS[0] + [REPORTS[0]]  # a repeat, and an empty text
+    for _ in range(2):  # the second call reads the cache only
+        ids, mask, truncated = collator._tokenize(texts)
+        expected = tokenizer(
+            texts, padding="longest", truncation=True, max_length=context_length, return_tensors="pt"
+        )
+        assert torch.equal(ids, expected["input_ids"]) and torch.equal(mask, expected["attention_mask"])
+        whole = tokenizer(texts, truncation=False)["input_ids"]
+        assert truncated == sum(len(row) > context_length for row in whole)
+    assert len(collator._tokens) == len(set(texts))
