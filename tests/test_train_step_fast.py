@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 import torch
 
+from cxralign.train import objective as objective_module
 from cxralign.train.config import LossConfig
 from cxralign.train.data import Collator, PreparedData
 from cxralign.train.model import ReferenceModel, ReferenceModelConfig
-from cxralign.train.objective import Objective, TrainStep
+from cxralign.train.objective import Objective, TrainStep, encode_by_length
 from cxralign.train.tokenizer import train_wordpiece
 
 GOLDEN_PATH = Path(__file__).parent / "fixtures" / "train" / "step_golden.json"
@@ -109,31 +110,37 @@ def build_case(losses: list[str]):  # noqa: ANN201
     return step, Objective(loss_config), batch
 
 
-def measure(losses: list[str]) -> dict[str, object]:
+def measure(losses: list[str], bucket_rows: tuple[int, ...] = (28,)) -> list[dict[str, object]]:
+    """Loss and per-group gradient sums of one step, once per length-bucket size (same model and batch)."""
     step, objective, batch = build_case(losses)
-    loss, _ = objective(step(batch), batch, 0.5)
-    loss.backward()
-    grads: dict[str, float] = {}
-    for name, parameter in step.named_parameters():
-        if parameter.grad is not None:
-            group = name.split(".")[0] if not name.startswith("model.") else ".".join(name.split(".")[:2])
-            grads[group] = grads.get(group, 0.0) + parameter.grad.abs().sum().item()
-    return {"loss": loss.item(), "grads": grads, "truncated": batch.n_truncated}
+    results = []
+    for rows in bucket_rows:
+        objective_module.ROWS_PER_LENGTH_BUCKET, saved = rows, objective_module.ROWS_PER_LENGTH_BUCKET
+        try:
+            step.zero_grad(set_to_none=True)
+            loss, _ = objective(step(batch), batch, 0.5)
+            loss.backward()
+        finally:
+            objective_module.ROWS_PER_LENGTH_BUCKET = saved
+        grads: dict[str, float] = {}
+        for name, parameter in step.named_parameters():
+            if parameter.grad is not None:
+                parts = name.split(".")
+                group = ".".join(parts[:2]) if parts[0] == "model" else parts[0]
+                grads[group] = grads.get(group, 0.0) + parameter.grad.abs().sum().item()
+        results.append({"loss": loss.item(), "grads": grads, "truncated": batch.n_truncated})
+    return results
 
 
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_step_reproduces_the_recorded_losses_and_gradients(setting: str) -> None:
     expected = json.loads(GOLDEN_PATH.read_text())[setting]
-    got = measure(setting.split(","))
-    assert got["truncated"] == expected["truncated"]
-    assert got["loss"] == pytest.approx(expected["loss"], rel=1e-5)
-    assert sorted(got["grads"]) == sorted(expected["grads"])
-    for group, value in expected["grads"].items():
-        assert got["grads"][group] == pytest.approx(value, rel=1e-4, abs=1e-7), group
-
-
-if __name__ == "__main__":  # regenerate the fixture (only from the former step, see the docstring)
-    GOLDEN_PATH.write_text(json.dumps({s: measure(s.split(",")) for s in SETTINGS}, indent=1, sort_keys=True))
+    for got in measure(setting.split(","), bucket_rows=(28, 3)):  # 3: the 8-16 texts go in length buckets
+        assert got["truncated"] == expected["truncated"]
+        assert got["loss"] == pytest.approx(expected["loss"], rel=1e-5)
+        assert sorted(got["grads"]) == sorted(expected["grads"])
+        for group, value in expected["grads"].items():
+            assert got["grads"][group] == pytest.approx(value, rel=1e-4, abs=1e-7), group
 
 
 @pytest.mark.parametrize("context_length", [8, 16, 200])
@@ -150,3 +157,29 @@ def test_cached_tokens_equal_one_tokenizer_call(context_length: int) -> None:
         whole = tokenizer(texts, truncation=False)["input_ids"]
         assert truncated == sum(len(row) > context_length for row in whole)
     assert len(collator._tokens) == len(set(texts))
+
+
+def test_length_buckets_embed_each_row_as_one_call_does() -> None:
+    model = build_case(["clip"])[0].model
+    generator = torch.Generator().manual_seed(3)
+    lengths = torch.randint(2, 16, (40,), generator=generator)
+    mask = (torch.arange(16) < lengths[:, None]).long()
+    ids = torch.randint(5, len(shared_tokenizer()), (40, 16), generator=generator) * mask
+    whole = model.encode_text(ids, mask)
+    (whole * torch.linspace(-1, 1, whole.numel()).view_as(whole)).sum().backward()
+    expected_grads = [p.grad.clone() for p in model.text_tower.parameters()]
+    model.zero_grad()
+    bucketed = encode_by_length(model.encode_text, ids, mask)
+    (bucketed * torch.linspace(-1, 1, whole.numel()).view_as(whole)).sum().backward()
+    assert torch.allclose(bucketed, whole, atol=1e-5)
+    for got, expected in zip([p.grad for p in model.text_tower.parameters()], expected_grads, strict=True):
+        assert torch.allclose(got, expected, atol=1e-5, rtol=1e-4)
+    left = mask.flip(1)  # left padding: one call, nothing cut
+    assert torch.equal(
+        encode_by_length(lambda i, m: m.sum(1, keepdim=True), ids, left), left.sum(1, keepdim=True)
+    )
+
+
+if __name__ == "__main__":  # regenerate the fixture (only from the former step, see the docstring)
+    golden = {setting: measure(setting.split(","))[0] for setting in SETTINGS}
+    GOLDEN_PATH.write_text(json.dumps(golden, indent=1, sort_keys=True))
