@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from PIL import Image
 
 from cxralign import __version__
 from cxralign.data.phantoms.generator import SPLITS, PhantomSample, plan_patients, render_patient
@@ -82,6 +81,8 @@ def encode_png(image: np.ndarray) -> bytes:
         encoded = encode_gray_png(image, PNG_COMPRESS_LEVEL)
         if encoded is not None:
             return encoded
+    from PIL import Image  # only for what :mod:`.png` leaves to Pillow (not the phantom writer's images)
+
     buffer = io.BytesIO()
     Image.fromarray(image, mode="L").save(
         buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL, optimize=False
