@@ -2,8 +2,9 @@
 
 ``TrainStep`` is what DistributedDataParallel wraps: one forward computes every
 feature any enabled loss needs (reports and their hard negatives go through the
-text tower together, in buckets of similar length; each distinct label set's prompt once). ``Objective`` turns those features into a ``LossBatch`` and
-hands it to the configured :class:`WeightedLossSum`; it holds no parameters of its own.
+text tower together, in buckets of similar length; each distinct label set's prompt
+once). ``Objective`` turns those features into a ``LossBatch`` and hands it to the
+configured :class:`WeightedLossSum`; it holds no parameters of its own.
 """
 
 from __future__ import annotations
