@@ -1,4 +1,4 @@
-"""The training step's fast paths (pre-tokenised reports, one prompt per distinct label set)
+"""The training step's fast paths (cached tokens, length buckets, one prompt per distinct label set)
 give the losses and gradients the former step gave.
 
 ``fixtures/train/step_golden.json`` holds, per loss setting, the total loss and the summed
