@@ -8,6 +8,7 @@ levels 0-9 on drawn images (encode ms/img, KiB/img). Without either it times ``g
 and ``write_phantom_dataset`` pinned to one core, as before.
 
     python benchmarks/bench_phantoms_speed.py --cli [--n 2000] [--repeat 3]
+    python benchmarks/bench_phantoms_speed.py --cli --baseline ../main   # vs another checkout, 2 workers
     python benchmarks/bench_phantoms_speed.py --png-levels
     python benchmarks/bench_phantoms_speed.py [--n 2000] [--sizes 224,512] [--repeat 3]
 """
@@ -43,10 +44,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="time generate() this many times")
     parser.add_argument("--no-write", action="store_true", help="skip the write_phantom_dataset timing")
     parser.add_argument("--cli", action="store_true", help="time the CLI end to end, 1 vs 2 workers")
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="with --cli: a checkout whose code (on PYTHONPATH) runs the same CLI, interleaved, 2 workers each",
+    )
     parser.add_argument("--png-levels", action="store_true", help="time PNG encoding at zlib levels 0-9")
     args = parser.parse_args()
     if args.cli:
-        return bench_cli(args.n, args.repeat)
+        return bench_cli(args.n, args.repeat, args.baseline)
     if args.png_levels:
         return bench_png_levels()
     if hasattr(os, "sched_setaffinity"):
@@ -90,18 +96,23 @@ def _cli() -> list[str]:
     return [beside if os.path.exists(beside) else shutil.which("cxralign") or "cxralign"]
 
 
-def bench_cli(n: int, repeat: int) -> None:
-    """Median wall images/s and images per CPU-second of ``cxralign data phantoms`` per worker count."""
-    env = {**os.environ, "CXRALIGN_NO_PROGRESS": "1"}
-    wall: dict[int, list[float]] = {1: [], 2: []}
-    cpu: dict[int, list[float]] = {1: [], 2: []}
+def bench_cli(n: int, repeat: int, baseline: str | None = None) -> None:
+    """Median wall images/s and CPU per image of ``cxralign data phantoms`` per worker count.
+
+    With ``baseline``, the runs compare this tree with that checkout (2 workers each) instead.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    setups = {"--workers 1": (here, 1), "--workers 2": (here, 2)}
+    if baseline is not None:
+        setups = {"this tree": (here, 2), f"baseline {baseline}": (os.path.abspath(baseline), 2)}
+    wall: dict[str, list[float]] = {name: [] for name in setups}
+    cpu: dict[str, list[float]] = {name: [] for name in setups}
     loads = []
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(max(repeat, 1)):
-            for workers in wall:  # interleaved, so load drift hits both alike
-                out = os.path.join(tmp, f"w{workers}-{index}")
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                start = time.perf_counter()
+            for position, (name, (tree, workers)) in enumerate(setups.items()):  # interleaved
+                out = os.path.join(tmp, f"s{position}-{index}")
+                env = {**os.environ, "CXRALIGN_NO_PROGRESS": "1", "PYTHONPATH": tree}
                 command = [
                     *_cli(),
                     "data",
@@ -113,24 +124,29 @@ def bench_cli(n: int, repeat: int) -> None:
                     "--workers",
                     str(workers),
                 ]
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
                 subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
-                wall[workers].append(time.perf_counter() - start)
+                wall[name].append(time.perf_counter() - start)
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu[workers].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+                cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
                 loads.append(os.getloadavg()[0])
                 shutil.rmtree(out)
     print(
         f"cxralign data phantoms --n {n} (224 px), {os.cpu_count()} logical cores, {repeat} interleaved runs"
     )
     print(f"load average (1 min) during the runs: {min(loads):.1f}-{max(loads):.1f}")
-    for workers in wall:
+    for name in setups:
+        cpu_ms = 1000 * statistics.median(cpu[name]) / n
         print(
-            f"--workers {workers}: {n / statistics.median(wall[workers]):7.0f} img/s wall (median)  "
-            f"{n / statistics.median(cpu[workers]):7.0f} img per CPU-second  "
-            f"(wall {', '.join(f'{w:.1f}' for w in wall[workers])} s)"
+            f"{name}: {n / statistics.median(wall[name]):7.0f} img/s wall (median)  "
+            f"{cpu_ms:.2f} ms CPU per image, start-up included (two idle cores: at most "
+            f"{2000 / cpu_ms:.0f} img/s)  (wall {', '.join(f'{w:.1f}' for w in wall[name])} s)"
         )
-    ratio = statistics.median(wall[1]) / statistics.median(wall[2])
-    print(f"speed-up of 2 workers over 1 (wall, same run): {ratio:.2f}x")
+    first, second = setups
+    ratio = statistics.median(wall[first]) / statistics.median(wall[second])
+    cpu_ratio = statistics.median(cpu[first]) / statistics.median(cpu[second])
+    print(f"{first} / {second}, same run: {ratio:.2f}x wall time, {cpu_ratio:.2f}x CPU time")
 
 
 def bench_png_levels(count: int = 200, size: int = 224) -> None:
@@ -138,6 +154,8 @@ def bench_png_levels(count: int = 200, size: int = 224) -> None:
     from PIL import Image
 
     images = [sample.image for sample in generate(count, seed=1, size=size)]
+    from cxralign.data.phantoms.dataset import PNG_COMPRESS_LEVEL, encode_png
+
     print(f"PNG encoding of {count} phantoms at {size} px (Pillow; medians of 3 passes)")
     for level in range(10):
         times = []
@@ -155,6 +173,16 @@ def bench_png_levels(count: int = 200, size: int = 224) -> None:
             f"level {level}: {1000 * statistics.median(times) / count:6.2f} ms cpu/img  "
             f"{sum(sizes) / count / 1024:6.1f} KiB/img"
         )
+    times = []
+    for _ in range(3):
+        start = time.process_time()
+        for image in images:
+            encode_png(image)
+        times.append(time.process_time() - start)
+    print(
+        f"the writer's encode_png (numpy row filters + zlib, level {PNG_COMPRESS_LEVEL}, Pillow's bytes): "
+        f"{1000 * statistics.median(times) / count:6.2f} ms cpu/img"
+    )
 
 
 if __name__ == "__main__":

@@ -320,32 +320,50 @@ class Collator:
         self.context_length = context_length
         self.negatives = negatives
         self.seed = seed
+        self._tokens: dict[str, tuple[np.ndarray, bool]] = {}  # text -> (ids, was cut): see _tokenize
+        self._pad_id = int(tokenizer.pad_token_id or 0)
 
     def _tokenize(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """One tokenizer call; a text that overflowed ``context_length`` shows as extra rows (counted, dropped)."""
-        if not getattr(self.tokenizer, "is_fast", False):  # slow tokenizers have no overflow mapping
-            return self._tokenize_twice(texts)
-        encoded = self.tokenizer(
-            texts,
-            padding="longest",
-            truncation=True,
-            max_length=self.context_length,
-            return_overflowing_tokens=True,
-            return_tensors="pt",
-        )
-        owner = encoded["overflow_to_sample_mapping"]
-        first = torch.ones_like(owner, dtype=torch.bool)
-        first[1:] = owner[1:] != owner[:-1]
-        n_truncated = len(set(owner[~first].tolist()))
-        return encoded["input_ids"][first], encoded["attention_mask"][first], n_truncated
+        """Padded ids, attention mask and the number of texts cut at ``context_length``.
 
-    def _tokenize_twice(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, int]:
-        lengths = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
-        n_truncated = sum(len(ids) > self.context_length for ids in lengths)
+        Each distinct text is tokenised once per run (reports and variants recur every
+        epoch) and kept as an int32 array; a batch only pads the cached rows, giving what
+        one ``tokenizer(texts, padding="longest", truncation=True)`` call gives.
+        """
+        missing = [text for text in dict.fromkeys(texts) if text not in self._tokens]
+        if missing:
+            self._tokens.update(zip(missing, self._encode(missing), strict=True))
+        rows = [self._tokens[text] for text in texts]
+        length = max(len(ids) for ids, _ in rows)
+        input_ids = np.full((len(rows), length), self._pad_id, dtype=np.int64)
+        attention_mask = np.zeros((len(rows), length), dtype=np.int64)
+        left = getattr(self.tokenizer, "padding_side", "right") == "left"
+        for row, (ids, _) in enumerate(rows):
+            span = slice(length - len(ids), length) if left else slice(0, len(ids))
+            input_ids[row, span] = ids
+            attention_mask[row, span] = 1
+        n_truncated = sum(truncated for _, truncated in rows)
+        return torch.from_numpy(input_ids), torch.from_numpy(attention_mask), n_truncated
+
+    def _encode(self, texts: list[str]) -> list[tuple[np.ndarray, bool]]:
+        """(truncated ids, was cut) per text, from one tokenizer call (overflow rows mark a cut)."""
+        if not getattr(self.tokenizer, "is_fast", False):  # slow tokenizers have no overflow mapping
+            full = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+            cut = self.tokenizer(texts, truncation=True, max_length=self.context_length)["input_ids"]
+            return [
+                (np.asarray(ids, np.int32), len(whole) > self.context_length)
+                for ids, whole in zip(cut, full, strict=True)
+            ]
         encoded = self.tokenizer(
-            texts, padding="longest", truncation=True, max_length=self.context_length, return_tensors="pt"
+            texts, truncation=True, max_length=self.context_length, return_overflowing_tokens=True
         )
-        return encoded["input_ids"], encoded["attention_mask"], n_truncated
+        out: list[tuple[np.ndarray, bool]] = []
+        for ids, owner in zip(encoded["input_ids"], encoded["overflow_to_sample_mapping"], strict=True):
+            if owner == len(out):
+                out.append((np.asarray(ids, np.int32), False))
+            else:  # an overflow row of the text before
+                out[owner] = (out[owner][0], True)
+        return out
 
     def _pick_variants(self, epoch: int, index: int) -> list[str]:
         pool = self.data.variants[index]

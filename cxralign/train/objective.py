@@ -2,11 +2,14 @@
 
 ``TrainStep`` is what DistributedDataParallel wraps: one forward computes every
 feature any enabled loss needs (reports and their hard negatives go through the
-text tower in one pass). ``Objective`` turns those features into a ``LossBatch`` and
-hands it to the configured :class:`WeightedLossSum`; it holds no parameters of its own.
+text tower together, in buckets of similar length; each distinct label set's prompt
+once). ``Objective`` turns those features into a ``LossBatch`` and hands it to the
+configured :class:`WeightedLossSum`; it holds no parameters of its own.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +24,32 @@ from cxralign.train.model import ReferenceModel
 
 def _pad_to(ids: torch.Tensor, length: int, value: int) -> torch.Tensor:
     return F.pad(ids, (0, length - ids.shape[1]), value=value) if ids.shape[1] < length else ids
+
+
+ROWS_PER_LENGTH_BUCKET = 28
+"""Rows of similar length the text tower embeds per call (fewer calls cost more padding)."""
+
+
+def encode_by_length(
+    encode: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], inputs: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    """``encode(inputs, mask)`` with rows sorted by length and embedded in buckets cut to their longest row.
+
+    Padding costs as much as text in every layer, and reports differ in length; a
+    masked position changes no other position's output, so each row's embedding is the
+    one-call embedding up to float rounding. Left-padded batches are encoded in one call.
+    """
+    lengths = mask.sum(dim=1)
+    buckets = -(-mask.shape[0] // ROWS_PER_LENGTH_BUCKET)
+    right_padded = bool((mask == (torch.arange(mask.shape[1], device=mask.device) < lengths[:, None])).all())
+    if buckets < 2 or not right_padded:
+        return encode(inputs, mask)
+    order = torch.argsort(lengths, stable=True)
+    parts = []
+    for rows in torch.tensor_split(order, buckets):
+        longest = int(lengths[rows].max())
+        parts.append(encode(inputs[rows, :longest], mask[rows, :longest]))
+    return torch.cat(parts)[torch.argsort(order)]
 
 
 class TrainStep(nn.Module):
@@ -81,7 +110,7 @@ class TrainStep(nn.Module):
                 [_pad_to(ids, length, self.pad_id), _pad_to(batch.negative_input_ids, length, self.pad_id)]
             )
             mask = torch.cat([_pad_to(mask, length, 0), _pad_to(batch.negative_attention_mask, length, 0)])
-        text = F.normalize(model.encode_text(ids, mask), dim=-1)
+        text = F.normalize(encode_by_length(model.encode_text, ids, mask), dim=-1)
         out["text"] = text[:rows]
         if use_negatives:
             mask = batch.negative_mask
@@ -89,8 +118,11 @@ class TrainStep(nn.Module):
             negatives = negatives.index_put((mask.flatten().nonzero().squeeze(1),), text[rows:])
             out["negatives"] = negatives.reshape(*mask.shape, text.shape[-1])
         if self.prompts is not None:
-            prompt_ids, prompt_mask = self.prompts(batch.label_key.clamp_min(0).tolist())
-            labels = F.normalize(model.encode_text_embeds(prompt_ids, prompt_mask), dim=-1)
+            # one text-tower row per distinct label set; rows sharing a set share its embedding
+            distinct, row_of = torch.unique(batch.label_key.clamp_min(0), return_inverse=True)
+            prompt_embeds, prompt_mask = self.prompts(distinct.tolist())
+            prompts = encode_by_length(model.encode_text_embeds, prompt_embeds, prompt_mask)
+            labels = F.normalize(prompts, dim=-1)[row_of]
             out["label_text"] = labels
             out["text"] = torch.where(batch.has_report[:, None], out["text"], labels)
         if self.graph_encoder is not None:

@@ -66,40 +66,44 @@ class LabelPromptEncoder(nn.Module):
         self._word_embeddings = [word_embeddings]  # shared with the text tower; not re-registered
         self._tokenize = tokenize
         self._special = (cls_id, sep_id)
-        self._name_ids: dict[int, list[int]] = {}
+        self._layouts: dict[int, tuple[list[int], list[int]]] = {}
 
-    def _names_for(self, key: int) -> list[int]:
-        if key not in self._name_ids:
+    def _layout(self, key: int) -> tuple[list[int], list[int]]:
+        """(word id or -1, context index or -1) per position of the prompt of label set ``key`` (cached)."""
+        if key not in self._layouts:
             names = [name for index, name in enumerate(self.class_names) if key >> index & 1]
-            self._name_ids[key] = self._tokenize(", ".join(names) if names else NO_FINDING_TEXT)
-        return self._name_ids[key]
+            name_ids = self._tokenize(", ".join(names) if names else NO_FINDING_TEXT)
+            context = [(-1, slot) for slot in range(self.context.shape[0])]
+            named = [(word, -1) for word in name_ids]
+            half = len(context) // 2
+            body = {
+                "front": context + named,
+                "end": named + context,
+                "middle": context[:half] + named + context[half:],
+            }[self.position]
+            cls_id, sep_id = self._special
+            words = ([] if cls_id is None else [cls_id]) + [word for word, _ in body]
+            slots = ([] if cls_id is None else [-1]) + [slot for _, slot in body]
+            if sep_id is not None:
+                words.append(sep_id)
+                slots.append(-1)
+            self._layouts[key] = (words[: self.max_length], slots[: self.max_length])
+        return self._layouts[key]
 
     def forward(self, keys: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        embed = self._word_embeddings[0]
-        device = self.context.device
-        cls_id, sep_id = self._special
-        sequences: list[torch.Tensor] = []
-        for key in keys:
-            names = embed(torch.tensor(self._names_for(int(key)), device=device, dtype=torch.long))
-            half = self.context.shape[0] // 2
-            middle = {
-                "front": [self.context, names],
-                "end": [names, self.context],
-                "middle": [self.context[:half], names, self.context[half:]],
-            }[self.position]
-            parts = [embed.weight[cls_id][None]] if cls_id is not None else []
-            parts += middle
-            if sep_id is not None:
-                parts.append(embed.weight[sep_id][None])
-            sequences.append(torch.cat(parts, dim=0)[: self.max_length])
-        length = max(seq.shape[0] for seq in sequences)
-        inputs = torch.zeros(
-            len(sequences), length, self.context.shape[1], device=device, dtype=self.context.dtype
-        )
-        mask = torch.zeros(len(sequences), length, device=device, dtype=torch.long)
-        for row, seq in enumerate(sequences):
-            inputs[row, : seq.shape[0]] = seq
-            mask[row, : seq.shape[0]] = 1
+        """Prompts of the label sets ``keys``: two gathers, no loop over positions.
+
+        The trainer passes each distinct key of a batch once, so the text tower embeds
+        every label set once however many rows share it.
+        """
+        layouts = [self._layout(int(key)) for key in keys]
+        length = max(len(words) for words, _ in layouts)
+        words = torch.tensor([w + [-1] * (length - len(w)) for w, _ in layouts], device=self.context.device)
+        slots = torch.tensor([c + [-1] * (length - len(c)) for _, c in layouts], device=self.context.device)
+        mask = ((words >= 0) | (slots >= 0)).long()
+        inputs = self._word_embeddings[0](words.clamp_min(0))
+        inputs = torch.where((slots >= 0)[..., None], self.context[slots.clamp_min(0)], inputs)
+        inputs = inputs * mask[..., None].to(inputs.dtype)  # padding positions are zeros
         return inputs, mask
 
 
