@@ -106,7 +106,9 @@ def _save_tiny_model(path: Path) -> None:
 
     config = ReferenceModelConfig(image_size=32, text_hidden_size=16, text_heads=2, text_layers=1, embed_dim=8,
                                   vocab_size=100, image_tower_kwargs={"widths": [4], "grid": 1})  # fmt: skip
-    ReferenceModel.create(config, train_wordpiece(REPORTS.values(), 100, min_frequency=1)).save_pretrained(path)
+    ReferenceModel.create(config, train_wordpiece(REPORTS.values(), 100, min_frequency=1)).save_pretrained(
+        path
+    )
 
 
 def test_ablation_grid_writes_markdown_and_json(tmp_path: Path) -> None:
@@ -204,7 +206,13 @@ def test_ablation_seeds_get_distinct_phantom_data(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(build_module, "build_benchmark", fake_build)
     base = build_config(preset="tiny-cpu")
     rows = [r for r in ablation_rows() if r.name in ("CLIP", "+negatives")]
-    kwargs = {"seeds": [0, 1], "rows": rows, "train_fn": fake_train, "evaluate_fn": fake_eval, "log": lambda m: None}
+    kwargs = {
+        "seeds": [0, 1],
+        "rows": rows,
+        "train_fn": fake_train,
+        "evaluate_fn": fake_eval,
+        "log": lambda m: None,
+    }
     result = run_ablation(base, tmp_path / "distinct", **kwargs)
     assert built == ["phantoms-s1000", "phantoms-s1001"] and result["distinct_items"] is True
     assert trained == [(0, 0), (1, 1), (0, 0), (1, 1)]

@@ -214,7 +214,9 @@ def run_ablation(
     }
     atomic_write_text(out / "ablation.json", json.dumps(payload, indent=2))
     table = markdown_table(summary, seeds)
-    atomic_write_text(out / "ablation.md", table + ("\n" + paired_markdown(paired, names[0]) if paired else ""))
+    atomic_write_text(
+        out / "ablation.md", table + ("\n" + paired_markdown(paired, names[0]) if paired else "")
+    )
     return payload
 
 

@@ -193,7 +193,8 @@ def _cell(test: dict | None) -> list[str]:
         f"[{100 * test['ci_low']:+.1f}, {100 * test['ci_high']:+.1f}]",
         f"{test['p_value']:.3f}",
         "-" if t_p is None else f"{t_p:.3f}",
-        f"{test['seeds_up']}/{test['seeds']}: " + " ".join(f"{100 * v:+.1f}" for v in test["per_seed"].values()),
+        f"{test['seeds_up']}/{test['seeds']}: "
+        + " ".join(f"{100 * v:+.1f}" for v in test["per_seed"].values()),
     ]
 
 
@@ -214,5 +215,7 @@ def paired_markdown(tests: dict[str, dict[str, dict]], baseline: str = "CLIP") -
         for metric in METRICS:
             mcnemar = (test.get(metric) or {}).get("mcnemar_p")
             extra = "" if metric != "negation.accuracy" else "-" if mcnemar is None else f"{mcnemar:.3f}"
-            lines.append(f"| {row} | {TITLES[metric]} | " + " | ".join(_cell(test.get(metric))) + f" | {extra} |")
+            lines.append(
+                f"| {row} | {TITLES[metric]} | " + " | ".join(_cell(test.get(metric))) + f" | {extra} |"
+            )
     return "\n".join(lines) + "\n"
