@@ -60,7 +60,7 @@ def test_without_the_minimum_rare_cells_fall_short():
     """The proportional split alone leaves cells of 40-149 items below 30 test items (the bug fixed)."""
     cells = _corpus()
     totals, test = _test_counts(cells, stratified_splits(cells, min_test=0))
-    short = [cell for cell, total in totals.items() if 40 <= total and test[cell] < MIN_TEST_ITEMS]
+    short = [cell for cell, total in totals.items() if total >= 40 and test[cell] < MIN_TEST_ITEMS]
     assert short
     totals, test = _test_counts(cells, stratified_splits(cells))
     assert all(test[cell] >= MIN_TEST_ITEMS for cell in short)
