@@ -15,7 +15,8 @@ difference with a bootstrap over items stratified by seed, a t-test over the per
 differences, and for Task A an exact McNemar test. Prints the Markdown tables (mean ± sd over
 seeds with each row's number of seeds, then the paired tests), also written to OUT/ablation.md
 and OUT/ablation.json. Finished runs are reused, so an interrupted check continues and rows can
-be added later; two processes may share OUT once the seeds' data exist (run one row first).
+be added later; two processes may share OUT once the seeds' data exist (run one row first), and
+``--summarise`` writes the tables from whatever has finished.
 Usage:
 
     python benchmarks/bench_ablation.py --out runs/ablation --seeds 0,1,2,3,4 \\
@@ -39,6 +40,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--preset", default="tiny-cpu")
     parser.add_argument(
+        "--summarise", action="store_true", help="train nothing: tables from the runs finished in OUT"
+    )
+    parser.add_argument(
         "--shared-items", action="store_true", help="evaluate every seed on seed 0's items (the old setup)"
     )
     parser.add_argument(
@@ -59,7 +63,14 @@ def main() -> None:
     overrides += [parse_override(item) for item in args.overrides]
     base = build_config(preset=args.preset, overrides=overrides)
     seeds = [int(s) for s in args.seeds.split(",")]
-    run_ablation(base, args.out, seeds=seeds, rows=rows, distinct_items=not args.shared_items)
+    run_ablation(
+        base,
+        args.out,
+        seeds=seeds,
+        rows=rows,
+        distinct_items=not args.shared_items,
+        train_missing=not args.summarise,
+    )
     print((args.out / "ablation.md").read_text())
 
 

@@ -18,12 +18,13 @@ def test_the_leaderboard_heat_map_drops_small_findings_of_any_result():
     per_group = {
         "negation.accuracy/finding": {"Edema": _value(120), "Pneumothorax": _value(1), "Other": _value(None)}
     }
-    result = SimpleNamespace(main_score="negation.accuracy", per_group=per_group)
+    result = SimpleNamespace(main_score="negation.accuracy", per_group=per_group, config={})
     assert set(finding_values(result)) == {"Edema", "Other"}
-    result = SimpleNamespace(
-        main_score="auroc", per_group={"finding=Edema": {"auroc": _value(MIN_FINDING_N - 1)}}
-    )
-    assert finding_values(result) == {}
+    per_group = {"finding=Edema": {"auroc": _value(MIN_FINDING_N - 1)}}
+    assert finding_values(SimpleNamespace(main_score="auroc", per_group=per_group, config={})) == {}
+    # a cxr-align 2.0 result withholds by its own recorded minimum
+    small = SimpleNamespace(main_score="auroc", per_group=per_group, config={"min_finding_n": 2})
+    assert set(finding_values(small)) == {"Edema"}
 
 
 def test_the_html_report_greys_small_findings_of_version_1_results():

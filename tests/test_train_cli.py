@@ -173,6 +173,10 @@ def test_ablation_grid_writes_markdown_and_json(tmp_path: Path) -> None:
         log=lambda message: None,
     )
     assert len(trained) == 4
+    # summarising trains nothing: a seed not run yet is left out, and the table says how many seeds
+    summary = run_ablation(base, tmp_path, seeds=[0, 1, 2], rows=rows, train_fn=fake_train,
+                           evaluate_fn=fake_eval, log=lambda message: None, train_missing=False)  # fmt: skip
+    assert len(trained) == 4 and summary["summary"]["CLIP"]["cxr-align/negation.accuracy"]["n"] == 2
 
 
 def test_ablation_seeds_get_distinct_phantom_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -140,11 +140,13 @@ def run_ablation(
     evaluate_fn: Callable[..., dict[str, float]] | None = None,
     log: Callable[[str], None] = print,
     distinct_items: bool = True,
+    train_missing: bool = True,
 ) -> dict[str, Any]:
     """Train and evaluate every row for every seed; resumable (finished runs are reused).
 
     ``distinct_items`` (phantoms only, without a given benchmark): every seed trains and is
-    evaluated on its own generated data (see the module docstring)."""
+    evaluated on its own generated data (see the module docstring). ``train_missing=False`` only
+    summarises the runs already finished (the tables say how many seeds each row has)."""
     from cxralign.train.model import ReferenceModel
     from cxralign.train.trainer import train
     from cxralign.train.validation import run_tasks
@@ -168,6 +170,9 @@ def run_ablation(
             if done.is_file():
                 runs.append(json.loads(done.read_text()))
                 log(f"{row.name} seed {seed}: reusing {done}")
+                continue
+            if not train_missing:
+                log(f"{row.name} seed {seed}: not run (left out of the tables)")
                 continue
             config = row_config(base, row, seed, run_dir, out / "prepared", distinct_items)
             started = time.perf_counter()
