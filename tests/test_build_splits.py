@@ -47,8 +47,15 @@ def test_every_cell_gets_its_minimum_before_the_proportional_fill():
     totals, test = _test_counts(cells, splits)
     assert min(totals.values()) < MIN_TEST_ITEMS < max(totals.values())  # small and large cells both
     for cell, total in totals.items():
-        wanted = max(0.2 * total, min(MIN_TEST_ITEMS, total))
-        assert abs(test[cell] - wanted) <= max(2, 0.02 * total), (cell, total, test[cell])
+        if total < MIN_TEST_ITEMS:
+            continue  # too small to report; the floors of its finding's other ops may pull it into test
+        assert test[cell] >= MIN_TEST_ITEMS, (cell, total, test[cell])
+        # patients carry several cells, so a cell lands a few items off its quota
+        assert abs(test[cell] - max(0.2 * total, MIN_TEST_ITEMS)) <= max(5, 0.03 * total), (
+            cell,
+            total,
+            test[cell],
+        )
     shares = Counter()
     for patient, held in cells.items():
         shares[splits[patient]] += sum(held.values())
@@ -77,6 +84,7 @@ def test_quotas_and_the_reporting_threshold_agree():
     assert MIN_TEST_ITEMS == MIN_FINDING_N
     shares = {"train": 0.7, "validation": 0.1, "test": 0.2}
     quotas = cell_quotas(Counter({"big": 1000, "mid": 60, "small": 12}), shares)
-    assert quotas["test"] == {"big": 200.0, "mid": 30.0, "small": 12.0}
-    assert quotas["train"]["mid"] == pytest.approx(30 * 0.875) and quotas["validation"]["small"] == 0.0
+    assert quotas["test"] == {"big": 200.0, "mid": 30.0, "small": pytest.approx(2.4)}
+    assert quotas["train"]["mid"] == pytest.approx(30 * 0.875)
+    assert quotas["validation"]["small"] == pytest.approx(1.2)  # too small to report: split in proportion
     assert cell_quotas(Counter({"a": 10}), {"test": 1.0}) == {"test": {"a": 10.0}}

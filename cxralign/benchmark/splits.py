@@ -1,12 +1,12 @@
 """Patient-level split assignment: a patient's items always land in one split.
 
 A source's own patient-disjoint split is kept. Otherwise patients are assigned by iterative
-stratification (Sechidis et al., 2011) over (finding, op) cells: patients holding the rarest
-cells first, each to the split furthest below its quota of that patient's cells (a hash of the
-patient id breaks ties and orders equals). Quotas are proportional to the split fractions, except
-that the test split of every cell first gets ``MIN_TEST_ITEMS`` (or the whole cell when it is
-smaller): a 20% test share of a cell of 60 items is 12, too few for a per-finding figure, which
-results withhold below 30 items (``cxralign.tasks.cxr_align_headline.MIN_FINDING_N``).
+stratification (Sechidis et al., 2011) over (finding, op) cells: the cell with the fewest
+unassigned items first, each of its patients to the split still furthest below its quota of that
+cell (a hash of the patient id breaks ties). Quotas are proportional to the split fractions, except
+that the test split of every cell that has ``MIN_TEST_ITEMS`` items first gets that many (a
+smaller cell cannot be reported per finding anyway and is split in proportion): a 20% test share of a cell of 60 items is 12, too few for a per-finding figure, which
+results withhold below 30 items (``cxralign.tasks.results.MIN_FINDING_N``).
 """
 
 from __future__ import annotations
@@ -97,14 +97,15 @@ def _hash_unit(key: str, salt: str = "cxralign-stratify-v1") -> float:
 def cell_quotas(
     totals: Mapping, shares: Mapping[str, float], min_test: int = MIN_TEST_ITEMS
 ) -> dict[str, dict]:
-    """Split -> cell -> items wanted: the test split gets ``max(share, min(min_test, total))`` of
-    each cell, the other splits the rest in proportion to their shares."""
+    """Split -> cell -> items wanted: the test split gets its share of each cell, but at least
+    ``min_test`` items of a cell that has them; the other splits the rest in proportion."""
     rest_share = sum(share for name, share in shares.items() if name != "test")
     quotas: dict[str, dict] = {name: {} for name in shares}
     for cell, total in totals.items():
         test = 0.0
         if "test" in shares:
-            test = max(shares["test"] * total, float(min(min_test, total))) if rest_share else float(total)
+            floor = float(min_test) if total >= min_test else 0.0
+            test = max(shares["test"] * total, floor) if rest_share else float(total)
             quotas["test"][cell] = test
         for name, share in shares.items():
             if name != "test":
@@ -119,9 +120,13 @@ def stratified_splits(
 ) -> dict[str, str]:
     """Patient -> split, so that each (finding, op) cell meets its quota (``cell_quotas``).
 
-    Sechidis et al.'s order: the cell with the fewest items among unassigned patients first; each
-    of its patients goes to the split that still wants most of that cell (then most items overall,
-    then a hash), and what the patient brings is taken off that split's wants for every cell.
+    First the test floors: for each cell that has ``min_test`` items (rarest first), patients
+    holding it go to test until it has ``min_test`` (patients bringing the fewest items first),
+    before any patient is put elsewhere (cells share patients: a finding's ops come from the same
+    reports, so a proportional pass over one cell would take another's items away). Then Sechidis
+    et al.'s order: the cell with the fewest items among unassigned patients first; each of its
+    patients goes to the split that still wants most of that cell (then most items overall, then a
+    hash), and what the patient brings is taken off that split's wants for every cell.
     """
     fractions = fractions or DEFAULT_FRACTIONS
     total = sum(fractions.values())
@@ -135,24 +140,47 @@ def stratified_splits(
     wants = cell_quotas(remaining, shares, min_test)
     wants_total = {name: sum(quota.values()) for name, quota in wants.items()}
     out: dict[str, str] = {}
+    in_test: Counter = Counter()
+
+    def assign(key: str, split: str) -> None:
+        out[key] = split
+        if split == "test":
+            in_test.update(cells_by_patient[key])
+        for held, n in cells_by_patient[key].items():
+            wants[split][held] -= n
+            wants_total[split] -= n
+            remaining[held] -= n
+
+    if "test" in shares and min_test > 0:
+        floors = sorted(
+            (c for c, n in remaining.items() if n >= min_test), key=lambda c: (remaining[c], str(c))
+        )
+        for cell in floors:
+            candidates = sorted(
+                (k for k in holders[cell] if k not in out),
+                key=lambda k: (sum(cells_by_patient[k].values()), _hash_unit(k)),
+            )
+            for key in candidates:
+                if in_test[cell] >= min_test:
+                    break
+                assign(key, "test")
+    remaining = +remaining
     while remaining:
         cell = min(remaining, key=lambda c: (remaining[c], str(c)))
         for key in sorted(holders.pop(cell), key=_hash_unit):
             if key in out:
                 continue
-            chosen = max(
-                shares,
-                key=lambda name, key=key: (
-                    wants[name][cell],
-                    wants_total[name],
-                    -_hash_unit(f"{key}:{name}"),
+            assign(
+                key,
+                max(
+                    shares,
+                    key=lambda name, key=key: (
+                        wants[name][cell],
+                        wants_total[name],
+                        -_hash_unit(f"{key}:{name}"),
+                    ),
                 ),
             )
-            out[key] = chosen
-            for held, n in cells_by_patient[key].items():
-                wants[chosen][held] -= n
-                wants_total[chosen] -= n
-                remaining[held] -= n
         remaining = +remaining  # drop the cells no unassigned patient holds
     for key in cells_by_patient:  # patients with no cell at all
         out.setdefault(
