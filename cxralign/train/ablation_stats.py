@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cxralign.tasks.cxr_align import grounded_credit
-from cxralign.tasks.metrics import metric_rng, pairwise_credit
+from cxralign.tasks.metrics import difference_test, metric_rng, pairwise_credit
 
 KEYS = ["op", "item_id", "image_id"]
 METRICS = ("negation.accuracy", "balanced.accuracy", "grounded.accuracy")
@@ -103,13 +103,7 @@ def stratified_bootstrap(
     for statistic, n in strata:
         weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
         total += statistic(weights)
-    diffs = total / len(strata)
-    diffs = diffs[np.isfinite(diffs)]
-    if diffs.size == 0:
-        return {"ci_low": None, "ci_high": None, "p_value": None}
-    lo, hi = np.percentile(diffs, [2.5, 97.5])
-    p = min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))
-    return {"ci_low": float(lo), "ci_high": float(hi), "p_value": float(p)}
+    return difference_test(total / len(strata))
 
 
 def seed_t_test(per_seed: Sequence[float]) -> float | None:
