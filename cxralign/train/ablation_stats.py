@@ -162,13 +162,16 @@ def _mcnemar(won_a: int, won_b: int) -> float | None:
 def paired_tests(
     out: Path, rows: Sequence[str], seeds: Sequence[int], slug, baseline: str = "CLIP"
 ) -> dict[str, dict[str, dict]]:
-    """Every row against ``baseline`` (``{row: {metric: test}}``) on the seeds both have; empty without
-    item scores."""
+    """Every row against ``baseline`` (``{row: {metric: test}}``) on the finished seeds both have;
+    empty without item scores."""
     frames: dict[str, pd.DataFrame] = {}
     for row in rows:
         parts = []
         for seed in seeds:
-            credits = item_credits(out / "runs" / slug(row) / f"seed-{seed}" / "results")
+            run_dir = out / "runs" / slug(row) / f"seed-{seed}"
+            if not (run_dir / "evaluation.json").is_file():
+                continue  # not finished (its scores may be there while its other tasks run)
+            credits = item_credits(run_dir / "results")
             if credits is not None:
                 parts.append(credits.assign(seed=seed))
         if parts:
