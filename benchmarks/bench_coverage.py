@@ -5,8 +5,8 @@ Two inputs, each built with the real pipeline (``cxralign build``):
 - OpenI (``--openi DIR``, a default build; without it the script builds one into a temporary folder);
 - a MIMIC-size corpus (``--mimic DIR``, a build of it; without it the script writes 227,835 distinct
   MIMIC-style reports with ``bench_build.distinct_reports``, three per patient, and builds them:
-  about 10 minutes of CPU on 2 workers). ``bench_build.py --keep K`` leaves such a build in
-  ``K/227835/out``.
+  at least 380 s of CPU at the slope bench_build.py measured, more with the blind filter).
+  ``bench_build.py --keep K`` leaves such a build in ``K/227835/out``.
 
 For each input it prints test items per (finding, op), then every cell below the minimum n that
 results withhold (``MIN_FINDING_N``) with what explains it, in pipeline order: the variants that
