@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cxralign.train.ablation_stats import compare_rows, paired_markdown
 
@@ -39,3 +40,40 @@ def test_identical_rows_differ_by_nothing():
     tests = compare_rows(frame, frame, n_boot=200)
     assert tests["negation.accuracy"]["diff"] == 0.0 and tests["negation.accuracy"]["mcnemar_p"] is None
     assert tests["balanced.accuracy"]["p_value"] == 1.0
+
+
+def test_seeds_are_strata_with_their_own_items():
+    """Distinct items per seed: each seed's difference is paired on its own items; the t-test over
+    seeds sees a gain that flips sign between seeds as no gain, whatever the item counts."""
+    rng = np.random.default_rng(2)
+    parts_a, parts_b = [], []
+    for seed, shift in ((0, 0.3), (1, -0.3), (2, 0.3), (3, -0.3)):
+        base = (rng.random(200) < 0.5).astype(float)
+        moved = np.clip(base + (rng.random(200) < abs(shift)) * np.sign(shift), 0, 1)
+        frame_b = _frame(base, base, 0.5).assign(seed=seed)
+        frame_a = _frame(moved, base, 0.5).assign(seed=seed)
+        for frame in (frame_a, frame_b):  # distinct item ids per seed
+            frame["item_id"] = f"s{seed}-" + frame["item_id"]
+        parts_a.append(frame_a)
+        parts_b.append(frame_b)
+    tests = compare_rows(pd.concat(parts_a), pd.concat(parts_b), n_boot=300)
+    task_a = tests["negation.accuracy"]
+    assert task_a["seeds"] == 4 and task_a["n"] == 800 and task_a["seeds_up"] == 2
+    assert [v > 0 for v in task_a["per_seed"].values()] == [True, False, True, False]
+    assert task_a["seed_t_p"] > 0.5 and abs(task_a["diff"]) < 0.05
+    # a gain in every seed: both the stratified bootstrap and the t over seeds see it
+    same = compare_rows(pd.concat([p for k, p in enumerate(parts_a) if k % 2 == 0]),
+                        pd.concat([p for k, p in enumerate(parts_b) if k % 2 == 0]), n_boot=300)  # fmt: skip
+    assert same["negation.accuracy"]["p_value"] < 0.01 and same["negation.accuracy"]["seeds_up"] == 2
+    table = paired_markdown({"+negatives": tests})
+    assert "| +negatives | Task A |" in table and "2/4:" in table and "p (seeds, t)" in table
+
+
+def test_stratified_bootstrap_resamples_within_each_seed():
+    """A stratum of constant differences has no spread of its own: the interval is the point."""
+    from cxralign.train.ablation_stats import stratified_bootstrap
+
+    strata = [(lambda w: w @ np.full(10, 0.2) / 10, 10), (lambda w: w @ np.full(30, 0.4) / 30, 30)]
+    test = stratified_bootstrap(strata, 0, "k", n_boot=200)
+    assert test["ci_low"] == pytest.approx(0.3) and test["ci_high"] == pytest.approx(0.3)
+    assert test["p_value"] == 0.0

@@ -24,7 +24,7 @@ from typing import Any
 from cxralign.leaderboard.schema import Submission, SubmittedTask
 from cxralign.leaderboard.sources import benchmark_sources, contamination
 from cxralign.leaderboard.validate import VerifiedSubmission
-from cxralign.tasks.results import MetricValue
+from cxralign.tasks.results import MIN_FINDING_N, MetricValue
 from cxralign.vocab import CHEXPERT_14
 
 FINDING_GROUP_KEYS = ("finding", "target", "observation", "label")
@@ -138,11 +138,20 @@ def _rank_entries(entries: list[Entry], higher_is_better: bool) -> None:
 
 
 def finding_values(result: SubmittedTask) -> dict[str, MetricValue]:
-    """Per-finding values of the main score.
+    """Per-finding values of the main score, less those over fewer items than the result's
+    ``min_finding_n`` (cxr-align 2.0 records it), or ``MIN_FINDING_N`` (30) where it has none.
 
     ``per_group`` may hold them as ``{"<main>/finding": {finding: value}}`` (cxr-align),
-    ``{"finding": {finding: value}}``, or ``{"finding=<name>": {metric: value}}``.
+    ``{"finding": {finding: value}}``, or ``{"finding=<name>": {metric: value}}``. cxr-align 2.0
+    withholds small findings itself; older results and other tasks are filtered here (a value
+    without ``n`` is kept: nothing says it is small).
     """
+    minimum = int(result.config.get("min_finding_n", MIN_FINDING_N))
+    values = _finding_values(result).items()
+    return {name: value for name, value in values if value.n is None or value.n >= minimum}
+
+
+def _finding_values(result: SubmittedTask) -> dict[str, MetricValue]:
     main = result.main_score
     for key in (f"{main}/{g}" for g in FINDING_GROUP_KEYS):
         if key in result.per_group:

@@ -117,7 +117,8 @@ def per_finding_figure(table: BenchmarkTable) -> Figure | None:
         f"{table.key.slug}-per-finding",
         f"{metric} per finding",
         "Dots are point estimates with 95% intervals; n is the number of items per model (in red below 30, "
-        "where an interval is wide). \u201cno items\u201d means the benchmark has none for that finding, not a zero.",
+        "where an interval is wide). \u201cno items\u201d means the benchmark has none for that finding, or "
+        "fewer than 30 (withheld), not a zero.",
         svg,
     )
 

@@ -44,9 +44,8 @@ from cxralign.tasks.cxr_align import (
 )
 from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_group_macro_ci, mean_metric, pairwise_credit
 from cxralign.tasks.registry import Metrics, PerGroup, TaskMetadata, register_task
-from cxralign.tasks.results import MetricValue
+from cxralign.tasks.results import MIN_FINDING_N, MetricValue
 
-MIN_FINDING_N = 30
 TEXT_SOLVABLE = {
     "negation.accuracy": "Task A, comparable to the original CXR-Align; text-solvable: the true report "
     "has fewer negation words (a text-only rule scores ~1.0 before the blind filter)",

@@ -19,6 +19,7 @@ from jinja2 import Environment, select_autoescape
 
 from cxralign.tasks.classification import LABEL, SCORE
 from cxralign.tasks.io import read_scores, slugify
+from cxralign.tasks.results import MIN_FINDING_N
 from cxralign.utils.atomic import atomic_write_text
 
 _TEMPLATE = """<!doctype html>
@@ -74,18 +75,26 @@ def _png(figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def withheld_by_n(table: dict, low_n: dict, minimum: int) -> tuple[dict, dict]:
+    """(shown, withheld) per-finding values: withheld when the task kept them apart (cxr-align 2.0's
+    ``_low_n``) or, for results that did not (version 1), when their n is below ``minimum``."""
+    shown = {name: m for name, m in table.items() if m.n is None or m.n >= minimum}
+    return shown, {**low_n, **{name: m for name, m in table.items() if name not in shown}}
+
+
 def _finding_bars(result) -> list[dict[str, str]]:
     """Per-finding accuracy of each op: n printed on every bar, a zero drawn, a finding without items said so;
     findings withheld for a small n (``<metric>/finding_low_n``) are drawn grey, without an interval, so nobody
     reads them as results."""
     suffix = ".accuracy/finding"
     groups = {g.removesuffix("_low_n") for g in result.per_group if g.endswith((suffix, suffix + "_low_n"))}
+    minimum = int(result.config.get("min_finding_n", MIN_FINDING_N))  # results without it (v1): the default
     tables = {
-        g: (result.per_group.get(g, {}), result.per_group.get(g + "_low_n", {})) for g in sorted(groups)
+        g: withheld_by_n(result.per_group.get(g, {}), result.per_group.get(g + "_low_n", {}), minimum)
+        for g in sorted(groups)
     }
     tables = {g: pair for g, pair in tables.items() if pair[0] or pair[1]}
     every = sorted({name for table, low_n in tables.values() for name in (*table, *low_n)})
-    minimum = result.config.get("min_finding_n")
     plots = []
     for group, (table, low_n) in tables.items():
         names = every[::-1]  # first finding on top
@@ -109,7 +118,7 @@ def _finding_bars(result) -> list[dict[str, str]]:
                 axis.plot([0], [y], marker="D", markersize=6, color="#b2182b", clip_on=False, zorder=5)
             n = "" if m.n is None else f"  n={m.n}"
             axis.text(1.01, y, f"{m.value:.2f}{n}", va="center", ha="left", fontsize=8,
-                      color="#b2182b" if (m.n or 0) < 30 else "#222", transform=axis.get_yaxis_transform())  # fmt: skip
+                      color="#b2182b" if (m.n or 0) < minimum else "#222", transform=axis.get_yaxis_transform())  # fmt: skip
         chance = next((m.chance for m in (*table.values(), *low_n.values()) if m.chance is not None), None)
         if chance is not None:
             axis.axvline(chance, color="#c44", linestyle="--", linewidth=1, label=f"chance {chance:.2f}")
@@ -117,8 +126,8 @@ def _finding_bars(result) -> list[dict[str, str]]:
         axis.set_yticks(range(len(names)), names)
         axis.set_ylim(-0.6, len(names) - 0.4)
         axis.set_xlim(0, 1)
-        axis.set_xlabel("accuracy (95% CI); n items at right, red below 30")
-        note = f" (grey: n < {minimum}, withheld)" if low_n and minimum else ""
+        axis.set_xlabel(f"accuracy (95% CI); n items at right, red below {minimum}")
+        note = f" (grey: n < {minimum}, withheld)" if low_n else ""
         axis.set_title(f"{group.split('/')[0]} per finding{note}")
         plots.append({"alt": f"{group} per finding", "data": _png(figure)})
     return plots

@@ -296,7 +296,12 @@ def paired_bootstrap(
     if n == 0:
         return {"ci_low": None, "ci_high": None, "p_value": None}
     rng = metric_rng(seed, key)
-    diffs = np.concatenate([statistic(w) for w in _weight_chunks(rng, n, n_boot)])
+    return difference_test(np.concatenate([statistic(w) for w in _weight_chunks(rng, n, n_boot)]))
+
+
+def difference_test(diffs: np.ndarray) -> dict[str, float | None]:
+    """95% interval and two-sided p-value (twice the smaller tail share around zero) of bootstrap
+    replicates of a paired difference."""
     diffs = diffs[np.isfinite(diffs)]
     if diffs.size == 0:
         return {"ci_low": None, "ci_high": None, "p_value": None}

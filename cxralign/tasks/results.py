@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 RESULT_SCHEMA_VERSION = 1
+MIN_FINDING_N = 30
+"""Items below which a per-finding figure is withheld (results, reports and leaderboard)."""
 
 
 class MetricValue(BaseModel):

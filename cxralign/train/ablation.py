@@ -7,6 +7,12 @@ base configuration and seed, evaluated by the registered tasks (CXR-Align on a
 benchmark split; zero-shot AUROC and linear probe on a labelled dataset), and
 summarised as mean ± sd over seeds in ``ablation.md`` and ``ablation.json``, with item-level
 paired tests of every row against the first (``cxralign.train.ablation_stats``).
+
+On phantoms each seed has its own data by default (``distinct_items``): seed ``s`` trains on
+phantoms generated with ``phantom_seed + s`` and is evaluated on an independent phantom set and
+benchmark generated with ``phantom_seed + 1000 + s``. All rows of one seed share its items (so rows
+pair item by item); seeds differ in items as well as in initialisation, so the spread over seeds
+includes the choice of data, not only of weights.
 """
 
 from __future__ import annotations
@@ -46,13 +52,18 @@ def ablation_rows(soft_weight: float = 0.2) -> list[AblationRow]:
     ]
 
 
-def row_config(base: TrainConfig, row: AblationRow, seed: int, out: Path, cache_dir: Path) -> TrainConfig:
+def row_config(
+    base: TrainConfig, row: AblationRow, seed: int, out: Path, cache_dir: Path, distinct_items: bool = False
+) -> TrainConfig:
+    data: dict = {"cache_dir": base.data.cache_dir or str(cache_dir)}
+    if distinct_items and base.data.source == "phantoms":
+        data["phantom_seed"] = base.data.phantom_seed + seed
     return base.derive(
         f"ablation row {row.name}",
         seed=seed,
         out=str(out),
         losses={"enabled": list(row.losses), "soft": row.soft},
-        data={"cache_dir": base.data.cache_dir or str(cache_dir)},
+        data=data,
         validation={"benchmark": None, "zero_shot": None},  # evaluated after training
     )
 
@@ -96,10 +107,10 @@ COLUMNS = (
 def markdown_table(summary: dict[str, dict[str, dict[str, float]]], seeds: Sequence[int]) -> str:
     present = [(key, title) for key, title in COLUMNS if any(key in metrics for metrics in summary.values())]
     lines = [
-        f"Mean ± sd over seeds {', '.join(str(s) for s in seeds)} (x100).",
+        f"Mean ± sd over seeds (of {', '.join(str(s) for s in seeds)}; each row's number in `seeds`), x100.",
         "",
-        "| row | " + " | ".join(title for _, title in present) + " |",
-        "|---|" + "---|" * len(present),
+        "| row | seeds | " + " | ".join(title for _, title in present) + " |",
+        "|---|---|" + "---|" * len(present),
     ]
     for row, metrics in summary.items():
         cells = []
@@ -109,7 +120,8 @@ def markdown_table(summary: dict[str, dict[str, dict[str, float]]], seeds: Seque
                 cells.append(f"{100 * stat['mean']:.1f} ± {100 * stat['sd']:.1f}")
             else:
                 cells.append("-")
-        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+        runs = max((stat["n"] for stat in metrics.values()), default=0)
+        lines.append(f"| {row} | {runs} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -124,8 +136,14 @@ def run_ablation(
     train_fn: Callable[..., Any] | None = None,
     evaluate_fn: Callable[..., dict[str, float]] | None = None,
     log: Callable[[str], None] = print,
+    distinct_items: bool = True,
+    train_missing: bool = True,
 ) -> dict[str, Any]:
-    """Train and evaluate every row for every seed; resumable (finished runs are reused)."""
+    """Train and evaluate every row for every seed; resumable (finished runs are reused).
+
+    ``distinct_items`` (phantoms only, without a given benchmark): every seed trains and is
+    evaluated on its own generated data (see the module docstring). ``train_missing=False`` only
+    summarises the runs already finished (the tables say how many seeds each row has)."""
     from cxralign.train.model import ReferenceModel
     from cxralign.train.trainer import train
     from cxralign.train.validation import run_tasks
@@ -134,18 +152,26 @@ def run_ablation(
     evaluate_fn = evaluate_fn or run_tasks
     out.mkdir(parents=True, exist_ok=True)
     independent = base.data.source == "phantoms" and benchmark is None and labelled is None
+    distinct_items = distinct_items and independent
     eval_split = "train" if independent else "test"
-    benchmark, labelled = _evaluation_data(base, out, benchmark, labelled, log)
+    data_by_seed = {
+        seed: _evaluation_data(base, out, benchmark, labelled, log, seed if distinct_items else 0)
+        for seed in seeds
+    }
     runs: list[dict[str, Any]] = []
     for row in rows or ablation_rows():
         for seed in seeds:
+            seed_benchmark, seed_labelled = data_by_seed[seed]
             run_dir = out / "runs" / slug(row.name) / f"seed-{seed}"
             done = run_dir / "evaluation.json"
             if done.is_file():
                 runs.append(json.loads(done.read_text()))
                 log(f"{row.name} seed {seed}: reusing {done}")
                 continue
-            config = row_config(base, row, seed, run_dir, out / "prepared")
+            if not train_missing:
+                log(f"{row.name} seed {seed}: not run (left out of the tables)")
+                continue
+            config = row_config(base, row, seed, run_dir, out / "prepared", distinct_items)
             started = time.perf_counter()
             if not (run_dir / "model" / "reference_config.json").is_file():
                 train_fn(config)
@@ -154,9 +180,9 @@ def run_ablation(
             metrics = evaluate_fn(
                 model,
                 run_dir / "results",
-                benchmark=str(benchmark) if benchmark else None,
+                benchmark=str(seed_benchmark) if seed_benchmark else None,
                 benchmark_split=eval_split,
-                labelled=str(labelled) if labelled else None,
+                labelled=str(seed_labelled) if seed_labelled else None,
                 labelled_split=eval_split,
                 tasks=("cxr-align", "zeroshot", "linear-probe"),
                 seed=seed,
@@ -168,6 +194,8 @@ def run_ablation(
                 "losses": list(row.losses),
                 "soft": row.soft,
                 "train_seconds": seconds,
+                "train_phantom_seed": config.data.phantom_seed if independent else None,
+                "benchmark": str(seed_benchmark) if seed_benchmark else None,
                 "metrics": metrics,
             }
             atomic_write_text(done, json.dumps(record, indent=2))
@@ -180,6 +208,7 @@ def run_ablation(
     paired = paired_tests(out, names, seeds, slug, baseline=names[0])
     payload = {
         "seeds": list(seeds),
+        "distinct_items": distinct_items,
         "base_config": base.record(),
         "runs": runs,
         "summary": summary,
@@ -187,14 +216,22 @@ def run_ablation(
     }
     atomic_write_text(out / "ablation.json", json.dumps(payload, indent=2))
     table = markdown_table(summary, seeds)
-    atomic_write_text(out / "ablation.md", table + ("\n" + paired_markdown(paired, names[0]) if paired else ""))
+    atomic_write_text(
+        out / "ablation.md", table + ("\n" + paired_markdown(paired, names[0]) if paired else "")
+    )
     return payload
 
 
 def _evaluation_data(
-    base: TrainConfig, out: Path, benchmark: Path | None, labelled: Path | None, log: Callable[[str], None]
+    base: TrainConfig,
+    out: Path,
+    benchmark: Path | None,
+    labelled: Path | None,
+    log: Callable[[str], None],
+    offset: int = 0,
 ) -> tuple[Path | None, Path | None]:
-    """Default evaluation data on phantoms: an independently generated phantom set (seed + 1000).
+    """Default evaluation data on phantoms: an independently generated phantom set
+    (phantom seed + 1000 + ``offset``) and a CXR-Align benchmark built from it.
 
     None of its studies is seen in training, so CXR-Align and zero-shot use its large
     ``train`` split (hundreds of items rather than the few dozen of a test split) and
@@ -204,11 +241,11 @@ def _evaluation_data(
         return benchmark, labelled
     from cxralign.train.data import generate_phantoms
 
-    held_out = base.data.model_copy(update={"phantom_seed": base.data.phantom_seed + 1000})
+    held_out = base.data.model_copy(update={"phantom_seed": base.data.phantom_seed + 1000 + offset})
     phantoms = generate_phantoms(held_out, out / "prepared")
     labelled = labelled or phantoms
     if benchmark is None:
-        benchmark = out / "benchmark"
+        benchmark = out / f"benchmark-s{held_out.phantom_seed}"
         if not (benchmark / "manifest.json").is_file():
             from cxralign.benchmark.build import BuildOptions, build_benchmark
 
