@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import balanced_accuracy_score, precision_recall_curve
 
+from cxralign.tasks.base import Metrics, PerGroup
 from cxralign.tasks.metrics import (
     ap_metric,
     auroc_metric,
@@ -24,7 +25,6 @@ from cxralign.tasks.metrics import (
     weighted_auroc,
     weighted_average_precision,
 )
-from cxralign.tasks.registry import Metrics, PerGroup
 from cxralign.tasks.results import MetricValue
 
 SCORE, LABEL = "score::", "label::"
