@@ -53,8 +53,13 @@ class Registry(Generic[T]):
         *,
         entry_point_group: str | None = None,
         modules: tuple[str, ...] = (),
+        members: dict[str, T] | None = None,
+        lazy: dict[str, str] | None = None,
         error: type[CxrAlignError] = ConfigError,
     ) -> None:
+        """``modules``: imported on first read (their members register by decorator);
+        ``members``: ``{name: member}`` registered now; ``lazy``: ``{name: "package.module:attribute"}``,
+        as :meth:`register_lazy`."""
         self.kind = kind
         self.entry_point_group = entry_point_group
         self._modules = modules
@@ -62,6 +67,10 @@ class Registry(Generic[T]):
         self._members: dict[str, T] = {}
         self._lazy: dict[str, str] = {}
         self._aliases: dict[str, str] = {}
+        for name, member in (members or {}).items():
+            self.register(name, member)
+        for name, path in (lazy or {}).items():
+            self.register_lazy(name, path)
 
     def __repr__(self) -> str:
         return f"<Registry {self.kind}: {len(self._members) + len(self._lazy)} registered>"
@@ -148,6 +157,8 @@ class Registry(Generic[T]):
             member = plugin.load()
         self._members[key] = member  # type: ignore[assignment]
         return member  # type: ignore[return-value]
+
+    __getitem__ = get
 
     def items(self) -> list[tuple[str, T]]:
         """Every (name, member), importing lazy members and plug-ins."""
