@@ -303,23 +303,13 @@ def three_way_metrics(scored: pd.DataFrame, seed: int, n_boot: int, blind: dict[
         return {}
     original = joined["s_original_neg"].to_numpy()
     omitted, negated = joined["s_variant_omit"].to_numpy(), joined["s_variant_neg"].to_numpy()
+    credits = {
+        "three_way.order": (order_credit(original, omitted, negated), ORDER_CHANCE),
+        "three_way.top1": (top1_credit(original, omitted, negated), TOP1_CHANCE),
+    }
     return {
-        "three_way.order": mean_metric(
-            order_credit(original, omitted, negated),
-            seed,
-            "three_way.order",
-            chance=ORDER_CHANCE,
-            blind=blind.get("three_way.order"),
-            n_boot=n_boot,
-        ),
-        "three_way.top1": mean_metric(
-            top1_credit(original, omitted, negated),
-            seed,
-            "three_way.top1",
-            chance=TOP1_CHANCE,
-            blind=blind.get("three_way.top1"),
-            n_boot=n_boot,
-        ),
+        key: mean_metric(values, seed, key, chance=chance, blind=blind.get(key), n_boot=n_boot)
+        for key, (values, chance) in credits.items()
     }
 
 
