@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the model stage imports torch; a task is defined without it
     from cxralign.data.downstream.base import LoadOptions
     from cxralign.models.base import ImageTextModel
     from cxralign.models.cache import EmbeddingCache
+    from cxralign.tasks.metrics import Statistic
 
 Metrics = dict[str, MetricValue]
 PerGroup = dict[str, dict[str, MetricValue]]
@@ -136,6 +137,17 @@ class Task(ABC):
     @abstractmethod
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
         """Recompute every metric from the stored per-item scores (deterministic, seeded by ``config['seed']``)."""
+
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        """Item keys (one per score row) and headline metrics as functions of item resample weights,
+        for ``cxralign compare``'s paired bootstrap; a task without them is not compared."""
+        return pd.Series([], dtype=str), {}
+
+    def delong_classes(self, config: dict[str, Any]) -> list[str]:
+        """Classes whose AUROC ``cxralign compare`` also tests with DeLong's test (none by default)."""
+        return []
 
     def __repr__(self) -> str:
         return f"<task {self.metadata.name} v{self.metadata.version}>"

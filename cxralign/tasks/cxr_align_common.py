@@ -20,7 +20,7 @@ import pandas as pd
 from cxralign.errors import InputError
 from cxralign.tasks.base import RunContext, ScoredSplit, Task
 from cxralign.tasks.embedding import embed_image_files, embed_text_list
-from cxralign.tasks.metrics import mean_metric, pairwise_credit
+from cxralign.tasks.metrics import Statistic, masked_mean_statistic, mean_metric, pairwise_credit
 from cxralign.tasks.results import MetricValue
 from cxralign.utils.hashing import sha256_file, sha256_tree
 
@@ -313,6 +313,20 @@ def three_way_metrics(scored: pd.DataFrame, seed: int, n_boot: int, blind: dict[
     }
 
 
+def cxr_align_statistics(scores: pd.DataFrame) -> tuple[pd.Series, dict[str, Statistic]]:
+    """Paired-comparison statistics: each op's accuracy (affirmation on findings absent from the image)."""
+    scores = scores[scores["scored"].astype(bool)]
+    keep = ~((scores["op"] == "affirmation") & scores["target_present"].astype(bool))
+    scores = scores[keep]
+    keys = scores["op"] + "|" + scores["item_id"] + "|" + scores["image_id"]
+    credit = pairwise_credit(scores["s_original"].to_numpy(), scores["s_variant"].to_numpy())
+    stats = {
+        f"{op}.accuracy": masked_mean_statistic((scores["op"] == op).to_numpy().astype(float), credit)
+        for op in sorted(set(scores["op"]))
+    }
+    return keys.reset_index(drop=True), stats
+
+
 class CxrAlignBase(Task):
     """Loading and scoring a build, per split; each version defines its metadata and metrics."""
 
@@ -358,3 +372,8 @@ class CxrAlignBase(Task):
                 )
             )
         return out
+
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        return cxr_align_statistics(scores)

@@ -26,7 +26,8 @@ import pandas as pd
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import ConfigError
 from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
-from cxralign.tasks.metrics import auroc
+from cxralign.tasks.classification import classification_statistics
+from cxralign.tasks.metrics import Statistic, auroc
 from cxralign.tasks.probe_metrics import probe_metrics
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.shared import (
@@ -190,6 +191,11 @@ class FineTuneTask(Task):
         metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%"),
         reference="BenchX (medical VLP fine-tuning with label fractions and seeds)",
     )
+
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        return classification_statistics(scores, config)
 
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
         return probe_metrics(scores, config)

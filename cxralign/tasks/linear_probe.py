@@ -24,7 +24,8 @@ from threadpoolctl import threadpool_limits
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
-from cxralign.tasks.metrics import weighted_auroc
+from cxralign.tasks.classification import classification_statistics
+from cxralign.tasks.metrics import Statistic, weighted_auroc
 from cxralign.tasks.probe_metrics import probe_metrics
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.shared import (
@@ -127,6 +128,11 @@ class LinearProbeTask(Task):
         metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%", "ap.mean@100%"),
         reference="CLIP_benchmark linear probe; BenchX label fractions",
     )
+
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        return classification_statistics(scores, config)
 
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
         return probe_metrics(scores, config)

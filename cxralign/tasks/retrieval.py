@@ -34,7 +34,13 @@ from cxralign.tasks.base import (
     Verdict,
 )
 from cxralign.tasks.embedding import embed_text_list
-from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_statistic_ci, mean_metric
+from cxralign.tasks.metrics import (
+    DEFAULT_BOOTSTRAP,
+    Statistic,
+    bootstrap_statistic_ci,
+    masked_mean_statistic,
+    mean_metric,
+)
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MetricValue
 from cxralign.tasks.shared import eval_splits, image_embeddings
@@ -149,6 +155,19 @@ class RetrievalTask(Task):
                 chance=float(np.median((gallery + 1) / (hits + 1))),
             )
         return metrics, {}
+
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        keys = scores["direction"] + "|" + scores["item_id"]
+        ranks = scores["rank"].to_numpy(dtype=float)
+        stats = {}
+        for direction in sorted(set(scores["direction"])):
+            mask = (scores["direction"] == direction).to_numpy().astype(float)
+            for k in KS:
+                stats[f"{direction}.R@{k}"] = masked_mean_statistic(mask, (ranks <= k).astype(float))
+            stats[f"{direction}.mrr"] = masked_mean_statistic(mask, 1.0 / ranks)
+        return keys.reset_index(drop=True), stats
 
     def accepts(self, model: Any, data: DownstreamDataset) -> Verdict:
         return ACCEPTED if data.has_reports else Verdict(False, "no report texts")

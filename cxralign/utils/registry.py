@@ -20,10 +20,12 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections.abc import Callable, Iterator
-from importlib.metadata import EntryPoint, entry_points
-from typing import Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
 from cxralign.errors import ConfigError, CxrAlignError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 T = TypeVar("T")
 
@@ -121,6 +123,8 @@ class Registry(Generic[T]):
     def _plugins(self) -> dict[str, EntryPoint]:
         if not self.entry_point_group:
             return {}
+        from importlib.metadata import entry_points  # only when a plug-in could be asked for
+
         return {ep.name: ep for ep in entry_points(group=self.entry_point_group)}
 
     def names(self) -> list[str]:
