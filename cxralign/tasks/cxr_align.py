@@ -32,6 +32,7 @@ from cxralign.tasks.base import Metrics, PerGroup, TaskMetadata
 from cxralign.tasks.cxr_align_common import (
     OP_ORDER,
     PAIR_CHANCE,
+    SHARED_HEADLINE,
     CxrAlignBase,
     grounded_credit,
     group_metrics,
@@ -53,16 +54,7 @@ class CxrAlignTask(CxrAlignBase):
         higher_is_better=True,
         datasets=("cxr-align",),
         splits=("test",),
-        metrics=(
-            "negation.accuracy",
-            "omission.accuracy",
-            "affirmation.accuracy",
-            "laterality.accuracy",
-            "severity.accuracy",
-            "negation.grounded",
-            "three_way.order",
-            "three_way.top1",
-        ),
+        metrics=(*SHARED_HEADLINE, "three_way.top1"),
         reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
     )
 

@@ -50,6 +50,16 @@ OP_ALIASES = {
 _CANONICAL = {alias: name for name, aliases in OP_ALIASES.items() for alias in aliases}
 OP_ORDER = tuple(OP_ALIASES)
 PAIR_CHANCE, ORDER_CHANCE, TOP1_CHANCE = 0.5, 1 / 6, 1 / 3
+SHARED_HEADLINE = (
+    "negation.accuracy",
+    "omission.accuracy",
+    "affirmation.accuracy",
+    "laterality.accuracy",
+    "severity.accuracy",
+    "negation.grounded",
+    "three_way.order",
+)
+"""Headline figures both versions report, in this order."""
 
 
 def canonical_op(op: str) -> str:

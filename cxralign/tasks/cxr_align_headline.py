@@ -36,6 +36,7 @@ from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task
 from cxralign.tasks.cxr_align_common import (
     OP_ORDER,
     PAIR_CHANCE,
+    SHARED_HEADLINE,
     CxrAlignBase,
     grounded_credit,
     group_metrics,
@@ -47,17 +48,7 @@ from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MetricValue
 
 MIN_FINDING_N = 30
-HEADLINE = (
-    "balanced.accuracy",
-    "grounded.accuracy",
-    "negation.accuracy",
-    "omission.accuracy",
-    "affirmation.accuracy",
-    "laterality.accuracy",
-    "severity.accuracy",
-    "negation.grounded",
-    "three_way.order",
-)
+HEADLINE = ("balanced.accuracy", "grounded.accuracy", *SHARED_HEADLINE)
 """The figures a reader looks at first, in this order (``tasks list``, training validation logs)."""
 BALANCED_OPS = ("negation", "affirmation")
 TEXT_SOLVABLE = {
