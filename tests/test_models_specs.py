@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 
 import numpy as np
@@ -20,6 +19,7 @@ from cxralign.models import (
     load_model,
     parse_spec,
 )
+from cxralign.models.specs import known_schemes
 from cxralign.models.zoo import ModelCard, all_cards, load_card_file
 
 
@@ -166,15 +166,11 @@ def test_python_factory_and_entry_point_plugins(tmp_path, monkeypatch):
     with pytest.raises(ModelSpecError, match="has no attribute"):
         load_model("python:my_cxr_plugin:missing")
 
-    class FakeEntryPoint:
-        name = "myzoo"
-
-        def load(self):
-            return sys.modules["my_cxr_plugin"].build
-
-    from cxralign.models import specs
-
-    monkeypatch.setattr(specs, "_entry_point_loaders", lambda: {"myzoo": FakeEntryPoint()})
+    dist_info = tmp_path / "my_cxr_plugin-0.1.dist-info"  # an installed package's metadata, as pip writes it
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: my-cxr-plugin\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text("[cxralign.models]\nmyzoo = my_cxr_plugin:build\n")
+    assert "myzoo" in known_schemes()
     assert load_model("myzoo:abc", device="cpu").spec == "plugin:abc"
 
 

@@ -17,7 +17,7 @@ def _rows(out: Path) -> list[dict]:
 
 
 def test_relative_images_root_resolves_from_the_output(tmp_path: Path, mimic_jpg: Path) -> None:  # noqa: F811
-    from cxralign.tasks.cxr_align import _resolve_image
+    from cxralign.tasks.cxr_align_common import _resolve_image
 
     (tmp_path / "cxr-align.json").write_text(json.dumps(OFFICIAL))
     done = run_cli(

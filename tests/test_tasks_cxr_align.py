@@ -12,7 +12,7 @@ from test_tasks_support import LookupModel, write_benchmark, write_code_image
 
 from cxralign.errors import InputError
 from cxralign.tasks import RunContext, get_task, read_scores, write_result
-from cxralign.tasks.cxr_align import blind_baselines, order_credit, top1_credit
+from cxralign.tasks.cxr_align_common import blind_baselines, order_credit, top1_credit
 from cxralign.tasks.results import ModelInfo, TaskResult, ToolkitInfo
 
 UNIT = 16  # similarities are multiples of 1/16 so every norm and tie is exact in float32
@@ -117,11 +117,16 @@ def handmade(tmp_path):
     return root, model
 
 
+def _score(model, root):
+    task = get_task("cxr-align")
+    return task.run(RunContext(model=model).on("cxr-align", task.load_data("cxr-align", root)))
+
+
 def _run(handmade, seed=0):
     root, model = handmade
     task = get_task("cxr-align")
     ctx = RunContext(model=model, seed=seed, bootstrap=200, options={"min_finding_n": 1})  # 1-2 items a finding
-    (scored,) = task.run(ctx, "cxr-align", root)
+    (scored,) = task.run(ctx.on("cxr-align", task.load_data("cxr-align", root)))
     return task, scored
 
 
@@ -230,7 +235,7 @@ def test_tie_credits():
 
 def test_wrong_layout_names_expected_file(tmp_path):
     with pytest.raises(InputError, match=r"data/<op>/test\.parquet"):
-        get_task("cxr-align").run(RunContext(model=None), "cxr-align", tmp_path)
+        get_task("cxr-align").load_data("cxr-align", tmp_path)
 
 
 def test_missing_columns_named(tmp_path):
@@ -238,14 +243,14 @@ def test_missing_columns_named(tmp_path):
     path.parent.mkdir(parents=True)
     pd.DataFrame({"item_id": ["a"]}).to_parquet(path)
     with pytest.raises(InputError, match="lacks CXR-Align column"):
-        get_task("cxr-align").run(RunContext(model=None), "cxr-align", tmp_path)
+        _score(None, tmp_path)
 
 
 def test_nan_embedding_names_item(handmade):
     root, model = handmade
     model.text_vectors["neg2"] = np.full_like(model.text_vectors["neg2"], math.nan)
     with pytest.raises(InputError, match="neg2"):
-        get_task("cxr-align").run(RunContext(model=model), "cxr-align", root)
+        _score(model, root)
 
 
 def test_blind_baselines_shapes():
@@ -270,4 +275,4 @@ def test_nan_image_embedding_names_image(handmade):
     root, model = handmade
     model.image_vectors[40] = np.full_like(model.image_vectors[40], np.inf)
     with pytest.raises(InputError, match=r"1 image embedding\(s\) are NaN or infinite: img2"):
-        get_task("cxr-align").run(RunContext(model=model), "cxr-align", root)
+        _score(model, root)

@@ -10,7 +10,8 @@ from test_tasks_support import TinyModel
 
 from cxralign.data.downstream import load_downstream
 from cxralign.tasks import RunContext, get_task
-from cxralign.tasks.linear_probe import fit_and_score, subsample
+from cxralign.tasks.linear_probe import fit_and_score
+from cxralign.tasks.shared import subsample
 
 
 @pytest.fixture()
@@ -29,7 +30,7 @@ def test_finetune_trains_a_copy_and_keeps_the_best_validation_epoch(csv_data):
         options={"fractions": [0.5, 1.0], "n_seeds": 2, "epochs": 3, "patience": 1, "lr_encoder": 1e-3},
     )
     task = get_task("finetune")
-    (scored,) = task.run(ctx, "csv", csv_data)
+    (scored,) = task.run(ctx.on("csv", csv_data))
     log = scored.config["training_log"]
     assert set(log) == {"0.5/0", "0.5/1", "1/0"}
     for entry in log.values():
@@ -50,7 +51,7 @@ def test_finetune_head_only_when_encoder_frozen(csv_data):
     ctx = RunContext(
         model=TinyModel(), bootstrap=10, options={"fractions": [1.0], "epochs": 1, "freeze_fraction": 1.0}
     )
-    (scored,) = get_task("finetune").run(ctx, "csv", csv_data)
+    (scored,) = get_task("finetune").run(ctx.on("csv", csv_data))
     assert scored.config["training_log"]["1/0"]["trainable_tensors"] == 0
 
 
@@ -92,7 +93,7 @@ def test_finetune_open_clip_adapter_on_phantoms(phantom_dataset):
     model = load_model("open_clip:cxralign-tiny-vit@random", device="cpu")
     data = load_downstream("phantoms", phantom_dataset)
     ctx = RunContext(model=model, bootstrap=10, options={"fractions": [1.0], "epochs": 1})
-    (scored,) = get_task("finetune").run(ctx, "phantoms", data)
+    (scored,) = get_task("finetune").run(ctx.on("phantoms", data))
     assert scored.config["training_log"]["1/0"]["trainable_tensors"] > 0
     assert np.isfinite(scored.scores.filter(like="score::").to_numpy()).all()
 

@@ -102,7 +102,7 @@ def test_zero_shot_run_on_csv_dataset(tmp_path):
     from cxralign.tasks import RunContext
 
     data = load_downstream("csv", make_csv_dataset(tmp_path, n=30))
-    (scored,) = get_task("zeroshot").run(RunContext(model=TinyModel(), bootstrap=20), "csv", data)
+    (scored,) = get_task("zeroshot").run(RunContext(model=TinyModel(), bootstrap=20).on("csv", data))
     assert scored.split == "test" and len(scored.scores) == 10
     assert scored.config["prompt_policy"]["style"] == "pair"
     assert scored.config["prompt_policy"]["prompts"]["Cardiomegaly"]["negative"]
@@ -126,7 +126,7 @@ def test_zero_shot_multiclass_imagefolder_under_each_policy(tmp_path, style):
             Image.new("L", (8, 8), 30 * k).save(path)
     data = load_downstream("imagefolder", tmp_path)
     ctx = RunContext(model=TinyModel(), bootstrap=20, options={"prompt_style": style})
-    (scored,) = get_task("zeroshot").run(ctx, "folder", data)
+    (scored,) = get_task("zeroshot").run(ctx.on("folder", data))
     probs = scored.scores[["score::Atelectasis", "score::Edema"]].to_numpy()
     assert np.allclose(probs.sum(axis=1), 1.0)  # softmax over classes
     metrics, _ = get_task("zeroshot").metrics_from_scores(scored.scores, scored.config)

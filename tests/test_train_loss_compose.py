@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from cxralign.train.config import LossConfig
-from cxralign.train.losses.compose import LOSS_TERMS, MODIFIERS, ContrastiveLoss, WeightedLossSum
+from cxralign.train.losses.compose import LOSSES, MODIFIERS, ContrastiveLoss, WeightedLossSum
 from cxralign.train.objective import Objective
 
 GOLDEN = json.loads((Path(__file__).parent / "fixtures" / "train" / "objective_golden.json").read_text())
@@ -61,7 +61,7 @@ def test_composed_objective_equals_the_former_if_chain(enabled: str) -> None:
 def test_every_configured_loss_is_a_term_or_a_modifier() -> None:
     from cxralign.train.config import LOSS_NAMES
 
-    assert sorted([*LOSS_TERMS, *MODIFIERS]) == sorted(LOSS_NAMES)
+    assert sorted([*LOSSES, *MODIFIERS]) == sorted(LOSS_NAMES)
 
 
 def test_weights_come_from_the_config() -> None:

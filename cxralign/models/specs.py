@@ -1,9 +1,9 @@
 """The ``--model`` spec parser and loader registry: ``SCHEME:TARGET`` -> ImageTextModel.
 
-Built-in schemes map to adapter loaders imported lazily (so ``cxralign --help``
-never imports transformers); third-party packages add schemes through the
-``cxralign.models`` entry-point group or are called directly with
-``python:package.module:factory``. Every loader has the signature
+``MODELS`` is the registry of schemes (``cxralign.utils.registry``): built-in schemes are
+registered by import path and imported on first use (so ``cxralign --help`` never imports
+transformers); third-party packages add schemes through the ``cxralign.models``
+entry-point group or are called directly with ``python:package.module:factory``. Every loader has the signature
 ``loader(target, *, spec, device, precision, trust_checkpoint, trust_remote_code,
 cache_dir, card) -> ImageTextModel``.
 """
@@ -11,15 +11,14 @@ cache_dir, card) -> ImageTextModel``.
 from __future__ import annotations
 
 import difflib
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from cxralign.models.base import ImageTextModel
 from cxralign.models.errors import CheckpointError, ModelSpecError
+from cxralign.utils.registry import Registry, import_object
 
 Loader = Callable[..., ImageTextModel]
 
@@ -38,8 +37,11 @@ BUILTIN_LOADERS: dict[str, str] = {
     "mgca": "cxralign.models.adapters.mgca:load_mgca",
     "convirt": "cxralign.models.adapters.mgca:load_convirt",
 }
+MODELS: Registry[Loader] = Registry(
+    "model scheme", entry_point_group="cxralign.models", lazy=BUILTIN_LOADERS, error=ModelSpecError
+)
+# resolved here rather than registered: a zoo card names a loader spec, python: names a factory
 META_SCHEMES = ("zoo", "python")
-ENTRY_POINT_GROUP = "cxralign.models"
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,8 @@ class ModelSpec:
         return f"{self.scheme}:{self.target}"
 
 
-def _entry_point_loaders() -> dict[str, Any]:
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-
-
 def known_schemes() -> list[str]:
-    return sorted({*BUILTIN_LOADERS, *META_SCHEMES, *_entry_point_loaders()})
+    return sorted({*MODELS.names(), *META_SCHEMES})
 
 
 def parse_spec(spec: str) -> ModelSpec:
@@ -80,34 +78,19 @@ def parse_spec(spec: str) -> ModelSpec:
         scheme = "open_clip"
     if scheme not in known_schemes():
         close = difflib.get_close_matches(scheme, known_schemes(), n=2, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(close)}?" if close else f"; known: {', '.join(known_schemes())}"
-        raise ModelSpecError(f"unknown model scheme {scheme!r} in {text!r}{hint}")
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise ModelSpecError(
+            f"unknown model scheme {scheme!r} in {text!r}{hint}; known: {', '.join(known_schemes())}"
+        )
     if not target.strip():
         raise ModelSpecError(f"model spec {text!r} names nothing after {scheme}:")
     return ModelSpec(scheme, target.strip())
 
 
 def _import_object(path: str, spec: str) -> Any:
-    module_name, _, attribute = path.partition(":")
-    if not module_name or not attribute:
+    if path.count(":") != 1:
         raise ModelSpecError(f"{spec!r}: expected python:package.module:factory")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ModelSpecError(f"{spec!r}: cannot import {module_name} ({error})") from error
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise ModelSpecError(f"{spec!r}: {module_name} has no attribute {attribute!r}") from None
-
-
-def _loader_for(scheme: str, spec: str) -> Loader:
-    if scheme in BUILTIN_LOADERS:
-        return _import_object(BUILTIN_LOADERS[scheme], spec)
-    plugin = _entry_point_loaders().get(scheme)
-    if plugin is None:
-        raise ModelSpecError(f"no loader registered for scheme {scheme!r}")
-    return plugin.load()
+    return import_object(path, ModelSpecError, repr(spec))
 
 
 def load_model(
@@ -141,7 +124,7 @@ def load_model(
         factory = _import_object(path, spec)
         model = factory(argument, **common)
     else:
-        model = _loader_for(parsed.scheme, spec)(parsed.target, **common)
+        model = MODELS.get(parsed.scheme)(parsed.target, **common)
     if not isinstance(model, ImageTextModel):
         raise ModelSpecError(
             f"{spec!r} produced a {type(model).__name__}, which lacks the ImageTextModel methods"
@@ -170,7 +153,7 @@ def _load_from_card(target: str, common: dict[str, Any]) -> ImageTextModel:
     inner = parse_spec(loader_spec)
     if inner.scheme in META_SCHEMES:
         raise ModelSpecError(f"zoo card {card.name} has a loader spec that points at another meta scheme")
-    model = _loader_for(inner.scheme, loader_spec)(inner.target, **{**common, "card": card})
+    model = MODELS.get(inner.scheme)(inner.target, **{**common, "card": card})
     if getattr(model, "card", None) is None:
         model.card = card
     return model

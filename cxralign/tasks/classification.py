@@ -15,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxralign.tasks.base import Metrics, PerGroup
 from cxralign.tasks.metrics import (
+    Statistic,
     ap_metric,
     auroc_metric,
     bootstrap_statistic_ci,
@@ -23,7 +25,6 @@ from cxralign.tasks.metrics import (
     weighted_auroc,
     weighted_average_precision,
 )
-from cxralign.tasks.registry import Metrics, PerGroup
 from cxralign.tasks.results import MetricValue
 
 SCORE, LABEL = "score::", "label::"
@@ -197,3 +198,39 @@ def classification_metrics(scores: pd.DataFrame, config: dict, prefix: str = "")
     if config["kind"] == "multiclass":
         return multiclass_metrics(scores, classes, seed, n_boot, prefix)
     return multilabel_metrics(scores, classes, seed, n_boot, config.get("thresholds"), prefix)
+
+
+def classification_statistics(scores: pd.DataFrame, config: dict) -> tuple[pd.Series, dict[str, Statistic]]:
+    """Paired-comparison statistics: mean AUROC (multi-class: accuracy); probes at the 100% fraction, first seed."""
+    classes = list(config["classes"])
+    if "fraction" in scores.columns:
+        top = scores["fraction"].max()
+        scores = scores[
+            (scores["fraction"] == top)
+            & (scores["seed"] == scores.loc[scores["fraction"] == top, "seed"].min())
+        ]
+        suffix = f"@{top * 100:g}%"
+    else:
+        suffix = ""
+    scores = scores.reset_index(drop=True)
+    s, y = arrays(scores, classes)
+    stats: dict[str, Statistic] = {}
+    if config["kind"] == "multiclass":
+        correct = (np.argmax(s, 1) == np.argmax(np.nan_to_num(y, nan=-1), 1)).astype(float)
+        stats[f"accuracy{suffix}"] = lambda w: (w @ correct) / w.sum(axis=1)
+    else:
+        finite, y0 = np.isfinite(y), np.nan_to_num(y)
+        usable = [
+            k
+            for k in range(len(classes))
+            if y0[finite[:, k], k].min(initial=1) != y0[finite[:, k], k].max(initial=0)
+        ]
+
+        def macro(w: np.ndarray) -> np.ndarray:
+            return np.nanmean(
+                np.stack([weighted_auroc(y0[:, k], s[:, k], w * finite[:, k]) for k in usable]), axis=0
+            )
+
+        if usable:
+            stats[f"auroc.mean{suffix}"] = macro
+    return scores["item_id"].astype(str), stats

@@ -3,8 +3,9 @@
 For every (task, dataset, split) present in both, with the same task version
 and dataset hash, each shared headline metric is recomputed from both score
 tables under the *same* item resamples (paired bootstrap), giving the
-difference B - A with its 95% interval and a two-sided p-value. AUROC metrics
-of single classes (and binary tasks' mean AUROC) also get DeLong's test.
+difference B - A with its 95% interval and a two-sided p-value. Each task says
+which metrics (``Task.paired_statistics``) and which classes' AUROC get DeLong's
+test (``Task.delong_classes``); this module names no task.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxralign.errors import InputError
+from cxralign.errors import ConfigError, InputError
+from cxralign.tasks.base import Task
 from cxralign.tasks.classification import LABEL, SCORE
 from cxralign.tasks.io import find_results, read_result, read_scores
-from cxralign.tasks.metrics import delong_test, paired_bootstrap, pairwise_credit, weighted_auroc
+from cxralign.tasks.metrics import delong_test, paired_bootstrap
+from cxralign.tasks.registry import get_task
 from cxralign.tasks.results import TaskResult
 
 
@@ -48,79 +51,20 @@ def _index(root: str | Path) -> dict[tuple[str, str, str], tuple[Path, TaskResul
     return out
 
 
-def _mean_statistic(values: np.ndarray):
-    return lambda w: (w @ values) / w.sum(axis=1)
-
-
-def _cxr_align_statistics(scores: pd.DataFrame) -> tuple[pd.Series, dict]:
-    scores = scores[scores["scored"].astype(bool)]
-    keep = ~((scores["op"] == "affirmation") & scores["target_present"].astype(bool))
-    scores = scores[keep]
-    keys = scores["op"] + "|" + scores["item_id"] + "|" + scores["image_id"]
-    credit = pairwise_credit(scores["s_original"].to_numpy(), scores["s_variant"].to_numpy())
-    stats = {}
-    for op in sorted(set(scores["op"])):
-        mask = (scores["op"] == op).to_numpy().astype(float)
-        stats[f"{op}.accuracy"] = (lambda m, c: lambda w: (w @ (m * c)) / (w @ m))(mask, credit)
-    return keys.reset_index(drop=True), stats
-
-
-def _retrieval_statistics(scores: pd.DataFrame) -> tuple[pd.Series, dict]:
-    keys = scores["direction"] + "|" + scores["item_id"]
-    ranks = scores["rank"].to_numpy(dtype=float)
-    stats = {}
-    for direction in sorted(set(scores["direction"])):
-        mask = (scores["direction"] == direction).to_numpy().astype(float)
-        for k in (1, 5, 10):
-            stats[f"{direction}.R@{k}"] = (lambda m, v: lambda w: (w @ (m * v)) / (w @ m))(
-                mask, (ranks <= k).astype(float)
-            )
-        stats[f"{direction}.mrr"] = (lambda m, v: lambda w: (w @ (m * v)) / (w @ m))(mask, 1.0 / ranks)
-    return keys.reset_index(drop=True), stats
-
-
-def _classification_statistics(scores: pd.DataFrame, config: dict) -> tuple[pd.Series, dict]:
-    classes = list(config["classes"])
-    if "fraction" in scores.columns:  # probes: compare the 100% fraction, first seed
-        top = scores["fraction"].max()
-        scores = scores[
-            (scores["fraction"] == top)
-            & (scores["seed"] == scores.loc[scores["fraction"] == top, "seed"].min())
-        ]
-        suffix = f"@{top * 100:g}%"
-    else:
-        suffix = ""
-    scores = scores.reset_index(drop=True)
-    s = scores[[SCORE + c for c in classes]].to_numpy(float)
-    y = scores[[LABEL + c for c in classes]].to_numpy(float)
-    stats = {}
-    if config["kind"] == "multiclass":
-        correct = (np.argmax(s, 1) == np.argmax(np.nan_to_num(y, nan=-1), 1)).astype(float)
-        stats[f"accuracy{suffix}"] = _mean_statistic(correct)
-    else:
-        finite, y0 = np.isfinite(y), np.nan_to_num(y)
-        usable = [
-            k
-            for k in range(len(classes))
-            if y0[finite[:, k], k].min(initial=1) != y0[finite[:, k], k].max(initial=0)
-        ]
-
-        def macro(w, usable=usable):
-            return np.nanmean(
-                np.stack([weighted_auroc(y0[:, k], s[:, k], w * finite[:, k]) for k in usable]), axis=0
-            )
-
-        if usable:
-            stats[f"auroc.mean{suffix}"] = macro
-    return scores["item_id"].astype(str), stats
+def _task(result: TaskResult) -> Task | None:
+    """The task that wrote ``result`` (its own version when still registered); None when unknown."""
+    try:
+        return get_task(result.task, result.task_version)
+    except ConfigError:
+        try:
+            return get_task(result.task)
+        except ConfigError:
+            return None
 
 
 def _statistics(result: TaskResult, scores: pd.DataFrame):
-    if result.task == "cxr-align":
-        return _cxr_align_statistics(scores)
-    if result.task == "retrieval":
-        return _retrieval_statistics(scores)
-    return _classification_statistics(scores, result.config)
+    task = _task(result)
+    return task.paired_statistics(scores, result.config) if task else (pd.Series([], dtype=str), {})
 
 
 def _lift(weights: np.ndarray, statistic, positions: np.ndarray, n: int) -> np.ndarray:
@@ -198,11 +142,13 @@ def compare_scored(
 
 
 def _delong_rows(key, ra: TaskResult, sa: pd.DataFrame, sb: pd.DataFrame) -> list[ComparisonRow]:
-    if ra.task != "zeroshot" or ra.config.get("kind") == "multiclass":
+    task = _task(ra)
+    classes = task.delong_classes(ra.config) if task else []
+    if not classes:
         return []
     merged = sa.merge(sb, on="item_id", suffixes=("_a", "_b"))
     rows = []
-    for cls in ra.config["classes"]:
+    for cls in classes:
         labels = merged[f"{LABEL}{cls}_a"].to_numpy(float)
         mask = np.isfinite(labels)
         if mask.sum() == 0 or labels[mask].min() == labels[mask].max():

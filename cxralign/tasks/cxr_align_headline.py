@@ -34,18 +34,24 @@ import numpy as np
 import pandas as pd
 
 from cxralign.benchmark.controls import CONTROL_POLICY
-from cxralign.tasks.cxr_align import (
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, TaskMetadata
+from cxralign.tasks.cxr_align_common import (
     BALANCED_OPS,
     OP_ORDER,
     PAIR_CHANCE,
-    CxrAlignTask,
-    _group_metrics,
+    SHARED_HEADLINE,
+    CxrAlignBase,
     grounded_credit,
+    group_metrics,
+    read_manifest,
+    three_way_metrics,
 )
 from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_group_macro_ci, mean_metric, pairwise_credit
-from cxralign.tasks.registry import Metrics, PerGroup, TaskMetadata, register_task
+from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MIN_FINDING_N, MetricValue
 
+HEADLINE = ("balanced.accuracy", "grounded.accuracy", *SHARED_HEADLINE)
+"""The figures a reader looks at first, in this order (``tasks list``, training validation logs)."""
 TEXT_SOLVABLE = {
     "negation.accuracy": "Task A, comparable to the original CXR-Align; text-solvable: the true report "
     "has fewer negation words (a text-only rule scores ~1.0 before the blind filter)",
@@ -102,7 +108,7 @@ def cell_macro(
 
 
 @register_task
-class CxrAlignHeadlineTask(CxrAlignTask):
+class CxrAlignHeadlineTask(CxrAlignBase):
     metadata = TaskMetadata(
         name="cxr-align",
         version="2.0",
@@ -112,17 +118,8 @@ class CxrAlignHeadlineTask(CxrAlignTask):
         higher_is_better=True,
         datasets=("cxr-align",),
         splits=("test",),
-        metrics=(
-            "balanced.accuracy",
-            "grounded.accuracy",
-            "negation.accuracy",
-            "omission.accuracy",
-            "affirmation.accuracy",
-            "negation.grounded",
-            "laterality.accuracy",
-            "severity.accuracy",
-            "three_way.order",
-        ),
+        metrics=HEADLINE,
+        headline=HEADLINE,
         reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
     )
 
@@ -156,7 +153,7 @@ class CxrAlignHeadlineTask(CxrAlignTask):
             if macro is not None:
                 metrics[f"{key}_macro"] = macro.model_copy(update={"n": len(enough) + len(low)})
             per_group[f"{key}/finding"], per_group[f"{key}/finding_low_n"] = enough, low
-            per_group[f"{key}/location"] = _group_metrics(
+            per_group[f"{key}/location"] = group_metrics(
                 credit, rows["location"].to_numpy().astype(str), seed, f"{key}/location", n_boot, PAIR_CHANCE
             )
             grounded = grounded_credit(s_orig, s_var, rows["control_margins"])
@@ -180,7 +177,7 @@ class CxrAlignHeadlineTask(CxrAlignTask):
                 pooled["op"].append(np.full(len(credit), op))
                 pooled["balanced"].append(flags)
         metrics.update(self._headline(pooled, seed, n_boot, min_n, blind, per_group))
-        metrics.update(self._three_way(scored, seed, n_boot, blind))
+        metrics.update(three_way_metrics(scored, seed, n_boot, blind))
         return {k: v for k, v in metrics.items() if v is not None}, {k: v for k, v in per_group.items() if v}
 
     @staticmethod
@@ -208,15 +205,13 @@ class CxrAlignHeadlineTask(CxrAlignTask):
                 per_group["grounded.accuracy/finding"], per_group["grounded.accuracy/finding_low_n"] = enough, low
         return out
 
-    def run(self, ctx, name, root):
+    def run(self, ctx: RunContext) -> list[ScoredSplit]:
         """Score as version 1 does; the config adds the control policy, the minimum n and the notes."""
-        from cxralign.tasks.cxr_align import read_manifest
-
-        controls = read_manifest(root).get("controls") or {}
-        out = super().run(ctx, name, root)
+        controls = read_manifest(ctx.data.root).get("controls") or {}
+        out = super().run(ctx)
         for scored in out:
             scored.config["controls"] = {"policy": controls.get("policy")}
-            scored.config["balanced_set"] = _balanced_set_kind(root, scored.split)
+            scored.config["balanced_set"] = _balanced_set_kind(ctx.data.root, scored.split)
             scored.config["min_finding_n"] = int(ctx.options.get("min_finding_n", MIN_FINDING_N))
             scored.config["notes"] = dict(TEXT_SOLVABLE)
         return out

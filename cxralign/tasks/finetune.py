@@ -25,19 +25,19 @@ import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import ConfigError
-from cxralign.tasks.linear_probe import fraction_config, require_splits, score_fractions
-from cxralign.tasks.metrics import auroc
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
+from cxralign.tasks.classification import classification_statistics
+from cxralign.tasks.metrics import Statistic, auroc
 from cxralign.tasks.probe_metrics import probe_metrics
-from cxralign.tasks.registry import (
-    Metrics,
-    PerGroup,
-    RunContext,
-    ScoredSplit,
-    Task,
-    TaskMetadata,
-    register_task,
+from cxralign.tasks.registry import register_task
+from cxralign.tasks.shared import (
+    CLASSIFICATION_DATASETS,
+    data_config,
+    eval_splits,
+    fraction_config,
+    require_splits,
+    score_fractions,
 )
-from cxralign.tasks.zeroshot import CLASSIFICATION_DATASETS, data_config, eval_splits
 
 if TYPE_CHECKING:  # torch is imported when a fine-tune runs, not when a result is re-verified
     import torch
@@ -184,17 +184,25 @@ class FineTuneTask(Task):
         description="Image encoder + linear head trained end to end at 1/10/100% labels over seeds, "
         "early stopping on validation AUROC: AUROC and AP with spread.",
         main_score="auroc.mean@100%",
+        modalities=("image",),
         datasets=CLASSIFICATION_DATASETS,
+        trained=True,
         splits=("test",),
         metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%"),
         reference="BenchX (medical VLP fine-tuning with label fractions and seeds)",
     )
 
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        return classification_statistics(scores, config)
+
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
         return probe_metrics(scores, config)
 
-    def run(self, ctx: RunContext, name: str, data: DownstreamDataset) -> list[ScoredSplit]:
-        require_splits(data, name)
+    def run(self, ctx: RunContext) -> list[ScoredSplit]:
+        data: DownstreamDataset = ctx.data
+        require_splits(data, ctx.dataset)
         options = {k: ctx.options.get(k, v) for k, v in DEFAULTS.items()}
         device = "cpu" if str(ctx.device) in ("auto", "") else str(ctx.device)
         train, valid = data.split("train"), data.split("valid")
@@ -236,7 +244,7 @@ class FineTuneTask(Task):
             }
             out.append(
                 ScoredSplit(
-                    name,
+                    ctx.dataset,
                     data.hash(),
                     split,
                     scores,

@@ -13,46 +13,28 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
-from cxralign.errors import InputError
-from cxralign.tasks.classification import score_table
-from cxralign.tasks.metrics import weighted_auroc
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
+from cxralign.tasks.classification import classification_statistics
+from cxralign.tasks.metrics import Statistic, weighted_auroc
 from cxralign.tasks.probe_metrics import probe_metrics
-from cxralign.tasks.registry import (
-    Metrics,
-    PerGroup,
-    RunContext,
-    ScoredSplit,
-    Task,
-    TaskMetadata,
-    register_task,
+from cxralign.tasks.registry import register_task
+from cxralign.tasks.shared import (
+    CLASSIFICATION_DATASETS,
+    data_config,
+    eval_splits,
+    fraction_config,
+    image_embeddings,
+    require_splits,
+    score_fractions,
 )
-from cxralign.tasks.zeroshot import CLASSIFICATION_DATASETS, data_config, eval_splits, image_embeddings
 
 DEFAULT_C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
-DEFAULT_FRACTIONS = (0.01, 0.1, 1.0)
-DEFAULT_SEEDS = 3
-
-
-def subsample(labels: np.ndarray, fraction: float, seed: int, kind: str) -> np.ndarray:
-    """Indices of a seeded training subset; multi-class keeps at least one example per class."""
-    n = len(labels)
-    if fraction >= 1.0:
-        return np.arange(n)
-    rng = np.random.default_rng(seed)
-    k = max(1, int(round(fraction * n)))
-    if kind == "multiclass":
-        classes = np.argmax(labels, axis=1)
-        first = [rng.choice(np.flatnonzero(classes == c)) for c in np.unique(classes)]
-        rest = rng.permutation(np.setdiff1d(np.arange(n), first))[: max(0, k - len(first))]
-        return np.sort(np.r_[first, rest]).astype(int)
-    return np.sort(rng.permutation(n)[:k])
 
 
 def _sweep(x_tr, y_tr, x_va, y_va, grid, score) -> tuple[Any, float]:
@@ -134,58 +116,6 @@ def frozen_features(ctx: RunContext, data: DownstreamDataset, split: str) -> tup
     return frame, image_embeddings(ctx, data, frame, split)
 
 
-def fraction_runs(ctx: RunContext) -> list[tuple[float, int]]:
-    fractions = tuple(ctx.options.get("fractions", DEFAULT_FRACTIONS))
-    n_seeds = int(ctx.options.get("n_seeds", DEFAULT_SEEDS))
-    return [(f, ctx.seed + s) for f in fractions for s in (range(1) if f >= 1.0 else range(n_seeds))]
-
-
-def fraction_config(ctx: RunContext) -> dict[str, Any]:
-    """The label fractions and seed count a trained task ran, as recorded in its result config."""
-    return {
-        "fractions": sorted({f for f, _ in fraction_runs(ctx)}),
-        "n_seeds": int(ctx.options.get("n_seeds", DEFAULT_SEEDS)),
-    }
-
-
-def score_fractions(
-    ctx: RunContext,
-    data: DownstreamDataset,
-    test: pd.DataFrame,
-    y_train: np.ndarray,
-    fit: Callable[[np.ndarray, int], tuple[np.ndarray, dict[str, Any]]],
-) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
-    """Train at every (label fraction, seed) and score the test split: the loop trained tasks share.
-
-    ``fit(rows, seed)`` trains on the training rows ``rows`` and returns the test scores and what
-    to log about the run; the log is keyed ``"fraction/seed"``.
-    """
-    parts, log = [], {}
-    for fraction, seed in fraction_runs(ctx):
-        rows = subsample(np.nan_to_num(y_train), fraction, seed, data.kind)
-        scores, info = fit(rows, seed)
-        log[f"{fraction:g}/{seed}"] = {**info, "n_train": int(len(rows))}
-        parts.append(
-            score_table(
-                list(test["item_id"]),
-                data.classes,
-                scores,
-                data.labels(test),
-                fraction=float(fraction),
-                seed=int(seed),
-            )
-        )
-    return pd.concat(parts, ignore_index=True), log
-
-
-def require_splits(data: DownstreamDataset, name: str) -> None:
-    missing = [s for s in ("train", "valid") if s not in data.splits]
-    if missing:
-        raise InputError(
-            f"dataset {name} has no {' or '.join(missing)} split; trained tasks need train and valid"
-        )
-
-
 @register_task
 class LinearProbeTask(Task):
     metadata = TaskMetadata(
@@ -194,17 +124,25 @@ class LinearProbeTask(Task):
         description="Logistic regression on frozen image embeddings, C swept on validation, "
         "at 1/10/100% of the training labels over several seeds: AUROC and AP with spread.",
         main_score="auroc.mean@100%",
+        modalities=("image",),
         datasets=CLASSIFICATION_DATASETS,
+        trained=True,
         splits=("test",),
         metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%", "ap.mean@100%"),
         reference="CLIP_benchmark linear probe; BenchX label fractions",
     )
 
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        return classification_statistics(scores, config)
+
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
         return probe_metrics(scores, config)
 
-    def run(self, ctx: RunContext, name: str, data: DownstreamDataset) -> list[ScoredSplit]:
-        require_splits(data, name)
+    def run(self, ctx: RunContext) -> list[ScoredSplit]:
+        data: DownstreamDataset = ctx.data
+        require_splits(data, ctx.dataset)
         grid = tuple(float(c) for c in ctx.options.get("c_grid", DEFAULT_C_GRID))
         train, x_train = frozen_features(ctx, data, "train")
         valid, x_val = frozen_features(ctx, data, "valid")
@@ -240,7 +178,7 @@ class LinearProbeTask(Task):
             }
             out.append(
                 ScoredSplit(
-                    name,
+                    ctx.dataset,
                     data.hash(),
                     split,
                     scores,

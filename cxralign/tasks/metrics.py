@@ -158,6 +158,15 @@ def average_precision(labels: np.ndarray, scores: np.ndarray) -> float | None:
     return float(average_precision_score(labels, np.asarray(scores, dtype=np.float64)))
 
 
+Statistic = Callable[[np.ndarray], np.ndarray]
+"""A metric as a function of item resample weights: (B, n) weights -> (B,) values."""
+
+
+def masked_mean_statistic(mask: np.ndarray, values: np.ndarray) -> Statistic:
+    """The mean of ``values`` over the items where ``mask`` is 1, under each row of weights."""
+    return lambda w: (w @ (mask * values)) / (w @ mask)
+
+
 def bootstrap_statistic_ci(
     statistic: Callable[[np.ndarray], np.ndarray],
     n: int,

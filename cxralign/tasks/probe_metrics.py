@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxralign.tasks.base import Metrics, PerGroup
 from cxralign.tasks.classification import arrays, classification_metrics
 from cxralign.tasks.metrics import bootstrap_statistic_ci, weighted_auroc
-from cxralign.tasks.registry import Metrics, PerGroup
 from cxralign.tasks.results import MetricValue
 
 

@@ -22,19 +22,27 @@ import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import InputError
-from cxralign.tasks.embedding import embed_text_list
-from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_statistic_ci, mean_metric
-from cxralign.tasks.registry import (
+from cxralign.tasks.base import (
+    ACCEPTED,
     Metrics,
     PerGroup,
     RunContext,
     ScoredSplit,
     Task,
     TaskMetadata,
-    register_task,
+    Verdict,
 )
+from cxralign.tasks.embedding import embed_text_list
+from cxralign.tasks.metrics import (
+    DEFAULT_BOOTSTRAP,
+    Statistic,
+    bootstrap_statistic_ci,
+    masked_mean_statistic,
+    mean_metric,
+)
+from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MetricValue
-from cxralign.tasks.zeroshot import eval_splits, image_embeddings
+from cxralign.tasks.shared import eval_splits, image_embeddings
 
 DIRECTIONS = ("image_to_text", "text_to_image")
 KS = (1, 5, 10)
@@ -149,9 +157,26 @@ class RetrievalTask(Task):
             )
         return metrics, {}
 
-    def run(self, ctx: RunContext, name: str, data: DownstreamDataset) -> list[ScoredSplit]:
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        keys = scores["direction"] + "|" + scores["item_id"]
+        ranks = scores["rank"].to_numpy(dtype=float)
+        stats = {}
+        for direction in sorted(set(scores["direction"])):
+            mask = (scores["direction"] == direction).to_numpy().astype(float)
+            for k in KS:
+                stats[f"{direction}.R@{k}"] = masked_mean_statistic(mask, (ranks <= k).astype(float))
+            stats[f"{direction}.mrr"] = masked_mean_statistic(mask, 1.0 / ranks)
+        return keys.reset_index(drop=True), stats
+
+    def accepts(self, model: Any, data: DownstreamDataset) -> Verdict:
+        return ACCEPTED if data.has_reports else Verdict(False, "no report texts")
+
+    def run(self, ctx: RunContext) -> list[ScoredSplit]:
+        data: DownstreamDataset = ctx.data
         if not data.has_reports:
-            raise InputError(f"dataset {name} has no report texts, so retrieval cannot run on it")
+            raise InputError(f"dataset {ctx.dataset} has no report texts, so retrieval cannot run on it")
         out = []
         for split in eval_splits(data, ctx):
             started = time.perf_counter()
@@ -194,7 +219,7 @@ class RetrievalTask(Task):
             }
             out.append(
                 ScoredSplit(
-                    name,
+                    ctx.dataset,
                     data.hash(),
                     split,
                     pd.concat(parts, ignore_index=True),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cxralign.errors import ConfigError, CxrAlignError
+from cxralign.tasks.base import RunContext, ScoredSplit, Task, TaskData
 from cxralign.tasks.io import (
     environment_info,
     find_results,
@@ -30,17 +31,11 @@ from cxralign.tasks.io import (
     utc_now,
     write_result,
 )
-from cxralign.tasks.registry import RunContext, ScoredSplit, get_task
+from cxralign.tasks.registry import SUITES, get_task, known_datasets, resolve_tasks
 from cxralign.tasks.results import ModelInfo, TaskResult
-from cxralign.utils.hashing import sha256_json, sha256_tree
+from cxralign.utils.hashing import sha256_json
 
-SUITES: dict[str, tuple[str, ...]] = {
-    "cxr-align": ("cxr-align",),
-    "quick": ("cxr-align", "zeroshot", "retrieval"),
-    "standard": ("cxr-align", "zeroshot", "retrieval", "linear-probe"),
-    "full": ("cxr-align", "zeroshot", "retrieval", "linear-probe", "finetune"),
-}
-BENCHMARK_NAMES = ("cxr-align",)
+__all__ = ["SUITES", "DataSpec", "Evaluation", "Outcome", "resolve_tasks", "run_models"]
 
 
 @dataclass
@@ -74,20 +69,6 @@ class Outcome:
     results: list[TaskResult] = field(default_factory=list)
     message: str = ""
     artifacts: list[dict[str, Any]] = field(default_factory=list)
-
-
-def resolve_tasks(tasks: str | None, suite: str | None) -> list[str]:
-    if tasks and suite:
-        raise ConfigError("give --tasks or --suite, not both")
-    if suite:
-        if suite not in SUITES:
-            raise ConfigError(f"unknown suite {suite!r}; known suites: {', '.join(SUITES)}")
-        names = list(SUITES[suite])
-    else:
-        names = [t.strip() for t in (tasks or ",".join(SUITES["quick"])).split(",") if t.strip()]
-    for name in names:
-        get_task(name)  # validates the name
-    return names
 
 
 def model_info(model: Any) -> ModelInfo:
@@ -136,13 +117,13 @@ def _same_on_every_rank(value: Any) -> Any:
     return holder[0]
 
 
-def _accepts(task_name: str, data_name: str) -> bool:
-    task = get_task(task_name)
-    if data_name in BENCHMARK_NAMES:
-        return "cxr-align" in task.metadata.datasets
-    from cxralign.data.downstream import loader_name
+def _check_known(loader: str) -> None:
+    """One error line for a ``--data`` kind that no registered task takes."""
+    from cxralign.data.downstream import DATASETS
 
-    return loader_name(data_name) in task.metadata.datasets
+    known = known_datasets()
+    if DATASETS.canonical(loader.lower()) not in known:
+        raise DATASETS.unknown(loader, known=known)
 
 
 class Evaluation:
@@ -195,20 +176,11 @@ class Evaluation:
         if self.world_size > 1:
             self.environment["world_size"] = str(self.world_size)
 
-    def _load(self, spec: DataSpec) -> tuple[Any, str]:
-        """(data, content hash) for a data spec, loaded once."""
+    def _load(self, task: Task, spec: DataSpec) -> tuple[TaskData, str]:
+        """(data, content hash) for a data spec, loaded once (by the first task that takes it)."""
         if spec.name not in self._loaded:
-            if spec.loader in BENCHMARK_NAMES:
-                from cxralign.tasks.cxr_align import available_splits, read_split
-
-                if not available_splits(spec.path):
-                    read_split(spec.path, "test")  # raises the layout error
-                self._loaded[spec.name] = (spec.path, sha256_tree(spec.path / "data"))
-            else:
-                from cxralign.data.downstream import load_downstream
-
-                data = load_downstream(spec.loader, spec.path, self.load_options)
-                self._loaded[spec.name] = (data, data.hash())
+            data = task.load_data(spec.loader, spec.path, self.load_options)
+            self._loaded[spec.name] = (data, data.hash())
         return self._loaded[spec.name]
 
     def run_key(self, task_name: str, data_hash: str) -> str:
@@ -243,7 +215,7 @@ class Evaluation:
 
     def run_one(self, task_name: str, spec: DataSpec) -> Outcome:
         task = get_task(task_name)
-        data, data_hash = self._load(spec)
+        data, data_hash = self._load(task, spec)
         key = self.run_key(task_name, data_hash)
         existing = self._existing(task_name, spec.name, key) if self.resume and self.rank == 0 else []
         if self.world_size > 1:
@@ -260,7 +232,7 @@ class Evaluation:
                 "results exist for the same model fingerprint and config",
             )
         started = time.perf_counter()
-        scored: list[ScoredSplit] = task.run(self.ctx, spec.name, data)
+        scored: list[ScoredSplit] = task.run(self.ctx.on(spec.name, data))
         outcome = Outcome(task_name, spec.name, "ok")
         if self.rank != 0:
             outcome.message = f"rank {self.rank}: embedded its shard; rank 0 scores and writes"
@@ -303,19 +275,18 @@ class Evaluation:
         """Every task on every dataset it accepts; failures are caught per (task, dataset)."""
         outcomes = []
         for task_name in tasks:
+            task = get_task(task_name)
             matched = False
             for spec in self.data:
                 try:
-                    if not _accepts(task_name, spec.loader):
+                    if not task.takes(spec.loader):
+                        _check_known(spec.loader)
                         continue
                     matched = True
-                    if task_name == "retrieval" and spec.loader not in BENCHMARK_NAMES:
-                        data, _ = self._load(spec)
-                        if not data.has_reports:
-                            outcomes.append(
-                                Outcome(task_name, spec.name, "not applicable", message="no report texts")
-                            )
-                            continue
+                    verdict = task.accepts(self.model, self._load(task, spec)[0])
+                    if not verdict:
+                        outcomes.append(Outcome(task_name, spec.name, "not applicable", message=verdict.reason))
+                        continue
                     self.log(f"{task_name} on {spec.name}")
                     outcomes.append(self.run_one(task_name, spec))
                 except CxrAlignError as error:

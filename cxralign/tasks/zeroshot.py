@@ -15,45 +15,18 @@ import numpy as np
 import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
-from cxralign.tasks.classification import best_f1_threshold, classification_metrics, score_table
-from cxralign.tasks.embedding import embed_image_files, embed_text_list, normalise
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
+from cxralign.tasks.classification import (
+    best_f1_threshold,
+    classification_metrics,
+    classification_statistics,
+    score_table,
+)
+from cxralign.tasks.embedding import embed_text_list, normalise
+from cxralign.tasks.metrics import Statistic
 from cxralign.tasks.prompts import build_prompts, load_prompt_file, policy_from_card
-from cxralign.tasks.registry import (
-    Metrics,
-    PerGroup,
-    RunContext,
-    ScoredSplit,
-    Task,
-    TaskMetadata,
-    register_task,
-)
-
-CLASSIFICATION_DATASETS = (
-    "mimic-cxr",
-    "chexpert",
-    "chexpert-5x200",
-    "chexpert-plus",
-    "nih-cxr14",
-    "rsna-pneumonia",
-    "siim-pneumothorax",
-    "vindr-cxr",
-    "openi",
-    "phantoms",
-    "csv",
-    "imagefolder",
-)
-
-
-def image_embeddings(ctx: RunContext, data: DownstreamDataset, frame: pd.DataFrame, split: str) -> np.ndarray:
-    return embed_image_files(
-        ctx.model,
-        data.image_sources(frame),
-        list(frame["item_id"]),
-        batch_size=ctx.batch_size,
-        cache=ctx.cache,
-        dataset_hash=data.hash(),
-        split=split,
-    )
+from cxralign.tasks.registry import register_task
+from cxralign.tasks.shared import CLASSIFICATION_DATASETS, data_config, eval_splits, image_embeddings
 
 
 def _mean_direction(embeddings: np.ndarray) -> np.ndarray:
@@ -91,21 +64,6 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-def data_config(data: DownstreamDataset) -> dict[str, Any]:
-    return {
-        "kind": data.kind,
-        "classes": list(data.classes),
-        "data_options": data.options,
-        "data_notes": {k: v for k, v in data.notes.items()},
-    }
-
-
-def eval_splits(data: DownstreamDataset, ctx: RunContext) -> list[str]:
-    wanted = ctx.options.get("splits") or ["test"]
-    found = [s for s in wanted if s in data.splits]
-    return found or [data.splits[-1]]
-
-
 @register_task
 class ZeroShotTask(Task):
     metadata = TaskMetadata(
@@ -120,10 +78,19 @@ class ZeroShotTask(Task):
         reference="CLIP_benchmark zero-shot; CheXzero positive/negative prompt softmax",
     )
 
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        return classification_statistics(scores, config)
+
+    def delong_classes(self, config: dict[str, Any]) -> list[str]:
+        return [] if config.get("kind") == "multiclass" else list(config["classes"])
+
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
         return classification_metrics(scores, config)
 
-    def run(self, ctx: RunContext, name: str, data: DownstreamDataset) -> list[ScoredSplit]:
+    def run(self, ctx: RunContext) -> list[ScoredSplit]:
+        data: DownstreamDataset = ctx.data
         style, pos_t, neg_t = policy_from_card(getattr(ctx.model, "card", None))
         style = ctx.options.get("prompt_style") or style
         user = load_prompt_file(ctx.options["prompts"]) if ctx.options.get("prompts") else None
@@ -162,7 +129,7 @@ class ZeroShotTask(Task):
             }
             out.append(
                 ScoredSplit(
-                    name,
+                    ctx.dataset,
                     data.hash(),
                     split,
                     score_table(list(frame["item_id"]), data.classes, scores, data.labels(frame)),

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxralign.tasks.cxr_align import grounded_credit
+from cxralign.tasks.cxr_align_common import grounded_credit
 from cxralign.tasks.metrics import difference_test, metric_rng, pairwise_credit
 
 KEYS = ["op", "item_id", "image_id"]

@@ -1,6 +1,6 @@
 """Image towers: a small CPU-friendly CNN by default, any timm or open_clip vision model on request.
 
-Tower names: ``tiny-cnn`` (ours), ``timm:<model>`` (e.g. ``timm:resnet18``,
+Tower names (``IMAGE_TOWERS``, by scheme): ``tiny-cnn`` (ours), ``timm:<model>`` (e.g. ``timm:resnet18``,
 ``timm:vit_base_patch16_224``, ``timm:swin_tiny_patch4_window7_224``) and
 ``open_clip:<arch>`` (the visual tower of e.g. ``open_clip:ViT-B-16``). Towers are
 built with random weights: nothing is downloaded; start from local weights with
@@ -9,12 +9,14 @@ built with random weights: nothing is downloaded; start from local weights with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 
 from cxralign.errors import ConfigError
+from cxralign.utils.registry import Registry
 
 
 class TinyCNN(nn.Module):
@@ -53,35 +55,51 @@ class TinyCNN(nn.Module):
         return self.pool(self.features(pixels)).flatten(1)
 
 
+TowerBuilder = Callable[[str, int, int, dict[str, Any]], nn.Module]
+IMAGE_TOWERS: Registry[TowerBuilder] = Registry("model.image_tower scheme", entry_point_group="cxralign.image_towers")
+"""``SCHEME`` of ``model.image_tower: SCHEME[:TARGET]`` -> ``builder(target, in_channels, image_size, kwargs)``."""
+
+
+@IMAGE_TOWERS.register("tiny-cnn")
+def _tiny_cnn(target: str, in_channels: int, image_size: int, kwargs: dict[str, Any]) -> nn.Module:
+    widths = tuple(kwargs.get("widths", (32, 64, 96, 128)))
+    return TinyCNN(in_channels, widths=widths, grid=int(kwargs.get("grid", 4)))
+
+
+@IMAGE_TOWERS.register("timm")
+def _timm(target: str, in_channels: int, image_size: int, kwargs: dict[str, Any]) -> nn.Module:
+    import timm
+
+    extra = dict(kwargs)
+    if "vit" in target or "swin" in target or "deit" in target:
+        extra.setdefault("img_size", image_size)
+    try:
+        return timm.create_model(target, pretrained=False, num_classes=0, in_chans=in_channels, **extra)
+    except (RuntimeError, TypeError, ValueError) as error:
+        raise ConfigError(f"model.image_tower timm:{target}: timm cannot build it ({error})") from error
+
+
+@IMAGE_TOWERS.register("open_clip")
+def _open_clip(target: str, in_channels: int, image_size: int, kwargs: dict[str, Any]) -> nn.Module:
+    import open_clip
+
+    if in_channels != 3:
+        raise ConfigError("model.image_tower open_clip:* needs model.in_channels: 3")
+    try:
+        visual = open_clip.create_model(target, pretrained=None, **kwargs).visual
+    except RuntimeError as error:
+        raise ConfigError(f"model.image_tower open_clip:{target}: open_clip cannot build it ({error})") from error
+    visual.num_features = int(visual.output_dim)
+    return visual
+
+
 def build_image_tower(name: str, in_channels: int, image_size: int, kwargs: dict[str, Any]) -> nn.Module:
     """A module mapping (N, C, H, W) pixels to (N, F) features, with ``num_features`` set."""
-    if name == "tiny-cnn":
-        widths = tuple(kwargs.get("widths", (32, 64, 96, 128)))
-        return TinyCNN(in_channels, widths=widths, grid=int(kwargs.get("grid", 4)))
     scheme, _, target = name.partition(":")
-    if scheme == "timm" and target:
-        import timm
-
-        extra = dict(kwargs)
-        if "vit" in target or "swin" in target or "deit" in target:
-            extra.setdefault("img_size", image_size)
-        try:
-            tower = timm.create_model(target, pretrained=False, num_classes=0, in_chans=in_channels, **extra)
-        except (RuntimeError, TypeError, ValueError) as error:
-            raise ConfigError(f"model.image_tower {name!r}: timm cannot build it ({error})") from error
-        return tower
-    if scheme == "open_clip" and target:
-        import open_clip
-
-        if in_channels != 3:
-            raise ConfigError("model.image_tower open_clip:* needs model.in_channels: 3")
-        try:
-            visual = open_clip.create_model(target, pretrained=None, **kwargs).visual
-        except RuntimeError as error:
-            raise ConfigError(f"model.image_tower {name!r}: open_clip cannot build it ({error})") from error
-        visual.num_features = int(visual.output_dim)
-        return visual
-    raise ConfigError(f"model.image_tower {name!r}: use tiny-cnn, timm:<model> or open_clip:<arch>")
+    builder = IMAGE_TOWERS.get(scheme)
+    if scheme != "tiny-cnn" and not target:
+        raise ConfigError(f"model.image_tower {name!r}: name the model, e.g. {scheme}:resnet18")
+    return builder(target, in_channels, image_size, kwargs)
 
 
 def infer_feature_dim(tower: nn.Module, in_channels: int, image_size: int) -> int:

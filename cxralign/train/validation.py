@@ -3,7 +3,8 @@
 The in-memory model is wrapped by the ``reference:`` adapter and handed to the
 same ``Evaluation`` runner ``cxralign eval`` uses: CXR-Align on a built benchmark
 split and zero-shot AUROC on a labelled dataset. Result files land in
-``OUT/validation/step-N/`` and the headline metrics are logged to metrics.jsonl.
+``OUT/validation/step-N/`` and each task's headline metrics (``TaskMetadata.headline_metrics``,
+defined with the task) are logged to metrics.jsonl.
 """
 
 from __future__ import annotations
@@ -12,23 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from cxralign.train.config import ValidationConfig
-
-TRAINED_TASKS = ("linear-probe", "finetune")
-HEADLINE = {
-    "cxr-align": (
-        "balanced.accuracy",
-        "grounded.accuracy",
-        "negation.accuracy",
-        "omission.accuracy",
-        "affirmation.accuracy",
-        "laterality.accuracy",
-        "severity.accuracy",
-        "negation.grounded",
-        "three_way.order",
-    ),
-    "zeroshot": ("auroc.mean",),
-    "linear-probe": ("auroc.mean@100%",),
-}
 
 
 def run_tasks(
@@ -46,19 +30,25 @@ def run_tasks(
     label: str = "reference:<in-memory>",
 ) -> dict[str, float]:
     """Evaluate a ReferenceModel with the registered tasks; returns ``{task/metric: value}``."""
+    from cxralign.tasks import get_task
     from cxralign.tasks.runner import DataSpec, Evaluation
     from cxralign.train.adapter import adapter_for_model
 
     adapter = adapter_for_model(model, spec=label, device=str(next(model.parameters()).device))
     metrics: dict[str, float] = {}
     jobs = []
-    if benchmark and "cxr-align" in tasks:
-        jobs.append((DataSpec("cxr-align", Path(benchmark)), ["cxr-align"], benchmark_split))
+    metadata = {name: get_task(name).metadata for name in tasks}
+    if benchmark:
+        on_builds = [t for t in tasks if "cxr-align" in metadata[t].datasets]
+        jobs.append((DataSpec("cxr-align", Path(benchmark)), on_builds, benchmark_split))
     if labelled:
-        untrained = [t for t in tasks if t != "cxr-align" and t not in TRAINED_TASKS]
+        on_labels = [t for t in tasks if "phantoms" in metadata[t].datasets]
+        untrained = [t for t in on_labels if not metadata[t].trained]
         jobs.append((DataSpec("phantoms", Path(labelled)), untrained, labelled_split))
         # a trained task fits on train and selects on valid: it is scored on test, whatever labelled_split says
-        jobs.append((DataSpec("phantoms", Path(labelled)), [t for t in tasks if t in TRAINED_TASKS], "test"))
+        jobs.append(
+            (DataSpec("phantoms", Path(labelled)), [t for t in on_labels if metadata[t].trained], "test")
+        )
     for spec, names, split in jobs:
         if not names:
             continue
@@ -76,7 +66,7 @@ def run_tasks(
                 metrics[f"{outcome.task}/error"] = float("nan")
                 continue
             for result in outcome.results:
-                for name in HEADLINE.get(outcome.task, (result.main_score,)):
+                for name in metadata[outcome.task].headline_metrics:
                     if name in result.metrics:
                         metrics[f"{outcome.task}/{name}"] = result.metrics[name].value
     return metrics

@@ -15,14 +15,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cxralign.data.corpora.base import CorpusReader, ReportRecord, decode_utf8
-from cxralign.data.corpora.chexpert_plus import ChexpertPlusReader, looks_like_chexpert_plus
-from cxralign.data.corpora.mimic import REPORT_PATH, MimicReader
-from cxralign.data.corpora.openi import OpenIReader, find_openi_archive
-from cxralign.data.corpora.tabular import CsvReader, JsonlReader
+from cxralign.data.corpora.base import CORPORA, CorpusReader, ReportRecord, decode_utf8
+from cxralign.data.corpora.chexpert_plus import looks_like_chexpert_plus
+from cxralign.data.corpora.mimic import REPORT_PATH
+from cxralign.data.corpora.openi import find_openi_archive
 from cxralign.errors import ConfigError, InputError
 
 __all__ = [
+    "CORPORA",
     "SOURCES",
     "CorpusReader",
     "ReportRecord",
@@ -32,13 +32,7 @@ __all__ = [
     "read_corpus",
 ]
 
-SOURCES: dict[str, type[CorpusReader]] = {
-    "csv": CsvReader,
-    "jsonl": JsonlReader,
-    "mimic": MimicReader,
-    "openi": OpenIReader,
-    "chexpert-plus": ChexpertPlusReader,
-}
+SOURCES = CORPORA  # the readers by --source name (each registers itself with @CORPORA.register)
 
 _OPTIONS: dict[str, frozenset[str]] = {
     "csv": frozenset({"text_column", "id_column", "allow_duplicate_ids", "has_header"}),
@@ -120,7 +114,7 @@ def read_corpus(
             raise ConfigError("give an input path or --source openi")
         source = infer_source(path)
     if source not in SOURCES:
-        raise ConfigError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+        raise SOURCES.unknown(source)
     if path is None and source != "openi":
         raise ConfigError(f"--source {source} needs an input path")
     given = {
@@ -137,4 +131,4 @@ def read_corpus(
         if key not in _OPTIONS[source]:
             raise ConfigError(f"{_OPTION_FLAGS[key]} does not apply to --source {source}")
         options[key] = value
-    return SOURCES[source](path, **options)
+    return SOURCES.get(source)(path, **options)

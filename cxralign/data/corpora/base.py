@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from cxralign.utils.registry import Registry
+
 _REPLACEMENT_BYTES = "\ufffd".encode()
 
 
@@ -86,6 +88,14 @@ def display_path(path: str | os.PathLike[str], root: str | os.PathLike[str] | No
         except ValueError:
             pass
     return str(path)
+
+
+CORPORA: Registry[type[CorpusReader]] = Registry(
+    "source",
+    entry_point_group="cxralign.corpora",
+    modules=tuple(f"cxralign.data.corpora.{name}" for name in ("tabular", "mimic", "openi", "chexpert_plus")),
+)
+"""Report corpus readers by ``--source`` name, each registered where it is defined."""
 
 
 class CorpusReader(abc.ABC):

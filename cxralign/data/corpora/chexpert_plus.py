@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from cxralign.data.corpora.base import CorpusReader, ReportRecord, open_utf8
+from cxralign.data.corpora.base import CORPORA, CorpusReader, ReportRecord, open_utf8
 from cxralign.data.corpora.images import resolve_image
 from cxralign.errors import InputError
 
@@ -60,6 +60,7 @@ def looks_like_chexpert_plus(columns: list[str]) -> bool:
     return PATH_COLUMN in columns and any(column in columns for column, _ in SECTION_COLUMNS)
 
 
+@CORPORA.register("chexpert-plus")
 class ChexpertPlusReader(CorpusReader):
     """Reads the CheXpert Plus table when opened and yields one record per study."""
 

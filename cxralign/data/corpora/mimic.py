@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from cxralign.data.corpora.base import CorpusReader, ReportRecord, display_path
+from cxralign.data.corpora.base import CORPORA, CorpusReader, ReportRecord, display_path
 from cxralign.data.corpora.images import files_root, images_in
 from cxralign.errors import InputError
 
@@ -27,6 +27,7 @@ REPORT_PATH = re.compile(r"(?:^|/)(p\d+)/(s\d+)\.txt$")
 EXPECTED_LAYOUT = "files/pNN/pNNNNNNNN/sNNNNNNNN.txt"
 
 
+@CORPORA.register("mimic")
 class MimicReader(CorpusReader):
     """Reads a MIMIC-CXR reports tree (a directory) or ``mimic-cxr-reports.zip`` lazily, one file at a time."""
 

@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from cxralign.data.corpora.base import CorpusReader, ReportRecord
+from cxralign.data.corpora.base import CORPORA, CorpusReader, ReportRecord
 from cxralign.data.corpora.images import resolve_image
 from cxralign.errors import InputError
 
@@ -65,6 +65,7 @@ def openi_text(sections: dict[str, str]) -> str:
     return "\n".join(f"{label}: {sections[label]}" for label in order if sections[label])
 
 
+@CORPORA.register("openi")
 class OpenIReader(CorpusReader):
     """Parses every report of an OpenI archive (a ``.tgz`` or an extracted folder of XML) when opened."""
 

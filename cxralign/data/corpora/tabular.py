@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
-from cxralign.data.corpora.base import CorpusReader, ReportRecord, open_utf8
+from cxralign.data.corpora.base import CORPORA, CorpusReader, ReportRecord, open_utf8
 from cxralign.errors import InputError
 
 TEXT_COLUMN_GUESSES = ("report", "text", "Report Impression", "reports")
@@ -155,6 +155,7 @@ class TableReader(CorpusReader):
         return iter(self._rows)
 
 
+@CORPORA.register("csv")
 class CsvReader(TableReader):
     """A CSV with a header row (or, with ``has_header=False``, one report per row as the CheXpert labeler reads)."""
 
@@ -196,6 +197,7 @@ class CsvReader(TableReader):
             yield reader.line_num, dict(zip(header, row, strict=True))
 
 
+@CORPORA.register("jsonl")
 class JsonlReader(TableReader):
     """JSON Lines: one object a line; the columns are the first object's keys."""
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cxralign.errors import ConfigError, InputError
 from cxralign.utils.hashing import sha256_bytes
+from cxralign.utils.registry import Registry
 
 Kind = Literal["binary", "multilabel", "multiclass"]
 UNCERTAIN_POLICIES = ("ignore", "zeros", "ones")
@@ -34,6 +35,17 @@ CANONICAL_SPLITS = {
     "test": "test",
     "testing": "test",
 }
+
+
+DATASETS: Registry = Registry(
+    "dataset",
+    entry_point_group="cxralign.datasets",
+    modules=tuple(
+        f"cxralign.data.downstream.{name}"
+        for name in ("mimic", "chexpert", "nih", "kaggle", "vindr", "openi", "phantoms", "generic")
+    ),
+)
+"""Downstream loaders by name: ``loader(path, options) -> DownstreamDataset``, each registered where it is defined."""
 
 
 @dataclass(frozen=True)

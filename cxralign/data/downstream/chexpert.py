@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cxralign.data.downstream.base import (
+    DATASETS,
     DownstreamDataset,
     LoadOptions,
     assign_splits,
@@ -73,6 +74,7 @@ def _items(root: Path, frame: pd.DataFrame, split: str) -> pd.DataFrame:
     return out
 
 
+@DATASETS.register("chexpert")
 def load_chexpert(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
     train = _read_table(require_file(root, "train.csv", what="CheXpert"))
@@ -97,6 +99,7 @@ def load_chexpert(root: str | Path, options: LoadOptions = LoadOptions()) -> Dow
     return finalize("chexpert", root, "multilabel", CHEXPERT_14, items, options, notes=notes)
 
 
+@DATASETS.register("chexpert-5x200")
 def load_chexpert_5x200(
     root: str | Path, options: LoadOptions = LoadOptions(), per_class: int = 200
 ) -> DownstreamDataset:
@@ -137,6 +140,7 @@ def load_chexpert_5x200(
     )
 
 
+@DATASETS.register("chexpert-plus")
 def load_chexpert_plus(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     """CheXpert Plus: ``ROOT/df_chexpert_plus_*.csv`` with reports; images under ``ROOT/PNG/`` (or ``ROOT/``).
 

@@ -21,6 +21,7 @@ import pandas as pd
 from cxralign.data.downstream.base import (
     BASE_COLUMNS,
     CANONICAL_SPLITS,
+    DATASETS,
     DownstreamDataset,
     LoadOptions,
     assign_splits,
@@ -32,6 +33,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".dcm", ".dicom"}
 _PATH_COLUMNS = ("image_path", "path", "image", "Path")
 
 
+@DATASETS.register("csv")
 def load_csv(path: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     path = Path(path)
     if not path.is_file():
@@ -73,6 +75,7 @@ def load_csv(path: str | Path, options: LoadOptions = LoadOptions()) -> Downstre
     return finalize(path.stem, base, kind, classes, items, options)
 
 
+@DATASETS.register("imagefolder")
 def load_imagefolder(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
     if not root.is_dir():

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxralign.data.downstream.base import (
+    DATASETS,
     DownstreamDataset,
     LoadOptions,
     assign_splits,
@@ -31,6 +32,7 @@ from cxralign.data.downstream.base import (
 from cxralign.errors import InputError
 
 
+@DATASETS.register("rsna-pneumonia", aliases=("rsna",))
 def load_rsna_pneumonia(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
     table = pd.read_csv(
@@ -65,6 +67,7 @@ def load_rsna_pneumonia(root: str | Path, options: LoadOptions = LoadOptions()) 
     )
 
 
+@DATASETS.register("siim-pneumothorax", aliases=("siim",))
 def load_siim_pneumothorax(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
     table = pd.read_csv(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxralign.data.downstream.base import DownstreamDataset, LoadOptions, finalize, require_file
+from cxralign.data.downstream.base import DATASETS, DownstreamDataset, LoadOptions, finalize, require_file
 from cxralign.errors import InputError
 from cxralign.vocab import CHEXPERT_14
 
@@ -39,6 +39,7 @@ def _csv(root: Path, stem: str) -> pd.DataFrame:
     return pd.read_csv(require_file(root, f"{stem}.csv.gz", f"{stem}.csv", what="MIMIC-CXR-JPG"))
 
 
+@DATASETS.register("mimic-cxr", aliases=("mimic", "mimic-cxr-jpg"))
 def load_mimic_cxr(
     root: str | Path, options: LoadOptions = LoadOptions(), version: str = "2.0.0"
 ) -> DownstreamDataset:

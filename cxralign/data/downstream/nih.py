@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cxralign.data.downstream.base import (
+    DATASETS,
     DownstreamDataset,
     LoadOptions,
     assign_splits,
@@ -27,6 +28,7 @@ from cxralign.errors import InputError
 from cxralign.vocab import CXR14
 
 
+@DATASETS.register("nih-cxr14", aliases=("nih", "cxr14", "chestx-ray14"))
 def load_nih_cxr14(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
     table = pd.read_csv(

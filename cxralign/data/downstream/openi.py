@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxralign.data.downstream.base import DownstreamDataset, LoadOptions, assign_splits, finalize
+from cxralign.data.downstream.base import DATASETS, DownstreamDataset, LoadOptions, assign_splits, finalize
 from cxralign.errors import InputError
 
 MESH_CLASSES = {
@@ -76,6 +76,7 @@ def _parse(name: str, data: bytes) -> list[dict]:
     ]
 
 
+@DATASETS.register("openi", aliases=("iu-xray",))
 def load_openi(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
     images = {p.stem: str(p) for p in sorted(root.rglob("*.png"))}

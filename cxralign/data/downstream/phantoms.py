@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxralign.data.downstream.base import DownstreamDataset, LoadOptions, finalize
+from cxralign.data.downstream.base import DATASETS, DownstreamDataset, LoadOptions, finalize
 from cxralign.errors import InputError
 from cxralign.vocab import CHEXPERT_14
 
 PHANTOM_SPLITS = ("train", "validation", "test")
 
 
+@DATASETS.register("phantoms", aliases=("phantom",))
 def load_phantom_dataset(
     root: str | Path, options: LoadOptions = LoadOptions(views=None)
 ) -> DownstreamDataset:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxralign.data.downstream.base import (
+    DATASETS,
     DownstreamDataset,
     LoadOptions,
     assign_splits,
@@ -26,6 +27,7 @@ from cxralign.data.downstream.base import (
 from cxralign.errors import InputError
 
 
+@DATASETS.register("vindr-cxr", aliases=("vindr",))
 def load_vindr_cxr(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
     train = pd.read_csv(require_file(root, "annotations/image_labels_train.csv", what="VinDr-CXR"))

@@ -24,6 +24,7 @@ from cxralign.data.phantoms.sampling import (
     _Draw,
 )
 from cxralign.data.phantoms.spec import FINDINGS, Finding
+from cxralign.utils.registry import Registry
 
 __all__ = [
     "CM",
@@ -49,9 +50,13 @@ class FindingEntry:
     group: str  # the report paragraph its sentence joins (heart, pleura, lungs, devices, bones)
 
 
-FINDING_TABLE: dict[str, FindingEntry] = {
-    name: FindingEntry(name, SAMPLERS[name], PAINTERS[name], *POSITIVE_PHRASES[name]) for name in FINDINGS
-}
+FINDING_TABLE: Registry[FindingEntry] = Registry(
+    "phantom finding",
+    members={
+        name: FindingEntry(name, SAMPLERS.get(name), PAINTERS.get(name), *POSITIVE_PHRASES[name])
+        for name in FINDINGS
+    },
+)
 """In ``spec.FINDINGS`` order: the order samplers run and painters paint in (part of the output)."""
 
 
@@ -62,9 +67,9 @@ def sample_findings(
     present = {name for name in FINDINGS if rng.random() < prevalence[name]}
     state = _Draw(rng, profile)
     out: list[Finding] = []
-    for name, entry in FINDING_TABLE.items():
+    for name in FINDING_TABLE:
         if name in present:
-            out += entry.sampler(state)
+            out += FINDING_TABLE.get(name).sampler(state)
     return tuple(out)
 
 
@@ -77,4 +82,4 @@ def draw_findings(
     """Draw every finding into ``chest.image`` in anatomical order (outlines before contents)."""
     change_anatomy(chest, findings)
     for finding in sorted(findings, key=lambda f: _DRAW_ORDER[f.name]):
-        FINDING_TABLE[finding.name].painter(chest, finding, profile, rng)
+        FINDING_TABLE.get(finding.name).painter(chest, finding, profile, rng)

@@ -21,6 +21,7 @@ from cxralign.data.phantoms.chest import Chest, LungFrame, lung_profiles
 from cxralign.data.phantoms.ribs import posterior_ribs, rib_geometry
 from cxralign.data.phantoms.sampling import DifficultyProfile
 from cxralign.data.phantoms.spec import Finding
+from cxralign.utils.registry import Registry
 
 F32 = np.float32
 CM = 0.0257  # normalised image units per centimetre (a ~30 cm wide chest spans ~0.77 of the film)
@@ -347,60 +348,81 @@ def _draw_path(
     chest.image[y0:y1, x0:x1] += added.astype(F32)
 
 
+DevicePainter = Callable[[Chest, Finding, int], None]
+DEVICE_PAINTERS: Registry[DevicePainter] = Registry("phantom device")
+"""Support-device subtype -> its painter ``(chest, finding, side sign)``."""
+
+
 def _device(chest: Chest, finding: Finding) -> None:
+    DEVICE_PAINTERS.get(finding.subtype)(chest, finding, -1 if finding.laterality == "right" else 1)
+
+
+@DEVICE_PAINTERS.register("endotracheal_tube")
+def _endotracheal_tube(chest: Chest, finding: Finding, s: int) -> None:
     a = chest.anatomy
     cx = a.cx
-    carina = a.hilum_y - 0.05
-    kind = finding.subtype
-    s = -1 if finding.laterality == "right" else 1
-    if kind == "endotracheal_tube":
-        tip = carina - finding.extra["tip_above_carina_cm"] * CM
-        _draw_path(chest, [(0.0, cx + 0.004), (0.08, cx + 0.002), (tip, cx)], 0.014, 0.05, stripe=0.35)
-    elif kind == "central_line":
-        tip_y = a.heart_top - 0.02 if finding.location == "superior vena cava" else a.heart_top + 0.04
-        svc = cx - a.med_up * 0.7
-        if finding.extra.get("route") == "internal jugular":
-            path = [
-                (0.0, cx + s * 0.09),
-                (a.clav_y, cx + s * 0.07),
-                (a.clav_y + 0.07, svc + 0.01),
-                (tip_y, svc),
-            ]
-        else:
-            path = [
-                (a.clav_y - 0.01, cx + s * 0.3),
-                (a.clav_y + 0.03, cx + s * 0.12),
-                (a.clav_y + 0.07, svc + 0.005),
-                (tip_y, svc),
-            ]
-        _draw_path(chest, path, 0.006, 0.0, stripe=0.3)
-    elif kind == "pacemaker":
-        gy, gx = a.clav_y + 0.08, cx + s * 0.26
-        box = _device_box(chest, gy, gx, 0.045, 0.035)
-        chest.image[box[0]] += box[1]
-        svc = cx - a.med_up * 0.7
-        ra = (a.heart_top + 0.06, svc - 0.01)
-        rv = (a.dome_left - 0.04, cx + a.heart_left * 0.45)
-        common = [(gy, gx), (a.clav_y + 0.04, cx + s * 0.12), (a.clav_y + 0.08, svc)]
-        _draw_path(chest, [*common, (a.heart_top, svc), ra], 0.005, 0.0, stripe=0.4)
-        if finding.extra.get("leads", 1) > 1:
-            _draw_path(
-                chest,
-                [*common, (a.heart_top + 0.04, svc + 0.01), (a.dome_left - 0.09, cx), rv],
-                0.005,
-                0.0,
-                stripe=0.4,
-            )
-    elif kind == "chest_tube":
-        frame = chest.lungs[finding.laterality or "right"]
-        hw = a.hw
+    tip = a.hilum_y - 0.05 - finding.extra["tip_above_carina_cm"] * CM
+    _draw_path(chest, [(0.0, cx + 0.004), (0.08, cx + 0.002), (tip, cx)], 0.014, 0.05, stripe=0.35)
+
+
+@DEVICE_PAINTERS.register("central_line")
+def _central_line(chest: Chest, finding: Finding, s: int) -> None:
+    a = chest.anatomy
+    cx = a.cx
+    tip_y = a.heart_top - 0.02 if finding.location == "superior vena cava" else a.heart_top + 0.04
+    svc = cx - a.med_up * 0.7
+    if finding.extra.get("route") == "internal jugular":
         path = [
-            (frame.cp_y - 0.02, cx + s * (hw + 0.09)),
-            (frame.cp_y - 0.1, cx + s * (hw - 0.02)),
-            (a.hilum_y, cx + s * (hw - 0.07)),
-            (a.apex_y + 0.08, cx + s * (a.apex_off + 0.04)),
+            (0.0, cx + s * 0.09),
+            (a.clav_y, cx + s * 0.07),
+            (a.clav_y + 0.07, svc + 0.01),
+            (tip_y, svc),
         ]
-        _draw_path(chest, path, 0.016, 0.06, stripe=0.35)
+    else:
+        path = [
+            (a.clav_y - 0.01, cx + s * 0.3),
+            (a.clav_y + 0.03, cx + s * 0.12),
+            (a.clav_y + 0.07, svc + 0.005),
+            (tip_y, svc),
+        ]
+    _draw_path(chest, path, 0.006, 0.0, stripe=0.3)
+
+
+@DEVICE_PAINTERS.register("pacemaker")
+def _pacemaker(chest: Chest, finding: Finding, s: int) -> None:
+    a = chest.anatomy
+    cx = a.cx
+    gy, gx = a.clav_y + 0.08, cx + s * 0.26
+    box = _device_box(chest, gy, gx, 0.045, 0.035)
+    chest.image[box[0]] += box[1]
+    svc = cx - a.med_up * 0.7
+    ra = (a.heart_top + 0.06, svc - 0.01)
+    rv = (a.dome_left - 0.04, cx + a.heart_left * 0.45)
+    common = [(gy, gx), (a.clav_y + 0.04, cx + s * 0.12), (a.clav_y + 0.08, svc)]
+    _draw_path(chest, [*common, (a.heart_top, svc), ra], 0.005, 0.0, stripe=0.4)
+    if finding.extra.get("leads", 1) > 1:
+        _draw_path(
+            chest,
+            [*common, (a.heart_top + 0.04, svc + 0.01), (a.dome_left - 0.09, cx), rv],
+            0.005,
+            0.0,
+            stripe=0.4,
+        )
+
+
+@DEVICE_PAINTERS.register("chest_tube")
+def _chest_tube(chest: Chest, finding: Finding, s: int) -> None:
+    a = chest.anatomy
+    cx = a.cx
+    frame = chest.lungs[finding.laterality or "right"]
+    hw = a.hw
+    path = [
+        (frame.cp_y - 0.02, cx + s * (hw + 0.09)),
+        (frame.cp_y - 0.1, cx + s * (hw - 0.02)),
+        (a.hilum_y, cx + s * (hw - 0.07)),
+        (a.apex_y + 0.08, cx + s * (a.apex_off + 0.04)),
+    ]
+    _draw_path(chest, path, 0.016, 0.06, stripe=0.35)
 
 
 def _device_box(chest: Chest, cy: float, cx: float, half_w: float, half_h: float):
@@ -441,7 +463,7 @@ def _fracture(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: n
 
 Painter = Callable[[Chest, Finding, DifficultyProfile, np.random.Generator], None]
 
-PAINTERS: dict[str, Painter] = {
+PAINTERS: Registry[Painter] = Registry("phantom finding painter", members={
     "cardiomegaly": lambda chest, finding, profile, rng: None,  # drawn by change_anatomy
     "enlarged_cardiomediastinum": lambda chest, finding, profile, rng: None,  # drawn by change_anatomy
     "pleural_effusion": lambda chest, finding, profile, rng: _effusion(chest, finding, profile),
@@ -454,5 +476,5 @@ PAINTERS: dict[str, Painter] = {
     "edema": _edema,
     "support_devices": lambda chest, finding, profile, rng: _device(chest, finding),
     "fracture": _fracture,
-}
+})
 """Finding name -> what it paints after ``change_anatomy`` (heart and mediastinum change the anatomy only)."""

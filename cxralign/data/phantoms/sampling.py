@@ -14,6 +14,7 @@ import numpy as np
 
 from cxralign.data.phantoms._fast import weighted_index
 from cxralign.data.phantoms.spec import DEVICES, Finding
+from cxralign.utils.registry import Registry
 
 SIDES = ("right", "left")
 LOBES = {
@@ -250,36 +251,47 @@ def _fracture(d: _Draw) -> list[Finding]:
     ]
 
 
+DeviceSampler = Callable[[np.random.Generator, str], Finding]
+DEVICE_SAMPLERS: Registry[DeviceSampler] = Registry("phantom device")
+"""Support-device subtype -> its sampler ``(rng, subtype) -> Finding``."""
+
+
 def _sample_device(rng: np.random.Generator, device: str) -> Finding:
-    if device == "endotracheal_tube":
-        tip = round(float(rng.uniform(3.0, 6.0)), 1)
-        return Finding(
-            "support_devices", location="trachea", subtype=device, extra={"tip_above_carina_cm": tip}
-        )
-    if device == "central_line":
-        laterality = "right" if rng.random() < 0.65 else "left"
-        route = "internal jugular" if rng.random() < 0.6 else "subclavian"
-        tip = "superior vena cava" if rng.random() < 0.6 else "cavoatrial junction"
-        return Finding(
-            "support_devices", laterality=laterality, location=tip, subtype=device, extra={"route": route}
-        )
-    if device == "pacemaker":
-        laterality = "left" if rng.random() < 0.8 else "right"
-        leads = 2 if rng.random() < 0.7 else 1
-        return Finding(
-            "support_devices",
-            laterality=laterality,
-            location="chest wall",
-            subtype=device,
-            extra={"leads": leads},
-        )
+    return DEVICE_SAMPLERS.get(device)(rng, device)
+
+
+@DEVICE_SAMPLERS.register("endotracheal_tube")
+def _endotracheal_tube(rng: np.random.Generator, device: str) -> Finding:
+    tip = round(float(rng.uniform(3.0, 6.0)), 1)
+    return Finding("support_devices", location="trachea", subtype=device, extra={"tip_above_carina_cm": tip})
+
+
+@DEVICE_SAMPLERS.register("central_line")
+def _central_line(rng: np.random.Generator, device: str) -> Finding:
+    laterality = "right" if rng.random() < 0.65 else "left"
+    route = "internal jugular" if rng.random() < 0.6 else "subclavian"
+    tip = "superior vena cava" if rng.random() < 0.6 else "cavoatrial junction"
+    return Finding("support_devices", laterality=laterality, location=tip, subtype=device, extra={"route": route})
+
+
+@DEVICE_SAMPLERS.register("pacemaker")
+def _pacemaker(rng: np.random.Generator, device: str) -> Finding:
+    laterality = "left" if rng.random() < 0.8 else "right"
+    leads = 2 if rng.random() < 0.7 else 1
+    return Finding(
+        "support_devices", laterality=laterality, location="chest wall", subtype=device, extra={"leads": leads}
+    )
+
+
+@DEVICE_SAMPLERS.register("chest_tube")
+def _chest_tube(rng: np.random.Generator, device: str) -> Finding:
     laterality = SIDES[int(rng.integers(2))]
     return Finding("support_devices", laterality=laterality, location="pleural space", subtype=device)
 
 
 Sampler = Callable[[_Draw], list[Finding]]
 
-SAMPLERS: dict[str, Sampler] = {
+SAMPLERS: Registry[Sampler] = Registry("phantom finding sampler", members={
     "cardiomegaly": _cardiomegaly,
     "enlarged_cardiomediastinum": _mediastinum,
     "pleural_effusion": _effusion,
@@ -292,4 +304,4 @@ SAMPLERS: dict[str, Sampler] = {
     "edema": _edema,
     "support_devices": _devices,
     "fracture": _fracture,
-}
+})

@@ -3,8 +3,8 @@
 Every loss is an ``nn.Module`` with one signature, ``forward(batch, view) -> scalar``;
 :class:`WeightedLossSum` adds them with the weights of the configuration. ``soft`` and
 ``neg`` are not terms of their own: they change the targets and the candidates of the
-image-text term (:class:`ContrastiveLoss`), as docs/losses.md explains. The table
-:data:`LOSS_TERMS` maps a configured loss name to the builder of its term.
+image-text term (:class:`ContrastiveLoss`), as docs/losses.md explains. The registry
+:data:`LOSSES` maps a configured loss name to the builder of its term.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from cxralign.train.losses.graph_alignment import GraphAlignmentLoss
 from cxralign.train.losses.hard_negatives import hard_negative_logits
 from cxralign.train.losses.soft_labels import SoftLabelTargets
 from cxralign.train.losses.umcl import UMCLLoss, label_targets
+from cxralign.utils.registry import Registry
 
 
 class ContrastiveLoss(nn.Module):
@@ -82,12 +83,14 @@ class LossTerm:
     build: Callable[[LossConfig], nn.Module]
 
 
-LOSS_TERMS: dict[str, LossTerm] = {
-    "clip": LossTerm("contrastive", lambda c: 1.0, _contrastive),
-    "graph": LossTerm("graph", lambda c: c.graph.weight, lambda c: GraphAlignmentLoss(c.graph.temperature)),
-    "umcl": LossTerm("umcl", lambda c: c.umcl.weight, lambda c: UMCLLoss()),
-}
-"""Losses that add a term; ``soft`` and ``neg`` modify the ``clip`` term instead."""
+LOSSES: Registry[LossTerm] = Registry("loss")
+"""Losses that add a term, in the order they are summed; ``soft`` and ``neg`` modify the ``clip`` term instead.
+(No entry-point group: the training config accepts only ``config.LOSS_NAMES``.)"""
+LOSSES.register("clip", LossTerm("contrastive", lambda c: 1.0, _contrastive))
+LOSSES.register(
+    "graph", LossTerm("graph", lambda c: c.graph.weight, lambda c: GraphAlignmentLoss(c.graph.temperature))
+)
+LOSSES.register("umcl", LossTerm("umcl", lambda c: c.umcl.weight, lambda c: UMCLLoss()))
 
 MODIFIERS = ("soft", "neg")
 
@@ -100,10 +103,8 @@ class WeightedLossSum:
 
     @classmethod
     def from_config(cls, config: LossConfig) -> WeightedLossSum:
-        names = [name for name in LOSS_TERMS if config.uses(name)]  # table order: clip, graph, umcl
-        return cls(
-            [(LOSS_TERMS[n].part, LOSS_TERMS[n].weight(config), LOSS_TERMS[n].build(config)) for n in names]
-        )
+        terms = [LOSSES.get(name) for name in LOSSES if config.uses(name)]  # registry order: clip, graph, umcl
+        return cls([(term.part, term.weight(config), term.build(config)) for term in terms])
 
     def __call__(self, batch: LossBatch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         view = gather_view(batch)
