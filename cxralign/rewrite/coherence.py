@@ -21,14 +21,18 @@ from cxralign.rewrite.form import (
 )
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
+    ACUTE_DENIAL,
     ACUTE_FINDINGS,
     ANAPHORS,
     ASSOCIATED,
+    ATTRIBUTED_AWAY,
+    ATTRIBUTED_AWAY_ONLY,
     BORDERLINE,
     CARDIAC_CHAMBER,
     CAVEAT,
     CLEAR_LUNGS,
     CONTRADICTED_BY_DENIAL,
+    COUNTED_ONE_SIDE,
     DENIAL_FAMILIES,
     DEPENDENT_STATEMENTS,
     DIRECTIONAL_SIGNS,
@@ -40,9 +44,11 @@ from cxralign.rewrite.rules import (
     MEASURED,
     NORMAL_STATEMENT,
     NOTHING_ACUTE,
+    OLD_FINDING,
     PARENCHYMAL,
     PRIOR_ONLY,
     RELATED_FINDINGS,
+    SEMICOLON_STATEMENT,
     SIDE_CLEAR,
     SIDE_COMPARISON,
     TARGET_GRADE_BOUNDS,
@@ -76,6 +82,12 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         for m in current
     ):
         return HEDGE_ONLY
+    if all(ATTRIBUTED_AWAY.search(sentence_text(analysis, m.sentence_index)) for m in current):
+        return ATTRIBUTED_AWAY_ONLY
+    if op in ("negate", "omit") and any(
+        sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
+    ):
+        return SEMICOLON_STATEMENT
     if op in ("negate", "omit") and all(
         NORMAL_STATEMENT.search(sentence_text(analysis, m.sentence_index)) for m in current
     ):
@@ -156,7 +168,15 @@ def content_failure(candidate: Candidate) -> str | None:
         reason = _affirm_incoherence(after, target, ctx)
         if reason:
             return reason
-    if op == "affirm" and target in ACUTE_FINDINGS:
+    if op == "affirm" and any(
+        ACUTE_DENIAL.search(c.before) and OLD_FINDING.search(c.after) for c in changes
+    ):
+        return "the affirmed finding is old where the report denies only an acute one"
+    if (
+        op == "affirm"
+        and target in ACUTE_FINDINGS
+        and not any(OLD_FINDING.search(c.after) for c in changes)
+    ):
         changed = {c.sentence_index for c in changes if c.before}
         for sentence in before.sentences:
             if (
@@ -237,11 +257,16 @@ def _left_behind(candidate: Candidate) -> str | None:
         for m in target_statements(before, target, ctx)
         if m.assertion is not Assertion.NEGATED and not m.historical
     }
+    removed = {  # a sign sentence that went with the finding leaves its follower pointing at nothing too
+        s.index for s in before.sentences for c in changes if c.start <= s.start and s.end <= c.end and not c.after
+    }
     order = sorted(before.sentences, key=lambda s: s.start)
     for previous, sentence in zip(order, order[1:], strict=False):
-        if previous.index not in stated or sentence.index in changed:
-            continue
         text = before.text[sentence.start : sentence.end].strip().lower()
+        body = sentence.start + before.text[sentence.start : sentence.end].lower().find(text[:8])
+        renumbered_only = all(c.end <= body or c.start >= sentence.end for c in changes)
+        if previous.index not in stated | removed or (sentence.index in changed and not renumbered_only):
+            continue
         if any(text == a or text.startswith(a + " ") or text.startswith(a + ",") for a in ANAPHORS):
             return "a sentence left pointing at the removed finding"
     others_stated = any(
@@ -332,9 +357,11 @@ def _side_failure(
     after: ReportAnalysis, target: str, ctx: RewriteContext, detail: dict[str, str]
 ) -> str | None:
     old = detail.get("from")
+    mentions = target_statements(after, target, ctx)
+    if old == "bilateral":
+        return _bilateral_failure(after, mentions)
     if old not in ("left", "right"):
         return None
-    mentions = target_statements(after, target, ctx)
     others = [m.attributes.laterality_span for m in after.mentions if m not in mentions]
     for index in {m.sentence_index for m in mentions if m.assertion is not Assertion.NEGATED}:
         for sentence in after.sentences:
@@ -347,6 +374,18 @@ def _side_failure(
                     continue  # "the right atrium" is anatomy, not the side of the finding
                 if tied or not any(span and span[0] <= at < span[1] for span in others):
                     return f"the old side ({old}) is still stated beside the finding"
+    return None
+
+
+def _bilateral_failure(after: ReportAnalysis, mentions: Sequence) -> str | None:
+    """A finding made one-sided from bilateral beside a count ("two") or a finding tied to it that
+    stays bilateral ("bilateral opacities due to ... effusion")."""
+    for index in {m.sentence_index for m in mentions if m.assertion is not Assertion.NEGATED}:
+        text = sentence_text(after, index)
+        if COUNTED_ONE_SIDE.search(text):
+            return "a count is left before a finding made one-sided"
+        if ASSOCIATED.search(text) and re.search(r"\bbilateral\w*|\bbibasil\w*|\bboth\b", text, re.IGNORECASE):
+            return "the old side (bilateral) is still stated beside the finding"
     return None
 
 

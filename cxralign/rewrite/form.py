@@ -13,6 +13,7 @@ from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ANAPHORS,
     CHAMBERS,
+    DEPENDENT_OPENING,
     DEPENDENT_STATEMENTS,
     NOTHING_ACUTE,
     ONE_SIDED_PLACES,
@@ -209,7 +210,19 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
                 return "a fragment is left (a conjunction with no item)"
             if tokens[0] in _ORPHAN_START or tokens[-1] in _ORPHAN_END:
                 return f"a fragment is left ({' '.join(tokens[:3])} ... {tokens[-1]})"
+            opening = next((t for t in tokens if not NUMBER.fullmatch(t)), "")
+            if opening in DEPENDENT_OPENING and not _opens_alike(before, opening):
+                return f"a fragment is left ({' '.join(tokens[:3])} ...): it lost what it was said of"
     return None
+
+
+def _opens_alike(analysis: ReportAnalysis, opening: str) -> bool:
+    """Whether the original has a sentence opening with that word (the report's own style)."""
+    for sentence in analysis.sentences:
+        tokens = [t for t in words(analysis.text[sentence.start : sentence.end]) if not NUMBER.fullmatch(t)]
+        if tokens and tokens[0] == opening:
+            return True
+    return False
 
 
 def _unstopped(analysis: ReportAnalysis) -> int:

@@ -19,6 +19,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("deep sulcus", r"\bdeep\s+sulcus"),
         ("pleural line", r"\b(?:visceral\s+)?pleural\s+line"),
         ("hydropneumothorax", r"\bhydropneumothora\w*"),
+        ("hemopneumothorax", r"\bh(?:a)?emopneumothora\w*"),
     ),
     "Atelectasis": (
         ("volume loss", r"\bvolume\s+loss|\bloss\s+of\s+(?:lung\s+)?volume"),
@@ -62,6 +63,27 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("consolidation", r"\bconsolidat\w*"),
     ),
     "Consolidation": (("air bronchograms", r"\bair\s+bronchogram\w*"),),
+    "Lung Opacity": (
+        (
+            "chronic lung changes",
+            r"\bchronic\s+(?:\w+\s+)?changes\s+(?:in|of|at|within)\s+(?:the\s+)?(?:\w+\s+){0,3}"
+            r"(?:lungs?|lobes?|bases?|apex|apices|lingula)\b",
+        ),
+    ),
+    "Enlarged Cardiomediastinum": (
+        (
+            "wide mediastinum",
+            r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
+        ),
+    ),
+    "Fracture": (
+        (
+            "vertebral or rib deformity",
+            r"\b(?:compression|wedge|burst)\s+deformit\w*|\b[tlc]\d{1,2}\s+(?:\w+\s+){0,3}deformit\w*|"
+            r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+)?[tlc]\d{1,2}\b|\brib\s+deformit\w*|"
+            r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height",
+        ),
+    ),
     "Support Devices": (
         ("sternotomy wires", r"\bsternotomy"),
         ("surgical clips", r"\bsurgical\s+(?:clips?|xxxx|material|staples?)"),
@@ -75,13 +97,15 @@ finding whose sign stays stated ("complete collapse of the right lung" after "No
 is refused, as is a side or grade swap beside one."""
 
 DIRECTIONAL_SIGNS = frozenset(
-    {"lung collapse", "mediastinal shift", "volume loss", "compressive atelectasis"}
-)
+    {"lung collapse", "mediastinal shift", "volume loss", "compressive atelectasis", "hydropneumothorax",
+     "hemopneumothorax"}
+)  # fmt: skip
 """Signs that point to a side ("shift to the left", "collapse of the right lung"): a side swap of
 the finding beside one is refused, since the sign would then point the wrong way."""
 
 ANAPHORS = frozenset(
-    {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings"}
+    {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings", "also",
+     "additionally"}
 )
 """Sentence openings that point back at the sentence before: left behind a denied or removed
 finding ("These were not present on the prior study"), they point at nothing."""
@@ -111,8 +135,30 @@ CAVEAT = re.compile(
 
 HEDGE_ONLY = "target stated only in a caveat, the indication or another study"
 
-ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema"})
+ATTRIBUTED_AWAY = re.compile(
+    r"\b(?:related|due|secondary|attributable|attributed)\s+to\s+(?:the\s+)?(?:\w+\s+){0,2}"
+    r"(?:overlying|overlapping|superimpos\w*|soft\s+tissues?|breast|nipple|artifact\w*|technique|positioning|rotation)\b|"
+    r"\b(?:likely|probably|may|could|which\s+(?:may|could))\s+(?:be\s+|represent\s+)?(?:an?\s+)?"
+    r"(?:artifact\w*|nipple\s+shadows?|(?:overlapping|superimposed|overlying)\s+(?:soft\s+tissues?|structures|vessels|breast))",
+    re.IGNORECASE,
+)
+"""A density the report explains away as something that is not a finding ("opacity related to
+superimposed soft tissues", "likely nipple shadow"): denying or removing it contradicts nothing."""
+
+ATTRIBUTED_AWAY_ONLY = "target stated only as something explained away (overlying tissue, artifact)"
+
+SEMICOLON_STATEMENT = "the target's statement goes on after a semicolon"
+"""Refused for negate and omit: the clause after the semicolon ("; cause uncertain") speaks of the
+finding without naming it, and would be left describing the denial or nothing."""
+
+ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema", "Fracture"})
 """Findings an impression of "no acute disease" denies: affirming one must update that impression."""
+
+OLD_FINDING = re.compile(r"\b(?:healed|healing|old|remote|chronic|prior|previous)\b", re.IGNORECASE)
+"""An affirmed statement of an old finding ("healed rib fracture"): it does not contradict a denial
+of an acute one ("no acute fracture"), and sits with a "no acute disease" impression."""
+
+ACUTE_DENIAL = re.compile(r"\bacute\b", re.IGNORECASE)
 
 NOTHING_ACUTE = re.compile(
     r"\b(?:no\s+(?:\w+\s+){0,2}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
@@ -211,7 +257,7 @@ RELATED_FINDINGS: dict[str, frozenset[str]] = {
 findings, "right upper lobe pneumonia" in the impression): a side swap that leaves one of them on
 the old side is refused."""
 
-INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both)\b", re.IGNORECASE)
+INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both|also|additionally)\b", re.IGNORECASE)
 """An inserted statement that points back at something ("this appearance is compatible with ...")."""
 
 SIDE_CLEAR = r"\b{side}\s+(?:lung|hemithorax)\s+(?:is\s+|remains\s+|appears\s+)?(?:grossly\s+)?clear"
@@ -227,7 +273,9 @@ NORMAL_STATEMENT = re.compile(
 """A sentence that calls the finding's organ normal: a positive reading of it is the engine's slip."""
 
 ORPHAN_CONJUNCTION = re.compile(
-    r"\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted)\b", re.IGNORECASE
+    r"\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted|suggest\w*|consistent|compatible|likely|"
+    r"represent\w*|concerning|suspicious)\b",
+    re.IGNORECASE,
 )
 """A list conjunction left with no item after it ("no nodules or are identified")."""
 
@@ -235,9 +283,25 @@ CHAMBERS = re.compile(r"\b(?:left|right)\s+(?:atri\w*|ventric\w*)", re.IGNORECAS
 """Heart chambers keep their side whatever a device or finding beside them does ("leads in the right
 atrium" stay right when a left chest wall pacemaker is swapped)."""
 
-ASSOCIATED = re.compile(r"\b(?:associated|adjacent|compressive|passive|underlying)\b", re.IGNORECASE)
+ASSOCIATED = re.compile(
+    r"\b(?:associated|adjacent|compressive|passive|underlying)\b|\baccount\w*\s+for|\b(?:due|secondary|related)\s+to\b|"
+    r"\bcaus(?:es|ed|ing)\b|\bresult\w*\s+(?:in|from)",
+    re.IGNORECASE,
+)
 """A finding tied to the target in one sentence ("effusion and associated left basilar airspace
 disease"): its side moves with the target's or the swap is refused."""
+
+COUNTED_ONE_SIDE = re.compile(
+    r"\b(?:two|three|both|several|multiple|numerous)\s+(?:\w+\s+){0,3}(?:left|right)(?:-sided)?\b", re.IGNORECASE
+)
+"""A count left before a finding made one-sided ("Two small right pleural effusion"): the swap from
+bilateral is refused."""
+
+DEPENDENT_OPENING = frozenset(
+    {"suggestive", "consistent", "compatible", "concerning", "suspicious", "representing", "likely", "probably"}
+)
+"""Words that open only the second half of a statement ("..., suggestive of pneumonia"): a sentence
+an edit leaves opening with one has lost what it was said of."""
 
 HIGH_GRADES = frozenset({"large", "severe", "marked", "extensive", "massive"})
 
