@@ -363,11 +363,14 @@ def _side_failure(
     if old not in ("left", "right"):
         return None
     others = [m.attributes.laterality_span for m in after.mentions if m not in mentions]
-    for index in {m.sentence_index for m in mentions if m.assertion is not Assertion.NEGATED}:
+    companions = set(filter(None, detail.get("companions", "").split("|")))
+    moved = [m for m in after.mentions if m.concept in companions and m.attributes.laterality == detail.get("to")]
+    for index in {m.sentence_index for m in [*mentions, *moved] if m.assertion is not Assertion.NEGATED}:
         for sentence in after.sentences:
             if sentence.index != index:
                 continue
-            tied = ASSOCIATED.search(after.text[sentence.start : sentence.end]) is not None
+            # a related finding moved with the target: the old side must be gone from its sentences
+            tied = bool(companions) or ASSOCIATED.search(after.text[sentence.start : sentence.end]) is not None
             for match in re.finditer(rf"\b{old}\b", after.text[sentence.start : sentence.end], re.IGNORECASE):
                 at = sentence.start + match.start()
                 if CARDIAC_CHAMBER.match(after.text, sentence.start + match.end()):

@@ -257,6 +257,16 @@ RELATED_FINDINGS: dict[str, frozenset[str]] = {
 findings, "right upper lobe pneumonia" in the impression): a side swap that leaves one of them on
 the old side is refused."""
 
+ZONES: dict[str, str] = {
+    "upper": "upper", "lower": "lower", "middle": "middle", "mid": "mid", "midlung": "mid", "base": "base",
+    "bases": "base", "basilar": "base", "basal": "base", "apex": "apex", "apical": "apex", "apices": "apex",
+    "hilar": "hilum", "perihilar": "hilum", "hilum": "hilum", "retrocardiac": "retrocardiac", "lingula": "lingula",
+    "lingular": "lingula", "costophrenic": "base",
+}  # fmt: skip
+"""Zones of a lung, by the words that name them: a related finding on the target's old side in a zone
+the target is stated in ("right basilar opacity" beside "right basilar atelectasis") is one lesion
+read two ways, and moves side with the target."""
+
 INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both|also|additionally)\b", re.IGNORECASE)
 """An inserted statement that points back at something ("this appearance is compatible with ...")."""
 

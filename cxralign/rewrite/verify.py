@@ -33,6 +33,22 @@ def _others_signature(analysis: ReportAnalysis, target: str, ctx: RewriteContext
     )
 
 
+def _moved_companions(signature: Counter, detail: dict[str, str] | None) -> Counter:
+    """The other mentions a laterality plan moved with the target (related findings of one lesion,
+    ``detail["companions"]``) expected on the new side; every other mention unchanged."""
+    companions = set(filter(None, (detail or {}).get("companions", "").split("|")))
+    if not companions:
+        return signature
+    old, new = (detail or {}).get("from"), (detail or {}).get("to")
+    moved: Counter = Counter()
+    for key, n in signature.items():
+        concept, assertion, historical, side, severity = key
+        if concept in companions and side == old and assertion is not Assertion.NEGATED and not historical:
+            key = (concept, assertion, historical, new, severity)
+        moved[key] += n
+    return moved
+
+
 def _label(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
@@ -71,7 +87,7 @@ def verification_failure(
     for name, value in labels_before.items():
         if name != target and labels_after.get(name) != value:
             return f"other finding changed: {name} {value} -> {labels_after.get(name)}"
-    if others_before != _others_signature(after, target, ctx):
+    if _moved_companions(others_before, detail) != _others_signature(after, target, ctx):
         return "other mentions changed"
     old, new = labels_before.get(target), labels_after.get(target)
     mentions = _current(after, target, ctx)
