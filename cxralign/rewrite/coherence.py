@@ -40,11 +40,13 @@ from cxralign.rewrite.rules import (
     GRADED_DENIAL,
     HEDGE_ONLY,
     HIGH_GRADES,
+    INDICATION_QUESTION,
     INSERTED_ANAPHOR,
     MEASURED,
     NORMAL_STATEMENT,
     NOTHING_ACUTE,
     OLD_FINDING,
+    OTHER_SITES,
     PARENCHYMAL,
     PRIOR_ONLY,
     RELATED_FINDINGS,
@@ -267,6 +269,8 @@ def _left_behind(candidate: Candidate) -> str | None:
         renumbered_only = all(c.end <= body or c.start >= sentence.end for c in changes)
         if previous.index not in stated | removed or (sentence.index in changed and not renumbered_only):
             continue
+        if text.startswith("otherwise") and previous.index not in removed:
+            continue  # "Low lung volumes. Otherwise, no acute disease.": the kept statement is what it contrasts with
         if any(text == a or text.startswith(a + " ") or text.startswith(a + ",") for a in ANAPHORS):
             return "a sentence left pointing at the removed finding"
     others_stated = any(
@@ -283,10 +287,18 @@ def _left_behind(candidate: Candidate) -> str | None:
             return "a statement about the removed finding stays (recommendation or differential)"
     if op == "omit":
         covered = [(s.start, s.end) for s in before.sentences]
+        stated_words = {w for m in target_statements(before, target, ctx) for w in words(m.text)}
+        stated_words |= {w for m in target_statements(before, target, ctx) for w in words(sentence_text(before, m.sentence_index))}
         heads = {words(m.text)[-1] for m in target_statements(before, target, ctx) if words(m.text)}
         outside = _outside(before.text, covered)
-        if any(re.search(rf"\b{re.escape(h)}", outside, re.IGNORECASE) for h in heads):
-            return "the finding is still named in the indication or history"
+        for head in heads:
+            for match in re.finditer(rf"\b{re.escape(head)}", outside, re.IGNORECASE):
+                if INDICATION_QUESTION.search(outside[max(0, match.start() - 30) : match.start()]):
+                    continue  # "rule out pneumothorax": the indication asks, it does not state
+                qualifier = re.search(r"([a-z]+)\s+$", outside[max(0, match.start() - 20) : match.start()].lower())
+                if qualifier and qualifier.group(1) in OTHER_SITES and qualifier.group(1) not in stated_words:
+                    continue  # "pericardial effusion", "wrist fracture": another finding of that name
+                return "the finding is still named in the indication or history"
     return None
 
 

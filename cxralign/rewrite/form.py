@@ -157,7 +157,11 @@ def lost_words(
         for follower in followers:  # a sentence about the removed finding alone goes with it
             if change.start <= follower.start and follower.end <= change.end and not change.after:
                 removed.subtract(words(before.text[follower.start : follower.end]))
-    return sorted(w for w, n in removed.items() if n > 0 and w not in own and not NUMBER.fullmatch(w))
+    return sorted(
+        w
+        for w, n in removed.items()
+        if n > 0 and w not in own and not NUMBER.fullmatch(w) and not set(w.split("/")) <= own  # "nodule/mass"
+    )
 
 
 def _sentences_of_target_alone(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[int]:
@@ -297,14 +301,18 @@ def sign_sentences(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
 
     own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
     found: dict[int, set[str]] = {}
+    spans: list[tuple[int, int]] = []
     for _name, start, end, index in stated_signs(analysis, target, ctx):
         found.setdefault(index, set()).update(words(analysis.text[start:end]))
+        spans.append((start, end))
     result = []
     for sentence in analysis.sentences:
         if sentence.index not in found:
             continue
         if any(
-            m.sentence_index == sentence.index and ctx.observation_of(m.concept) != target
+            m.sentence_index == sentence.index
+            and ctx.observation_of(m.concept) != target
+            and not any(s <= m.start and m.end <= e for s, e in spans)  # the sign itself ("blunting")
             for m in analysis.mentions
         ):
             continue

@@ -154,7 +154,7 @@ def segment_plural(analysis: ReportAnalysis, segment: Segment) -> bool:
 _DIFFERENTIAL = re.compile(r"\b(or|versus|vs)\b|/", re.IGNORECASE)
 _RELATION_END = re.compile(
     r"\b(compatible|consistent|suggestive|suggesting|concerning|representing|represents?|reflecting|reflects?|"
-    r"likely|probably|possibly|may|could|due|secondary|related|from|of|which|that|than)\s*$",
+    r"likely|probably|possibly|may|could|due|secondary|related|from|of|which|that|than|correspond\w*|correlat\w*)\s*$",
     re.IGNORECASE,
 )
 
@@ -176,8 +176,31 @@ def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], dro
     if drop[0] and len(segments) > 1:
         _, lead = lead_of(analysis, segments[0], segments[0].mentions[0])
         words = words_of(lead)
-        if words and not (EXISTENTIAL_RE.match(words) or NEG_LEAD_RE.match(words) or HEDGE_RE.match(words)):
+        if words and not (
+            EXISTENTIAL_RE.match(words)
+            or NEG_LEAD_RE.match(words)
+            or HEDGE_RE.match(words)
+            or _lead_goes_with_target(analysis, segments, drop, lead)
+        ):
             raise RewriteFailed(f"cannot carry the lead {lead.strip()!r} over to the next list item")
+
+
+def _lead_goes_with_target(
+    analysis: ReportAnalysis, segments: Sequence[Segment], drop: Sequence[bool], lead: str
+) -> bool:
+    """A lead of the target's own words ("Persistent 8mm pneumothorax with a small effusion") goes with
+    it when the next item stands on its own after "with" / "without" (it never took the lead)."""
+    from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, NUMBER, REPORT_WORDS, words
+
+    kept = next((i for i, dropped in enumerate(drop) if not dropped), None)
+    if kept is None:
+        return False
+    _, own_lead = lead_of(analysis, segments[kept], segments[kept].mentions[0])
+    introduced = words_of(segments[kept].separator + " " + own_lead).split()
+    if not introduced or introduced[0] not in ("with", "without"):
+        return False
+    own = EDIT_VOCABULARY | REPORT_WORDS
+    return all(w in own or NUMBER.fullmatch(w) for w in words(lead))
 
 
 def _refuse_shared_cues(

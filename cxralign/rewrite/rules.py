@@ -28,7 +28,6 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
         ),
         ("lung collapse", r"\bcollaps\w*"),
-        ("crowding", r"\bcrowding\b"),
     ),
     "Edema": (
         ("Kerley lines", r"\bkerley\b|\bseptal\s+lines"),
@@ -150,6 +149,21 @@ ATTRIBUTED_AWAY_ONLY = "target stated only as something explained away (overlyin
 SEMICOLON_STATEMENT = "the target's statement goes on after a semicolon"
 """Refused for negate and omit: the clause after the semicolon ("; cause uncertain") speaks of the
 finding without naming it, and would be left describing the denial or nothing."""
+
+INDICATION_QUESTION = re.compile(
+    r"\b(?:rule\s+out|r/o|evaluate\s+for|eval\s+for|assess\s+for|question\s+of|concern\s+for|possible|"
+    r"suspected|suspicion\s+of)\b[^.;:]*$|\?",
+    re.IGNORECASE,
+)
+"""An indication that asks about a finding ("rule out pneumothorax"): it does not state it, so the
+finding may be omitted from the report."""
+
+OTHER_SITES = frozenset(
+    {"pericardial", "wrist", "hip", "ankle", "knee", "foot", "hand", "humeral", "femoral", "femur", "pelvic",
+     "skull", "nasal", "facial", "abdominal", "renal", "hepatic", "nipple", "breast", "joint", "ankle", "tibial"}
+)  # fmt: skip
+"""Sites that make an indication's finding another one ("history of pericardial effusion", "left wrist
+fracture"): it does not name the chest finding the variant omits."""
 
 ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema", "Fracture"})
 """Findings an impression of "no acute disease" denies: affirming one must update that impression."""
@@ -308,8 +322,9 @@ COUNTED_ONE_SIDE = re.compile(
 bilateral is refused."""
 
 DEPENDENT_OPENING = frozenset(
-    {"suggestive", "consistent", "compatible", "concerning", "suspicious", "representing", "likely", "probably"}
-)
+    {"suggestive", "consistent", "compatible", "concerning", "suspicious", "representing", "likely", "probably",
+     "adjacent", "associated", "underlying", "compressive", "passive"}
+)  # fmt: skip
 """Words that open only the second half of a statement ("..., suggestive of pneumonia"): a sentence
 an edit leaves opening with one has lost what it was said of."""
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.coherence import Candidate, content_failure
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.form import anatomy_failure, form_failure
+from cxralign.rewrite.form import anatomy_failure, form_failure, stated_signs
 from cxralign.rewrite.records import Change
 
 _IGNORED_LABELS = ("No Finding",)
@@ -21,6 +21,7 @@ def _others_signature(analysis: ReportAnalysis, target: str, ctx: RewriteContext
     Side and size of a denied finding carry no meaning ("no pneumothorax or large effusion" lends
     "large" to the pneumothorax), so they are compared only for stated findings.
     """
+    signs = [(start, end) for _name, start, end, _index in stated_signs(analysis, target, ctx)]
     return Counter(
         (m.concept, m.assertion, m.historical)
         + (
@@ -30,6 +31,9 @@ def _others_signature(analysis: ReportAnalysis, target: str, ctx: RewriteContext
         )
         for m in analysis.mentions
         if ctx.observation_of(m.concept) != target
+        and not (  # a sign of the target the lexicon reads as a concept of its own ("blunting") goes with it
+            ctx.observation_of(m.concept) is None and any(s <= m.start and m.end <= e for s, e in signs)
+        )
     )
 
 

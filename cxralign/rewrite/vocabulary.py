@@ -74,6 +74,7 @@ REPORT_WORDS = frozenset(
         described correlation margin margins interspace interspaces bandlike band-like suprahilar infrahilar
         uncalcified noncalcified predominantly resolution can desired full artifactual rib ribs above below junction
         costicartilage obscuring obscuration primary
+        overt innumerable whose foci parenchymal helpful
         """,
     )
 )
