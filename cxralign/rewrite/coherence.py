@@ -23,6 +23,7 @@ from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ACUTE_DENIAL,
     ACUTE_FINDINGS,
+    ANATOMY_SIDES,
     ANAPHORS,
     ASSOCIATED,
     ATTRIBUTED_AWAY,
@@ -44,11 +45,13 @@ from cxralign.rewrite.rules import (
     INSERTED_ANAPHOR,
     MEASURED,
     NORMAL_STATEMENT,
+    NORMAL_EXAM,
     NOTHING_ACUTE,
     OLD_FINDING,
     OTHER_SITES,
     PARENCHYMAL,
     PRIOR_ONLY,
+    REDACTED,
     RELATED_FINDINGS,
     SEMICOLON_STATEMENT,
     SIDE_CLEAR,
@@ -147,6 +150,8 @@ def content_failure(candidate: Candidate) -> str | None:
             return "an inserted statement names another finding"
         if change.before == "" and INSERTED_ANAPHOR.search(change.after):
             return "an inserted statement points back at something"
+        if op in ("affirm", "negate") and REDACTED.search(change.after) and not REDACTED.search(change.before):
+            return "an inserted statement carries an anonymisation token"
         extra = sorted(
             w
             for w in set(words(change.after)) - own_words - REPORT_WORDS - set(words(before.text))
@@ -167,9 +172,19 @@ def content_failure(candidate: Candidate) -> str | None:
         if reason:
             return reason
     if op == "affirm":
-        reason = _affirm_incoherence(after, target, ctx)
+        reason = _affirm_incoherence(after, target, ctx) or _affirm_kind(before, changes, target, ctx)
         if reason:
             return reason
+        if any(BORDERLINE.search(c.after) for c in changes):
+            return "the affirmed finding is only borderline"
+        changed = {c.sentence_index for c in changes if c.before}
+        for sentence in before.sentences:
+            if (
+                sentence.section == "impression"
+                and sentence.index not in changed
+                and NORMAL_EXAM.search(before.text[sentence.start : sentence.end])
+            ):
+                return "the impression still calls the study normal"
     if op == "affirm" and any(
         ACUTE_DENIAL.search(c.before) and OLD_FINDING.search(c.after) for c in changes
     ):
@@ -187,6 +202,8 @@ def content_failure(candidate: Candidate) -> str | None:
                 and NOTHING_ACUTE.search(before.text[sentence.start : sentence.end])
             ):
                 return "the impression still says nothing acute"
+    if op == "laterality" and any(ANATOMY_SIDES.match(after.text, s) for s, _e, _c in shifted(changes)):
+        return "the side swap moved the anatomy beside the finding"
     if op == "laterality":
         return _side_failure(after, target, ctx, detail or {}) or _side_contradiction(
             after, target, ctx, detail or {}
@@ -217,6 +234,13 @@ def _affirm_incoherence(after: ReportAnalysis, target: str, ctx: RewriteContext)
     }
     if len(sides) > 1:
         return f"the affirmed finding is stated on different sides ({', '.join(sorted(sides))})"
+    grades = {
+        m.attributes.severity
+        for m in target_statements(after, target, ctx)
+        if m.assertion is Assertion.POSITIVE and m.attributes.severity is not None
+    }
+    if len(grades) > 1:
+        return f"the affirmed finding is graded differently ({', '.join(sorted(map(str, grades)))})"
     if target in PARENCHYMAL and CLEAR_LUNGS.search(after.text):
         return "the report still says the lungs are clear"
     return None
@@ -347,6 +371,26 @@ def _outside(text: str, covered: Sequence[tuple[int, int]]) -> str:
     return " ".join(pieces)
 
 
+def _affirm_kind(
+    before: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """An affirmed statement of another kind than the denial it replaces ("no focal airspace
+    opacities" -> "lingular scarring"): the original never denied it, so nothing is contradicted."""
+    families = DENIAL_FAMILIES.get(target)
+    if not families:
+        return None
+    denied = {
+        name
+        for name, members in families
+        for m in target_statements(before, target, ctx)
+        if m.assertion is Assertion.NEGATED and set(words(m.text)) & members
+    }
+    affirmed = {name for name, members in families for c in changes if set(words(c.after)) & members}
+    if denied and affirmed and not denied & affirmed:
+        return f"the affirmed finding is another kind ({', '.join(sorted(affirmed))} for {', '.join(sorted(denied))})"
+    return None
+
+
 def _denial_kind(
     before: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
 ) -> str | None:
@@ -371,7 +415,7 @@ def _side_failure(
     old = detail.get("from")
     mentions = target_statements(after, target, ctx)
     if old == "bilateral":
-        return _bilateral_failure(after, mentions)
+        return _bilateral_failure(after, mentions, [m.attributes.laterality_span for m in after.mentions if m not in mentions])
     if old not in ("left", "right"):
         return None
     others = [m.attributes.laterality_span for m in after.mentions if m not in mentions]
@@ -392,15 +436,19 @@ def _side_failure(
     return None
 
 
-def _bilateral_failure(after: ReportAnalysis, mentions: Sequence) -> str | None:
+def _bilateral_failure(after: ReportAnalysis, mentions: Sequence, others: Sequence) -> str | None:
     """A finding made one-sided from bilateral beside a count ("two") or a finding tied to it that
     stays bilateral ("bilateral opacities due to ... effusion")."""
     for index in {m.sentence_index for m in mentions if m.assertion is not Assertion.NEGATED}:
         text = sentence_text(after, index)
         if COUNTED_ONE_SIDE.search(text):
             return "a count is left before a finding made one-sided"
-        if ASSOCIATED.search(text) and re.search(r"\bbilateral\w*|\bbibasil\w*|\bboth\b", text, re.IGNORECASE):
-            return "the old side (bilateral) is still stated beside the finding"
+        start = next(s.start for s in after.sentences if s.index == index)
+        tied = ASSOCIATED.search(text) is not None
+        for match in re.finditer(r"\bbilateral\w*|\bbi(?:basil|apic|bas)\w*|\bboth\b", text, re.IGNORECASE):
+            at = start + match.start()
+            if tied or not any(span and span[0] <= at < span[1] for span in others):
+                return "the old side (bilateral) is still stated beside the finding"
     return None
 
 

@@ -159,6 +159,13 @@ _RELATION_END = re.compile(
 )
 
 
+_REDACTED_RELATION = re.compile(r"\s*XXXX\s")
+_REDACTED_VERB = re.compile(r"\s*XXXX\s+(?:a|an|the|represents?|reflects?|is|are|due|related|secondary)\b", re.IGNORECASE)
+"""A list item opening with the corpus's anonymisation token after a comma or before a verb ("nodule,
+XXXX a granuloma", "opacity and XXXX reflects granuloma"): the token hides a hedge ("likely"), so the
+item is a reading of the one before it."""
+
+
 def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], drop: Sequence[bool]) -> None:
     """Refuse to cut a differential ("A or B") or a relation ("A compatible with B"): both readings change."""
     text = analysis.text
@@ -171,7 +178,12 @@ def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], dro
         for other in neighbours:
             separator = segments[max(index, other)].separator
             before = text[segments[min(index, other)].start : segments[min(index, other)].end]
-            if _DIFFERENTIAL.search(separator) or _RELATION_END.search(before):
+            after_text = text[segments[max(index, other)].start : segments[max(index, other)].end]
+            if (
+                _DIFFERENTIAL.search(separator)
+                or _RELATION_END.search(before)
+                or (other > index and _REDACTED_RELATION.match(after_text) and ("," in separator or _REDACTED_VERB.match(after_text)))
+            ):
                 raise RewriteFailed("target is one reading of a differential or relation")
     if drop[0] and len(segments) > 1:
         _, lead = lead_of(analysis, segments[0], segments[0].mentions[0])
@@ -189,7 +201,7 @@ def _lead_goes_with_target(
     analysis: ReportAnalysis, segments: Sequence[Segment], drop: Sequence[bool], lead: str
 ) -> bool:
     """A lead of the target's own words ("Persistent 8mm pneumothorax with a small effusion") goes with
-    it when the next item stands on its own after "with" / "without" (it never took the lead)."""
+    it when the next item stands on its own after "with" (it never took the lead)."""
     from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, NUMBER, REPORT_WORDS, words
 
     kept = next((i for i, dropped in enumerate(drop) if not dropped), None)
@@ -197,7 +209,7 @@ def _lead_goes_with_target(
         return False
     _, own_lead = lead_of(analysis, segments[kept], segments[kept].mentions[0])
     introduced = words_of(segments[kept].separator + " " + own_lead).split()
-    if not introduced or introduced[0] not in ("with", "without"):
+    if not introduced or introduced[0] != "with":  # "nodule without calcification": the rest qualifies it
         return False
     own = EDIT_VOCABULARY | REPORT_WORDS
     return all(w in own or NUMBER.fullmatch(w) for w in words(lead))

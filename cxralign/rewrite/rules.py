@@ -43,7 +43,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Cardiomegaly": (
         (
             "enlarged cardiac silhouette",
-            r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+)?(?:enlarged|large)\b",
+            r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+){0,3}(?:enlarged|large)\b",
         ),
         ("cardiac enlargement", r"\bcardiac\s+enlargement|\bcardiomegaly\b|\bglobular\s+heart"),
     ),
@@ -110,7 +110,7 @@ ANAPHORS = frozenset(
 finding ("These were not present on the prior study"), they point at nothing."""
 
 DEPENDENT_STATEMENTS = re.compile(
-    r"\bfurther\s+(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
+    r"\b(?:further|better)\s+(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
     r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential",
     re.IGNORECASE,
 )
@@ -172,10 +172,28 @@ OLD_FINDING = re.compile(r"\b(?:healed|healing|old|remote|chronic|prior|previous
 """An affirmed statement of an old finding ("healed rib fracture"): it does not contradict a denial
 of an acute one ("no acute fracture"), and sits with a "no acute disease" impression."""
 
+NORMAL_EXAM = re.compile(
+    r"\b(?:normal|negative|unremarkable)\s+(?:chest|exam\w*|study|radiograph\w*)\b|^\W*(?:\d+[.)]\s*)?normal\.?\s*$",
+    re.IGNORECASE,
+)
+"""An impression that calls the whole study normal ("Normal chest"): no affirmed finding, acute or
+not, sits under it unchanged."""
+
+REDACTED = re.compile(r"\bX{4}\b")
+"""The corpus's anonymisation token: an inserted statement carrying it ("The appearance XXXX
+scarring.") says nothing a reader can check, so it is not drawn."""
+
+ANATOMY_SIDES = re.compile(
+    r"\b(?:left|right)\s+(?:(?:upper|lower)\s+quadrant|(?:hemi)?abdomen|flank|kidney|liver)\b", re.IGNORECASE
+)
+"""A side that belongs to the anatomy beside a device ("stent in the right upper quadrant" after a
+liver shunt, "clips in the right upper quadrant" after a cholecystectomy): swapping it puts the
+device where the organ is not, so laterality refuses it."""
+
 ACUTE_DENIAL = re.compile(r"\bacute\b", re.IGNORECASE)
 
 NOTHING_ACUTE = re.compile(
-    r"\b(?:no\s+(?:\w+\s+){0,2}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
+    r"\b(?:no\s+(?:\w+\s+){0,3}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
     r"normal\s+(?:chest|exam|study)|unremarkable\s+(?:chest|exam|study)|"
     r"no\s+(?:\w+\s+){0,2}(?:cardiopulmonary|intrathoracic|pulmonary)\s+(?:abnormalit\w*|disease|process|findings?))",
     re.IGNORECASE,
@@ -240,7 +258,7 @@ BORDERLINE = re.compile(
 contradicts nothing, and no other grade reads true beside it."""
 
 GRADED_DENIAL = re.compile(
-    r"\bno\s+(?:\w+\s+)?(?:large|significant|moderate|sizable|substantial|definite|obvious|gross|appreciable)\b",
+    r"\bno\s+(?:\w+\s+)?(?:large|significant|moderate|sizable|substantial|definite|obvious|gross|appreciable|suspicious)\b",
     re.IGNORECASE,
 )
 """A denial of a grade ("no large effusion") leaves the finding possible: not a negation of it."""

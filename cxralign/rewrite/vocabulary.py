@@ -74,7 +74,9 @@ REPORT_WORDS = frozenset(
         described correlation margin margins interspace interspaces bandlike band-like suprahilar infrahilar
         uncalcified noncalcified predominantly resolution can desired full artifactual rib ribs above below junction
         costicartilage obscuring obscuration primary
-        overt innumerable whose foci parenchymal helpful
+        overt innumerable whose foci parenchymal helpful non-specific poorly defined ill-defined strandy
+        informative benefit diagnostic performed indicated uncertain concern followed radiographically
+        correlate second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
         """,
     )
 )
