@@ -160,7 +160,7 @@ finding may be omitted from the report."""
 
 OTHER_SITES = frozenset(
     {"pericardial", "wrist", "hip", "ankle", "knee", "foot", "hand", "humeral", "femoral", "femur", "pelvic",
-     "skull", "nasal", "facial", "abdominal", "renal", "hepatic", "nipple", "breast", "joint", "ankle", "tibial"}
+     "skull", "nasal", "facial", "abdominal", "renal", "hepatic", "nipple", "breast", "joint", "tibial"}
 )  # fmt: skip
 """Sites that make an indication's finding another one ("history of pericardial effusion", "left wrist
 fracture"): it does not name the chest finding the variant omits."""
