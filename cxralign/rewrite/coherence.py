@@ -53,6 +53,7 @@ from cxralign.rewrite.rules import (
     PRIOR_ONLY,
     REDACTED,
     RELATED_FINDINGS,
+    RESOLVED,
     SEMICOLON_STATEMENT,
     SIDE_CLEAR,
     SIDE_COMPARISON,
@@ -177,6 +178,8 @@ def content_failure(candidate: Candidate) -> str | None:
             return reason
         if any(BORDERLINE.search(c.after) for c in changes):
             return "the affirmed finding is only borderline"
+        if any(RESOLVED.search(c.after) and not RESOLVED.search(c.before) for c in changes):
+            return "the affirmed statement says the finding resolved"
         changed = {c.sentence_index for c in changes if c.before}
         for sentence in before.sentences:
             if (
@@ -189,11 +192,11 @@ def content_failure(candidate: Candidate) -> str | None:
         ACUTE_DENIAL.search(c.before) and OLD_FINDING.search(c.after) for c in changes
     ):
         return "the affirmed finding is old where the report denies only an acute one"
-    if (
-        op == "affirm"
-        and target in ACUTE_FINDINGS
-        and not any(OLD_FINDING.search(c.after) for c in changes)
-    ):
+    airspace = dict(DENIAL_FAMILIES.get("Lung Opacity", ())).get("airspace", frozenset())
+    acute = target in ACUTE_FINDINGS or (  # an airspace opacity is acute; scarring is not
+        target == "Lung Opacity" and any(set(words(c.after)) & airspace for c in changes)
+    )
+    if op == "affirm" and acute and not any(OLD_FINDING.search(c.after) for c in changes):
         changed = {c.sentence_index for c in changes if c.before}
         for sentence in before.sentences:
             if (

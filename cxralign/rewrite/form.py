@@ -13,6 +13,7 @@ from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ANAPHORS,
     CHAMBERS,
+    CHANGE_ONLY,
     DEPENDENT_OPENING,
     DEPENDENT_STATEMENTS,
     NOTHING_ACUTE,
@@ -120,7 +121,7 @@ def dependent_followers(analysis: ReportAnalysis, deleted: set[int]) -> list[Sen
             continue
         text = analysis.text[sentence.start : sentence.end].strip()
         first = text.split(" ", 1)[0].strip(",").lower()
-        if first in ANAPHORS or DEPENDENT_STATEMENTS.search(text):
+        if first in ANAPHORS or DEPENDENT_STATEMENTS.search(text) or CHANGE_ONLY.match(text):
             followers.append(sentence)
     return followers
 
@@ -149,9 +150,19 @@ def lost_words(
     }
     followers = dependent_followers(before, stated & {c.sentence_index for c in changes})
     removed: Counter = Counter()
+    mention_words = {w for m in target_statements(before, target, ctx) for w in words(m.text)}
+    mention_words |= {w for _n, s, e, _i in stated_signs(before, target, ctx) for w in words(before.text[s:e])}
     for change in changes:
         if NOTHING_ACUTE.search(change.before) or change.sentence_index in alone:
             continue  # a "nothing acute" impression that now names the affirmed finding (planned)
+        named = (set(words(change.before)) - set(words(change.after))) & _FINDING_NOUNS - mention_words
+        if named and op in ("negate", "omit"):
+            return sorted(named)  # "... and patchy interstitial disease": another finding the lexicon does not name
+        if NOTHING_ACUTE.search(change.after) and not NOTHING_ACUTE.search(change.before):
+            # a statement rewritten as a normal impression keeps nothing but the target's own name
+            gone = set(words(change.before)) - set(words(change.after)) - mention_words - _NORMALISED_AWAY
+            if {w for w in gone if not NUMBER.fullmatch(w)}:
+                return sorted(gone)
         removed.update(words(change.before))
         removed.subtract(words(change.after))
         for follower in followers:  # a sentence about the removed finding alone goes with it
@@ -162,6 +173,23 @@ def lost_words(
         for w, n in removed.items()
         if n > 0 and w not in own and not NUMBER.fullmatch(w) and not set(w.split("/")) <= own  # "nodule/mass"
     )
+
+
+_NORMALISED_AWAY = frozenset(
+    {"and", "with", "the", "a", "an", "of", "is", "are", "there", "persistent", "stable", "unchanged", "again",
+     "mild", "mildly", "moderate", "moderately", "severe", "marked", "small", "large", "minimal", "slight",
+     "slightly", "left", "right", "bilateral", "new", "no", "noted", "seen", "present", "in", "at"}
+)  # fmt: skip
+"""Words a finding's statement loses when it becomes a normal impression ("Persistent mild cardiomegaly."
+-> "No acute disease."): its grade, side, time and grammar, never another finding's words."""
+
+
+_FINDING_NOUNS = frozenset(
+    {"disease", "markings", "prominence", "thickening", "pattern", "lesion", "lesions", "nodularity",
+     "reticulation", "bronchiectasis", "emphysema", "fibrosis", "hernia"}
+)  # fmt: skip
+"""Heads of statements the lexicon may not read as a finding ("patchy interstitial disease"): an edit of
+the target's statement that removes one, not the target's own, removed another finding."""
 
 
 def _sentences_of_target_alone(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[int]:
@@ -320,3 +348,18 @@ def sign_sentences(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         if not {w for w in rest if not NUMBER.fullmatch(w)}:
             result.append(sentence)
     return result
+
+
+def only_sign(analysis: ReportAnalysis, text: str, target: str, ctx: RewriteContext) -> bool:
+    """Whether what an edit leaves of a sentence states only a sign of the target ("Sternotomy wires"
+    once the clips beside them went): it goes with the finding."""
+    from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, REPORT_WORDS, TARGET_VOCABULARY
+
+    found: set[str] = set()
+    for _name, pattern in SIGNS.get(target, ()):
+        for match in re.finditer(pattern, text, re.IGNORECASE):
+            found.update(words(match.group()))
+    if not found:
+        return False
+    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset()) | found
+    return all(w in own or NUMBER.fullmatch(w) for w in words(text))

@@ -30,14 +30,15 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("lung collapse", r"\bcollaps\w*"),
     ),
     "Edema": (
-        ("Kerley lines", r"\bkerley\b|\bseptal\s+lines"),
+        ("Kerley lines", r"\bkerley\b|\bseptal\s+lines|\bb[-\s]lines\b"),
         ("heart failure", r"\bchf\b|\b(?:congestive\s+)?(?:heart|cardiac)\s+failure"),
         ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
         ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|engorgement)|\bcephalization"),
         (
             "prominent vessels",
             r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
-            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}(?:enlarged|prominent|engorged|indistinct|increased)",
+            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}(?:enlarged|prominent|engorged|indistinct|increased)|"
+            r"\bprominence\s+of\s+the\s+(?:\w+\s+){0,2}vascula\w+",
         ),
     ),
     "Cardiomegaly": (
@@ -70,6 +71,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ),
     ),
     "Enlarged Cardiomediastinum": (
+        ("cardiomegaly", r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged"),
         (
             "wide mediastinum",
             r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
@@ -87,7 +89,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("sternotomy wires", r"\bsternotomy"),
         ("surgical clips", r"\bsurgical\s+(?:clips?|xxxx|material|staples?)"),
         ("prosthesis", r"\bprosthe\w*|\bvalve\s+replacement|\bhardware\b"),
-        ("pacing leads", r"\bpacing\b|\bpacer\b"),
+        ("pacing leads", r"\bpacing\b|\bpacer\b|\bgenerator\b"),
     ),
     "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
 }
@@ -190,6 +192,16 @@ ANATOMY_SIDES = re.compile(
 liver shunt, "clips in the right upper quadrant" after a cholecystectomy): swapping it puts the
 device where the organ is not, so laterality refuses it."""
 
+RESOLVED = re.compile(r"\b(?:clearing|cleared|resolv\w*|resolution|no\s+longer)\b", re.IGNORECASE)
+"""An affirmed statement that says the finding went away ("clearing of left base opacities"): it
+contradicts no denial."""
+
+CHANGE_ONLY = re.compile(
+    r"^\W*(?:increased|decreased|improved|improving|worsened|worsening|unchanged|stable|new|larger|smaller)\W*$",
+    re.IGNORECASE,
+)
+"""A sentence that only grades a change ("Increased."): it is about the statement before it."""
+
 ACUTE_DENIAL = re.compile(r"\bacute\b", re.IGNORECASE)
 
 NOTHING_ACUTE = re.compile(
@@ -229,8 +241,13 @@ DENIAL_FAMILIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "Lung Opacity": (
         ("scarring", frozenset({"scar", "scars", "scarring", "fibrosis", "fibrotic", "reticular", "reticulation",
                                 "interstitial", "peribronchial", "bronchial", "chronic", "granulomatous"})),
-        ("airspace", frozenset({"airspace", "air-space", "infiltrate", "infiltrates", "consolidation",
+        ("airspace", frozenset({"airspace", "air-space", "air", "infiltrate", "infiltrates", "consolidation",
                                 "opacity", "opacities", "opacification", "density", "densities", "haziness"})),
+    ),
+    "Edema": (
+        ("congestion", frozenset({"congestion", "congested", "engorgement", "engorged", "cephalization",
+                                  "redistribution", "vascularity", "vasculature", "vascular"})),
+        ("edema", frozenset({"edema", "oedema", "failure", "chf", "overload", "kerley"})),
     ),
 }  # fmt: skip
 """Kinds of one CheXpert observation that a radiologist never denies for one another ("scarring"
@@ -271,7 +288,7 @@ CONTRADICTED_BY_DENIAL: dict[str, frozenset[str]] = {
 affirmed pneumonia): the item is refused."""
 
 CLEAR_LUNGS = re.compile(
-    r"(?<!otherwise )\b(?:the\s+)?lungs?\s+(?:are\s+|is\s+|remain\s+|appear\s+)?clear\b(?!\s+(?:of\s+focal|except|other))|\bclear\s+lungs\b",
+    r"(?<!otherwise )\b(?:the\s+)?lungs?\s+(?:are\s+|is\s+|remain\s+|appear\s+)?(?:\w+\s+(?:but|and)\s+)?clear\b(?!\s+(?:of\s+focal|except|other))|\bclear\s+lungs\b",
     re.IGNORECASE,
 )
 PARENCHYMAL = frozenset({"Pneumonia", "Consolidation", "Lung Opacity", "Edema", "Atelectasis"})

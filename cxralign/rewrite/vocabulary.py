@@ -96,7 +96,8 @@ TARGET_VOCABULARY: dict[str, frozenset[str]] = {
             orogastric over overlies overlying pacemaker picc place placement port position
             positioned postoperative projected projecting projects proximal removal removed right-
             sided satisfactory spine sternotomy stomach subclavian surgical svc terminate terminates
-            terminating through tip tips tracheostomy tube tubes vena via wall wire wires
+            terminating through tip tips tracheostomy tube tubes vena via wall wire wires intact disrupted
+            interrupted fractured broken postsurgical multiple several mediastinal
             """,
         )
     ),
