@@ -173,38 +173,9 @@ def content_failure(candidate: Candidate) -> str | None:
         if reason:
             return reason
     if op == "affirm":
-        reason = _affirm_incoherence(after, target, ctx) or _affirm_kind(before, changes, target, ctx)
+        reason = _affirm_failure(before, after, changes, target, ctx)
         if reason:
             return reason
-        if any(BORDERLINE.search(c.after) for c in changes):
-            return "the affirmed finding is only borderline"
-        if any(RESOLVED.search(c.after) and not RESOLVED.search(c.before) for c in changes):
-            return "the affirmed statement says the finding resolved"
-        changed = {c.sentence_index for c in changes if c.before}
-        for sentence in before.sentences:
-            if (
-                sentence.section == "impression"
-                and sentence.index not in changed
-                and NORMAL_EXAM.search(before.text[sentence.start : sentence.end])
-            ):
-                return "the impression still calls the study normal"
-    if op == "affirm" and any(
-        ACUTE_DENIAL.search(c.before) and OLD_FINDING.search(c.after) for c in changes
-    ):
-        return "the affirmed finding is old where the report denies only an acute one"
-    airspace = dict(DENIAL_FAMILIES.get("Lung Opacity", ())).get("airspace", frozenset())
-    acute = target in ACUTE_FINDINGS or (  # an airspace opacity is acute; scarring is not
-        target == "Lung Opacity" and any(set(words(c.after)) & airspace for c in changes)
-    )
-    if op == "affirm" and acute and not any(OLD_FINDING.search(c.after) for c in changes):
-        changed = {c.sentence_index for c in changes if c.before}
-        for sentence in before.sentences:
-            if (
-                sentence.section == "impression"
-                and sentence.index not in changed
-                and NOTHING_ACUTE.search(before.text[sentence.start : sentence.end])
-            ):
-                return "the impression still says nothing acute"
     if op == "laterality" and any(ANATOMY_SIDES.match(after.text, s) for s, _e, _c in shifted(changes)):
         return "the side swap moved the anatomy beside the finding"
     if op == "laterality":
@@ -214,6 +185,42 @@ def content_failure(candidate: Candidate) -> str | None:
     if op == "severity":
         return _grade_failure(after, target, ctx, detail or {})
     return None
+
+
+def _affirm_failure(
+    before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """An affirmed statement the rest of the report or the denial it replaces does not allow."""
+    reason = _affirm_incoherence(after, target, ctx) or _affirm_kind(before, changes, target, ctx)
+    if reason:
+        return reason
+    if any(BORDERLINE.search(c.after) for c in changes):
+        return "the affirmed finding is only borderline"
+    if any(RESOLVED.search(c.after) and not RESOLVED.search(c.before) for c in changes):
+        return "the affirmed statement says the finding resolved"
+    if _impression_says(before, changes, NORMAL_EXAM):
+        return "the impression still calls the study normal"
+    old = any(OLD_FINDING.search(c.after) for c in changes)
+    if old and any(ACUTE_DENIAL.search(c.before) for c in changes if OLD_FINDING.search(c.after)):
+        return "the affirmed finding is old where the report denies only an acute one"
+    airspace = dict(DENIAL_FAMILIES.get("Lung Opacity", ())).get("airspace", frozenset())
+    acute = target in ACUTE_FINDINGS or (  # an airspace opacity is acute; scarring is not
+        target == "Lung Opacity" and any(set(words(c.after)) & airspace for c in changes)
+    )
+    if acute and not old and _impression_says(before, changes, NOTHING_ACUTE):
+        return "the impression still says nothing acute"
+    return None
+
+
+def _impression_says(before: ReportAnalysis, changes: Sequence[Change], pattern: re.Pattern) -> bool:
+    """Whether an impression sentence the edit left alone matches ``pattern`` ("No acute disease.")."""
+    changed = {c.sentence_index for c in changes if c.before}
+    return any(
+        sentence.section == "impression"
+        and sentence.index not in changed
+        and pattern.search(before.text[sentence.start : sentence.end]) is not None
+        for sentence in before.sentences
+    )
 
 
 def _own_words(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[str]:

@@ -295,7 +295,7 @@ def _normal(sentence: str) -> str:
 
 
 _ATTRIBUTE_ONLY = (
-    LATERALITY | SEVERITY | frozenset({"in", "size", "on", "the", "and", "side", "sided", "than"})
+    LATERALITY | SEVERITY | frozenset({"in", "size", "on", "the", "and", "side", "sided", "than", "xxxx"})
 )
 
 

@@ -159,11 +159,13 @@ _RELATION_END = re.compile(
 )
 
 
-_REDACTED_RELATION = re.compile(r"\s*XXXX\s")
-_REDACTED_VERB = re.compile(r"\s*XXXX\s+(?:a|an|the|represents?|reflects?|is|are|due|related|secondary)\b", re.IGNORECASE)
-"""A list item opening with the corpus's anonymisation token after a comma or before a verb ("nodule,
-XXXX a granuloma", "opacity and XXXX reflects granuloma"): the token hides a hedge ("likely"), so the
-item is a reading of the one before it."""
+_REDACTED_RELATION = re.compile(
+    r"\s*XXXX\s+(?:a|an|the|represents?|reflects?|is|are|due|related|secondary|calcified|granulom\w*)\b",
+    re.IGNORECASE,
+)
+"""A list item opening with the corpus's anonymisation token before a verb, an article or a reading
+("nodule, XXXX a granuloma", "opacity and XXXX reflects granuloma"): the token hides a hedge
+("likely"), so the item is a reading of the one before it (not "XXXX on the right", a grade)."""
 
 
 def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], drop: Sequence[bool]) -> None:
@@ -182,7 +184,7 @@ def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], dro
             if (
                 _DIFFERENTIAL.search(separator)
                 or _RELATION_END.search(before)
-                or (other > index and _REDACTED_RELATION.match(after_text) and ("," in separator or _REDACTED_VERB.match(after_text)))
+                or (other > index and _REDACTED_RELATION.match(after_text))
             ):
                 raise RewriteFailed("target is one reading of a differential or relation")
     if drop[0] and len(segments) > 1:
