@@ -102,6 +102,21 @@ MUTANTS = [
      "No pleural effusion.", "Low lung volumes with small bilateral pleural effusions.", None, "an inserted statement carries"),
     ("omit", "Pleural Effusion", "IMPRESSION: 1. Mild cardiomegaly. 2. Small left effusion. 3. No pneumothorax.",
      "2. Small left effusion. ", "", None, "list numbers no longer count"),
+    # rules from later reviews of OpenI samples
+    ("affirm", "Edema", "FINDINGS: No edema. Heart size normal.\nIMPRESSION: Heart size normal.",
+     "No edema.", "The distribution XXXX pulmonary edema.", None, "an inserted statement carries an anonymisation token"),
+    ("affirm", "Lung Opacity", "FINDINGS: Heart size normal. No focal airspace opacity. No effusion.",
+     "No focal airspace opacity.", "Mild scarring in the left apex.", None, "the affirmed finding is another kind"),
+    ("affirm", "Cardiomegaly", "FINDINGS: Lungs are clear. Heart normal.\nIMPRESSION: Lungs are clear.",
+     "Heart normal.", "Borderline enlargement of the heart.", None, "the affirmed finding is only borderline"),
+    ("affirm", "Lung Lesion", "FINDINGS: Heart size normal. No nodules or masses.\nIMPRESSION: Normal chest.",
+     "No nodules or masses.", "Small left upper lobe nodule.", None, "the impression still calls the study normal"),
+    ("negate", "Lung Opacity", "FINDINGS: Heart size normal. Mild right apical scarring. No effusion.",
+     "Mild right apical scarring.", "No focal air space disease.", None, "the denial names another kind"),
+    ("negate", "Edema", "FINDINGS: Mild vascular congestion. No effusion.",
+     "Mild vascular congestion.", "No evidence for heart failure.", None, "the denial names another kind"),
+    ("laterality", "Support Devices", "FINDINGS: Lungs are clear. Surgical clips in the right upper quadrant.",
+     "right upper", "left upper", {"from": "right", "to": "left"}, "the side swap moved the anatomy"),
 ]  # fmt: skip
 
 

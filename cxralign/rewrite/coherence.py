@@ -21,14 +21,19 @@ from cxralign.rewrite.form import (
 )
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
+    ACUTE_DENIAL,
     ACUTE_FINDINGS,
     ANAPHORS,
+    ANATOMY_SIDES,
     ASSOCIATED,
+    ATTRIBUTED_AWAY,
+    ATTRIBUTED_AWAY_ONLY,
     BORDERLINE,
     CARDIAC_CHAMBER,
     CAVEAT,
     CLEAR_LUNGS,
     CONTRADICTED_BY_DENIAL,
+    COUNTED_ONE_SIDE,
     DENIAL_FAMILIES,
     DEPENDENT_STATEMENTS,
     DIRECTIONAL_SIGNS,
@@ -36,13 +41,20 @@ from cxralign.rewrite.rules import (
     GRADED_DENIAL,
     HEDGE_ONLY,
     HIGH_GRADES,
+    INDICATION_QUESTION,
     INSERTED_ANAPHOR,
     MEASURED,
+    NORMAL_EXAM,
     NORMAL_STATEMENT,
     NOTHING_ACUTE,
+    OLD_FINDING,
+    OTHER_SITES,
     PARENCHYMAL,
     PRIOR_ONLY,
+    REDACTED,
     RELATED_FINDINGS,
+    RESOLVED,
+    SEMICOLON_STATEMENT,
     SIDE_CLEAR,
     SIDE_COMPARISON,
     TARGET_GRADE_BOUNDS,
@@ -76,6 +88,12 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         for m in current
     ):
         return HEDGE_ONLY
+    if all(ATTRIBUTED_AWAY.search(sentence_text(analysis, m.sentence_index)) for m in current):
+        return ATTRIBUTED_AWAY_ONLY
+    if op in ("negate", "omit") and any(
+        sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
+    ):
+        return SEMICOLON_STATEMENT
     if op in ("negate", "omit") and all(
         NORMAL_STATEMENT.search(sentence_text(analysis, m.sentence_index)) for m in current
     ):
@@ -133,6 +151,8 @@ def content_failure(candidate: Candidate) -> str | None:
             return "an inserted statement names another finding"
         if change.before == "" and INSERTED_ANAPHOR.search(change.after):
             return "an inserted statement points back at something"
+        if op in ("affirm", "negate") and REDACTED.search(change.after) and not REDACTED.search(change.before):
+            return "an inserted statement carries an anonymisation token"
         extra = sorted(
             w
             for w in set(words(change.after)) - own_words - REPORT_WORDS - set(words(before.text))
@@ -153,18 +173,11 @@ def content_failure(candidate: Candidate) -> str | None:
         if reason:
             return reason
     if op == "affirm":
-        reason = _affirm_incoherence(after, target, ctx)
+        reason = _affirm_failure(before, after, changes, target, ctx)
         if reason:
             return reason
-    if op == "affirm" and target in ACUTE_FINDINGS:
-        changed = {c.sentence_index for c in changes if c.before}
-        for sentence in before.sentences:
-            if (
-                sentence.section == "impression"
-                and sentence.index not in changed
-                and NOTHING_ACUTE.search(before.text[sentence.start : sentence.end])
-            ):
-                return "the impression still says nothing acute"
+    if op == "laterality" and any(ANATOMY_SIDES.match(after.text, s) for s, _e, _c in shifted(changes)):
+        return "the side swap moved the anatomy beside the finding"
     if op == "laterality":
         return _side_failure(after, target, ctx, detail or {}) or _side_contradiction(
             after, target, ctx, detail or {}
@@ -172,6 +185,42 @@ def content_failure(candidate: Candidate) -> str | None:
     if op == "severity":
         return _grade_failure(after, target, ctx, detail or {})
     return None
+
+
+def _affirm_failure(
+    before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """An affirmed statement the rest of the report or the denial it replaces does not allow."""
+    reason = _affirm_incoherence(after, target, ctx) or _affirm_kind(before, changes, target, ctx)
+    if reason:
+        return reason
+    if any(BORDERLINE.search(c.after) for c in changes):
+        return "the affirmed finding is only borderline"
+    if any(RESOLVED.search(c.after) and not RESOLVED.search(c.before) for c in changes):
+        return "the affirmed statement says the finding resolved"
+    if _impression_says(before, changes, NORMAL_EXAM):
+        return "the impression still calls the study normal"
+    old = any(OLD_FINDING.search(c.after) for c in changes)
+    if old and any(ACUTE_DENIAL.search(c.before) for c in changes if OLD_FINDING.search(c.after)):
+        return "the affirmed finding is old where the report denies only an acute one"
+    airspace = dict(DENIAL_FAMILIES.get("Lung Opacity", ())).get("airspace", frozenset())
+    acute = target in ACUTE_FINDINGS or (  # an airspace opacity is acute; scarring is not
+        target == "Lung Opacity" and any(set(words(c.after)) & airspace for c in changes)
+    )
+    if acute and not old and _impression_says(before, changes, NOTHING_ACUTE):
+        return "the impression still says nothing acute"
+    return None
+
+
+def _impression_says(before: ReportAnalysis, changes: Sequence[Change], pattern: re.Pattern) -> bool:
+    """Whether an impression sentence the edit left alone matches ``pattern`` ("No acute disease.")."""
+    changed = {c.sentence_index for c in changes if c.before}
+    return any(
+        sentence.section == "impression"
+        and sentence.index not in changed
+        and pattern.search(before.text[sentence.start : sentence.end]) is not None
+        for sentence in before.sentences
+    )
 
 
 def _own_words(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[str]:
@@ -195,6 +244,13 @@ def _affirm_incoherence(after: ReportAnalysis, target: str, ctx: RewriteContext)
     }
     if len(sides) > 1:
         return f"the affirmed finding is stated on different sides ({', '.join(sorted(sides))})"
+    grades = {
+        m.attributes.severity
+        for m in target_statements(after, target, ctx)
+        if m.assertion is Assertion.POSITIVE and m.attributes.severity is not None
+    }
+    if len(grades) > 1:
+        return f"the affirmed finding is graded differently ({', '.join(sorted(map(str, grades)))})"
     if target in PARENCHYMAL and CLEAR_LUNGS.search(after.text):
         return "the report still says the lungs are clear"
     return None
@@ -237,11 +293,18 @@ def _left_behind(candidate: Candidate) -> str | None:
         for m in target_statements(before, target, ctx)
         if m.assertion is not Assertion.NEGATED and not m.historical
     }
+    removed = {  # a sign sentence that went with the finding leaves its follower pointing at nothing too
+        s.index for s in before.sentences for c in changes if c.start <= s.start and s.end <= c.end and not c.after
+    }
     order = sorted(before.sentences, key=lambda s: s.start)
     for previous, sentence in zip(order, order[1:], strict=False):
-        if previous.index not in stated or sentence.index in changed:
-            continue
         text = before.text[sentence.start : sentence.end].strip().lower()
+        body = sentence.start + before.text[sentence.start : sentence.end].lower().find(text[:8])
+        renumbered_only = all(c.end <= body or c.start >= sentence.end for c in changes)
+        if previous.index not in stated | removed or (sentence.index in changed and not renumbered_only):
+            continue
+        if text.startswith("otherwise") and previous.index not in removed:
+            continue  # "Low lung volumes. Otherwise, no acute disease.": the kept statement is what it contrasts with
         if any(text == a or text.startswith(a + " ") or text.startswith(a + ",") for a in ANAPHORS):
             return "a sentence left pointing at the removed finding"
     others_stated = any(
@@ -258,10 +321,18 @@ def _left_behind(candidate: Candidate) -> str | None:
             return "a statement about the removed finding stays (recommendation or differential)"
     if op == "omit":
         covered = [(s.start, s.end) for s in before.sentences]
+        stated_words = {w for m in target_statements(before, target, ctx) for w in words(m.text)}
+        stated_words |= {w for m in target_statements(before, target, ctx) for w in words(sentence_text(before, m.sentence_index))}
         heads = {words(m.text)[-1] for m in target_statements(before, target, ctx) if words(m.text)}
         outside = _outside(before.text, covered)
-        if any(re.search(rf"\b{re.escape(h)}", outside, re.IGNORECASE) for h in heads):
-            return "the finding is still named in the indication or history"
+        for head in heads:
+            for match in re.finditer(rf"\b{re.escape(head)}", outside, re.IGNORECASE):
+                if INDICATION_QUESTION.search(outside[max(0, match.start() - 30) : match.start()]):
+                    continue  # "rule out pneumothorax": the indication asks, it does not state
+                qualifier = re.search(r"([a-z]+)\s+$", outside[max(0, match.start() - 20) : match.start()].lower())
+                if qualifier and qualifier.group(1) in OTHER_SITES and qualifier.group(1) not in stated_words:
+                    continue  # "pericardial effusion", "wrist fracture": another finding of that name
+                return "the finding is still named in the indication or history"
     return None
 
 
@@ -310,6 +381,26 @@ def _outside(text: str, covered: Sequence[tuple[int, int]]) -> str:
     return " ".join(pieces)
 
 
+def _affirm_kind(
+    before: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """An affirmed statement of another kind than the denial it replaces ("no focal airspace
+    opacities" -> "lingular scarring"): the original never denied it, so nothing is contradicted."""
+    families = DENIAL_FAMILIES.get(target)
+    if not families:
+        return None
+    denied = {
+        name
+        for name, members in families
+        for m in target_statements(before, target, ctx)
+        if m.assertion is Assertion.NEGATED and set(words(m.text)) & members
+    }
+    affirmed = {name for name, members in families for c in changes if set(words(c.after)) & members}
+    if denied and affirmed and not denied & affirmed:
+        return f"the affirmed finding is another kind ({', '.join(sorted(affirmed))} for {', '.join(sorted(denied))})"
+    return None
+
+
 def _denial_kind(
     before: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
 ) -> str | None:
@@ -332,21 +423,42 @@ def _side_failure(
     after: ReportAnalysis, target: str, ctx: RewriteContext, detail: dict[str, str]
 ) -> str | None:
     old = detail.get("from")
+    mentions = target_statements(after, target, ctx)
+    if old == "bilateral":
+        return _bilateral_failure(after, mentions, [m.attributes.laterality_span for m in after.mentions if m not in mentions])
     if old not in ("left", "right"):
         return None
-    mentions = target_statements(after, target, ctx)
     others = [m.attributes.laterality_span for m in after.mentions if m not in mentions]
-    for index in {m.sentence_index for m in mentions if m.assertion is not Assertion.NEGATED}:
+    companions = set(filter(None, detail.get("companions", "").split("|")))
+    moved = [m for m in after.mentions if m.concept in companions and m.attributes.laterality == detail.get("to")]
+    for index in {m.sentence_index for m in [*mentions, *moved] if m.assertion is not Assertion.NEGATED}:
         for sentence in after.sentences:
             if sentence.index != index:
                 continue
-            tied = ASSOCIATED.search(after.text[sentence.start : sentence.end]) is not None
+            # a related finding moved with the target: the old side must be gone from its sentences
+            tied = bool(companions) or ASSOCIATED.search(after.text[sentence.start : sentence.end]) is not None
             for match in re.finditer(rf"\b{old}\b", after.text[sentence.start : sentence.end], re.IGNORECASE):
                 at = sentence.start + match.start()
                 if CARDIAC_CHAMBER.match(after.text, sentence.start + match.end()):
                     continue  # "the right atrium" is anatomy, not the side of the finding
                 if tied or not any(span and span[0] <= at < span[1] for span in others):
                     return f"the old side ({old}) is still stated beside the finding"
+    return None
+
+
+def _bilateral_failure(after: ReportAnalysis, mentions: Sequence, others: Sequence) -> str | None:
+    """A finding made one-sided from bilateral beside a count ("two") or a finding tied to it that
+    stays bilateral ("bilateral opacities due to ... effusion")."""
+    for index in {m.sentence_index for m in mentions if m.assertion is not Assertion.NEGATED}:
+        text = sentence_text(after, index)
+        if COUNTED_ONE_SIDE.search(text):
+            return "a count is left before a finding made one-sided"
+        start = next(s.start for s in after.sentences if s.index == index)
+        tied = ASSOCIATED.search(text) is not None
+        for match in re.finditer(r"\bbilateral\w*|\bbi(?:basil|apic|bas)\w*|\bboth\b", text, re.IGNORECASE):
+            at = start + match.start()
+            if tied or not any(span and span[0] <= at < span[1] for span in others):
+                return "the old side (bilateral) is still stated beside the finding"
     return None
 
 

@@ -235,8 +235,15 @@ def attribute_mentions(
     ]  # fmt: skip
 
 
-def check_attribute_use(analysis: ReportAnalysis, target: str, ctx: RewriteContext, attribute: str) -> None:
-    """One value across the target's statements, and a word no other stated finding leans on."""
+def check_attribute_use(
+    analysis: ReportAnalysis,
+    target: str,
+    ctx: RewriteContext,
+    attribute: str,
+    shared_with: frozenset[str] = frozenset(),
+) -> None:
+    """One value across the target's statements, and a word no other stated finding leans on (but
+    the findings ``shared_with``, which the op moves with the target)."""
     current = [
         m
         for m in target_mentions(analysis, target, ctx)
@@ -248,6 +255,8 @@ def check_attribute_use(analysis: ReportAnalysis, target: str, ctx: RewriteConte
     spans = {getattr(m.attributes, f"{attribute}_span") for m in current} - {None}
     for mention in analysis.mentions:
         if ctx.observation_of(mention.concept) == target or mention.assertion is Assertion.NEGATED:
+            continue
+        if ctx.observation_of(mention.concept) in shared_with and not mention.historical:
             continue
         if getattr(mention.attributes, f"{attribute}_span") in spans:
             raise RewriteFailed(f"the {attribute} word is shared with another finding")

@@ -14,6 +14,8 @@ from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ANAPHORS,
     CHAMBERS,
+    CHANGE_ONLY,
+    DEPENDENT_OPENING,
     DEPENDENT_STATEMENTS,
     NOTHING_ACUTE,
     ONE_SIDED_PLACES,
@@ -138,7 +140,7 @@ def dependent_followers(analysis: ReportAnalysis, deleted: set[int]) -> list[Sen
             continue
         text = analysis.text[sentence.start : sentence.end].strip()
         first = text.split(" ", 1)[0].strip(",").lower()
-        if first in ANAPHORS or DEPENDENT_STATEMENTS.search(text):
+        if first in ANAPHORS or DEPENDENT_STATEMENTS.search(text) or CHANGE_ONLY.match(text):
             followers.append(sentence)
     return followers
 
@@ -151,15 +153,46 @@ def lost_words(
     own, alone, stated = _original_words(before, target, ctx, op)
     followers = dependent_followers(before, stated & {c.sentence_index for c in changes})
     removed: Counter = Counter()
+    mention_words = {w for m in target_statements(before, target, ctx) for w in words(m.text)}
+    mention_words |= {w for _n, s, e, _i in stated_signs(before, target, ctx) for w in words(before.text[s:e])}
     for change in changes:
         if NOTHING_ACUTE.search(change.before) or change.sentence_index in alone:
             continue  # a "nothing acute" impression that now names the affirmed finding (planned)
+        named = (set(words(change.before)) - set(words(change.after))) & _FINDING_NOUNS - mention_words
+        if named and op in ("negate", "omit"):
+            return sorted(named)  # "... and patchy interstitial disease": another finding the lexicon does not name
+        if NOTHING_ACUTE.search(change.after) and not NOTHING_ACUTE.search(change.before):
+            # a statement rewritten as a normal impression keeps nothing but the target's own name
+            gone = set(words(change.before)) - set(words(change.after)) - mention_words - _NORMALISED_AWAY
+            if {w for w in gone if not NUMBER.fullmatch(w)}:
+                return sorted(gone)
         removed.update(words(change.before))
         removed.subtract(words(change.after))
         for follower in followers:  # a sentence about the removed finding alone goes with it
             if change.start <= follower.start and follower.end <= change.end and not change.after:
                 removed.subtract(words(before.text[follower.start : follower.end]))
-    return sorted(w for w, n in removed.items() if n > 0 and w not in own and not NUMBER.fullmatch(w))
+    return sorted(
+        w
+        for w, n in removed.items()
+        if n > 0 and w not in own and not NUMBER.fullmatch(w) and not set(w.split("/")) <= own  # "nodule/mass"
+    )
+
+
+_NORMALISED_AWAY = frozenset(
+    {"and", "with", "the", "a", "an", "of", "is", "are", "there", "persistent", "stable", "unchanged", "again",
+     "mild", "mildly", "moderate", "moderately", "severe", "marked", "small", "large", "minimal", "slight",
+     "slightly", "left", "right", "bilateral", "new", "no", "noted", "seen", "present", "in", "at"}
+)  # fmt: skip
+"""Words a finding's statement loses when it becomes a normal impression ("Persistent mild cardiomegaly."
+-> "No acute disease."): its grade, side, time and grammar, never another finding's words."""
+
+
+_FINDING_NOUNS = frozenset(
+    {"disease", "markings", "prominence", "thickening", "pattern", "lesion", "lesions", "nodularity",
+     "reticulation", "bronchiectasis", "emphysema", "fibrosis", "hernia"}
+)  # fmt: skip
+"""Heads of statements the lexicon may not read as a finding ("patchy interstitial disease"): an edit of
+the target's statement that removes one, not the target's own, removed another finding."""
 
 
 def _original_words(
@@ -236,6 +269,9 @@ def form_failure(before: ReportAnalysis, after: ReportAnalysis, changes: Sequenc
                 return "a fragment is left (a conjunction with no item)"
             if tokens[0] in _ORPHAN_START or tokens[-1] in _ORPHAN_END:
                 return f"a fragment is left ({' '.join(tokens[:3])} ... {tokens[-1]})"
+            opening = next((t for t in tokens if not NUMBER.fullmatch(t)), "")
+            if opening in DEPENDENT_OPENING and not _opens_alike(before, opening):
+                return f"a fragment is left ({' '.join(tokens[:3])} ...): it lost what it was said of"
     return None
 
 
@@ -266,6 +302,15 @@ def _original_form(before: ReportAnalysis) -> tuple:
     )
     _ORIGINAL_FORM[:] = [before, facts]
     return facts
+
+
+def _opens_alike(analysis: ReportAnalysis, opening: str) -> bool:
+    """Whether the original has a sentence opening with that word (the report's own style)."""
+    for sentence in analysis.sentences:
+        tokens = [t for t in words(analysis.text[sentence.start : sentence.end]) if not NUMBER.fullmatch(t)]
+        if tokens and tokens[0] == opening:
+            return True
+    return False
 
 
 def _unstopped(analysis: ReportAnalysis) -> int:
@@ -306,7 +351,7 @@ def _normal(sentence: str) -> str:
 
 
 _ATTRIBUTE_ONLY = (
-    LATERALITY | SEVERITY | frozenset({"in", "size", "on", "the", "and", "side", "sided", "than"})
+    LATERALITY | SEVERITY | frozenset({"in", "size", "on", "the", "and", "side", "sided", "than", "xxxx"})
 )
 
 
@@ -339,8 +384,10 @@ def sign_sentences(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, REPORT_WORDS, TARGET_VOCABULARY
 
     found: dict[int, set[str]] = {}
+    spans: list[tuple[int, int]] = []
     for _name, start, end, index in stated_signs(analysis, target, ctx):
         found.setdefault(index, set()).update(words(analysis.text[start:end]))
+        spans.append((start, end))
     if not found:  # most reports state no sign: the vocabulary is not copied for nothing
         return []
     own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset())
@@ -349,7 +396,9 @@ def sign_sentences(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         if sentence.index not in found:
             continue
         if any(
-            m.sentence_index == sentence.index and ctx.observation_of(m.concept) != target
+            m.sentence_index == sentence.index
+            and ctx.observation_of(m.concept) != target
+            and not any(s <= m.start and m.end <= e for s, e in spans)  # the sign itself ("blunting")
             for m in analysis.mentions
         ):
             continue
@@ -357,3 +406,18 @@ def sign_sentences(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         if not {w for w in rest if not NUMBER.fullmatch(w)}:
             result.append(sentence)
     return result
+
+
+def only_sign(analysis: ReportAnalysis, text: str, target: str, ctx: RewriteContext) -> bool:
+    """Whether what an edit leaves of a sentence states only a sign of the target ("Sternotomy wires"
+    once the clips beside them went): it goes with the finding."""
+    from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, REPORT_WORDS, TARGET_VOCABULARY
+
+    found: set[str] = set()
+    for _name, pattern in SIGNS.get(target, ()):
+        for match in re.finditer(pattern, text, re.IGNORECASE):
+            found.update(words(match.group()))
+    if not found:
+        return False
+    own = set(EDIT_VOCABULARY) | REPORT_WORDS | TARGET_VOCABULARY.get(target, frozenset()) | found
+    return all(w in own or NUMBER.fullmatch(w) for w in words(text))

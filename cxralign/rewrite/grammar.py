@@ -154,9 +154,18 @@ def segment_plural(analysis: ReportAnalysis, segment: Segment) -> bool:
 _DIFFERENTIAL = re.compile(r"\b(or|versus|vs)\b|/", re.IGNORECASE)
 _RELATION_END = re.compile(
     r"\b(compatible|consistent|suggestive|suggesting|concerning|representing|represents?|reflecting|reflects?|"
-    r"likely|probably|possibly|may|could|due|secondary|related|from|of|which|that|than)\s*$",
+    r"likely|probably|possibly|may|could|due|secondary|related|from|of|which|that|than|correspond\w*|correlat\w*)\s*$",
     re.IGNORECASE,
 )
+
+
+_REDACTED_RELATION = re.compile(
+    r"\s*XXXX\s+(?:a|an|the|represents?|reflects?|is|are|due|related|secondary|calcified|granulom\w*)\b",
+    re.IGNORECASE,
+)
+"""A list item opening with the corpus's anonymisation token before a verb, an article or a reading
+("nodule, XXXX a granuloma", "opacity and XXXX reflects granuloma"): the token hides a hedge
+("likely"), so the item is a reading of the one before it (not "XXXX on the right", a grade)."""
 
 
 def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], drop: Sequence[bool]) -> None:
@@ -171,13 +180,41 @@ def _refuse_relations(analysis: ReportAnalysis, segments: Sequence[Segment], dro
         for other in neighbours:
             separator = segments[max(index, other)].separator
             before = text[segments[min(index, other)].start : segments[min(index, other)].end]
-            if _DIFFERENTIAL.search(separator) or _RELATION_END.search(before):
+            after_text = text[segments[max(index, other)].start : segments[max(index, other)].end]
+            if (
+                _DIFFERENTIAL.search(separator)
+                or _RELATION_END.search(before)
+                or (other > index and _REDACTED_RELATION.match(after_text))
+            ):
                 raise RewriteFailed("target is one reading of a differential or relation")
     if drop[0] and len(segments) > 1:
         _, lead = lead_of(analysis, segments[0], segments[0].mentions[0])
         words = words_of(lead)
-        if words and not (EXISTENTIAL_RE.match(words) or NEG_LEAD_RE.match(words) or HEDGE_RE.match(words)):
+        if words and not (
+            EXISTENTIAL_RE.match(words)
+            or NEG_LEAD_RE.match(words)
+            or HEDGE_RE.match(words)
+            or _lead_goes_with_target(analysis, segments, drop, lead)
+        ):
             raise RewriteFailed(f"cannot carry the lead {lead.strip()!r} over to the next list item")
+
+
+def _lead_goes_with_target(
+    analysis: ReportAnalysis, segments: Sequence[Segment], drop: Sequence[bool], lead: str
+) -> bool:
+    """A lead of the target's own words ("Persistent 8mm pneumothorax with a small effusion") goes with
+    it when the next item stands on its own after "with" (it never took the lead)."""
+    from cxralign.rewrite.vocabulary import EDIT_VOCABULARY, NUMBER, REPORT_WORDS, words
+
+    kept = next((i for i, dropped in enumerate(drop) if not dropped), None)
+    if kept is None:
+        return False
+    _, own_lead = lead_of(analysis, segments[kept], segments[kept].mentions[0])
+    introduced = words_of(segments[kept].separator + " " + own_lead).split()
+    if not introduced or introduced[0] != "with":  # "nodule without calcification": the rest qualifies it
+        return False
+    own = EDIT_VOCABULARY | REPORT_WORDS
+    return all(w in own or NUMBER.fullmatch(w) for w in words(lead))
 
 
 def _refuse_shared_cues(

@@ -6,7 +6,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from cxralign.reports.records import Mention, ReportAnalysis
+from cxralign.reports.records import Assertion, Mention, ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
     Plan,
@@ -17,6 +17,7 @@ from cxralign.rewrite.edits import (
     sentence_at,
 )
 from cxralign.rewrite.records import Change
+from cxralign.rewrite.rules import RELATED_FINDINGS, ZONES
 from cxralign.rewrite.spans import (
     capitalize_first,
     is_plural,
@@ -56,11 +57,18 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
     mentions = attribute_mentions(analysis, target, ctx, "laterality")
     if not mentions:
         raise RewriteFailed("target has no laterality")
-    check_attribute_use(analysis, target, ctx, "laterality")
     value = mentions[0].attributes.laterality
+    one_sided = value in ("left", "right")
+    related = RELATED_FINDINGS.get(target, frozenset()) if one_sided else frozenset()
+    check_attribute_use(analysis, target, ctx, "laterality", shared_with=related)
     if value not in ("left", "right", "bilateral"):
         raise RewriteFailed(f"laterality {value!r} cannot be swapped")
-    if value != "bilateral" and ctx.rng(analysis.report_id, target, "bilateral").random() < BILATERAL_SHARE:
+    moved = _companions(analysis, target, ctx, mentions, value) if one_sided else []
+    if (
+        value != "bilateral"
+        and not moved  # a finding read two ways moves side together; no bilateral form of both
+        and ctx.rng(analysis.report_id, target, "bilateral").random() < BILATERAL_SHARE
+    ):
         bilateral = _bilateral_changes(analysis, [m for m in mentions if m.attributes.laterality == value])
         if bilateral is not None:  # otherwise no grammatical bilateral form: swap the side instead
             return Plan(bilateral, False, mentions[0].concept, {"from": value, "to": "bilateral"})
@@ -96,12 +104,72 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
                 changes[(at, place.end())] = Change(
                     at, place.end(), place.group("places"), singular_place, mention.sentence_index
                 )
-    return Plan(
-        sorted(changes.values(), key=lambda c: c.start),
-        False,
-        mentions[0].concept,
-        {"from": value, "to": new_value},
-    )
+    detail = {"from": value, "to": new_value}
+    for mention in moved:
+        start, end = mention.attributes.laterality_span  # type: ignore[misc]
+        before = analysis.text[start:end]
+        after = case_like(before, SWAP_LATERALITY[before.lower()])
+        changes[(start, end)] = Change(start, end, before, after, mention.sentence_index)
+    if moved:
+        detail["companions"] = "|".join(sorted({m.concept for m in moved}))
+    return Plan(sorted(changes.values(), key=lambda c: c.start), False, mentions[0].concept, detail)
+
+
+def _zones(analysis: ReportAnalysis, mention: Mention) -> set[str]:
+    """The lung zones named around a mention and its side word ("right lower lobe", "left base")."""
+    side_start, side_end = mention.attributes.laterality_span  # type: ignore[misc]
+    sentence = sentence_at(analysis, mention.sentence_index)
+    start = max(sentence.start, min(side_start, mention.start))
+    end = min(sentence.end, max(side_end, mention.end) + 24)
+    words = re.findall(r"[a-z]+", analysis.text[start:end].lower())
+    return {ZONES[w] for w in words if w in ZONES}
+
+
+def _companions(
+    analysis: ReportAnalysis, target: str, ctx: RewriteContext, mentions: Sequence[Mention], side: str
+) -> list[Mention]:
+    """Related findings stated on the old side in a zone where the target is (one lesion read two
+    ways: "right basilar opacity" in the findings, "right basilar atelectasis" in the impression): they
+    move side with it. Any such finding in another zone, or with a side word it shares, is not moved
+    (the verifier then refuses the item)."""
+    related = RELATED_FINDINGS.get(target, frozenset())
+    zones = set().union(*(_zones(analysis, m) for m in mentions))
+    target_spans = {m.attributes.laterality_span for m in mentions}
+    new_side = SWAP_LATERALITY[side]
+    if any(  # the zone already holds a related finding on the new side: two lesions, not one read twice
+        ctx.observation_of(m.concept) in related | {target}
+        and m.assertion is not Assertion.NEGATED
+        and m.attributes.laterality in (new_side, "bilateral")
+        and m.attributes.laterality_span is not None
+        and _zones(analysis, m) & zones
+        for m in analysis.mentions
+    ):
+        return []
+    candidates = [
+        m
+        for m in analysis.mentions
+        if ctx.observation_of(m.concept) in related
+        and m.assertion is not Assertion.NEGATED
+        and not m.historical
+        and m.attributes.laterality == side
+        and m.attributes.laterality_span is not None
+    ]
+    spans: dict[tuple[int, int], list[Mention]] = {}
+    for mention in analysis.mentions:
+        if mention.attributes.laterality_span is not None:
+            spans.setdefault(mention.attributes.laterality_span, []).append(mention)
+    moved = []
+    for mention in candidates:
+        span = mention.attributes.laterality_span
+        word = analysis.text[span[0] : span[1]].lower()
+        sharing = [m for m in spans[span] if m.assertion is not Assertion.NEGATED]
+        if (
+            word in SWAP_LATERALITY
+            and (span in target_spans or _zones(analysis, mention) & zones)  # one side word: one lesion
+            and all(m in candidates or m in mentions for m in sharing)
+        ):
+            moved.append(mention)
+    return moved
 
 
 _SIDE_PLACE = re.compile(

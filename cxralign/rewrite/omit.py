@@ -16,7 +16,7 @@ from cxralign.rewrite.edits import (
     stated_mentions,
     target_mentions,
 )
-from cxralign.rewrite.form import dependent_followers, sign_sentences
+from cxralign.rewrite.form import dependent_followers, only_sign, sign_sentences
 from cxralign.rewrite.grammar import (
     kept_prefix,
     remove_from_sentence,
@@ -40,7 +40,7 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
             if others
             else kept_prefix(analysis, sentence, in_sentence) or ""
         )
-        if remaining.strip():
+        if remaining.strip() and not only_sign(analysis, remaining, target, ctx):
             edits.append(replace_sentence(analysis, sentence, remaining))
         else:
             deleted.add(index)

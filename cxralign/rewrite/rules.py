@@ -19,6 +19,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("deep sulcus", r"\bdeep\s+sulcus"),
         ("pleural line", r"\b(?:visceral\s+)?pleural\s+line"),
         ("hydropneumothorax", r"\bhydropneumothora\w*"),
+        ("hemopneumothorax", r"\bh(?:a)?emopneumothora\w*"),
     ),
     "Atelectasis": (
         ("volume loss", r"\bvolume\s+loss|\bloss\s+of\s+(?:lung\s+)?volume"),
@@ -27,23 +28,23 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
         ),
         ("lung collapse", r"\bcollaps\w*"),
-        ("crowding", r"\bcrowding\b"),
     ),
     "Edema": (
-        ("Kerley lines", r"\bkerley\b|\bseptal\s+lines"),
+        ("Kerley lines", r"\bkerley\b|\bseptal\s+lines|\bb[-\s]lines\b"),
         ("heart failure", r"\bchf\b|\b(?:congestive\s+)?(?:heart|cardiac)\s+failure"),
         ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
         ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|engorgement)|\bcephalization"),
         (
             "prominent vessels",
             r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
-            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}(?:enlarged|prominent|engorged|indistinct|increased)",
+            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}(?:enlarged|prominent|engorged|indistinct|increased)|"
+            r"\bprominence\s+of\s+the\s+(?:\w+\s+){0,2}vascula\w+",
         ),
     ),
     "Cardiomegaly": (
         (
             "enlarged cardiac silhouette",
-            r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+)?(?:enlarged|large)\b",
+            r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+){0,3}(?:enlarged|large)\b",
         ),
         ("cardiac enlargement", r"\bcardiac\s+enlargement|\bcardiomegaly\b|\bglobular\s+heart"),
     ),
@@ -62,11 +63,33 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("consolidation", r"\bconsolidat\w*"),
     ),
     "Consolidation": (("air bronchograms", r"\bair\s+bronchogram\w*"),),
+    "Lung Opacity": (
+        (
+            "chronic lung changes",
+            r"\bchronic\s+(?:\w+\s+)?changes\s+(?:in|of|at|within)\s+(?:the\s+)?(?:\w+\s+){0,3}"
+            r"(?:lungs?|lobes?|bases?|apex|apices|lingula)\b",
+        ),
+    ),
+    "Enlarged Cardiomediastinum": (
+        ("cardiomegaly", r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged"),
+        (
+            "wide mediastinum",
+            r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
+        ),
+    ),
+    "Fracture": (
+        (
+            "vertebral or rib deformity",
+            r"\b(?:compression|wedge|burst)\s+deformit\w*|\b[tlc]\d{1,2}\s+(?:\w+\s+){0,3}deformit\w*|"
+            r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+)?[tlc]\d{1,2}\b|\brib\s+deformit\w*|"
+            r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height",
+        ),
+    ),
     "Support Devices": (
         ("sternotomy wires", r"\bsternotomy"),
         ("surgical clips", r"\bsurgical\s+(?:clips?|xxxx|material|staples?)"),
         ("prosthesis", r"\bprosthe\w*|\bvalve\s+replacement|\bhardware\b"),
-        ("pacing leads", r"\bpacing\b|\bpacer\b"),
+        ("pacing leads", r"\bpacing\b|\bpacer\b|\bgenerator\b"),
     ),
     "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
 }
@@ -75,19 +98,21 @@ finding whose sign stays stated ("complete collapse of the right lung" after "No
 is refused, as is a side or grade swap beside one."""
 
 DIRECTIONAL_SIGNS = frozenset(
-    {"lung collapse", "mediastinal shift", "volume loss", "compressive atelectasis"}
-)
+    {"lung collapse", "mediastinal shift", "volume loss", "compressive atelectasis", "hydropneumothorax",
+     "hemopneumothorax"}
+)  # fmt: skip
 """Signs that point to a side ("shift to the left", "collapse of the right lung"): a side swap of
 the finding beside one is refused, since the sign would then point the wrong way."""
 
 ANAPHORS = frozenset(
-    {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings"}
+    {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings", "also",
+     "additionally"}
 )
 """Sentence openings that point back at the sentence before: left behind a denied or removed
 finding ("These were not present on the prior study"), they point at nothing."""
 
 DEPENDENT_STATEMENTS = re.compile(
-    r"\bfurther\s+(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
+    r"\b(?:further|better)\s+(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
     r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential",
     re.IGNORECASE,
 )
@@ -111,11 +136,76 @@ CAVEAT = re.compile(
 
 HEDGE_ONLY = "target stated only in a caveat, the indication or another study"
 
-ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema"})
+ATTRIBUTED_AWAY = re.compile(
+    r"\b(?:related|due|secondary|attributable|attributed)\s+to\s+(?:the\s+)?(?:\w+\s+){0,2}"
+    r"(?:overlying|overlapping|superimpos\w*|soft\s+tissues?|breast|nipple|artifact\w*|technique|positioning|rotation)\b|"
+    r"\b(?:likely|probably|may|could|which\s+(?:may|could))\s+(?:be\s+|represent\s+)?(?:an?\s+)?"
+    r"(?:artifact\w*|nipple\s+shadows?|(?:overlapping|superimposed|overlying)\s+(?:soft\s+tissues?|structures|vessels|breast))",
+    re.IGNORECASE,
+)
+"""A density the report explains away as something that is not a finding ("opacity related to
+superimposed soft tissues", "likely nipple shadow"): denying or removing it contradicts nothing."""
+
+ATTRIBUTED_AWAY_ONLY = "target stated only as something explained away (overlying tissue, artifact)"
+
+SEMICOLON_STATEMENT = "the target's statement goes on after a semicolon"
+"""Refused for negate and omit: the clause after the semicolon ("; cause uncertain") speaks of the
+finding without naming it, and would be left describing the denial or nothing."""
+
+INDICATION_QUESTION = re.compile(
+    r"\b(?:rule\s+out|r/o|evaluate\s+for|eval\s+for|assess\s+for|question\s+of|concern\s+for|possible|"
+    r"suspected|suspicion\s+of)\b[^.;:]*$|\?",
+    re.IGNORECASE,
+)
+"""An indication that asks about a finding ("rule out pneumothorax"): it does not state it, so the
+finding may be omitted from the report."""
+
+OTHER_SITES = frozenset(
+    {"pericardial", "wrist", "hip", "ankle", "knee", "foot", "hand", "humeral", "femoral", "femur", "pelvic",
+     "skull", "nasal", "facial", "abdominal", "renal", "hepatic", "nipple", "breast", "joint", "tibial"}
+)  # fmt: skip
+"""Sites that make an indication's finding another one ("history of pericardial effusion", "left wrist
+fracture"): it does not name the chest finding the variant omits."""
+
+ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema", "Fracture"})
 """Findings an impression of "no acute disease" denies: affirming one must update that impression."""
 
+OLD_FINDING = re.compile(r"\b(?:healed|healing|old|remote|chronic|prior|previous)\b", re.IGNORECASE)
+"""An affirmed statement of an old finding ("healed rib fracture"): it does not contradict a denial
+of an acute one ("no acute fracture"), and sits with a "no acute disease" impression."""
+
+NORMAL_EXAM = re.compile(
+    r"\b(?:normal|negative|unremarkable)\s+(?:chest|exam\w*|study|radiograph\w*)\b|^\W*(?:\d+[.)]\s*)?normal\.?\s*$",
+    re.IGNORECASE,
+)
+"""An impression that calls the whole study normal ("Normal chest"): no affirmed finding, acute or
+not, sits under it unchanged."""
+
+REDACTED = re.compile(r"\bX{4}\b")
+"""The corpus's anonymisation token: an inserted statement carrying it ("The appearance XXXX
+scarring.") says nothing a reader can check, so it is not drawn."""
+
+ANATOMY_SIDES = re.compile(
+    r"\b(?:left|right)\s+(?:(?:upper|lower)\s+quadrant|(?:hemi)?abdomen|flank|kidney|liver)\b", re.IGNORECASE
+)
+"""A side that belongs to the anatomy beside a device ("stent in the right upper quadrant" after a
+liver shunt, "clips in the right upper quadrant" after a cholecystectomy): swapping it puts the
+device where the organ is not, so laterality refuses it."""
+
+RESOLVED = re.compile(r"\b(?:clearing|cleared|resolv\w*|resolution|no\s+longer)\b", re.IGNORECASE)
+"""An affirmed statement that says the finding went away ("clearing of left base opacities"): it
+contradicts no denial."""
+
+CHANGE_ONLY = re.compile(
+    r"^\W*(?:increased|decreased|improved|improving|worsened|worsening|unchanged|stable|new|larger|smaller)\W*$",
+    re.IGNORECASE,
+)
+"""A sentence that only grades a change ("Increased."): it is about the statement before it."""
+
+ACUTE_DENIAL = re.compile(r"\bacute\b", re.IGNORECASE)
+
 NOTHING_ACUTE = re.compile(
-    r"\b(?:no\s+(?:\w+\s+){0,2}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
+    r"\b(?:no\s+(?:\w+\s+){0,3}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
     r"normal\s+(?:chest|exam|study)|unremarkable\s+(?:chest|exam|study)|"
     r"no\s+(?:\w+\s+){0,2}(?:cardiopulmonary|intrathoracic|pulmonary)\s+(?:abnormalit\w*|disease|process|findings?))",
     re.IGNORECASE,
@@ -151,8 +241,13 @@ DENIAL_FAMILIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "Lung Opacity": (
         ("scarring", frozenset({"scar", "scars", "scarring", "fibrosis", "fibrotic", "reticular", "reticulation",
                                 "interstitial", "peribronchial", "bronchial", "chronic", "granulomatous"})),
-        ("airspace", frozenset({"airspace", "air-space", "infiltrate", "infiltrates", "consolidation",
+        ("airspace", frozenset({"airspace", "air-space", "air", "infiltrate", "infiltrates", "consolidation",
                                 "opacity", "opacities", "opacification", "density", "densities", "haziness"})),
+    ),
+    "Edema": (
+        ("congestion", frozenset({"congestion", "congested", "engorgement", "engorged", "cephalization",
+                                  "redistribution", "vascularity", "vasculature", "vascular"})),
+        ("edema", frozenset({"edema", "oedema", "failure", "chf", "overload", "kerley"})),
     ),
 }  # fmt: skip
 """Kinds of one CheXpert observation that a radiologist never denies for one another ("scarring"
@@ -180,7 +275,7 @@ BORDERLINE = re.compile(
 contradicts nothing, and no other grade reads true beside it."""
 
 GRADED_DENIAL = re.compile(
-    r"\bno\s+(?:\w+\s+)?(?:large|significant|moderate|sizable|substantial|definite|obvious|gross|appreciable)\b",
+    r"\bno\s+(?:\w+\s+)?(?:large|significant|moderate|sizable|substantial|definite|obvious|gross|appreciable|suspicious)\b",
     re.IGNORECASE,
 )
 """A denial of a grade ("no large effusion") leaves the finding possible: not a negation of it."""
@@ -193,7 +288,7 @@ CONTRADICTED_BY_DENIAL: dict[str, frozenset[str]] = {
 affirmed pneumonia): the item is refused."""
 
 CLEAR_LUNGS = re.compile(
-    r"(?<!otherwise )\b(?:the\s+)?lungs?\s+(?:are\s+|is\s+|remain\s+|appear\s+)?clear\b(?!\s+(?:of\s+focal|except|other))|\bclear\s+lungs\b",
+    r"(?<!otherwise )\b(?:the\s+)?lungs?\s+(?:are\s+|is\s+|remain\s+|appear\s+)?(?:\w+\s+(?:but|and)\s+)?clear\b(?!\s+(?:of\s+focal|except|other))|\bclear\s+lungs\b",
     re.IGNORECASE,
 )
 PARENCHYMAL = frozenset({"Pneumonia", "Consolidation", "Lung Opacity", "Edema", "Atelectasis"})
@@ -211,7 +306,17 @@ RELATED_FINDINGS: dict[str, frozenset[str]] = {
 findings, "right upper lobe pneumonia" in the impression): a side swap that leaves one of them on
 the old side is refused."""
 
-INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both)\b", re.IGNORECASE)
+ZONES: dict[str, str] = {
+    "upper": "upper", "lower": "lower", "middle": "middle", "mid": "mid", "midlung": "mid", "base": "base",
+    "bases": "base", "basilar": "base", "basal": "base", "apex": "apex", "apical": "apex", "apices": "apex",
+    "hilar": "hilum", "perihilar": "hilum", "hilum": "hilum", "retrocardiac": "retrocardiac", "lingula": "lingula",
+    "lingular": "lingula", "costophrenic": "base",
+}  # fmt: skip
+"""Zones of a lung, by the words that name them: a related finding on the target's old side in a zone
+the target is stated in ("right basilar opacity" beside "right basilar atelectasis") is one lesion
+read two ways, and moves side with the target."""
+
+INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both|also|additionally)\b", re.IGNORECASE)
 """An inserted statement that points back at something ("this appearance is compatible with ...")."""
 
 SIDE_CLEAR = r"\b{side}\s+(?:lung|hemithorax)\s+(?:is\s+|remains\s+|appears\s+)?(?:grossly\s+)?clear"
@@ -227,7 +332,9 @@ NORMAL_STATEMENT = re.compile(
 """A sentence that calls the finding's organ normal: a positive reading of it is the engine's slip."""
 
 ORPHAN_CONJUNCTION = re.compile(
-    r"\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted)\b", re.IGNORECASE
+    r"\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted|suggest\w*|consistent|compatible|likely|"
+    r"represent\w*|concerning|suspicious)\b",
+    re.IGNORECASE,
 )
 """A list conjunction left with no item after it ("no nodules or are identified")."""
 
@@ -235,9 +342,26 @@ CHAMBERS = re.compile(r"\b(?:left|right)\s+(?:atri\w*|ventric\w*)", re.IGNORECAS
 """Heart chambers keep their side whatever a device or finding beside them does ("leads in the right
 atrium" stay right when a left chest wall pacemaker is swapped)."""
 
-ASSOCIATED = re.compile(r"\b(?:associated|adjacent|compressive|passive|underlying)\b", re.IGNORECASE)
+ASSOCIATED = re.compile(
+    r"\b(?:associated|adjacent|compressive|passive|underlying)\b|\baccount\w*\s+for|\b(?:due|secondary|related)\s+to\b|"
+    r"\bcaus(?:es|ed|ing)\b|\bresult\w*\s+(?:in|from)",
+    re.IGNORECASE,
+)
 """A finding tied to the target in one sentence ("effusion and associated left basilar airspace
 disease"): its side moves with the target's or the swap is refused."""
+
+COUNTED_ONE_SIDE = re.compile(
+    r"\b(?:two|three|both|several|multiple|numerous)\s+(?:\w+\s+){0,3}(?:left|right)(?:-sided)?\b", re.IGNORECASE
+)
+"""A count left before a finding made one-sided ("Two small right pleural effusion"): the swap from
+bilateral is refused."""
+
+DEPENDENT_OPENING = frozenset(
+    {"suggestive", "consistent", "compatible", "concerning", "suspicious", "representing", "likely", "probably",
+     "adjacent", "associated", "underlying", "compressive", "passive"}
+)  # fmt: skip
+"""Words that open only the second half of a statement ("..., suggestive of pneumonia"): a sentence
+an edit leaves opening with one has lost what it was said of."""
 
 HIGH_GRADES = frozenset({"large", "severe", "marked", "extensive", "massive"})
 

@@ -110,4 +110,7 @@ def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext)
     )
 
 
-_SEVERITY_NORMAL = {"mildly": "mild", "severely": "severe", "minimally": "minimal", "markedly": "marked"}
+_SEVERITY_NORMAL = {
+    "mildly": "mild", "severely": "severe", "minimally": "minimal", "markedly": "marked", "moderately": "moderate",
+    "slightly": "slight",
+}  # fmt: skip

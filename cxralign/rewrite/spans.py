@@ -97,6 +97,8 @@ def is_measure_word(word: str) -> bool:
 
 def is_plural(word: str) -> bool:
     word = word.lower()
+    if word in _IRREGULAR_SINGULARS:  # "bullae", "apices", "foci"
+        return True
     if not word.endswith("s") or len(word) < 4:
         return False
     return not word.endswith(("ss", "sis", "us", "is", "ax", "os", "ous", "itis"))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.coherence import Candidate, content_failure
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.form import anatomy_failure, form_failure
+from cxralign.rewrite.form import anatomy_failure, form_failure, stated_signs
 from cxralign.rewrite.records import Change
 
 _IGNORED_LABELS = ("No Finding",)
@@ -21,6 +21,7 @@ def _others_signature(analysis: ReportAnalysis, target: str, ctx: RewriteContext
     Side and size of a denied finding carry no meaning ("no pneumothorax or large effusion" lends
     "large" to the pneumothorax), so they are compared only for stated findings.
     """
+    signs = [(start, end) for _name, start, end, _index in stated_signs(analysis, target, ctx)]
     return Counter(
         (m.concept, m.assertion, m.historical)
         + (
@@ -30,7 +31,26 @@ def _others_signature(analysis: ReportAnalysis, target: str, ctx: RewriteContext
         )
         for m in analysis.mentions
         if ctx.observation_of(m.concept) != target
+        and not (  # a sign of the target the lexicon reads as a concept of its own ("blunting") goes with it
+            ctx.observation_of(m.concept) is None and any(s <= m.start and m.end <= e for s, e in signs)
+        )
     )
+
+
+def _moved_companions(signature: Counter, detail: dict[str, str] | None) -> Counter:
+    """The other mentions a laterality plan moved with the target (related findings of one lesion,
+    ``detail["companions"]``) expected on the new side; every other mention unchanged."""
+    companions = set(filter(None, (detail or {}).get("companions", "").split("|")))
+    if not companions:
+        return signature
+    old, new = (detail or {}).get("from"), (detail or {}).get("to")
+    moved: Counter = Counter()
+    for key, n in signature.items():
+        concept, assertion, historical, side, severity = key
+        if concept in companions and side == old and assertion is not Assertion.NEGATED and not historical:
+            key = (concept, assertion, historical, new, severity)
+        moved[key] += n
+    return moved
 
 
 def _label(value: object) -> float | None:
@@ -71,7 +91,7 @@ def verification_failure(
     for name, value in labels_before.items():
         if name != target and labels_after.get(name) != value:
             return f"other finding changed: {name} {value} -> {labels_after.get(name)}"
-    if others_before != _others_signature(after, target, ctx):
+    if _moved_companions(others_before, detail) != _others_signature(after, target, ctx):
         return "other mentions changed"
     old, new = labels_before.get(target), labels_after.get(target)
     mentions = _current(after, target, ctx)

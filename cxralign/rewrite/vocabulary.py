@@ -74,6 +74,9 @@ REPORT_WORDS = frozenset(
         described correlation margin margins interspace interspaces bandlike band-like suprahilar infrahilar
         uncalcified noncalcified predominantly resolution can desired full artifactual rib ribs above below junction
         costicartilage obscuring obscuration primary
+        overt innumerable whose foci parenchymal helpful non-specific poorly defined ill-defined strandy
+        informative benefit diagnostic performed indicated uncertain concern followed radiographically
+        correlate second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
         """,
     )
 )
@@ -93,7 +96,8 @@ TARGET_VOCABULARY: dict[str, frozenset[str]] = {
             orogastric over overlies overlying pacemaker picc place placement port position
             positioned postoperative projected projecting projects proximal removal removed right-
             sided satisfactory spine sternotomy stomach subclavian surgical svc terminate terminates
-            terminating through tip tips tracheostomy tube tubes vena via wall wire wires
+            terminating through tip tips tracheostomy tube tubes vena via wall wire wires intact disrupted
+            interrupted fractured broken postsurgical multiple several mediastinal
             """,
         )
     ),

@@ -165,11 +165,14 @@ SWAP_SEVERITY = {
     "marked": "mild",
     "markedly": "mildly",
     "massive": "small",
-    "minimal": "severe",
-    "minimally": "severely",
-    "slight": "severe",
-    "slightly": "severely",
+    "minimal": "moderate",
+    "minimally": "moderately",
+    "slight": "moderate",
+    "slightly": "moderately",
 }
+"""A grade's opposite. A grade at the edge of normal ("minimal", "slight") moves one step past its
+near-synonym ("mild") to the middle of the scale: "minimal atelectasis" -> "moderate atelectasis",
+never the contradiction in terms "severe minimal ..."; bounding words may still refuse it."""
 
 MIDDLE_GRADES = {
     "moderate": {"size": ("small", "large"), "intensity": ("mild", "severe")},
