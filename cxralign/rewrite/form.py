@@ -181,10 +181,13 @@ def lost_words(
 _NORMALISED_AWAY = frozenset(
     {"and", "with", "the", "a", "an", "of", "is", "are", "there", "persistent", "stable", "unchanged", "again",
      "mild", "mildly", "moderate", "moderately", "severe", "marked", "small", "large", "minimal", "slight",
-     "slightly", "left", "right", "bilateral", "new", "no", "noted", "seen", "present", "in", "at"}
+     "slightly", "left", "right", "bilateral", "new", "no", "noted", "seen", "present", "in", "at",
+     "upper", "lower", "middle", "mid", "lobe", "lobes", "lung", "lungs", "base", "bases", "basilar", "apex",
+     "apical", "zone", "hemithorax", "lingula", "lingular", "perihilar"}
 )  # fmt: skip
 """Words a finding's statement loses when it becomes a normal impression ("Persistent mild cardiomegaly."
--> "No acute disease."): its grade, side, time and grammar, never another finding's words."""
+-> "No acute disease."; "Right upper lobe nodule." -> "No acute intrathoracic process."): its grade,
+side, place, time and grammar, never another finding's words."""
 
 
 _FINDING_NOUNS = frozenset(
