@@ -117,6 +117,10 @@ MUTANTS = [
      "Mild vascular congestion.", "No evidence for heart failure.", None, "the denial names another kind"),
     ("laterality", "Support Devices", "FINDINGS: Lungs are clear. Surgical clips in the right upper quadrant.",
      "right upper", "left upper", {"from": "right", "to": "left"}, "the side swap moved the anatomy"),
+    ("negate", "Fracture", "FINDINGS: Right 8th rib fracture with callus. No effusion.\nIMPRESSION: No acute disease.",
+     "Right 8th rib fracture with callus.", "No acute rib fracture.", None, "a healed lesion denied only as an acute one"),
+    ("negate", "Fracture", "FINDINGS: Healing left 6th rib fracture. Lungs are clear.",
+     "Healing left 6th rib fracture.", "No acute fracture.", None, "a healed lesion denied only as an acute one"),
 ]  # fmt: skip
 
 

@@ -43,11 +43,15 @@ from cxralign.rewrite.rules import (
     HIGH_GRADES,
     INDICATION_QUESTION,
     INSERTED_ANAPHOR,
+    LIMITATION,
     MEASURED,
     NORMAL_EXAM,
     NORMAL_STATEMENT,
     NOTHING_ACUTE,
     OLD_FINDING,
+    OLD_LESION,
+    OLD_ONLY,
+    OLD_ONLY_TARGETS,
     OTHER_SITES,
     PARENCHYMAL,
     PRIOR_ONLY,
@@ -85,6 +89,7 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
     if not current or all(
         (m.assertion is Assertion.UNCERTAIN and CAVEAT.search(sentence_text(analysis, m.sentence_index)))
         or PRIOR_ONLY.search(sentence_text(analysis, m.sentence_index))
+        or LIMITATION.search(sentence_text(analysis, m.sentence_index))
         for m in current
     ):
         return HEDGE_ONLY
@@ -168,6 +173,10 @@ def content_failure(candidate: Candidate) -> str | None:
         reason = _denial_kind(before, changes, target, ctx) or _denial_details(after, changes, target, ctx)
         if reason:
             return reason
+        if target in OLD_ONLY_TARGETS and any(
+            OLD_LESION.search(c.before) and ACUTE_DENIAL.search(c.after) for c in changes
+        ):
+            return OLD_ONLY
     if op in ("negate", "omit"):
         reason = attribute_fragment(after, changes)
         if reason:

@@ -136,6 +136,22 @@ CAVEAT = re.compile(
 
 HEDGE_ONLY = "target stated only in a caveat, the indication or another study"
 
+LIMITATION = re.compile(
+    r"\bmay\s+not\s+be\s+(?:demonstrated|visible|seen|detected|apparent|identified)|"
+    r"\bnot\s+(?:well\s+)?(?:demonstrated|evaluated|assessed|visuali[sz]ed)\s+(?:on|by)\s+(?:this|the|a|plain|chest|radiograph)|"
+    r"\bconsider\s+(?:additional|dedicated|further)\s+(?:imaging|views|evaluation)",
+    re.IGNORECASE,
+)
+"""A limitation of the exam ("fractures may not be demonstrated; consider additional imaging"): the
+finding is named to say the film may miss it, which states nothing about this image."""
+
+OLD_LESION = re.compile(r"\b(?:healed|healing|old|remote|chronic|callus)\b", re.IGNORECASE)
+OLD_ONLY_TARGETS = frozenset({"Fracture"})
+OLD_ONLY = "a healed lesion denied only as an acute one"
+"""Negate refuses a denial of an acute lesion ("No acute, displaced rib fractures") in place of a healed
+one ("fracture with callus"): the variant would still match the image. A plain denial ("There is no rib
+fracture.") is kept."""
+
 ATTRIBUTED_AWAY = re.compile(
     r"\b(?:related|due|secondary|attributable|attributed)\s+to\s+(?:the\s+)?(?:\w+\s+){0,2}"
     r"(?:overlying|overlapping|superimpos\w*|soft\s+tissues?|breast|nipple|artifact\w*|technique|positioning|rotation)\b|"
