@@ -32,6 +32,7 @@ from cxralign.rewrite.vocabulary import (
 )
 from cxralign.rewrite.words import (
     LATERALITY,
+    LUNG_PLACES,
     SEVERITY,
 )
 
@@ -181,9 +182,8 @@ def lost_words(
 _NORMALISED_AWAY = frozenset(
     {"and", "with", "the", "a", "an", "of", "is", "are", "there", "persistent", "stable", "unchanged", "again",
      "mild", "mildly", "moderate", "moderately", "severe", "marked", "small", "large", "minimal", "slight",
-     "slightly", "left", "right", "bilateral", "new", "no", "noted", "seen", "present", "in", "at",
-     "upper", "lower", "middle", "mid", "lobe", "lobes", "lung", "lungs", "base", "bases", "basilar", "apex",
-     "apical", "zone", "hemithorax", "lingula", "lingular", "perihilar"}
+     "slightly", "left", "right", "bilateral", "new", "no", "noted", "seen", "present", "in", "at"}
+    | LUNG_PLACES
 )  # fmt: skip
 """Words a finding's statement loses when it becomes a normal impression ("Persistent mild cardiomegaly."
 -> "No acute disease."; "Right upper lobe nodule." -> "No acute intrathoracic process."): its grade,

@@ -145,7 +145,10 @@ LIMITATION = re.compile(
 """A limitation of the exam ("fractures may not be demonstrated; consider additional imaging"): the
 finding is named to say the film may miss it, which states nothing about this image."""
 
-OLD_LESION = re.compile(r"\b(?:healed|healing|old|remote|chronic|callus)\b", re.IGNORECASE)
+OLD_WORDS = ("healed", "healing", "old", "remote", "chronic")
+"""Words that make a lesion an old one; the two patterns below add their own context words."""
+
+OLD_LESION = re.compile(rf"\b(?:{'|'.join(OLD_WORDS)}|callus)\b", re.IGNORECASE)
 OLD_ONLY_TARGETS = frozenset({"Fracture"})
 OLD_ONLY = "a healed lesion denied only as an acute one"
 """Negate refuses a denial of an acute lesion ("No acute, displaced rib fractures") in place of a healed
@@ -186,7 +189,7 @@ fracture"): it does not name the chest finding the variant omits."""
 ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema", "Fracture"})
 """Findings an impression of "no acute disease" denies: affirming one must update that impression."""
 
-OLD_FINDING = re.compile(r"\b(?:healed|healing|old|remote|chronic|prior|previous)\b", re.IGNORECASE)
+OLD_FINDING = re.compile(rf"\b(?:{'|'.join(OLD_WORDS)}|prior|previous)\b", re.IGNORECASE)
 """An affirmed statement of an old finding ("healed rib fracture"): it does not contradict a denial
 of an acute one ("no acute fracture"), and sits with a "no acute disease" impression."""
 

@@ -217,6 +217,12 @@ BILATERAL_PLACES = frozenset(
 )
 """Places named after a side that exist on both ("in the left lower lobe" -> "in both lower lobes")."""
 
+LUNG_PLACES = frozenset(
+    {"upper", "lower", "middle", "mid", "lobe", "lobes", "lung", "lungs", "base", "bases", "basilar", "apex",
+     "apical", "zone", "hemithorax", "lingula", "lingular", "perihilar"}
+)  # fmt: skip
+"""Where in the chest a statement places its finding ("right upper lobe", "bases")."""
+
 PLACE_MODIFIERS = frozenset({"upper", "lower", "mid", "lung", "costophrenic", "cardiophrenic"})
 """Words between the side and the place; "middle" is absent on purpose (only the right lung has one)."""
 
