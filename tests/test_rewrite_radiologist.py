@@ -118,9 +118,12 @@ MUTANTS = [
     ("laterality", "Support Devices", "FINDINGS: Lungs are clear. Surgical clips in the right upper quadrant.",
      "right upper", "left upper", {"from": "right", "to": "left"}, "the side swap moved the anatomy"),
     ("negate", "Fracture", "FINDINGS: Right 8th rib fracture with callus. No effusion.\nIMPRESSION: No acute disease.",
-     "Right 8th rib fracture with callus.", "No acute rib fracture.", None, "a healed lesion denied only as an acute one"),
+     "Right 8th rib fracture with callus.", "No acute rib fracture.", None, "a healed lesion denied only as an acute or displaced one"),
     ("negate", "Fracture", "FINDINGS: Healing left 6th rib fracture. Lungs are clear.",
-     "Healing left 6th rib fracture.", "No acute fracture.", None, "a healed lesion denied only as an acute one"),
+     "Healing left 6th rib fracture.", "No acute fracture.", None, "a healed lesion denied only as an acute or displaced one"),
+    ("negate", "Fracture", "FINDINGS: Lungs are clear. Left 5th rib fracture with callus.\nIMPRESSION: No acute disease.",
+     "Left 5th rib fracture with callus.", "No displaced rib fractures are seen.", None,
+     "a healed lesion denied only as an acute or displaced one"),
 ]  # fmt: skip
 
 

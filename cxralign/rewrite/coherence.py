@@ -55,6 +55,7 @@ from cxralign.rewrite.rules import (
     OTHER_SITES,
     PARENCHYMAL,
     PRIOR_ONLY,
+    QUALIFIED_DENIAL,
     REDACTED,
     RELATED_FINDINGS,
     RESOLVED,
@@ -174,7 +175,7 @@ def content_failure(candidate: Candidate) -> str | None:
         if reason:
             return reason
         if target in OLD_ONLY_TARGETS and any(
-            OLD_LESION.search(c.before) and ACUTE_DENIAL.search(c.after) for c in changes
+            OLD_LESION.search(c.before) and QUALIFIED_DENIAL.search(c.after) for c in changes
         ):
             return OLD_ONLY
     if op in ("negate", "omit"):

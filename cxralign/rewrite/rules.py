@@ -150,8 +150,10 @@ OLD_WORDS = ("healed", "healing", "old", "remote", "chronic")
 
 OLD_LESION = re.compile(rf"\b(?:{'|'.join(OLD_WORDS)}|callus)\b", re.IGNORECASE)
 OLD_ONLY_TARGETS = frozenset({"Fracture"})
-OLD_ONLY = "a healed lesion denied only as an acute one"
-"""Negate refuses a denial of an acute lesion ("No acute, displaced rib fractures") in place of a healed
+QUALIFIED_DENIAL = re.compile(r"\b(?:acute|displaced)\b", re.IGNORECASE)
+"""Qualifiers a denial may carry that a healed lesion lacks ("No displaced rib fractures")."""
+OLD_ONLY = "a healed lesion denied only as an acute or displaced one"
+"""Negate refuses a denial of an acute or displaced lesion ("No displaced rib fractures") in place of a healed
 one ("fracture with callus"): the variant would still match the image. A plain denial ("There is no rib
 fracture.") is kept."""
 
