@@ -20,6 +20,7 @@ from cxralign.rewrite.grammar import (
     words_of,
 )
 from cxralign.rewrite.phrases import NORMAL_SUMMARY, details
+from cxralign.rewrite.rules import GRADE_ONLY, GRADE_ONLY_DENIAL
 from cxralign.rewrite.spans import (
     capitalize_first,
     is_plural,
@@ -206,6 +207,8 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     mentions = [m for m in core.target_mentions(analysis, target, ctx) if not m.historical]
     if not mentions or any(m.assertion is not Assertion.NEGATED for m in mentions):
         raise core.RewriteFailed("target not explicitly negated")
+    if any(_grade_only(analysis, m) for m in mentions):
+        raise core.RewriteFailed(GRADE_ONLY)
     key = analysis.report_id or analysis.text[:64]
     edits: list[core.SentenceEdit] = []
     stated_in: set[str | None] = set()  # sections whose affirmed statement is written
@@ -271,6 +274,23 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     plan = core.finish_plan(analysis, edits + ([summary] if summary else []), mentions[0].concept)
     plan.added_sentence = any(e.added for e in edits)  # location follows the statement, not its summary
     return plan
+
+
+def _grade_only(analysis: ReportAnalysis, mention: Mention) -> bool:
+    """Whether the denial before the mention denies a grade of it only ("No large pleural effusion"):
+    a grade word after the last denial cue, with no other finding between it and the mention."""
+    sentence = core.sentence_at(analysis, mention.sentence_index)
+    lead = analysis.text[sentence.start : mention.start]
+    cues = list(re.finditer(r"\b(?:no|not|without|negative\s+for)\b", lead, re.IGNORECASE))
+    if not cues:
+        return False
+    after_cue = sentence.start + cues[-1].end()
+    for grade in GRADE_ONLY_DENIAL.finditer(analysis.text, after_cue, mention.start):
+        if not any(
+            grade.end() <= other.start < mention.start for other in analysis.mentions if other is not mention
+        ):
+            return True
+    return False
 
 
 def _restatement(statement: str) -> str:

@@ -18,6 +18,7 @@ from cxralign.rewrite.rules import (
     DEPENDENT_OPENING,
     DEPENDENT_STATEMENTS,
     NOTHING_ACUTE,
+    ONE_SIDED_ANATOMY,
     ONE_SIDED_PLACES,
     ORPHAN_CONJUNCTION,
     SIGNS,
@@ -373,7 +374,7 @@ def attribute_fragment(after: ReportAnalysis, changes: Sequence[Change]) -> str 
 
 def anatomy_failure(before: ReportAnalysis, after: ReportAnalysis) -> str | None:
     """A side swap that names anatomy that does not exist ("right lower lobes", "left middle lobe")."""
-    if len(ONE_SIDED_PLACES.findall(after.text)) > len(ONE_SIDED_PLACES.findall(before.text)):
+    if any(len(p.findall(after.text)) > len(p.findall(before.text)) for p in (ONE_SIDED_PLACES, ONE_SIDED_ANATOMY)):
         return "the side swap names anatomy that does not exist"
     chambers = [sorted(m.lower() for m in CHAMBERS.findall(a.text)) for a in (before, after)]
     if chambers[0] != chambers[1]:

@@ -16,8 +16,16 @@ from cxralign.rewrite.edits import (
     check_attribute_use,
     sentence_at,
 )
+from cxralign.rewrite.form import sentence_text, stated_signs
 from cxralign.rewrite.records import Change
-from cxralign.rewrite.rules import RELATED_FINDINGS, ZONES
+from cxralign.rewrite.rules import (
+    CARDIAC_CHAMBER,
+    HEDGE_ONLY,
+    OTHER_STUDY_STATEMENT,
+    PER_SIDE_DETAIL,
+    RELATED_FINDINGS,
+    ZONES,
+)
 from cxralign.rewrite.spans import (
     capitalize_first,
     is_plural,
@@ -63,10 +71,13 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
     check_attribute_use(analysis, target, ctx, "laterality", shared_with=related)
     if value not in ("left", "right", "bilateral"):
         raise RewriteFailed(f"laterality {value!r} cannot be swapped")
+    _refuse_scope(analysis, mentions)
     moved = _companions(analysis, target, ctx, mentions, value) if one_sided else []
+    signs = _sign_sides(analysis, target, ctx, mentions, value)
     if (
         value != "bilateral"
         and not moved  # a finding read two ways moves side together; no bilateral form of both
+        and not signs  # nor a sign that names the side ("blunting of the left costophrenic angle")
         and ctx.rng(analysis.report_id, target, "bilateral").random() < BILATERAL_SHARE
     ):
         bilateral = _bilateral_changes(analysis, [m for m in mentions if m.attributes.laterality == value])
@@ -105,6 +116,7 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
                     at, place.end(), place.group("places"), singular_place, mention.sentence_index
                 )
     detail = {"from": value, "to": new_value}
+    changes.update({(c.start, c.end): c for c in signs})
     for mention in moved:
         start, end = mention.attributes.laterality_span  # type: ignore[misc]
         before = analysis.text[start:end]
@@ -113,6 +125,49 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
     if moved:
         detail["companions"] = "|".join(sorted({m.concept for m in moved}))
     return Plan(sorted(changes.values(), key=lambda c: c.start), False, mentions[0].concept, detail)
+
+
+def _refuse_scope(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> None:
+    """Statements no side swap keeps true: a bilateral finding described side by side ("bilateral
+    effusions, small on the left"), or a finding stated only as seen on another study."""
+    texts = [sentence_text(analysis, m.sentence_index) for m in mentions]
+    if any(
+        m.attributes.laterality == "bilateral" and PER_SIDE_DETAIL.search(t)
+        for m, t in zip(mentions, texts, strict=True)
+    ):
+        raise RewriteFailed("a bilateral finding is described side by side")
+    if all(OTHER_STUDY_STATEMENT.search(t) for t in texts):
+        raise RewriteFailed(HEDGE_ONLY)
+
+
+_SIDE_WORD = re.compile(
+    r"\b(?:left|right)\b|\bboth\b|\bbilateral\w*|\bbi(?:basil|apic|bas)\w*", re.IGNORECASE
+)
+
+
+def _sign_sides(
+    analysis: ReportAnalysis, target: str, ctx: RewriteContext, mentions: Sequence[Mention], value: str
+) -> list[Change]:
+    """The side words of the target's signs ("Blunting of the left costophrenic angle", "chronic changes
+    in the left lung base"), swapped with the finding's; a sign on both sides, or on a side the finding
+    is not, is refused (no swap keeps it true)."""
+    taken = [m.attributes.laterality_span for m in analysis.mentions if m.attributes.laterality_span]
+    changes = []
+    for _name, start, end, index in stated_signs(analysis, target, ctx):
+        sentence = sentence_at(analysis, index)
+        text = analysis.text[sentence.start : sentence.end]
+        cuts = [0, *(m.end() for m in re.finditer(r"[,;]", text)), len(text)]
+        low = max(c for c in cuts if c <= start - sentence.start)
+        high = min(c for c in cuts if c >= end - sentence.start)
+        for word in _SIDE_WORD.finditer(text, low, high):
+            at, stop = sentence.start + word.start(), sentence.start + word.end()
+            if any(a <= at < b for a, b in taken) or CARDIAC_CHAMBER.match(analysis.text, stop):
+                continue  # another finding's side, or the finding's own (already swapped), or a chamber
+            if value == "bilateral" or word.group().lower() != value:
+                raise RewriteFailed("a sign of the finding is stated on another side")
+            after = case_like(word.group(), SWAP_LATERALITY[word.group().lower()])
+            changes.append(Change(at, stop, word.group(), after, index))
+    return changes
 
 
 def _zones(analysis: ReportAnalysis, mention: Mention) -> set[str]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from itertools import accumulate
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis
+from cxralign.rewrite.rules import MALFORMED
 from cxralign.rewrite.spans import singular
 
 _MAX_CHARS = 90
@@ -57,9 +58,25 @@ _MIN_RATE = 8
 """Reports with a finding before its own impression rates are trusted (else pooled over findings)."""
 
 
+def malformed(text: str) -> str | None:
+    """Why a statement is no sentence a radiologist would write (``rules.MALFORMED``), else None."""
+    return next((name for name, pattern in MALFORMED if pattern.search(text)), None)
+
+
+_PLURAL_FINDING = re.compile(
+    r"\b(?:effusions|pneumothoraces|nodules|opacities|densities|infiltrates|fractures|masses|lesions|"
+    r"consolidations|granulomas)\b",
+    re.IGNORECASE,
+)
+"""A finding named in the plural: a restatement must agree in number ("small right pleural effusion"
+is never summarised as "Small pleural effusions")."""
+
+
 def details(text: str) -> frozenset[str]:
-    """The side, place, grade and measure words of a statement ("small right apical", "5")."""
-    return frozenset(word.lower() for word in _DETAIL.findall(text))
+    """The side, place, grade and measure words of a statement ("small right apical", "5"), and
+    "plural" when it names its finding in the plural."""
+    found = {word.lower() for word in _DETAIL.findall(text)}
+    return frozenset(found | {"plural"} if _PLURAL_FINDING.search(text) else found)
 
 
 def _restrict(drawn: tuple[list[str], list[int]], keep: Callable[[str], bool]) -> tuple[list[str], list[int]]:
@@ -143,8 +160,8 @@ class PhraseBank:
             text = _ENUMERATION.sub("", " ".join(sentence.text.split())).rstrip(".!? ")
             if not text or len(text) > _MAX_CHARS or _SKIP.search(text) or ":" in text:
                 continue
-            if assertion is Assertion.POSITIVE and _DENIES.search(text):
-                continue
+            if assertion is Assertion.POSITIVE and (_DENIES.search(text) or malformed(text)):
+                continue  # an affirm inserts it: a garbled corpus sentence ("Early interstitial show ...") never
             key = (observations.pop(), assertion is Assertion.POSITIVE, sentence.section)
             statement = text[0].upper() + text[1:]
             self.counts.setdefault(key, Counter())[statement] += 1

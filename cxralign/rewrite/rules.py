@@ -389,6 +389,81 @@ HIGH_GRADES = frozenset({"large", "severe", "marked", "extensive", "massive"})
 TARGET_GRADE_BOUNDS: dict[str, dict[str, frozenset[str]]] = {
     "Pleural Effusion": {"collapse": frozenset({"moderate", "large", "severe", "marked", "massive"})},
     "Pneumothorax": {"collapse": frozenset({"moderate", "large", "severe", "marked", "massive"})},
+    "Edema": {
+        word: frozenset({"minimal", "mild", "small", "tiny", "trace", "minor", "slight", "subtle"})
+        for word in ("thin", "few", "subtle", "faint", "early")
+    },
 }
 """Bounds a word sets for one finding only: lobar collapse beside an effusion is never small (beside
-atelectasis "collapse" is the finding itself)."""
+atelectasis "collapse" is the finding itself); a few thin lines or early edema is never severe."""
+
+_PLURAL_HEADS = r"(?:effusions|opacities|nodules|fractures|infiltrates|pneumothoraces|densities|lesions|masses|consolidations)"
+_SINGULAR_HEADS = r"(?:effusion|opacity|nodule|fracture|infiltrate|pneumothorax|density|lesion|mass|consolidation|cardiomegaly|edema)"
+_ATTRIBUTIVE = (
+    r"(?:interstitial|pulmonary|pleural|alveolar|airspace|air-space|endotracheal|nasogastric|orogastric|central|"
+    r"venous|cardiac|focal|patchy|early|mild|moderate|severe|small|large|left|right|bilateral|bibasilar)"
+)
+MALFORMED: tuple[tuple[str, re.Pattern], ...] = (
+    ("a modifier before a verb", re.compile(
+        rf"\b(?!left\b|right\b){_ATTRIBUTIVE}\s+(?:show|shows|demonstrate|demonstrates|is|are|was|were|has|have)\b", re.IGNORECASE)),
+    ("a statement ending on a modifier", re.compile(
+        r"\b(?:interstitial|pulmonary|pleural|alveolar|airspace|air-space|endotracheal|nasogastric|orogastric|central|"
+        r"venous|focal|patchy|early|bibasilar)\W*$", re.IGNORECASE)),
+    ("a plural subject with a singular verb", re.compile(
+        rf"\b{_PLURAL_HEADS}\s+(?:is|was|has|shows|demonstrates)\b"
+        rf"|^\W*there\s+is\s+(?:(?!and\b|or\b|with\b)[\w-]+\s+){{0,5}}{_PLURAL_HEADS}\b", re.IGNORECASE)),
+    ("a singular subject with a plural verb", re.compile(
+        rf"\b{_SINGULAR_HEADS}\s+(?:are|were|have)\b", re.IGNORECASE)),
+    ("a word repeated", re.compile(r"\b(?!xxxx\b)(\w+)\s+\1\b", re.IGNORECASE)),
+    ("a subject repeated after its verb", re.compile(r"\b(\w{4,})\s+(?:is|are)\s+(?:\w+\s+)?\1\b", re.IGNORECASE)),
+    ("a subject with no verb", re.compile(
+        r"^\W*(?:the\s+)?lungs?\s+(?:focal|patchy|airspace|air-space|interstitial|alveolar|diffuse)\b", re.IGNORECASE)),
+    ("an article before a verb", re.compile(r"\b(?:the|a|an)\s+(?:present|seen|noted|identified|is|are)\b", re.IGNORECASE)),
+    ("a statement ending in a clause mark", re.compile(r"[;,:/-]\W*$")),
+    ("two findings joined by a slash", re.compile(r"[a-z]/[a-z]", re.IGNORECASE)),
+    ("a statement pointing elsewhere", re.compile(
+        r"^\W*(?:also|otherwise|specifically|additionally|findings|this|these|it|they)\b"
+        r"|\bas\s+(?:described\s+|seen\s+|noted\s+)?(?:above|before|previously|below)\b", re.IGNORECASE)),
+    ("a hedge or a density explained away", re.compile(
+        r"\bcannot\s+be\b|\bnot\s+(?:well\s+)?(?:seen|identified|visuali[sz]ed)\b|\bexaggerated\b|\bartifact|"
+        r"\bmay\s+(?:be|represent)\b|\bversus\b|\bclinical\s+correlation", re.IGNORECASE)),
+)  # fmt: skip
+"""What makes a statement no sentence a radiologist would write ("Early interstitial show pulmonary
+edema", "There is endotracheal", "Heart is mildly heart enlarged", "A small effusion the present"):
+the phrase bank never draws such a corpus statement for an inserted one, and the verifier rejects an
+affirmed statement that matches one."""
+
+PER_SIDE_DETAIL = re.compile(
+    r"\bon\s+the\s+(?:left|right)\b|\b(?:left|right)(?:[\s-]+sided)?\s*(?:[,;.]|$)", re.IGNORECASE
+)
+"""A bilateral finding described side by side ("bilateral effusions, larger on the right, small on the
+left"): made one-sided, the rest of its sentence still describes both sides."""
+
+ONE_SIDED_ANATOMY = re.compile(
+    r"\bright\s+lingula\w*|\bleft\s+middle\s+and\s+lower\s+lobes?|\bleft\s+(?:upper|lower)\s+and\s+middle\s+lobes?",
+    re.IGNORECASE,
+)
+"""Anatomy only one lung has, beyond ``ONE_SIDED_PLACES``: the lingula is left, the middle lobe right."""
+
+BORDERLINE_SUBJECT: dict[str, re.Pattern] = {
+    "Cardiomegaly": re.compile(r"\b(?:heart|cardiac)\b", re.IGNORECASE),
+    "Enlarged Cardiomediastinum": re.compile(r"\b(?:mediastin\w*|cardiomediastinal)\b", re.IGNORECASE),
+}
+"""Subjects whose borderline statement the engine does not read as a mention ("Heart size upper
+limits normal"): beside one, a new grade of the finding contradicts the report, so severity refuses."""
+
+OTHER_STUDY_STATEMENT = re.compile(
+    r"\b(?:better|best|only)\s+(?:appreciated|seen|visuali[sz]ed|demonstrated)\s+on\s+(?:the\s+)?(?:\w+\s+){0,3}"
+    r"(?:comparison|prior|previous|ct|study|exam\w*)|\b(?:outside|prior|previous)\s+(?:x-?\w*|film|radiograph|study)\s+is\b",
+    re.IGNORECASE,
+)
+"""A finding stated as seen on another study ("better appreciated on the comparison", "the outside film is
+normal except for ..."): a side or grade swap changes what that study showed, not this image."""
+
+GRADE_ONLY_DENIAL = re.compile(
+    r"\b(?:large|larger|significant|sizable|sizeable|substantial|appreciable|suspicious|moderate|major|massive)\b",
+    re.IGNORECASE,
+)
+"""Words that make a denial one of a grade or a kind only ("No large pleural effusion", "No suspicious
+nodules"): a small or benign finding affirmed beside it contradicts nothing, so affirm refuses it."""
+GRADE_ONLY = "the target is denied only at a grade (no large or suspicious one)"

@@ -7,7 +7,9 @@ import re
 from cxralign.reports.records import Mention, ReportAnalysis
 from cxralign.rewrite import edits
 from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.form import sentence_text
 from cxralign.rewrite.records import Change
+from cxralign.rewrite.rules import BORDERLINE, BORDERLINE_SUBJECT, HEDGE_ONLY, OTHER_STUDY_STATEMENT
 from cxralign.rewrite.spans import (
     singular,
 )
@@ -73,11 +75,25 @@ def _severity_opposite(analysis: ReportAnalysis, mention: Mention, lower: bool) 
     return pair[0 if lower else 1]
 
 
+def _refuse_scope(analysis: ReportAnalysis, target: str, mentions: list[Mention]) -> None:
+    """A grade no new one may replace: the organ also called borderline in words the lexicon does not
+    read ("Heart size upper limits normal"), or the finding stated only as seen on another study."""
+    subject = BORDERLINE_SUBJECT.get(target)
+    if subject is not None and any(
+        BORDERLINE.search(text) and subject.search(text)
+        for text in (analysis.text[s.start : s.end] for s in analysis.sentences)
+    ):
+        raise edits.RewriteFailed("the report also calls the finding normal or borderline")
+    if all(OTHER_STUDY_STATEMENT.search(sentence_text(analysis, m.sentence_index)) for m in mentions):
+        raise edits.RewriteFailed(HEDGE_ONLY)
+
+
 def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> edits.Plan:
     mentions = edits.attribute_mentions(analysis, target, ctx, "severity")
     if not mentions:
         raise edits.RewriteFailed("target has no severity")
     edits.check_attribute_use(analysis, target, ctx, "severity")
+    _refuse_scope(analysis, target, mentions)
     value = mentions[0].attributes.severity
     lower = ctx.rng(analysis.report_id, target, "severity").random() < LOWER_GRADE_SHARE
     changes: dict[tuple[int, int], Change] = {}

@@ -3,13 +3,15 @@ lexicon's reading (here) and in the text's and the clinic's (``form``, ``coheren
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
 from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.coherence import Candidate, content_failure
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.form import anatomy_failure, form_failure, stated_signs
+from cxralign.rewrite.form import anatomy_failure, form_failure, shifted, stated_signs, target_statements
+from cxralign.rewrite.phrases import malformed
 from cxralign.rewrite.records import Change
 
 _IGNORED_LABELS = ("No Finding",)
@@ -147,4 +149,27 @@ def variant_failure(
         or form_failure(before, after, changes)
         or content_failure(Candidate(op, before, after, changes, target, ctx, dict(detail or {})))
         or (anatomy_failure(before, after) if op == "laterality" else None)
+        or (_malformed_statement(after, changes, target, ctx) if op == "affirm" else None)
     )
+
+
+def _malformed_statement(
+    after: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """An edited sentence that states the affirmed finding and is no sentence ("There is endotracheal.")."""
+    spans = [(start, end) for start, end, _change in shifted(changes)]
+    stating = {
+        m.sentence_index for m in target_statements(after, target, ctx) if m.assertion is Assertion.POSITIVE
+    }
+    for sentence in after.sentences:
+        if sentence.index not in stating or not any(
+            start <= sentence.end and sentence.start <= end for start, end in spans
+        ):
+            continue
+        body = re.sub(r"^\W*\(?\d{1,2}[.)]\s+", "", after.text[sentence.start : sentence.end]).rstrip(
+            ".!? \n"
+        )
+        reason = malformed(body)
+        if reason:
+            return f"the affirmed statement is malformed ({reason})"
+    return None
