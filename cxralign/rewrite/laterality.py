@@ -151,9 +151,14 @@ def _sign_sides(
     """The side words of the target's signs ("Blunting of the left costophrenic angle", "chronic changes
     in the left lung base"), swapped with the finding's; a sign on both sides, or on a side the finding
     is not, is refused (no swap keeps it true)."""
-    taken = [m.attributes.laterality_span for m in analysis.mentions if m.attributes.laterality_span]
     changes = []
     for _name, start, end, index in stated_signs(analysis, target, ctx):
+        taken = [  # sides of other findings; a sign the lexicon reads as a concept of its own keeps its side here
+            m.attributes.laterality_span
+            for m in analysis.mentions
+            if m.attributes.laterality_span
+            and not (ctx.observation_of(m.concept) is None and start <= m.start and m.end <= end)
+        ]
         sentence = sentence_at(analysis, index)
         text = analysis.text[sentence.start : sentence.end]
         cuts = [0, *(m.end() for m in re.finditer(r"[,;]", text)), len(text)]

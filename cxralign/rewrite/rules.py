@@ -227,6 +227,7 @@ ACUTE_DENIAL = re.compile(r"\bacute\b", re.IGNORECASE)
 
 NOTHING_ACUTE = re.compile(
     r"\b(?:no\s+(?:\w+\s+){0,3}(?:acute|active)|without\s+(?:acute|active)|nothing\s+acute|negative\s+(?:chest|exam|study)|"
+    r"negative\s+for\s+(?:\w+\s+){0,2}(?:acute|active)|(?:the\s+)?chest\s+is\s+(?:normal|negative|unremarkable)|"
     r"normal\s+(?:chest|exam|study)|unremarkable\s+(?:chest|exam|study)|"
     r"no\s+(?:\w+\s+){0,2}(?:cardiopulmonary|intrathoracic|pulmonary)\s+(?:abnormalit\w*|disease|process|findings?))",
     re.IGNORECASE,

@@ -1,0 +1,360 @@
+"""Affirm, laterality and severity rules from a by-eye review of OpenI variants (issue 14, round 3).
+
+Every report here is hand-written (no corpus text). Each rule is a table entry in
+``cxralign.rewrite.rules``; each gets at least five reports with the exact variant or refusal reason,
+and the verifier is fed the wrong variant where it can catch it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from cxralign.reports import analyze
+from cxralign.rewrite import RewriteContext, RewriteRejected, rewrite
+from cxralign.rewrite.phrases import PhraseBank, details, malformed
+from cxralign.rewrite.records import Change
+from cxralign.rewrite.rules import GRADE_ONLY, HEDGE_ONLY
+from cxralign.rewrite.spans import apply_changes
+from cxralign.rewrite.verify import variant_failure
+
+CTX = RewriteContext.from_engine(seed=0)
+
+
+def _outcome(op: str, text: str, target: str, ctx: RewriteContext = CTX) -> str:
+    """The variant's text, or "refused: <reason>"."""
+    try:
+        return rewrite(op, analyze(text, report_id="t"), target, ctx).text
+    except RewriteRejected as refusal:
+        return f"refused: {refusal.reason}"
+
+
+def _mutant_failure(op, target, original, before, after, detail=None):
+    start = original.index(before)
+    change = Change(start, start + len(before), before, after, 0)
+    text = apply_changes(original, [change])
+    return variant_failure(
+        op, analyze(original, report_id="m"), analyze(text, report_id="m"), [change], target, CTX, detail
+    )
+
+
+# --- malformed statements: never drawn from the phrase bank, never kept by the verifier ----------
+
+MALFORMED_STATEMENTS = [
+    ("Early interstitial demonstrate pulmonary edema", "a modifier before a verb"),
+    ("Minimal pleural is seen on the right", "a modifier before a verb"),
+    ("There is endotracheal", "a statement ending on a modifier"),
+    ("Nasogastric", "a statement ending on a modifier"),
+    ("There is mild basal pleural effusions", "a plural subject with a singular verb"),
+    ("Scattered nodules is noted in the left lung", "a plural subject with a singular verb"),
+    ("Small pleural effusion are present", "a singular subject with a plural verb"),
+    ("Moderate effusion on on the right", "a word repeated"),
+    ("Heart is moderately heart enlarged", "a subject repeated after its verb"),
+    ("Lungs patchy consolidation at the left base", "a subject with no verb"),
+    ("Small left effusion the noted", "an article before a verb"),
+    ("Mildly enlarged heart;", "a statement ending in a clause mark"),
+    ("Small left effusion/hematoma", "two findings joined by a slash"),
+    ("Also, small left pneumothorax", "a statement pointing elsewhere"),
+    ("Left apical nodule as described above", "a statement pointing elsewhere"),
+    ("Nodule at the right base may be a nipple", "a hedge or a density explained away"),
+]
+WELL_FORMED = [
+    "There is a small left pleural effusion",
+    "Small bilateral pleural effusions are present",
+    "The heart is large",
+    "Heart size is mildly enlarged",
+    "Right lower lobe pneumonia",
+    "There are patchy opacities in the left lung base",
+    "Mild interstitial edema",
+    "Moderate right-sided pleural effusion",
+    "The mediastinum appears somewhat prominent",
+    "There is a 6 mm nodule in the right upper lobe",
+]
+
+
+@pytest.mark.parametrize(("statement", "reason"), MALFORMED_STATEMENTS)
+def test_malformed_statements_are_named(statement, reason):
+    assert malformed(statement) == reason
+
+
+@pytest.mark.parametrize("statement", WELL_FORMED)
+def test_well_formed_statements_pass(statement):
+    assert malformed(statement) is None
+
+
+def _bank(*reports: str) -> PhraseBank:
+    return PhraseBank().add_all((analyze(r) for r in reports), CTX.observation_of)
+
+
+def test_the_bank_never_holds_a_malformed_positive_statement():
+    bank = _bank(
+        "FINDINGS: Early interstitial demonstrate pulmonary edema.",
+        "FINDINGS: Heart is moderately heart enlarged.",
+        "FINDINGS: There is mild basal pleural effusions.",
+        "FINDINGS: Small left effusion/hematoma.",
+        "FINDINGS: Also, small left pneumothorax.",
+        "FINDINGS: Mild interstitial edema.",
+    )
+    positive = {text for (_obs, present, _sec), c in bank.counts.items() if present for text in c}
+    assert positive == {"Mild interstitial edema"}
+
+
+GARBLED_BANK = (
+    "FINDINGS: Early interstitial demonstrate pulmonary edema.",
+    "FINDINGS: Early interstitial demonstrate pulmonary edema.",
+    "FINDINGS: No pulmonary edema. Heart size normal.",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FINDINGS: No pulmonary edema. Heart size normal.", "FINDINGS: Mild pulmonary edema. Heart size normal."),
+        ("FINDINGS: Heart size normal. No pulmonary edema.", "FINDINGS: Heart size normal. Mild pulmonary edema."),
+        ("FINDINGS: There is no pulmonary edema. Lungs are clear.", "refused: the report still says the lungs are clear"),
+        ("FINDINGS: Heart size normal. There is no edema.", "FINDINGS: Heart size normal. There is mild edema."),
+        ("FINDINGS: No interstitial edema. Normal heart size.", "FINDINGS: Mild interstitial edema. Normal heart size."),
+    ],
+)
+def test_affirm_with_only_a_garbled_bank_statement_phrases_it_by_rules(text, expected):
+    ctx = RewriteContext.from_engine(seed=0, phrases=_bank(*GARBLED_BANK))
+    assert _outcome("affirm", text, "Edema", ctx) == expected
+
+
+@pytest.mark.parametrize(
+    ("original", "before", "after"),
+    [
+        ("FINDINGS: No endotracheal tube. Lungs clear.", "No endotracheal tube.", "There is endotracheal."),
+        ("FINDINGS: No edema. Heart size normal.", "No edema.", "Early interstitial demonstrate pulmonary edema."),
+        ("FINDINGS: No effusion. Heart size normal.", "No effusion.", "There is small pleural effusions."),
+        ("FINDINGS: Heart size normal. No nodule.", "No nodule.", "Also, a left nodule."),
+        ("FINDINGS: No pneumothorax. Heart normal.", "No pneumothorax.", "Small right pneumothorax the noted."),
+    ],
+)
+def test_verifier_rejects_a_malformed_affirmed_statement(original, before, after):
+    target = {"tube": "Support Devices", "edema": "Edema", "effusion": "Pleural Effusion",
+              "nodule": "Lung Lesion", "pneumothorax": "Pneumothorax"}  # fmt: skip
+    name = next(target[w] for w in target if w in before.lower())
+    failure = _mutant_failure("affirm", name, original, before, after)
+    assert failure is not None
+    assert failure.startswith(("the affirmed statement is malformed", "an inserted statement")), failure
+
+
+# --- restatements agree in number with the statement they restate ----------------------------------
+
+NUMBER_BANK = (
+    "FINDINGS: There is a small right pleural effusion.",
+    *["IMPRESSION: Small pleural effusions."] * 20,
+    "IMPRESSION: Small right pleural effusion.",
+)
+
+
+@pytest.mark.parametrize(
+    ("statement", "plural"),
+    [
+        ("Small pleural effusions", True),
+        ("Bilateral pneumothoraces", True),
+        ("Small right pleural effusion", False),
+        ("Scattered nodules", True),
+        ("Right lower lobe opacity", False),
+    ],
+)
+def test_details_mark_a_finding_named_in_the_plural(statement, plural):
+    assert ("plural" in details(statement)) is plural
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_impression_never_restates_one_side_in_the_plural(seed):
+    bank = _bank(*NUMBER_BANK)
+    bank.impressions["Pleural Effusion"] = Counter(pos=10, pos_normal=0, pos_restated=10, neg=10, neg_normal=10)
+    ctx = RewriteContext.from_engine(seed=seed, phrases=bank)
+    text = "FINDINGS: No pleural effusion. Heart size normal.\nIMPRESSION: No acute cardiopulmonary process."
+    variant = _outcome("affirm", text, "Pleural Effusion", ctx)
+    assert variant.endswith("IMPRESSION: Small right pleural effusion."), variant
+
+
+def test_a_one_sided_restatement_in_the_plural_is_not_drawn():
+    bank = _bank(*NUMBER_BANK)
+    rng = random.Random(0)
+    within = details("There is a small right pleural effusion.")
+    drawn = {bank.sample("Pleural Effusion", True, rng, "impression", None, True, within) for _ in range(20)}
+    assert drawn == {"Small right pleural effusion"}
+
+
+# --- affirm refuses a denial of a grade only ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        ("FINDINGS: No large pleural effusion. Heart size normal.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
+        ("FINDINGS: No suspicious pulmonary nodules. Heart size normal.", "Lung Lesion", f"refused: {GRADE_ONLY}"),
+        ("FINDINGS: There is no significant pleural effusion. Heart normal.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
+        ("FINDINGS: Heart size normal. No sizable pneumothorax.", "Pneumothorax", f"refused: {GRADE_ONLY}"),
+        ("FINDINGS: Heart size normal. Without substantial effusion.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
+        # the grade word belongs to another finding listed before the target
+        ("FINDINGS: No large pleural effusion or pneumothorax. Heart size normal.", "Pneumothorax",
+         "FINDINGS: No large pleural effusion. There is a small right pneumothorax. Heart size normal."),
+        ("FINDINGS: No pneumothorax or pleural effusion. Heart size normal.", "Pleural Effusion",
+         "FINDINGS: No pneumothorax. There is a small right pleural effusion. Heart size normal."),
+    ],
+)  # fmt: skip
+def test_affirm_refuses_a_denial_of_a_grade_only(text, target, expected):
+    assert _outcome("affirm", text, target) == expected
+
+
+# --- "nothing acute" impressions in every phrasing ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "impression",
+    [
+        "No acute disease.",
+        "No acute cardiopulmonary process.",
+        "No active disease.",
+        "Negative for acute cardiopulmonary disease.",
+        "No evidence of active disease.",
+        "The chest is normal.",
+    ],
+)
+def test_affirm_never_leaves_a_nothing_acute_impression_under_an_acute_finding(impression):
+    original = f"FINDINGS: No pneumothorax. Heart size normal.\nIMPRESSION: {impression}"
+    failure = _mutant_failure("affirm", "Pneumothorax", original, "No pneumothorax.", "Small right pneumothorax.")
+    assert failure is not None and failure.startswith(("the impression still", "target not affirmed")), failure
+
+
+# --- laterality -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        # a sign stated with the old side moves with the finding
+        ("FINDINGS: Scarring in the left lung base. No effusion.\nIMPRESSION: Mild chronic changes in the left lung base.",
+         "Lung Opacity",
+         "FINDINGS: Scarring in the right lung base. No effusion.\nIMPRESSION: Mild chronic changes in the right lung base."),
+        ("FINDINGS: Small left pleural effusion. Blunting of the left costophrenic angle. Heart size normal.",
+         "Pleural Effusion",
+         "FINDINGS: Small right pleural effusion. Blunting of the right costophrenic angle. Heart size normal."),
+        ("FINDINGS: Right lower lobe scarring. Heart normal.\nIMPRESSION: Chronic changes of the right lower lobe.",
+         "Lung Opacity",
+         "FINDINGS: Left lower lobe scarring. Heart normal.\nIMPRESSION: Chronic changes of the left lower lobe."),
+        # a sign on both sides, or on the other side, keeps no swap true
+        ("FINDINGS: Bilateral small pleural effusions. Both costophrenic angles are blunted.", "Pleural Effusion",
+         "refused: a sign of the finding is stated on another side"),
+        ("FINDINGS: Small right pleural effusion. Blunting of the left costophrenic angle.", "Pleural Effusion",
+         "refused: a sign of the finding is stated on another side"),
+        # a bilateral finding described side by side
+        ("IMPRESSION: Small bilateral pleural effusions, larger on the right.", "Pleural Effusion",
+         "refused: a bilateral finding is described side by side"),
+        ("FINDINGS: Bilateral effusions, moderate on the left, small on the right. Heart normal.", "Pleural Effusion",
+         "refused: a bilateral finding is described side by side"),
+        ("FINDINGS: Bilateral pleural effusions, greater on the left. No pneumothorax.", "Pleural Effusion",
+         "refused: a bilateral finding is described side by side"),
+        ("FINDINGS: Bibasilar atelectasis, more on the right. Heart normal.", "Atelectasis",
+         "refused: a bilateral finding is described side by side"),
+        ("FINDINGS: Bilateral pleural thickening, most marked on the left. Heart normal.", "Pleural Other",
+         "refused: a bilateral finding is described side by side"),
+        # anatomy only one lung has
+        ("FINDINGS: Mild left lingular atelectasis. Heart size normal.", "Atelectasis",
+         "refused: the side swap names anatomy that does not exist"),
+        ("FINDINGS: Opacity within the right middle and lower lobes. No effusion.", "Lung Opacity",
+         "refused: the side swap names anatomy that does not exist"),
+        ("FINDINGS: Patchy opacity in the left lingula. Heart normal.", "Lung Opacity",
+         "refused: the side swap names anatomy that does not exist"),
+        ("FINDINGS: Consolidation in the right middle and lower lobes. Heart normal.", "Consolidation",
+         "refused: the side swap names anatomy that does not exist"),
+        ("FINDINGS: Minimal left lingular scarring. No effusion.", "Lung Opacity",
+         "refused: the side swap names anatomy that does not exist"),
+        # stated only as seen on another study
+        ("FINDINGS: Lungs are clear. Left rib fractures are better appreciated on the prior comparison.", "Fracture",
+         f"refused: {HEDGE_ONLY}"),
+        ("FINDINGS: Heart normal. Right apical nodule is better seen on the prior CT.", "Lung Lesion",
+         f"refused: {HEDGE_ONLY}"),
+        ("FINDINGS: Heart normal. Left lower lobe opacity best seen on the previous study.", "Lung Opacity",
+         f"refused: {HEDGE_ONLY}"),
+        ("FINDINGS: Heart normal. Right effusion is only visualized on the comparison exam.", "Pleural Effusion",
+         f"refused: {HEDGE_ONLY}"),
+        ("FINDINGS: Lungs clear. Right clavicle fracture better demonstrated on the prior study.", "Fracture",
+         f"refused: {HEDGE_ONLY}"),
+    ],
+)  # fmt: skip
+def test_laterality_moves_every_statement_or_refuses(text, target, expected):
+    assert _outcome("laterality", text, target) == expected
+
+
+@pytest.mark.parametrize(
+    ("original", "before", "after", "target"),
+    [
+        ("FINDINGS: Mild left lingular atelectasis.", "left", "right", "Atelectasis"),
+        ("FINDINGS: Opacity in the right middle and lower lobes.", "right", "left", "Lung Opacity"),
+        ("FINDINGS: Left lingular scarring.", "Left", "Right", "Lung Opacity"),
+        ("FINDINGS: Atelectasis in the right middle and lower lobes.", "right", "left", "Atelectasis"),
+        ("FINDINGS: Patchy opacity in the left lingula.", "left", "right", "Lung Opacity"),
+    ],
+)
+def test_verifier_rejects_a_side_swap_onto_anatomy_the_other_lung_lacks(original, before, after, target):
+    failure = _mutant_failure("laterality", target, original, before, after, {"from": before.lower(), "to": after.lower()})
+    assert failure == "the side swap names anatomy that does not exist"
+
+
+# --- severity -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        # the organ called borderline in words the lexicon does not read as the finding
+        ("FINDINGS: Slight cardiomegaly.\nIMPRESSION: Heart size upper limits normal.", "Cardiomegaly",
+         "refused: the report also calls the finding normal or borderline"),
+        ("FINDINGS: Mild cardiomegaly. Lungs clear.\nIMPRESSION: Borderline heart size.", "Cardiomegaly",
+         "refused: the report also calls the finding normal or borderline"),
+        ("FINDINGS: Mild cardiomegaly.\nIMPRESSION: Cardiac silhouette at the upper limit of normal.", "Cardiomegaly",
+         "refused: the report also calls the finding normal or borderline"),
+        ("FINDINGS: Moderate cardiomegaly. Heart size is near top normal.", "Cardiomegaly",
+         "refused: the report also calls the finding normal or borderline"),
+        ("FINDINGS: Mildly widened mediastinum.\nIMPRESSION: Mediastinum borderline in width.", "Enlarged Cardiomediastinum",
+         "refused: the report also calls the finding normal or borderline"),
+        # a few thin lines or early edema is never severe edema
+        ("IMPRESSION: A few thin reticular lines at the bases compatible with mild edema.", "Edema",
+         "refused: grade 'severe' contradicts 'thin' beside it"),
+        ("FINDINGS: Subtle interstitial lines, mild edema. No effusion.", "Edema",
+         "refused: grade 'severe' contradicts 'subtle' beside it"),
+        ("FINDINGS: Mild interstitial edema, faint at the bases. Heart normal.", "Edema",
+         "refused: grade 'severe' contradicts 'faint' beside it"),
+        ("FINDINGS: Early mild interstitial edema. Heart normal.", "Edema",
+         "refused: grade 'severe' contradicts 'early' beside it"),
+        ("FINDINGS: A few septal lines with mild interstitial edema. Heart normal.", "Edema",
+         "refused: grade 'severe' contradicts 'few' beside it"),
+        # stated only as seen on another study
+        ("FINDINGS: The outside film is normal except for slight cardiomegaly. Lungs clear.", "Cardiomegaly",
+         f"refused: {HEDGE_ONLY}"),
+        ("FINDINGS: Lungs clear. Moderate effusion is better seen on the prior CT.", "Pleural Effusion",
+         f"refused: {HEDGE_ONLY}"),
+        ("FINDINGS: Heart normal. Mild edema best seen on the previous study.", "Edema",
+         f"refused: {HEDGE_ONLY}"),
+        ("FINDINGS: The prior radiograph is remarkable for mild cardiomegaly. Lungs clear.", "Cardiomegaly",
+         f"refused: {HEDGE_ONLY}"),
+        ("FINDINGS: Lungs clear. Small effusion only demonstrated on the comparison exam.", "Pleural Effusion",
+         f"refused: {HEDGE_ONLY}"),
+    ],
+)  # fmt: skip
+def test_severity_refuses_a_grade_the_report_bounds(text, target, expected):
+    assert _outcome("severity", text, target) == expected
+
+
+@pytest.mark.parametrize(
+    ("original", "word"),
+    [
+        ("IMPRESSION: A few thin lines compatible with mild edema.", "thin"),
+        ("FINDINGS: Subtle mild interstitial edema.", "subtle"),
+        ("FINDINGS: Faint mild perihilar edema.", "faint"),
+        ("FINDINGS: Early mild interstitial edema.", "early"),
+        ("FINDINGS: A few lines of mild edema.", "few"),
+    ],
+)
+def test_verifier_rejects_severe_edema_beside_a_bounding_word(original, word):
+    failure = _mutant_failure("severity", "Edema", original, "mild", "severe", {"from": "mild", "to": "severe"})
+    assert failure == f"grade 'severe' contradicts '{word}' beside it"
