@@ -276,22 +276,19 @@ DENIAL_FAMILIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
 is not "airspace disease"): a denial must name the kind of the statement it replaces."""
 
 SIDE_COMPARISON = re.compile(
-    r"\b(?:left|right)\s+(?:is\s+|side\s+)?(?:greater|larger|more|worse|less|smaller)\s+than\s+(?:the\s+)?(?:left|right)\b",
-    re.IGNORECASE,
+    r"(?i)\b(?:left|right)\s+(?:is\s+|side\s+)?(?:greater|larger|more|worse|less|smaller)\s+than\s+(?:the\s+)?(?:left|right)\b"
 )
 """Both sides compared ("left greater than right"): no single side swap keeps it true."""
 
 ONE_SIDED_PLACES = re.compile(
-    r"\b(?:left|right)(?:-sided)?\s+(?:(?:upper|middle|lower|mid)\s+)?(?:lobes|lungs|hemithoraces|bases|apices)\b"
-    r"|\bleft\s+middle\s+lobe\b",
-    re.IGNORECASE,
+    r"(?i)\b(?:left|right)(?:-sided)?\s+(?:(?:upper|middle|lower|mid)\s+)?(?:lobes|lungs|hemithoraces|bases|apices)\b"
+    r"|\bleft\s+middle\s+lobe\b"
 )
 """Anatomy that does not exist: one side with a plural place, or a left middle lobe."""
 
 
 BORDERLINE = re.compile(
-    r"\bborderline|\b(?:top|high|upper)[\s-]+(?:limits?\s+(?:of\s+)?)?normal|\bupper\s+limits?\s+(?:of\s+)?normal|\bnear\s+top",
-    re.IGNORECASE,
+    r"(?i)\bborderline|\b(?:top|high|upper)[\s-]+(?:limits?\s+(?:of\s+)?)?normal|\bupper\s+limits?\s+(?:of\s+)?normal|\bnear\s+top"
 )
 """A grade at the edge of normal ("borderline heart size", "upper limits of normal"): denying it
 contradicts nothing, and no other grade reads true beside it."""
@@ -348,15 +345,13 @@ CARDIAC_CHAMBER = re.compile(r"\s+(?:atri|ventric|heart\s+border)", re.IGNORECAS
 """A side that names a heart chamber ("tip in the right atrium"): anatomy, never swapped with a finding."""
 
 NORMAL_STATEMENT = re.compile(
-    r"\bwithin\s+(?:the\s+)?(?:normal\s+)?limits|\blimits\s+of\s+normal|\bnormal\b|\bunremarkable\b",
-    re.IGNORECASE,
+    r"(?i)\bwithin\s+(?:the\s+)?(?:normal\s+)?limits|\blimits\s+of\s+normal|\bnormal\b|\bunremarkable\b"
 )
 """A sentence that calls the finding's organ normal: a positive reading of it is the engine's slip."""
 
 ORPHAN_CONJUNCTION = re.compile(
-    r"\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted|suggest\w*|consistent|compatible|likely|"
-    r"represent\w*|concerning|suspicious)\b",
-    re.IGNORECASE,
+    r"(?i)\b(?:and|or|nor)\s+(?:is|are|was|were|identified|seen|noted|suggest\w*|consistent|compatible|likely|"
+    r"represent\w*|concerning|suspicious)\b"
 )
 """A list conjunction left with no item after it ("no nodules or are identified")."""
 
@@ -404,31 +399,32 @@ _ATTRIBUTIVE = (
     r"(?:interstitial|pulmonary|pleural|alveolar|airspace|air-space|endotracheal|nasogastric|orogastric|central|"
     r"venous|cardiac|focal|patchy|early|mild|moderate|severe|small|large|left|right|bilateral|bibasilar)"
 )
-MALFORMED: tuple[tuple[str, re.Pattern], ...] = (
-    ("a modifier before a verb", re.compile(
-        rf"\b(?!left\b|right\b){_ATTRIBUTIVE}\s+(?:show|shows|demonstrate|demonstrates|is|are|was|were|has|have)\b", re.IGNORECASE)),
-    ("a statement ending on a modifier", re.compile(
+_MALFORMED_PATTERNS: dict[str, str] = {
+    "a modifier before a verb":
+        rf"\b(?!left\b|right\b){_ATTRIBUTIVE}\s+(?:show|shows|demonstrate|demonstrates|is|are|was|were|has|have)\b",
+    "a statement ending on a modifier":
         r"\b(?:interstitial|pulmonary|pleural|alveolar|airspace|air-space|endotracheal|nasogastric|orogastric|central|"
-        r"venous|focal|patchy|early|bibasilar)\W*$", re.IGNORECASE)),
-    ("a plural subject with a singular verb", re.compile(
+        r"venous|focal|patchy|early|bibasilar)\W*$",
+    "a plural subject with a singular verb":
         rf"\b{_PLURAL_HEADS}\s+(?:is|was|has|shows|demonstrates)\b"
-        rf"|^\W*there\s+is\s+(?:(?!and\b|or\b|with\b)[\w-]+\s+){{0,5}}{_PLURAL_HEADS}\b", re.IGNORECASE)),
-    ("a singular subject with a plural verb", re.compile(
-        rf"\b{_SINGULAR_HEADS}\s+(?:are|were|have)\b", re.IGNORECASE)),
-    ("a word repeated", re.compile(r"\b(?!xxxx\b)(\w+)\s+\1\b", re.IGNORECASE)),
-    ("a subject repeated after its verb", re.compile(r"\b(\w{4,})\s+(?:is|are)\s+(?:\w+\s+)?\1\b", re.IGNORECASE)),
-    ("a subject with no verb", re.compile(
-        r"^\W*(?:the\s+)?lungs?\s+(?:focal|patchy|airspace|air-space|interstitial|alveolar|diffuse)\b", re.IGNORECASE)),
-    ("an article before a verb", re.compile(r"\b(?:the|a|an)\s+(?:present|seen|noted|identified|is|are)\b", re.IGNORECASE)),
-    ("a statement ending in a clause mark", re.compile(r"[;,:/-]\W*$")),
-    ("two findings joined by a slash", re.compile(r"[a-z]/[a-z]", re.IGNORECASE)),
-    ("a statement pointing elsewhere", re.compile(
+        rf"|^\W*there\s+is\s+(?:(?!and\b|or\b|with\b)[\w-]+\s+){{0,5}}{_PLURAL_HEADS}\b",
+    "a singular subject with a plural verb": rf"\b{_SINGULAR_HEADS}\s+(?:are|were|have)\b",
+    "a word repeated": r"\b(?!xxxx\b)(\w+)\s+\1\b",
+    "a subject repeated after its verb": r"\b(\w{4,})\s+(?:is|are)\s+(?:\w+\s+)?\1\b",
+    "a subject with no verb": r"^\W*(?:the\s+)?lungs?\s+(?:focal|patchy|airspace|air-space|interstitial|alveolar|diffuse)\b",
+    "an article before a verb": r"\b(?:the|a|an)\s+(?:present|seen|noted|identified|is|are)\b",
+    "a statement ending in a clause mark": r"[;,:/-]\W*$",
+    "two findings joined by a slash": r"[a-z]/[a-z]",
+    "a statement pointing elsewhere":
         r"^\W*(?:also|otherwise|specifically|additionally|findings|this|these|it|they)\b"
-        r"|\bas\s+(?:described\s+|seen\s+|noted\s+)?(?:above|before|previously|below)\b", re.IGNORECASE)),
-    ("a hedge or a density explained away", re.compile(
+        r"|\bas\s+(?:described\s+|seen\s+|noted\s+)?(?:above|before|previously|below)\b",
+    "a hedge or a density explained away":
         r"\bcannot\s+be\b|\bnot\s+(?:well\s+)?(?:seen|identified|visuali[sz]ed)\b|\bexaggerated\b|\bartifact|"
-        r"\bmay\s+(?:be|represent)\b|\bversus\b|\bclinical\s+correlation", re.IGNORECASE)),
-)  # fmt: skip
+        r"\bmay\s+(?:be|represent)\b|\bversus\b|\bclinical\s+correlation",
+}  # fmt: skip
+MALFORMED: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _MALFORMED_PATTERNS.items()
+)
 """What makes a statement no sentence a radiologist would write ("Early interstitial show pulmonary
 edema", "There is endotracheal", "Heart is mildly heart enlarged", "A small effusion the present"):
 the phrase bank never draws such a corpus statement for an inserted one, and the verifier rejects an
