@@ -358,3 +358,58 @@ def test_severity_refuses_a_grade_the_report_bounds(text, target, expected):
 def test_verifier_rejects_severe_edema_beside_a_bounding_word(original, word):
     failure = _mutant_failure("severity", "Edema", original, "mild", "severe", {"from": "mild", "to": "severe"})
     assert failure == f"grade 'severe' contradicts '{word}' beside it"
+
+
+# --- found reading a second OpenI sample (seed 1) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "text", "target", "expected"),
+    [
+        # affirmed edema where the report still denies heart failure in other words
+        ("affirm", "FINDINGS: There is no pulmonary edema.\nIMPRESSION: Mild cardiomegaly without evidence of acute failure.",
+         "Edema", "refused: the report still denies heart failure, which the finding implies"),
+        ("affirm", "FINDINGS: No pulmonary edema. No CHF.", "Edema",
+         "refused: the report still denies heart failure, which the finding implies"),
+        ("affirm", "FINDINGS: Heart normal. No edema.\nIMPRESSION: No signs of failure.", "Edema",
+         "refused: the report still denies heart failure, which the finding implies"),
+        ("affirm", "FINDINGS: No interstitial edema. No signs of fluid overload.", "Edema",
+         "refused: the report still denies heart failure, which the finding implies"),
+        ("affirm", "FINDINGS: Lungs without edema, without failure.", "Edema",
+         "refused: the report still denies heart failure, which the finding implies"),
+        # a density explained away as fat: moving or denying it contradicts nothing
+        ("laterality", "FINDINGS: Lungs are clear. Left costophrenic opacity may represent pericardial fat.", "Lung Opacity",
+         "refused: target stated only as something explained away"),
+        ("laterality", "FINDINGS: Heart normal. Right cardiophrenic opacity likely represents a fat pad.", "Lung Opacity",
+         "refused: target stated only as something explained away"),
+        ("laterality", "FINDINGS: Heart normal. Left basilar opacity may be epicardial fat.", "Lung Opacity",
+         "refused: target stated only as something explained away"),
+        ("negate", "FINDINGS: Heart normal. Right cardiophrenic opacity could be a prominent fat pad.", "Lung Opacity",
+         "refused: target stated only as something explained away"),
+        ("omit", "FINDINGS: Heart normal. Left costophrenic opacity may be epicardial fat.", "Lung Opacity",
+         "refused: target stated only as something explained away"),
+        # a bilateral device made one-sided keeps its irregular singular
+        ("laterality", "FINDINGS: Lungs are clear. Bilateral breast prostheses are noted.", "Support Devices",
+         "FINDINGS: Lungs are clear. Left breast prosthesis is noted."),
+        ("laterality", "FINDINGS: Bilateral breast prostheses. Heart normal.", "Support Devices",
+         "FINDINGS: Left breast prosthesis. Heart normal."),
+        ("laterality", "FINDINGS: Heart normal. There are bilateral breast prostheses.", "Support Devices",
+         "FINDINGS: Heart normal. There is a left breast prosthesis."),
+        ("laterality", "FINDINGS: Bilateral breast prostheses are present. Lungs clear.", "Support Devices",
+         "FINDINGS: Left breast prosthesis is present. Lungs clear."),
+        ("laterality", "FINDINGS: Lungs clear. Bilateral breast prostheses are again seen.", "Support Devices",
+         "FINDINGS: Lungs clear. Left breast prosthesis is again seen."),
+    ],
+)  # fmt: skip
+def test_second_sample_rules(op, text, target, expected):
+    outcome = _outcome(op, text, target)
+    assert outcome == expected or (expected.startswith("refused:") and outcome.startswith(expected)), outcome
+
+
+@pytest.mark.parametrize(
+    "impression", ["Negative.", "1. Negative.", "Normal.", "Negative chest.", "Normal chest radiograph."]
+)
+def test_verifier_rejects_an_affirmed_finding_under_a_one_word_normal_impression(impression):
+    original = f"FINDINGS: No pneumothorax. Heart normal.\nIMPRESSION: {impression}"
+    failure = _mutant_failure("affirm", "Pneumothorax", original, "No pneumothorax.", "Small right pneumothorax.")
+    assert failure is not None and failure.startswith("the impression still"), failure

@@ -20,7 +20,7 @@ from cxralign.rewrite.grammar import (
     words_of,
 )
 from cxralign.rewrite.phrases import NORMAL_SUMMARY, details
-from cxralign.rewrite.rules import GRADE_ONLY, GRADE_ONLY_DENIAL
+from cxralign.rewrite.rules import GRADE_ONLY, GRADE_ONLY_DENIAL, STILL_DENIED_BY
 from cxralign.rewrite.spans import (
     capitalize_first,
     is_plural,
@@ -209,6 +209,9 @@ def propose_affirm(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         raise core.RewriteFailed("target not explicitly negated")
     if any(_grade_only(analysis, m) for m in mentions):
         raise core.RewriteFailed(GRADE_ONLY)
+    implied = STILL_DENIED_BY.get(target)
+    if implied is not None and implied[1].search(analysis.text):
+        raise core.RewriteFailed(f"the report still denies {implied[0]}, which the finding implies")
     key = analysis.report_id or analysis.text[:64]
     edits: list[core.SentenceEdit] = []
     stated_in: set[str | None] = set()  # sections whose affirmed statement is written

@@ -479,6 +479,9 @@ def _singularize(analysis: ReportAnalysis, mention: Mention, taken: set) -> dict
     sentence = sentence_at(analysis, mention.sentence_index)
     s_start, body_end, _ = sentence_body(analysis, sentence)
     np_begin = np_start(analysis, mention, s_start)
+    side = mention.attributes.laterality_span
+    if side is not None and s_start <= side[0] < np_begin:  # "There are bilateral | breast prostheses"
+        np_begin = side[0]
     lead_tokens = tokenize(analysis.text, s_start, np_begin)
     if lead_tokens and lead_tokens[-1].lower == "are":
         verb = lead_tokens[-1]

@@ -161,11 +161,13 @@ ATTRIBUTED_AWAY = re.compile(
     r"\b(?:related|due|secondary|attributable|attributed)\s+to\s+(?:the\s+)?(?:\w+\s+){0,2}"
     r"(?:overlying|overlapping|superimpos\w*|soft\s+tissues?|breast|nipple|artifact\w*|technique|positioning|rotation)\b|"
     r"\b(?:likely|probably|may|could|which\s+(?:may|could))\s+(?:be\s+|represent\s+)?(?:an?\s+)?"
-    r"(?:artifact\w*|nipple\s+shadows?|(?:overlapping|superimposed|overlying)\s+(?:soft\s+tissues?|structures|vessels|breast))",
+    r"(?:artifact\w*|nipple\s+shadows?|(?:overlapping|superimposed|overlying)\s+(?:soft\s+tissues?|structures|vessels|breast))|"
+    r"\b(?:likely|probably|may|could)\s+(?:be|represent\w*)\s+(?:\w+\s+){0,3}fat(?:\s+pads?)?\b",
     re.IGNORECASE,
 )
 """A density the report explains away as something that is not a finding ("opacity related to
-superimposed soft tissues", "likely nipple shadow"): denying or removing it contradicts nothing."""
+superimposed soft tissues", "likely nipple shadow", "may represent pericardial fat"): denying,
+removing or moving it contradicts nothing."""
 
 ATTRIBUTED_AWAY_ONLY = "target stated only as something explained away (overlying tissue, artifact)"
 
@@ -196,7 +198,7 @@ OLD_FINDING = re.compile(rf"\b(?:{'|'.join(OLD_WORDS)}|prior|previous)\b", re.IG
 of an acute one ("no acute fracture"), and sits with a "no acute disease" impression."""
 
 NORMAL_EXAM = re.compile(
-    r"\b(?:normal|negative|unremarkable)\s+(?:chest|exam\w*|study|radiograph\w*)\b|^\W*(?:\d+[.)]\s*)?normal\.?\s*$",
+    r"\b(?:normal|negative|unremarkable)\s+(?:chest|exam\w*|study|radiograph\w*)\b|^\W*(?:\d+[.)]\s*)?(?:normal|negative)\.?\s*$",
     re.IGNORECASE,
 )
 """An impression that calls the whole study normal ("Normal chest"): no affirmed finding, acute or
@@ -464,3 +466,9 @@ GRADE_ONLY_DENIAL = re.compile(
 """Words that make a denial one of a grade or a kind only ("No large pleural effusion", "No suspicious
 nodules"): a small or benign finding affirmed beside it contradicts nothing, so affirm refuses it."""
 GRADE_ONLY = "the target is denied only at a grade (no large or suspicious one)"
+
+STILL_DENIED_BY: dict[str, tuple[str, re.Pattern]] = {
+    "Edema": ("heart failure", re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,3}(?:failure|chf|overload)\b", re.IGNORECASE)),
+}
+"""What an affirmed finding implies that the report may still deny in words the lexicon does not read as
+the finding ("No pulmonary edema or CHF", "without evidence of acute failure"): affirm refuses the item."""

@@ -110,6 +110,8 @@ _IRREGULAR_PLURALS = {
     "bulla": "bullae",
     "hilum": "hila",
     "focus": "foci",
+    "prosthesis": "prostheses",
+    "anastomosis": "anastomoses",
 }
 _IRREGULAR_SINGULARS = {plural: single for single, plural in _IRREGULAR_PLURALS.items()}
 

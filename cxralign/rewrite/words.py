@@ -149,7 +149,7 @@ COUNTABLE_HEADS = frozenset(
         "effusion", "pneumothorax", "nodule", "mass", "opacity", "fracture", "lesion", "infiltrate",
         "density", "granuloma", "tube", "line", "catheter", "pacemaker", "wire", "device", "cavity",
         "abscess", "hydropneumothorax", "collapse", "hernia", "port", "clip", "stent",
-        "drain", "defibrillator", "pacer", "cyst", "bleb", "bulla",
+        "drain", "defibrillator", "pacer", "cyst", "bleb", "bulla", "prosthesis", "implant",
     }
 )  # fmt: skip
 
