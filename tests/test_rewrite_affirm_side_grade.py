@@ -413,3 +413,50 @@ def test_verifier_rejects_an_affirmed_finding_under_a_one_word_normal_impression
     original = f"FINDINGS: No pneumothorax. Heart normal.\nIMPRESSION: {impression}"
     failure = _mutant_failure("affirm", "Pneumothorax", original, "No pneumothorax.", "Small right pneumothorax.")
     assert failure is not None and failure.startswith("the impression still"), failure
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        # the old side repeated in a place of the finding's own clause moves with it
+        ("FINDINGS: Vague opacity at the left lung base which appears to be within the left lower lobe. Heart normal.",
+         "Lung Opacity",
+         "FINDINGS: Vague opacity at the right lung base which appears to be within the right lower lobe. Heart normal."),
+        ("IMPRESSION: Small left effusion in the left lateral costophrenic recess. Heart normal.", "Pleural Effusion",
+         "IMPRESSION: Small right effusion in the right lateral costophrenic recess. Heart normal."),
+        ("FINDINGS: Right-sided pneumothorax at the right apex. No effusion.", "Pneumothorax",
+         "FINDINGS: Left-sided pneumothorax at the left apex. No effusion."),
+        ("FINDINGS: Left lower lobe consolidation in the left lung base. Heart normal.", "Consolidation",
+         "FINDINGS: Right lower lobe consolidation in the right lung base. Heart normal."),
+        ("FINDINGS: Right upper lobe nodule projecting over the right apex. No effusion.", "Lung Lesion",
+         "FINDINGS: Left upper lobe nodule projecting over the left apex. No effusion."),
+        # a device's or another finding's place keeps its side: refused as before
+        ("FINDINGS: ECG leads over the left lower chest, which account for mild density at the left base. Lungs clear.",
+         "Support Devices", "refused: the old side"),
+        # the other lung declared clear, adjective first
+        ("IMPRESSION: Small left effusion in the left lateral costophrenic recess. Clear right lung.", "Pleural Effusion",
+         "refused: the report says the right lung is clear"),
+        ("FINDINGS: Right lower lobe opacity. Clear left lung.", "Lung Opacity",
+         "refused: the report says the left lung is clear"),
+        ("FINDINGS: Left apical pneumothorax. Clear right lung. No effusion.", "Pneumothorax",
+         "refused: the report says the right lung is clear"),
+        ("FINDINGS: Small right effusion. Heart normal. Clear left hemithorax otherwise.", "Pleural Effusion",
+         "refused: the report says the left lung is clear"),
+        ("FINDINGS: Left lower lobe atelectasis. Clear right lung.", "Atelectasis",
+         "refused: the report says the right lung is clear"),
+        # a finding that hides a heart border: the border keeps its side
+        ("FINDINGS: Streaky right medial basilar opacities obscuring the right heart border. No effusion.", "Lung Opacity",
+         "refused: the finding hides a heart border, whose side stays"),
+        ("FINDINGS: Right middle lobe opacity with silhouetting of the right heart border.", "Lung Opacity",
+         "refused: the finding hides a heart border, whose side stays"),
+        ("FINDINGS: Left lower lobe consolidation obscuring the left heart border.", "Consolidation",
+         "refused: the finding hides a heart border, whose side stays"),
+        ("FINDINGS: Left retrocardiac atelectasis; the left heart border is partially obscured.", "Atelectasis",
+         "refused: the finding hides a heart border, whose side stays"),
+        ("FINDINGS: Right basilar opacity with effacement of the right cardiac margin.", "Lung Opacity",
+         "refused: the finding hides a heart border, whose side stays"),
+    ],
+)  # fmt: skip
+def test_laterality_moves_the_places_of_the_finding(text, target, expected):
+    outcome = _outcome("laterality", text, target)
+    assert outcome == expected or (expected.startswith("refused:") and outcome.startswith(expected)), outcome

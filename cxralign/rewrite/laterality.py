@@ -24,6 +24,7 @@ from cxralign.rewrite.rules import (
     OTHER_STUDY_STATEMENT,
     PER_SIDE_DETAIL,
     RELATED_FINDINGS,
+    SILHOUETTE_SIGN,
     ZONES,
 )
 from cxralign.rewrite.spans import (
@@ -117,6 +118,8 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
                 )
     detail = {"from": value, "to": new_value}
     changes.update({(c.start, c.end): c for c in signs})
+    if value != "bilateral" and target in PLACE_SIDE_TARGETS:
+        changes.update({(c.start, c.end): c for c in _place_sides(analysis, target, ctx, mentions, value)})
     for mention in moved:
         start, end = mention.attributes.laterality_span  # type: ignore[misc]
         before = analysis.text[start:end]
@@ -138,6 +141,8 @@ def _refuse_scope(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> None
         raise RewriteFailed("a bilateral finding is described side by side")
     if all(OTHER_STUDY_STATEMENT.search(t) for t in texts):
         raise RewriteFailed(HEDGE_ONLY)
+    if SILHOUETTE_SIGN.search(analysis.text):  # in any sentence: "...; the left heart border is obscured"
+        raise RewriteFailed("the finding hides a heart border, whose side stays")
 
 
 _SIDE_WORD = re.compile(
@@ -172,6 +177,44 @@ def _sign_sides(
                 raise RewriteFailed("a sign of the finding is stated on another side")
             after = case_like(word.group(), SWAP_LATERALITY[word.group().lower()])
             changes.append(Change(at, stop, word.group(), after, index))
+    return changes
+
+
+PLACE_SIDE_TARGETS = frozenset(
+    {"Pleural Effusion", "Pneumothorax", "Lung Lesion", "Consolidation", "Lung Opacity", "Pneumonia", "Atelectasis",
+     "Pleural Other", "Edema"}
+)  # fmt: skip
+"""Findings in the lung or pleura: a place of theirs ("the left lung base") takes their side. A device or a bone
+beside a place ("leads over the left lower chest") is anatomy of its own, and stays refused."""
+_LUNG_PLACES = frozenset({*ZONES, "lung", "lungs", "lobe", "hemithorax", "midlung", "lingula"})
+_CLAUSE_CUT = re.compile(r"[,;]|\b(?:with|and|but|without)\b", re.IGNORECASE)
+
+
+def _place_sides(
+    analysis: ReportAnalysis, target: str, ctx: RewriteContext, mentions: Sequence[Mention], value: str
+) -> list[Change]:
+    """The old side repeated in a place of the finding's own clause ("opacity at the left lung base,
+    within the left lower lobe"; "effusion in the left lateral costophrenic recess"): it moves too. A
+    side in a clause naming another finding is left to the verifier (which refuses the item)."""
+    spans = [m.attributes.laterality_span for m in analysis.mentions if m.attributes.laterality_span]
+    changes = []
+    for index in sorted({m.sentence_index for m in mentions if m.attributes.laterality == value}):
+        sentence = sentence_at(analysis, index)
+        text = analysis.text[sentence.start : sentence.end]
+        cuts = [0, *(m.start() for m in _CLAUSE_CUT.finditer(text)), len(text)]
+        for word in re.finditer(rf"\b{value}\b", text, re.IGNORECASE):
+            at, stop = sentence.start + word.start(), sentence.start + word.end()
+            following = re.findall(r"[a-z]+", text[word.end() : word.end() + 32].lower())[:3]
+            if any(a <= at < b for a, b in spans) or not set(following) & _LUNG_PLACES:
+                continue
+            low = max(c for c in cuts if c <= word.start())
+            high = min(c for c in cuts if c >= word.end())
+            if any(  # the clause names another finding: its side is not the target's to move
+                sentence.start + low <= m.start < sentence.start + high and ctx.observation_of(m.concept) != target
+                for m in analysis.mentions
+            ):
+                continue
+            changes.append(Change(at, stop, word.group(), case_like(word.group(), SWAP_LATERALITY[value]), index))
     return changes
 
 

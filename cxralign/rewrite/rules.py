@@ -340,8 +340,11 @@ read two ways, and moves side with the target."""
 INSERTED_ANAPHOR = re.compile(r"\b(?:this|these|which|it|they|both|also|additionally)\b", re.IGNORECASE)
 """An inserted statement that points back at something ("this appearance is compatible with ...")."""
 
-SIDE_CLEAR = r"\b{side}\s+(?:lung|hemithorax)\s+(?:is\s+|remains\s+|appears\s+)?(?:grossly\s+)?clear"
-"""The other side declared clear ("Left lung clear"): a finding swapped onto it contradicts it."""
+SIDE_CLEAR = (
+    r"\b{side}\s+(?:lung|hemithorax)\s+(?:is\s+|remains\s+|appears\s+)?(?:grossly\s+)?clear"
+    r"|\bclear\s+{side}\s+(?:lung|hemithorax)\b"
+)
+"""The other side declared clear ("Left lung clear", "Clear right lung"): a finding swapped onto it contradicts it."""
 
 CARDIAC_CHAMBER = re.compile(r"\s+(?:atri|ventric|heart\s+border)", re.IGNORECASE)
 """A side that names a heart chamber ("tip in the right atrium"): anatomy, never swapped with a finding."""
@@ -472,3 +475,10 @@ STILL_DENIED_BY: dict[str, tuple[str, re.Pattern]] = {
 }
 """What an affirmed finding implies that the report may still deny in words the lexicon does not read as
 the finding ("No pulmonary edema or CHF", "without evidence of acute failure"): affirm refuses the item."""
+
+SILHOUETTE_SIGN = re.compile(
+    r"(?i)\b(?:obscur\w*|effac\w*|silhouett\w*)\s+(?:of\s+)?(?:the\s+)?(?:left|right)\s+(?:heart|cardiac)\b"
+    r"|\b(?:left|right)\s+(?:heart|cardiac)\s+(?:border|margin|silhouette|xxxx)\s+(?:is\s+|are\s+)?(?:\w+\s+)?(?:obscur|effac)\w*"
+)
+"""A finding that hides one heart border ("opacity obscuring the right heart border"): the border stays where
+the heart is, so a side swap of the finding would contradict it; laterality refuses the item."""
