@@ -433,17 +433,17 @@ def test_verifier_rejects_an_affirmed_finding_under_a_one_word_normal_impression
         # a device's or another finding's place keeps its side: refused as before
         ("FINDINGS: ECG leads over the left lower chest, which account for mild density at the left base. Lungs clear.",
          "Support Devices", "refused: the old side"),
-        # the other lung declared clear, adjective first
+        # the other lung declared clear (either word order) becomes the lung the finding leaves
         ("IMPRESSION: Small left effusion in the left lateral costophrenic recess. Clear right lung.", "Pleural Effusion",
-         "refused: the report says the right lung is clear"),
+         "IMPRESSION: Small right effusion in the right lateral costophrenic recess. Clear left lung."),
         ("FINDINGS: Right lower lobe opacity. Clear left lung.", "Lung Opacity",
-         "refused: the report says the left lung is clear"),
+         "FINDINGS: Left lower lobe opacity. Clear right lung."),
         ("FINDINGS: Left apical pneumothorax. Clear right lung. No effusion.", "Pneumothorax",
-         "refused: the report says the right lung is clear"),
-        ("FINDINGS: Small right effusion. Heart normal. Clear left hemithorax otherwise.", "Pleural Effusion",
-         "refused: the report says the left lung is clear"),
-        ("FINDINGS: Left lower lobe atelectasis. Clear right lung.", "Atelectasis",
-         "refused: the report says the right lung is clear"),
+         "FINDINGS: Right apical pneumothorax. Clear left lung. No effusion."),
+        ("FINDINGS: Large right effusion. Left lung clear.", "Pleural Effusion",
+         "FINDINGS: Large left effusion. Right lung clear."),
+        ("FINDINGS: Left lower lobe atelectasis. The right lung is clear.", "Atelectasis",
+         "FINDINGS: Right lower lobe atelectasis. The left lung is clear."),
         # a finding that hides a heart border: the border keeps its side
         ("FINDINGS: Streaky right medial basilar opacities obscuring the right heart border. No effusion.", "Lung Opacity",
          "refused: the finding hides a heart border, whose side stays"),

@@ -24,6 +24,7 @@ from cxralign.rewrite.rules import (
     OTHER_STUDY_STATEMENT,
     PER_SIDE_DETAIL,
     RELATED_FINDINGS,
+    SIDE_CLEAR,
     SILHOUETTE_SIGN,
     ZONES,
 )
@@ -75,10 +76,12 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
     _refuse_scope(analysis, mentions)
     moved = _companions(analysis, target, ctx, mentions, value) if one_sided else []
     signs = _sign_sides(analysis, target, ctx, mentions, value)
+    clear = _clear_sides(analysis, value) if one_sided else []
     if (
         value != "bilateral"
         and not moved  # a finding read two ways moves side together; no bilateral form of both
         and not signs  # nor a sign that names the side ("blunting of the left costophrenic angle")
+        and not clear  # nor the other lung declared clear ("Clear left lung")
         and ctx.rng(analysis.report_id, target, "bilateral").random() < BILATERAL_SHARE
     ):
         bilateral = _bilateral_changes(analysis, [m for m in mentions if m.attributes.laterality == value])
@@ -117,7 +120,7 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
                     at, place.end(), place.group("places"), singular_place, mention.sentence_index
                 )
     detail = {"from": value, "to": new_value}
-    changes.update({(c.start, c.end): c for c in signs})
+    changes.update({(c.start, c.end): c for c in [*signs, *clear]})
     if value != "bilateral" and target in PLACE_SIDE_TARGETS:
         changes.update({(c.start, c.end): c for c in _place_sides(analysis, target, ctx, mentions, value)})
     for mention in moved:
@@ -148,6 +151,22 @@ def _refuse_scope(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> None
 _SIDE_WORD = re.compile(
     r"\b(?:left|right)\b|\bboth\b|\bbilateral\w*|\bbi(?:basil|apic|bas)\w*", re.IGNORECASE
 )
+
+
+def _clear_sides(analysis: ReportAnalysis, value: str) -> list[Change]:
+    """The other lung declared clear ("Clear left lung.", "The left lung is clear.") becomes the lung the
+    finding leaves: a swap of the finding moves which lung is clear with it."""
+    other = SWAP_LATERALITY[value]
+    changes = []
+    for match in re.finditer(SIDE_CLEAR.format(side=other), analysis.text, re.IGNORECASE):
+        word = re.search(rf"\b{other}\b", match.group(), re.IGNORECASE)
+        sentence = next((s for s in analysis.sentences if s.start <= match.start() < s.end), None)
+        if word is None or sentence is None:
+            continue
+        at = match.start() + word.start()
+        after = case_like(word.group(), value)
+        changes.append(Change(at, at + len(word.group()), word.group(), after, sentence.index))
+    return changes
 
 
 def _sign_sides(
