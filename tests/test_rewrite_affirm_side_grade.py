@@ -444,6 +444,9 @@ def test_verifier_rejects_an_affirmed_finding_under_a_one_word_normal_impression
          "FINDINGS: Large left effusion. Right lung clear."),
         ("FINDINGS: Left lower lobe atelectasis. The right lung is clear.", "Atelectasis",
          "FINDINGS: Right lower lobe atelectasis. The left lung is clear."),
+        # ... unless another finding stays in the lung the finding leaves
+        ("IMPRESSION: Left effusion. Minimal left lung base airspace disease. Clear right lung.", "Pleural Effusion",
+         "refused: the report says the right lung is clear"),
         # a finding that hides a heart border: the border keeps its side
         ("FINDINGS: Streaky right medial basilar opacities obscuring the right heart border. No effusion.", "Lung Opacity",
          "refused: the finding hides a heart border, whose side stays"),

@@ -76,7 +76,7 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
     _refuse_scope(analysis, mentions)
     moved = _companions(analysis, target, ctx, mentions, value) if one_sided else []
     signs = _sign_sides(analysis, target, ctx, mentions, value)
-    clear = _clear_sides(analysis, value) if one_sided else []
+    clear = _clear_sides(analysis, target, ctx, value) if one_sided else []
     if (
         value != "bilateral"
         and not moved  # a finding read two ways moves side together; no bilateral form of both
@@ -153,10 +153,18 @@ _SIDE_WORD = re.compile(
 )
 
 
-def _clear_sides(analysis: ReportAnalysis, value: str) -> list[Change]:
+def _clear_sides(analysis: ReportAnalysis, target: str, ctx: RewriteContext, value: str) -> list[Change]:
     """The other lung declared clear ("Clear left lung.", "The left lung is clear.") becomes the lung the
-    finding leaves: a swap of the finding moves which lung is clear with it."""
+    finding leaves: a swap of the finding moves which lung is clear with it, unless another finding
+    stays in that lung ("residual left base airspace disease"), which the verifier then refuses."""
     other = SWAP_LATERALITY[value]
+    if any(
+        m.assertion is not Assertion.NEGATED
+        and m.attributes.laterality in (value, "bilateral")
+        and ctx.observation_of(m.concept) != target
+        for m in analysis.mentions
+    ):
+        return []
     changes = []
     for match in re.finditer(SIDE_CLEAR.format(side=other), analysis.text, re.IGNORECASE):
         word = re.search(rf"\b{other}\b", match.group(), re.IGNORECASE)
