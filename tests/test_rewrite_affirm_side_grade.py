@@ -463,3 +463,64 @@ def test_verifier_rejects_an_affirmed_finding_under_a_one_word_normal_impression
 def test_laterality_moves_the_places_of_the_finding(text, target, expected):
     outcome = _outcome("laterality", text, target)
     assert outcome == expected or (expected.startswith("refused:") and outcome.startswith(expected)), outcome
+
+
+# --- found reading a third OpenI sample (seed 2) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("original", "before", "after"),
+    [
+        ("FINDINGS: Lungs clear.\nIMPRESSION: 1. No displaced rib fractures are seen.", "No displaced rib fractures are seen.",
+         "Bilateral rib fractures, most of which appear old."),
+        ("FINDINGS: No displaced rib fracture. Heart normal.", "No displaced rib fracture.", "Left rib fracture."),
+        ("FINDINGS: Heart normal. There is no displaced fracture.", "There is no displaced fracture.",
+         "There is a right rib fracture."),
+        ("FINDINGS: Lungs clear. No displaced fractures identified.", "No displaced fractures identified.",
+         "Healing left rib fractures."),
+        ("FINDINGS: Heart normal. No displaced rib fractures.", "No displaced rib fractures.", "Right 4th rib fracture."),
+    ],
+)  # fmt: skip
+def test_verifier_rejects_an_affirmed_fracture_without_the_denied_displacement(original, before, after):
+    failure = _mutant_failure("affirm", "Fracture", original, before, after)
+    assert failure is not None and failure.startswith(("the affirmed finding drops", "the affirmed finding is old")), failure
+
+
+def test_an_affirmed_fracture_keeping_the_displacement_is_kept():
+    assert _outcome("affirm", "FINDINGS: Heart normal. No displaced rib fracture is identified.", "Fracture") == (
+        "FINDINGS: Heart normal. A displaced right rib fracture is identified."
+    )
+
+
+@pytest.mark.parametrize(
+    "impression",
+    [
+        "Unremarkable 2 views of the chest.",
+        "Unremarkable views of the chest.",
+        "Unremarkable two views of the chest.",
+        "1. Unremarkable radiographs of the chest.",
+        "Unremarkable PA and lateral views of the chest.",
+    ],
+)
+def test_verifier_rejects_an_affirmed_finding_under_an_unremarkable_chest(impression):
+    original = f"FINDINGS: No airspace disease. Heart normal.\nIMPRESSION: {impression}"
+    failure = _mutant_failure("affirm", "Lung Opacity", original, "No airspace disease.", "Minimal streaky bibasilar opacities.")
+    assert failure is not None and failure.startswith("the impression still"), failure
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FINDINGS: Lungs clear. Deformity of the right 6th rib laterally suggests an acute fracture.\nIMPRESSION: Acute right 6th rib fracture.",
+        "FINDINGS: Deformity of the left 5th rib. Lungs clear.\nIMPRESSION: Left 5th rib fracture.",
+        "FINDINGS: Irregularity of the right posterior 7th rib. No effusion.\nIMPRESSION: Right 7th rib fracture.",
+        "FINDINGS: Deformity of the left lateral 8th and 9th ribs. Lungs clear.\nIMPRESSION: Left rib fractures.",
+        "FINDINGS: Lungs clear. Irregularity of the right anterior 4th rib.\nIMPRESSION: Subacute right 4th rib fracture.",
+    ],
+)
+def test_laterality_never_leaves_a_rib_deformity_on_the_old_side(text):
+    outcome = _outcome("laterality", text, "Fracture")
+    if not outcome.startswith("refused:"):
+        assert "right" not in outcome.lower().split("impression")[0] or "left" not in text.lower(), outcome
+        old = "right" if "right" in text.lower() else "left"
+        assert old not in outcome.lower(), outcome

@@ -43,6 +43,7 @@ from cxralign.rewrite.rules import (
     HIGH_GRADES,
     INDICATION_QUESTION,
     INSERTED_ANAPHOR,
+    KEPT_QUALIFIER,
     LIMITATION,
     MEASURED,
     NORMAL_EXAM,
@@ -206,6 +207,8 @@ def _affirm_failure(
         return reason
     if any(BORDERLINE.search(c.after) for c in changes):
         return "the affirmed finding is only borderline"
+    if any(KEPT_QUALIFIER.search(c.before) and not KEPT_QUALIFIER.search(c.after) for c in changes if c.after):
+        return "the affirmed finding drops the qualifier the report denies (displaced)"
     if any(RESOLVED.search(c.after) and not RESOLVED.search(c.before) for c in changes):
         return "the affirmed statement says the finding resolved"
     if _impression_says(before, changes, NORMAL_EXAM):

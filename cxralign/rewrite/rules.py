@@ -198,7 +198,8 @@ OLD_FINDING = re.compile(rf"\b(?:{'|'.join(OLD_WORDS)}|prior|previous)\b", re.IG
 of an acute one ("no acute fracture"), and sits with a "no acute disease" impression."""
 
 NORMAL_EXAM = re.compile(
-    r"\b(?:normal|negative|unremarkable)\s+(?:chest|exam\w*|study|radiograph\w*)\b|^\W*(?:\d+[.)]\s*)?(?:normal|negative)\.?\s*$",
+    r"\b(?:normal|negative|unremarkable)\s+(?:chest|exam\w*|study|radiograph\w*)\b|^\W*(?:\d+[.)]\s*)?(?:normal|negative)\.?\s*$"
+    r"|\bunremarkable\s+(?:\w+\s+){0,3}(?:views?\s+)?of\s+the\s+chest\b",
     re.IGNORECASE,
 )
 """An impression that calls the whole study normal ("Normal chest"): no affirmed finding, acute or
@@ -468,6 +469,11 @@ GRADE_ONLY_DENIAL = re.compile(
 )
 """Words that make a denial one of a grade or a kind only ("No large pleural effusion", "No suspicious
 nodules"): a small or benign finding affirmed beside it contradicts nothing, so affirm refuses it."""
+
+KEPT_QUALIFIER = re.compile(r"\bdisplaced\b", re.IGNORECASE)
+"""A qualifier an affirmed statement must keep from the denial it replaces: "No displaced rib fractures"
+is contradicted by "A displaced left rib fracture", never by "Bilateral rib fractures, most of which
+appear old" (undisplaced fractures sit with the denial)."""
 GRADE_ONLY = "the target is denied only at a grade (no large or suspicious one)"
 
 STILL_DENIED_BY: dict[str, tuple[str, re.Pattern]] = {
@@ -482,3 +488,9 @@ SILHOUETTE_SIGN = re.compile(
 )
 """A finding that hides one heart border ("opacity obscuring the right heart border"): the border stays where
 the heart is, so a side swap of the finding would contradict it; laterality refuses the item."""
+
+LATERALITY_SIGNS: dict[str, re.Pattern] = {
+    "Fracture": re.compile(r"(?i)\b(?:deformit\w*|irregularit\w*)\s+of\s+the\s+(?:left|right)\s+(?:\w+\s+){0,4}ribs?\b"),
+}
+"""Statements that place the finding on a side without naming it ("deformity of the right 6th rib ... acute
+fracture"): a side swap moves their side too (``laterality._sign_sides``)."""
