@@ -186,115 +186,121 @@ def test_a_one_sided_restatement_in_the_plural_is_not_drawn():
 # --- affirm refuses a denial of a grade only ------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "target", "expected"),
-    [
-        ("FINDINGS: No large pleural effusion. Heart size normal.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
-        ("FINDINGS: No suspicious pulmonary nodules. Heart size normal.", "Lung Lesion", f"refused: {GRADE_ONLY}"),
-        ("FINDINGS: There is no significant pleural effusion. Heart normal.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
-        ("FINDINGS: Heart size normal. No sizable pneumothorax.", "Pneumothorax", f"refused: {GRADE_ONLY}"),
-        ("FINDINGS: Heart size normal. Without substantial effusion.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
+GRADE_ONLY_CASES = [
+        ("affirm", "FINDINGS: No large pleural effusion. Heart size normal.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
+        ("affirm", "FINDINGS: No suspicious pulmonary nodules. Heart size normal.", "Lung Lesion", f"refused: {GRADE_ONLY}"),
+        ("affirm", "FINDINGS: There is no significant pleural effusion. Heart normal.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
+        ("affirm", "FINDINGS: Heart size normal. No sizable pneumothorax.", "Pneumothorax", f"refused: {GRADE_ONLY}"),
+        ("affirm", "FINDINGS: Heart size normal. Without substantial effusion.", "Pleural Effusion", f"refused: {GRADE_ONLY}"),
         # the grade word belongs to another finding listed before the target
-        ("FINDINGS: No large pleural effusion or pneumothorax. Heart size normal.", "Pneumothorax",
+        ("affirm", "FINDINGS: No large pleural effusion or pneumothorax. Heart size normal.", "Pneumothorax",
          "FINDINGS: No large pleural effusion. There is a small right pneumothorax. Heart size normal."),
-        ("FINDINGS: No pneumothorax or pleural effusion. Heart size normal.", "Pleural Effusion",
+        ("affirm", "FINDINGS: No pneumothorax or pleural effusion. Heart size normal.", "Pleural Effusion",
          "FINDINGS: No pneumothorax. There is a small right pleural effusion. Heart size normal."),
-    ],
-)  # fmt: skip
-def test_affirm_refuses_a_denial_of_a_grade_only(text, target, expected):
-    assert _outcome("affirm", text, target) == expected
+]  # fmt: skip
 
 
 # --- "nothing acute" impressions in every phrasing ------------------------------------------------
 
 
+NOTHING_ACUTE_IMPRESSIONS = [
+    "No acute disease.",
+    "No acute cardiopulmonary process.",
+    "No active disease.",
+    "Negative for acute cardiopulmonary disease.",
+    "No evidence of active disease.",
+    "The chest is normal.",
+    # one-word and "unremarkable views" impressions (found reading later samples)
+    "Negative.",
+    "1. Negative.",
+    "Normal.",
+    "Negative chest.",
+    "Normal chest radiograph.",
+    "Unremarkable 2 views of the chest.",
+    "Unremarkable views of the chest.",
+    "Unremarkable two views of the chest.",
+    "1. Unremarkable radiographs of the chest.",
+    "Unremarkable PA and lateral views of the chest.",
+]
+
+
+@pytest.mark.parametrize("impression", NOTHING_ACUTE_IMPRESSIONS)
 @pytest.mark.parametrize(
-    "impression",
-    [
-        "No acute disease.",
-        "No acute cardiopulmonary process.",
-        "No active disease.",
-        "Negative for acute cardiopulmonary disease.",
-        "No evidence of active disease.",
-        "The chest is normal.",
-    ],
-)
-def test_affirm_never_leaves_a_nothing_acute_impression_under_an_acute_finding(impression):
-    original = f"FINDINGS: No pneumothorax. Heart size normal.\nIMPRESSION: {impression}"
-    failure = _mutant_failure("affirm", "Pneumothorax", original, "No pneumothorax.", "Small right pneumothorax.")
+    ("target", "denial", "affirmed"),
+    [("Pneumothorax", "No pneumothorax.", "Small right pneumothorax."),
+     ("Lung Opacity", "No airspace disease.", "Minimal streaky bibasilar opacities.")],
+)  # fmt: skip
+def test_verifier_rejects_an_affirmed_finding_under_a_normal_impression(impression, target, denial, affirmed):
+    original = f"FINDINGS: {denial} Heart size normal.\nIMPRESSION: {impression}"
+    failure = _mutant_failure("affirm", target, original, denial, affirmed)
     assert failure is not None and failure.startswith(("the impression still", "target not affirmed")), failure
 
 
 # --- laterality -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "target", "expected"),
-    [
+LATERALITY_CASES = [
         # a sign stated with the old side moves with the finding
-        ("FINDINGS: Scarring in the left lung base. No effusion.\nIMPRESSION: Mild chronic changes in the left lung base.",
+        ("laterality", "FINDINGS: Scarring in the left lung base. No effusion.\nIMPRESSION: Mild chronic changes in the left lung base.",
          "Lung Opacity",
          "FINDINGS: Scarring in the right lung base. No effusion.\nIMPRESSION: Mild chronic changes in the right lung base."),
-        ("FINDINGS: Small left pleural effusion. Blunting of the left costophrenic angle. Heart size normal.",
+        ("laterality", "FINDINGS: Small left pleural effusion. Blunting of the left costophrenic angle. Heart size normal.",
          "Pleural Effusion",
          "FINDINGS: Small right pleural effusion. Blunting of the right costophrenic angle. Heart size normal."),
-        ("FINDINGS: Right lower lobe scarring. Heart normal.\nIMPRESSION: Chronic changes of the right lower lobe.",
+        ("laterality", "FINDINGS: Right lower lobe scarring. Heart normal.\nIMPRESSION: Chronic changes of the right lower lobe.",
          "Lung Opacity",
          "FINDINGS: Left lower lobe scarring. Heart normal.\nIMPRESSION: Chronic changes of the left lower lobe."),
         # a sign on both sides, or on the other side, keeps no swap true
-        ("FINDINGS: Bilateral small pleural effusions. Both costophrenic angles are blunted.", "Pleural Effusion",
+        ("laterality", "FINDINGS: Bilateral small pleural effusions. Both costophrenic angles are blunted.", "Pleural Effusion",
          "refused: a sign of the finding is stated on another side"),
-        ("FINDINGS: Small right pleural effusion. Blunting of the left costophrenic angle.", "Pleural Effusion",
+        ("laterality", "FINDINGS: Small right pleural effusion. Blunting of the left costophrenic angle.", "Pleural Effusion",
          "refused: a sign of the finding is stated on another side"),
         # a bilateral finding described side by side
-        ("IMPRESSION: Small bilateral pleural effusions, larger on the right.", "Pleural Effusion",
+        ("laterality", "IMPRESSION: Small bilateral pleural effusions, larger on the right.", "Pleural Effusion",
          "refused: a bilateral finding is described side by side"),
-        ("FINDINGS: Bilateral effusions, moderate on the left, small on the right. Heart normal.", "Pleural Effusion",
+        ("laterality", "FINDINGS: Bilateral effusions, moderate on the left, small on the right. Heart normal.", "Pleural Effusion",
          "refused: a bilateral finding is described side by side"),
-        ("FINDINGS: Bilateral pleural effusions, greater on the left. No pneumothorax.", "Pleural Effusion",
+        ("laterality", "FINDINGS: Bilateral pleural effusions, greater on the left. No pneumothorax.", "Pleural Effusion",
          "refused: a bilateral finding is described side by side"),
-        ("FINDINGS: Bibasilar atelectasis, more on the right. Heart normal.", "Atelectasis",
+        ("laterality", "FINDINGS: Bibasilar atelectasis, more on the right. Heart normal.", "Atelectasis",
          "refused: a bilateral finding is described side by side"),
-        ("FINDINGS: Bilateral pleural thickening, most marked on the left. Heart normal.", "Pleural Other",
+        ("laterality", "FINDINGS: Bilateral pleural thickening, most marked on the left. Heart normal.", "Pleural Other",
          "refused: a bilateral finding is described side by side"),
         # anatomy only one lung has
-        ("FINDINGS: Mild left lingular atelectasis. Heart size normal.", "Atelectasis",
+        ("laterality", "FINDINGS: Mild left lingular atelectasis. Heart size normal.", "Atelectasis",
          "refused: the side swap names anatomy that does not exist"),
-        ("FINDINGS: Opacity within the right middle and lower lobes. No effusion.", "Lung Opacity",
+        ("laterality", "FINDINGS: Opacity within the right middle and lower lobes. No effusion.", "Lung Opacity",
          "refused: the side swap names anatomy that does not exist"),
-        ("FINDINGS: Patchy opacity in the left lingula. Heart normal.", "Lung Opacity",
+        ("laterality", "FINDINGS: Patchy opacity in the left lingula. Heart normal.", "Lung Opacity",
          "refused: the side swap names anatomy that does not exist"),
-        ("FINDINGS: Consolidation in the right middle and lower lobes. Heart normal.", "Consolidation",
+        ("laterality", "FINDINGS: Consolidation in the right middle and lower lobes. Heart normal.", "Consolidation",
          "refused: the side swap names anatomy that does not exist"),
-        ("FINDINGS: Minimal left lingular scarring. No effusion.", "Lung Opacity",
+        ("laterality", "FINDINGS: Minimal left lingular scarring. No effusion.", "Lung Opacity",
          "refused: the side swap names anatomy that does not exist"),
         # stated only as seen on another study
-        ("FINDINGS: Lungs are clear. Left rib fractures are better appreciated on the prior comparison.", "Fracture",
+        ("laterality", "FINDINGS: Lungs are clear. Left rib fractures are better appreciated on the prior comparison.", "Fracture",
          f"refused: {HEDGE_ONLY}"),
-        ("FINDINGS: Heart normal. Right apical nodule is better seen on the prior CT.", "Lung Lesion",
+        ("laterality", "FINDINGS: Heart normal. Right apical nodule is better seen on the prior CT.", "Lung Lesion",
          f"refused: {HEDGE_ONLY}"),
-        ("FINDINGS: Heart normal. Left lower lobe opacity best seen on the previous study.", "Lung Opacity",
+        ("laterality", "FINDINGS: Heart normal. Left lower lobe opacity best seen on the previous study.", "Lung Opacity",
          f"refused: {HEDGE_ONLY}"),
-        ("FINDINGS: Heart normal. Right effusion is only visualized on the comparison exam.", "Pleural Effusion",
+        ("laterality", "FINDINGS: Heart normal. Right effusion is only visualized on the comparison exam.", "Pleural Effusion",
          f"refused: {HEDGE_ONLY}"),
-        ("FINDINGS: Lungs clear. Right clavicle fracture better demonstrated on the prior study.", "Fracture",
+        ("laterality", "FINDINGS: Lungs clear. Right clavicle fracture better demonstrated on the prior study.", "Fracture",
          f"refused: {HEDGE_ONLY}"),
-    ],
-)  # fmt: skip
-def test_laterality_moves_every_statement_or_refuses(text, target, expected):
-    assert _outcome("laterality", text, target) == expected
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("original", "before", "after", "target"),
-    [
-        ("FINDINGS: Mild left lingular atelectasis.", "left", "right", "Atelectasis"),
-        ("FINDINGS: Opacity in the right middle and lower lobes.", "right", "left", "Lung Opacity"),
-        ("FINDINGS: Left lingular scarring.", "Left", "Right", "Lung Opacity"),
-        ("FINDINGS: Atelectasis in the right middle and lower lobes.", "right", "left", "Atelectasis"),
-        ("FINDINGS: Patchy opacity in the left lingula.", "left", "right", "Lung Opacity"),
-    ],
-)
+ANATOMY_MUTANTS = [
+    ("FINDINGS: Mild left lingular atelectasis.", "left", "right", "Atelectasis"),
+    ("FINDINGS: Opacity in the right middle and lower lobes.", "right", "left", "Lung Opacity"),
+    ("FINDINGS: Left lingular scarring.", "Left", "Right", "Lung Opacity"),
+    ("FINDINGS: Atelectasis in the right middle and lower lobes.", "right", "left", "Atelectasis"),
+    ("FINDINGS: Patchy opacity in the left lingula.", "left", "right", "Lung Opacity"),
+]
+
+
+@pytest.mark.parametrize(("original", "before", "after", "target"), ANATOMY_MUTANTS)
 def test_verifier_rejects_a_side_swap_onto_anatomy_the_other_lung_lacks(original, before, after, target):
     failure = _mutant_failure("laterality", target, original, before, after, {"from": before.lower(), "to": after.lower()})
     assert failure == "the side swap names anatomy that does not exist"
@@ -303,46 +309,41 @@ def test_verifier_rejects_a_side_swap_onto_anatomy_the_other_lung_lacks(original
 # --- severity -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "target", "expected"),
-    [
+SEVERITY_CASES = [
         # the organ called borderline in words the lexicon does not read as the finding
-        ("FINDINGS: Slight cardiomegaly.\nIMPRESSION: Heart size upper limits normal.", "Cardiomegaly",
+        ("severity", "FINDINGS: Slight cardiomegaly.\nIMPRESSION: Heart size upper limits normal.", "Cardiomegaly",
          "refused: the report also calls the finding normal or borderline"),
-        ("FINDINGS: Mild cardiomegaly. Lungs clear.\nIMPRESSION: Borderline heart size.", "Cardiomegaly",
+        ("severity", "FINDINGS: Mild cardiomegaly. Lungs clear.\nIMPRESSION: Borderline heart size.", "Cardiomegaly",
          "refused: the report also calls the finding normal or borderline"),
-        ("FINDINGS: Mild cardiomegaly.\nIMPRESSION: Cardiac silhouette at the upper limit of normal.", "Cardiomegaly",
+        ("severity", "FINDINGS: Mild cardiomegaly.\nIMPRESSION: Cardiac silhouette at the upper limit of normal.", "Cardiomegaly",
          "refused: the report also calls the finding normal or borderline"),
-        ("FINDINGS: Moderate cardiomegaly. Heart size is near top normal.", "Cardiomegaly",
+        ("severity", "FINDINGS: Moderate cardiomegaly. Heart size is near top normal.", "Cardiomegaly",
          "refused: the report also calls the finding normal or borderline"),
-        ("FINDINGS: Mildly widened mediastinum.\nIMPRESSION: Mediastinum borderline in width.", "Enlarged Cardiomediastinum",
+        ("severity", "FINDINGS: Mildly widened mediastinum.\nIMPRESSION: Mediastinum borderline in width.", "Enlarged Cardiomediastinum",
          "refused: the report also calls the finding normal or borderline"),
         # a few thin lines or early edema is never severe edema
-        ("IMPRESSION: A few thin reticular lines at the bases compatible with mild edema.", "Edema",
+        ("severity", "IMPRESSION: A few thin reticular lines at the bases compatible with mild edema.", "Edema",
          "refused: grade 'severe' contradicts 'thin' beside it"),
-        ("FINDINGS: Subtle interstitial lines, mild edema. No effusion.", "Edema",
+        ("severity", "FINDINGS: Subtle interstitial lines, mild edema. No effusion.", "Edema",
          "refused: grade 'severe' contradicts 'subtle' beside it"),
-        ("FINDINGS: Mild interstitial edema, faint at the bases. Heart normal.", "Edema",
+        ("severity", "FINDINGS: Mild interstitial edema, faint at the bases. Heart normal.", "Edema",
          "refused: grade 'severe' contradicts 'faint' beside it"),
-        ("FINDINGS: Early mild interstitial edema. Heart normal.", "Edema",
+        ("severity", "FINDINGS: Early mild interstitial edema. Heart normal.", "Edema",
          "refused: grade 'severe' contradicts 'early' beside it"),
-        ("FINDINGS: A few septal lines with mild interstitial edema. Heart normal.", "Edema",
+        ("severity", "FINDINGS: A few septal lines with mild interstitial edema. Heart normal.", "Edema",
          "refused: grade 'severe' contradicts 'few' beside it"),
         # stated only as seen on another study
-        ("FINDINGS: The outside film is normal except for slight cardiomegaly. Lungs clear.", "Cardiomegaly",
+        ("severity", "FINDINGS: The outside film is normal except for slight cardiomegaly. Lungs clear.", "Cardiomegaly",
          f"refused: {HEDGE_ONLY}"),
-        ("FINDINGS: Lungs clear. Moderate effusion is better seen on the prior CT.", "Pleural Effusion",
+        ("severity", "FINDINGS: Lungs clear. Moderate effusion is better seen on the prior CT.", "Pleural Effusion",
          f"refused: {HEDGE_ONLY}"),
-        ("FINDINGS: Heart normal. Mild edema best seen on the previous study.", "Edema",
+        ("severity", "FINDINGS: Heart normal. Mild edema best seen on the previous study.", "Edema",
          f"refused: {HEDGE_ONLY}"),
-        ("FINDINGS: The prior radiograph is remarkable for mild cardiomegaly. Lungs clear.", "Cardiomegaly",
+        ("severity", "FINDINGS: The prior radiograph is remarkable for mild cardiomegaly. Lungs clear.", "Cardiomegaly",
          f"refused: {HEDGE_ONLY}"),
-        ("FINDINGS: Lungs clear. Small effusion only demonstrated on the comparison exam.", "Pleural Effusion",
+        ("severity", "FINDINGS: Lungs clear. Small effusion only demonstrated on the comparison exam.", "Pleural Effusion",
          f"refused: {HEDGE_ONLY}"),
-    ],
-)  # fmt: skip
-def test_severity_refuses_a_grade_the_report_bounds(text, target, expected):
-    assert _outcome("severity", text, target) == expected
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -363,9 +364,7 @@ def test_verifier_rejects_severe_edema_beside_a_bounding_word(original, word):
 # --- found reading a second OpenI sample (seed 1) ---------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("op", "text", "target", "expected"),
-    [
+SECOND_SAMPLE_CASES = [
         # affirmed edema where the report still denies heart failure in other words
         ("affirm", "FINDINGS: There is no pulmonary edema.\nIMPRESSION: Mild cardiomegaly without evidence of acute failure.",
          "Edema", "refused: the report still denies heart failure, which the finding implies"),
@@ -399,70 +398,51 @@ def test_verifier_rejects_severe_edema_beside_a_bounding_word(original, word):
          "FINDINGS: Left breast prosthesis is present. Lungs clear."),
         ("laterality", "FINDINGS: Lungs clear. Bilateral breast prostheses are again seen.", "Support Devices",
          "FINDINGS: Lungs clear. Left breast prosthesis is again seen."),
-    ],
-)  # fmt: skip
-def test_second_sample_rules(op, text, target, expected):
-    outcome = _outcome(op, text, target)
-    assert outcome == expected or (expected.startswith("refused:") and outcome.startswith(expected)), outcome
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "impression", ["Negative.", "1. Negative.", "Normal.", "Negative chest.", "Normal chest radiograph."]
-)
-def test_verifier_rejects_an_affirmed_finding_under_a_one_word_normal_impression(impression):
-    original = f"FINDINGS: No pneumothorax. Heart normal.\nIMPRESSION: {impression}"
-    failure = _mutant_failure("affirm", "Pneumothorax", original, "No pneumothorax.", "Small right pneumothorax.")
-    assert failure is not None and failure.startswith("the impression still"), failure
-
-
-@pytest.mark.parametrize(
-    ("text", "target", "expected"),
-    [
+PLACE_CASES = [
         # the old side repeated in a place of the finding's own clause moves with it
-        ("FINDINGS: Vague opacity at the left lung base which appears to be within the left lower lobe. Heart normal.",
+        ("laterality", "FINDINGS: Vague opacity at the left lung base which appears to be within the left lower lobe. Heart normal.",
          "Lung Opacity",
          "FINDINGS: Vague opacity at the right lung base which appears to be within the right lower lobe. Heart normal."),
-        ("IMPRESSION: Small left effusion in the left lateral costophrenic recess. Heart normal.", "Pleural Effusion",
+        ("laterality", "IMPRESSION: Small left effusion in the left lateral costophrenic recess. Heart normal.", "Pleural Effusion",
          "IMPRESSION: Small right effusion in the right lateral costophrenic recess. Heart normal."),
-        ("FINDINGS: Right-sided pneumothorax at the right apex. No effusion.", "Pneumothorax",
+        ("laterality", "FINDINGS: Right-sided pneumothorax at the right apex. No effusion.", "Pneumothorax",
          "FINDINGS: Left-sided pneumothorax at the left apex. No effusion."),
-        ("FINDINGS: Left lower lobe consolidation in the left lung base. Heart normal.", "Consolidation",
+        ("laterality", "FINDINGS: Left lower lobe consolidation in the left lung base. Heart normal.", "Consolidation",
          "FINDINGS: Right lower lobe consolidation in the right lung base. Heart normal."),
-        ("FINDINGS: Right upper lobe nodule projecting over the right apex. No effusion.", "Lung Lesion",
+        ("laterality", "FINDINGS: Right upper lobe nodule projecting over the right apex. No effusion.", "Lung Lesion",
          "FINDINGS: Left upper lobe nodule projecting over the left apex. No effusion."),
         # a device's or another finding's place keeps its side: refused as before
-        ("FINDINGS: ECG leads over the left lower chest, which account for mild density at the left base. Lungs clear.",
+        ("laterality", "FINDINGS: ECG leads over the left lower chest, which account for mild density at the left base. Lungs clear.",
          "Support Devices", "refused: the old side"),
         # the other lung declared clear (either word order) becomes the lung the finding leaves
-        ("IMPRESSION: Small left effusion in the left lateral costophrenic recess. Clear right lung.", "Pleural Effusion",
+        ("laterality", "IMPRESSION: Small left effusion in the left lateral costophrenic recess. Clear right lung.", "Pleural Effusion",
          "IMPRESSION: Small right effusion in the right lateral costophrenic recess. Clear left lung."),
-        ("FINDINGS: Right lower lobe opacity. Clear left lung.", "Lung Opacity",
+        ("laterality", "FINDINGS: Right lower lobe opacity. Clear left lung.", "Lung Opacity",
          "FINDINGS: Left lower lobe opacity. Clear right lung."),
-        ("FINDINGS: Left apical pneumothorax. Clear right lung. No effusion.", "Pneumothorax",
+        ("laterality", "FINDINGS: Left apical pneumothorax. Clear right lung. No effusion.", "Pneumothorax",
          "FINDINGS: Right apical pneumothorax. Clear left lung. No effusion."),
-        ("FINDINGS: Large right effusion. Left lung clear.", "Pleural Effusion",
+        ("laterality", "FINDINGS: Large right effusion. Left lung clear.", "Pleural Effusion",
          "FINDINGS: Large left effusion. Right lung clear."),
-        ("FINDINGS: Left lower lobe atelectasis. The right lung is clear.", "Atelectasis",
+        ("laterality", "FINDINGS: Left lower lobe atelectasis. The right lung is clear.", "Atelectasis",
          "FINDINGS: Right lower lobe atelectasis. The left lung is clear."),
         # ... unless another finding stays in the lung the finding leaves
-        ("IMPRESSION: Left effusion. Minimal left lung base airspace disease. Clear right lung.", "Pleural Effusion",
+        ("laterality", "IMPRESSION: Left effusion. Minimal left lung base airspace disease. Clear right lung.", "Pleural Effusion",
          "refused: the report says the right lung is clear"),
         # a finding that hides a heart border: the border keeps its side
-        ("FINDINGS: Streaky right medial basilar opacities obscuring the right heart border. No effusion.", "Lung Opacity",
+        ("laterality", "FINDINGS: Streaky right medial basilar opacities obscuring the right heart border. No effusion.", "Lung Opacity",
          "refused: the finding hides a heart border, whose side stays"),
-        ("FINDINGS: Right middle lobe opacity with silhouetting of the right heart border.", "Lung Opacity",
+        ("laterality", "FINDINGS: Right middle lobe opacity with silhouetting of the right heart border.", "Lung Opacity",
          "refused: the finding hides a heart border, whose side stays"),
-        ("FINDINGS: Left lower lobe consolidation obscuring the left heart border.", "Consolidation",
+        ("laterality", "FINDINGS: Left lower lobe consolidation obscuring the left heart border.", "Consolidation",
          "refused: the finding hides a heart border, whose side stays"),
-        ("FINDINGS: Left retrocardiac atelectasis; the left heart border is partially obscured.", "Atelectasis",
+        ("laterality", "FINDINGS: Left retrocardiac atelectasis; the left heart border is partially obscured.", "Atelectasis",
          "refused: the finding hides a heart border, whose side stays"),
-        ("FINDINGS: Right basilar opacity with effacement of the right cardiac margin.", "Lung Opacity",
+        ("laterality", "FINDINGS: Right basilar opacity with effacement of the right cardiac margin.", "Lung Opacity",
          "refused: the finding hides a heart border, whose side stays"),
-    ],
-)  # fmt: skip
-def test_laterality_moves_the_places_of_the_finding(text, target, expected):
-    outcome = _outcome("laterality", text, target)
-    assert outcome == expected or (expected.startswith("refused:") and outcome.startswith(expected)), outcome
+]  # fmt: skip
 
 
 # --- found reading a third OpenI sample (seed 2) ----------------------------------------------------
@@ -493,22 +473,6 @@ def test_an_affirmed_fracture_keeping_the_displacement_is_kept():
 
 
 @pytest.mark.parametrize(
-    "impression",
-    [
-        "Unremarkable 2 views of the chest.",
-        "Unremarkable views of the chest.",
-        "Unremarkable two views of the chest.",
-        "1. Unremarkable radiographs of the chest.",
-        "Unremarkable PA and lateral views of the chest.",
-    ],
-)
-def test_verifier_rejects_an_affirmed_finding_under_an_unremarkable_chest(impression):
-    original = f"FINDINGS: No airspace disease. Heart normal.\nIMPRESSION: {impression}"
-    failure = _mutant_failure("affirm", "Lung Opacity", original, "No airspace disease.", "Minimal streaky bibasilar opacities.")
-    assert failure is not None and failure.startswith("the impression still"), failure
-
-
-@pytest.mark.parametrize(
     "text",
     [
         "FINDINGS: Lungs clear. Deformity of the right 6th rib laterally suggests an acute fracture.\nIMPRESSION: Acute right 6th rib fracture.",
@@ -524,3 +488,12 @@ def test_laterality_never_leaves_a_rib_deformity_on_the_old_side(text):
         assert "right" not in outcome.lower().split("impression")[0] or "left" not in text.lower(), outcome
         old = "right" if "right" in text.lower() else "left"
         assert old not in outcome.lower(), outcome
+
+
+OUTCOME_CASES = [*GRADE_ONLY_CASES, *LATERALITY_CASES, *SEVERITY_CASES, *SECOND_SAMPLE_CASES, *PLACE_CASES]
+
+
+@pytest.mark.parametrize(("op", "text", "target", "expected"), OUTCOME_CASES)
+def test_hand_written_report_gives_the_variant_or_the_refusal(op, text, target, expected):
+    outcome = _outcome(op, text, target)
+    assert outcome == expected or (expected.startswith("refused:") and outcome.startswith(expected)), outcome
