@@ -497,3 +497,53 @@ OUTCOME_CASES = [*GRADE_ONLY_CASES, *LATERALITY_CASES, *SEVERITY_CASES, *SECOND_
 def test_hand_written_report_gives_the_variant_or_the_refusal(op, text, target, expected):
     outcome = _outcome(op, text, target)
     assert outcome == expected or (expected.startswith("refused:") and outcome.startswith(expected)), outcome
+
+
+# --- found reading a fourth OpenI sample (seed 3) ---------------------------------------------------
+
+SIDES_LISTED_CASES = [
+    "IMPRESSION: Mild cardiomegaly. There are small right and moderate left pleural effusions.",
+    "FINDINGS: Small right and left pleural effusions. No pneumothorax.",
+    "FINDINGS: Heart normal. Left and right basilar atelectasis.",
+    "FINDINGS: Right and left lower lobe opacities. No effusion.",
+    "FINDINGS: Small left and trace right pleural effusions. Heart normal.",
+]
+
+
+@pytest.mark.parametrize("text", SIDES_LISTED_CASES)
+def test_laterality_refuses_a_finding_listed_on_both_sides(text):
+    targets = {"effusion": "Pleural Effusion", "atelectasis": "Atelectasis", "opacit": "Lung Opacity"}
+    target = next(name for word, name in targets.items() if word in text)
+    outcome = _outcome("laterality", text, target)
+    assert outcome.startswith("refused:"), outcome
+    assert "right and right" not in outcome and "left and left" not in outcome
+
+
+TEMPORAL_BANK = (
+    "FINDINGS: There is a small right pleural effusion, increased.",
+    *["IMPRESSION: Decreasing right pleural effusion."] * 20,
+    "IMPRESSION: Small right pleural effusion, increased.",
+)
+
+
+@pytest.mark.parametrize(
+    ("statement", "words"),
+    [
+        ("Right pleural effusion is present and appears increased.", {"right", "increased"}),
+        ("Decreasing right pleural effusion.", {"right", "decreasing"}),
+        ("Stable small left effusion.", {"small", "left", "stable"}),
+        ("Persistent right pneumothorax.", {"right", "persistent"}),
+        ("Small right effusion.", {"small", "right"}),
+    ],
+)
+def test_details_carry_the_change_words_a_restatement_may_not_contradict(statement, words):
+    assert details(statement) == words
+
+
+def test_a_restatement_never_reverses_the_change_the_findings_state():
+    bank = _bank(*TEMPORAL_BANK)
+    rng = random.Random(0)
+    within = details("There is a small right pleural effusion, increased.")
+    drawn = {bank.sample("Pleural Effusion", True, rng, "impression", None, True, within) for _ in range(20)}
+    assert "Decreasing right pleural effusion" not in drawn
+

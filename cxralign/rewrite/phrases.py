@@ -73,9 +73,10 @@ is never summarised as "Small pleural effusions")."""
 
 
 def details(text: str) -> frozenset[str]:
-    """The side, place, grade and measure words of a statement ("small right apical", "5"), and
-    "plural" when it names its finding in the plural."""
-    found = {word.lower() for word in _DETAIL.findall(text)}
+    """The side, place, grade, measure and change words of a statement ("small right apical", "5",
+    "increased"), and "plural" when it names its finding in the plural: a restatement never says
+    "Decreasing" of what the findings call "increased"."""
+    found = {word.lower() for word in _DETAIL.findall(text)} | {w.lower() for w in TEMPORAL.findall(text)}
     return frozenset(found | {"plural"} if _PLURAL_FINDING.search(text) else found)
 
 

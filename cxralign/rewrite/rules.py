@@ -436,6 +436,10 @@ edema", "There is endotracheal", "Heart is mildly heart enlarged", "A small effu
 the phrase bank never draws such a corpus statement for an inserted one, and the verifier rejects an
 affirmed statement that matches one."""
 
+SIDES_LISTED = re.compile(r"(?i)\b(?:left|right)\s+and\s+(?:\w+\s+){0,2}(?:left|right)\b")
+"""Both sides listed for one finding ("small right and XXXX left pleural effusions"): a swap of one gives
+"right and right"; laterality refuses."""
+
 PER_SIDE_DETAIL = re.compile(
     r"\bon\s+the\s+(?:left|right)\b|\b(?:left|right)(?:[\s-]+sided)?\s*(?:[,;.]|$)", re.IGNORECASE
 )

@@ -23,6 +23,7 @@ from cxralign.rewrite.rules import (
     OTHER_STUDY_STATEMENT,
     PER_SIDE_DETAIL,
     SIDE_CLEAR,
+    SIDES_LISTED,
     SILHOUETTE_SIGN,
     ZONES,
 )
@@ -33,6 +34,8 @@ def refuse_scope(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> None:
     """Statements no side swap keeps true: a bilateral finding described side by side ("bilateral
     effusions, small on the left"), or a finding stated only as seen on another study."""
     texts = [sentence_text(analysis, m.sentence_index) for m in mentions]
+    if any(SIDES_LISTED.search(t) for t in texts):
+        raise RewriteFailed("both sides listed in one statement")
     if any(
         m.attributes.laterality == "bilateral" and PER_SIDE_DETAIL.search(t)
         for m, t in zip(mentions, texts, strict=True)
