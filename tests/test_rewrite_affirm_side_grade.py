@@ -547,3 +547,19 @@ def test_a_restatement_never_reverses_the_change_the_findings_state():
     drawn = {bank.sample("Pleural Effusion", True, rng, "impression", None, True, within) for _ in range(20)}
     assert "Decreasing right pleural effusion" not in drawn
 
+
+BOTH_BASES_CASES = [
+    ("FINDINGS: Streaky opacities in the lung bases, likely subsegmental atelectasis.\nIMPRESSION: Minimal bibasilar atelectasis.",
+     "Atelectasis"),
+    ("FINDINGS: Patchy opacities in the lung bases.\nIMPRESSION: Bibasilar opacities.", "Lung Opacity"),
+    ("FINDINGS: Atelectasis at both bases.\nIMPRESSION: Bibasilar atelectasis.", "Atelectasis"),
+    ("FINDINGS: Scarring at the lung apices.\nIMPRESSION: Biapical scarring.", "Lung Opacity"),
+    ("FINDINGS: Subsegmental atelectasis in the bases.\nIMPRESSION: Mild bibasilar atelectasis. Heart normal.", "Atelectasis"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "target"), BOTH_BASES_CASES)
+def test_laterality_never_leaves_a_finding_in_both_bases_beside_a_one_sided_one(text, target):
+    outcome = _outcome("laterality", text, target)
+    assert outcome.startswith("refused:") or "bases" not in outcome.split("IMPRESSION")[0], outcome
+

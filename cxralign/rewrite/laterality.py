@@ -64,7 +64,7 @@ def propose_laterality(analysis: ReportAnalysis, target: str, ctx: RewriteContex
     check_attribute_use(analysis, target, ctx, "laterality", shared_with=related)
     if value not in ("left", "right", "bilateral"):
         raise RewriteFailed(f"laterality {value!r} cannot be swapped")
-    refuse_scope(analysis, mentions)
+    refuse_scope(analysis, mentions, target, ctx)
     moved = _companions(analysis, target, ctx, mentions, value) if one_sided else []
     signs = sign_sides(analysis, target, ctx, mentions, value)
     clear = clear_sides(analysis, target, ctx, value) if one_sided else []

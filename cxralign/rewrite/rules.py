@@ -436,6 +436,10 @@ edema", "There is endotracheal", "Heart is mildly heart enlarged", "A small effu
 the phrase bank never draws such a corpus statement for an inserted one, and the verifier rejects an
 affirmed statement that matches one."""
 
+BOTH_SIDES_PLACE = re.compile(r"(?i)\b(?:lung\s+)?(?:bases|apices)\b")
+"""A statement of the finding in both bases or apices without a side word ("opacities in the lung bases"):
+a bilateral finding made one-sided elsewhere would leave it stating both sides; laterality refuses."""
+
 SIDES_LISTED = re.compile(r"(?i)\b(?:left|right)\s+and\s+(?:\w+\s+){0,2}(?:left|right)\b")
 """Both sides listed for one finding ("small right and XXXX left pleural effusions"): a swap of one gives
 "right and right"; laterality refuses."""

@@ -17,6 +17,7 @@ from cxralign.rewrite.edits import RewriteFailed, case_like, sentence_at
 from cxralign.rewrite.form import sentence_text, stated_signs
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
+    BOTH_SIDES_PLACE,
     CARDIAC_CHAMBER,
     HEDGE_ONLY,
     LATERALITY_SIGNS,
@@ -30,7 +31,7 @@ from cxralign.rewrite.rules import (
 from cxralign.rewrite.words import SWAP_LATERALITY
 
 
-def refuse_scope(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> None:
+def refuse_scope(analysis: ReportAnalysis, mentions: Sequence[Mention], target: str, ctx: RewriteContext) -> None:
     """Statements no side swap keeps true: a bilateral finding described side by side ("bilateral
     effusions, small on the left"), or a finding stated only as seen on another study."""
     texts = [sentence_text(analysis, m.sentence_index) for m in mentions]
@@ -41,6 +42,14 @@ def refuse_scope(analysis: ReportAnalysis, mentions: Sequence[Mention]) -> None:
         for m, t in zip(mentions, texts, strict=True)
     ):
         raise RewriteFailed("a bilateral finding is described side by side")
+    if any(m.attributes.laterality == "bilateral" for m in mentions) and any(
+        m.attributes.laterality is None
+        and m.assertion is not Assertion.NEGATED
+        and ctx.observation_of(m.concept) == target
+        and BOTH_SIDES_PLACE.search(sentence_text(analysis, m.sentence_index))
+        for m in analysis.mentions
+    ):
+        raise RewriteFailed("another statement places the finding on both sides")
     if all(OTHER_STUDY_STATEMENT.search(t) for t in texts):
         raise RewriteFailed(HEDGE_ONLY)
     if SILHOUETTE_SIGN.search(analysis.text):  # in any sentence: "...; the left heart border is obscured"
