@@ -563,3 +563,44 @@ def test_laterality_never_leaves_a_finding_in_both_bases_beside_a_one_sided_one(
     outcome = _outcome("laterality", text, target)
     assert outcome.startswith("refused:") or "bases" not in outcome.split("IMPRESSION")[0], outcome
 
+
+
+SEVERITY_FIFTH_SAMPLE = [
+    # a related finding graded like the target is one lesion read twice: it keeps the old grade
+    ("FINDINGS: Mild air space opacity in the right lower lobe.\nIMPRESSION: Mild residual right lower lobe pneumonia.",
+     "Pneumonia", "refused: a related finding keeps the old grade"),
+    ("FINDINGS: Mild patchy opacity at the left base with mild atelectasis. Heart normal.", "Lung Opacity",
+     "refused: a related finding keeps the old grade"),
+    ("FINDINGS: Mild consolidation in the right lower lobe. Mild right basilar opacity.", "Consolidation",
+     "refused: a related finding keeps the old grade"),
+    ("FINDINGS: Mild left basilar atelectasis. Mild patchy left basilar opacity.", "Atelectasis",
+     "refused: a related finding keeps the old grade"),
+    ("IMPRESSION: Mild right lower lobe pneumonia. Mild right basilar consolidation.", "Pneumonia",
+     "refused: a related finding keeps the old grade"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "target", "expected"), SEVERITY_FIFTH_SAMPLE)
+def test_severity_refuses_beside_a_related_finding_of_the_same_grade(text, target, expected):
+    outcome = _outcome("severity", text, target)
+    assert outcome == expected, outcome
+
+
+LOW_GRADE_SIGNS = [
+    ("FINDINGS: Mild bilateral costophrenic blunting.\nIMPRESSION: Small bilateral pleural effusions.",
+     "Pleural Effusion", "Small", "Large", {"from": "small", "to": "large"}),
+    ("FINDINGS: Minimal blunting of the left costophrenic angle.\nIMPRESSION: Small left pleural effusion.",
+     "Pleural Effusion", "Small", "Large", {"from": "small", "to": "large"}),
+    ("FINDINGS: Mild central vascular prominence.\nIMPRESSION: Mild central vascular congestive changes.",
+     "Edema", "Mild central vascular prominence", "Severe central vascular prominence", {"from": "mild", "to": "severe"}),
+    ("FINDINGS: Slight blunting of the right costophrenic angle.\nIMPRESSION: Small right effusion.",
+     "Pleural Effusion", "Small", "Large", {"from": "small", "to": "large"}),
+    ("FINDINGS: Trace costophrenic blunting on the left.\nIMPRESSION: Small left pleural effusion.",
+     "Pleural Effusion", "Small", "Large", {"from": "small", "to": "large"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("original", "target", "before", "after", "detail"), LOW_GRADE_SIGNS)
+def test_verifier_rejects_a_high_grade_beside_a_sign_graded_low(original, target, before, after, detail):
+    failure = _mutant_failure("severity", target, original, before, after, detail)
+    assert failure is not None and failure.startswith("a sign of the finding keeps the old grade"), failure

@@ -45,6 +45,7 @@ from cxralign.rewrite.rules import (
     INSERTED_ANAPHOR,
     KEPT_QUALIFIER,
     LIMITATION,
+    LOW_GRADE_WORDS,
     MEASURED,
     NORMAL_EXAM,
     NORMAL_STATEMENT,
@@ -488,7 +489,10 @@ def _grade_failure(
             if word in sentence_words and new not in admitted and word != new:
                 return f"grade {new!r} contradicts {word!r} beside it"
     for name, _start, _end, index in stated_signs(after, target, ctx):
-        if old and re.search(rf"\b{old[:4]}\w*", sentence_text(after, index), re.IGNORECASE):
+        text = sentence_text(after, index)
+        if (old and re.search(rf"\b{old[:4]}\w*", text, re.IGNORECASE)) or (
+            new in HIGH_GRADES and LOW_GRADE_WORDS.search(text)
+        ):
             return f"a sign of the finding keeps the old grade ({name})"
     if (
         new in HIGH_GRADES

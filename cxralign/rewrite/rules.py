@@ -33,7 +33,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Kerley lines", r"\bkerley\b|\bseptal\s+lines|\bb[-\s]lines\b"),
         ("heart failure", r"\bchf\b|\b(?:congestive\s+)?(?:heart|cardiac)\s+failure"),
         ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
-        ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|engorgement)|\bcephalization"),
+        ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|congestive|engorgement)|\bcephalization"),
         (
             "prominent vessels",
             r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
@@ -387,6 +387,9 @@ DEPENDENT_OPENING = frozenset(
 an edit leaves opening with one has lost what it was said of."""
 
 HIGH_GRADES = frozenset({"large", "severe", "marked", "extensive", "massive"})
+LOW_GRADE_WORDS = re.compile(r"(?i)\b(?:mild|mildly|small|minimal|minimally|trace|tiny|slight|slightly|subtle)\b")
+"""Low grades: a sign of the finding graded low ("mild bilateral costophrenic blunting") is never beside a
+finding made large or severe."""
 
 TARGET_GRADE_BOUNDS: dict[str, dict[str, frozenset[str]]] = {
     "Pleural Effusion": {"collapse": frozenset({"moderate", "large", "severe", "marked", "massive"})},

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import re
 
-from cxralign.reports.records import Mention, ReportAnalysis
+from cxralign.reports.records import Assertion, Mention, ReportAnalysis
 from cxralign.rewrite import edits
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.form import sentence_text
 from cxralign.rewrite.records import Change
-from cxralign.rewrite.rules import BORDERLINE, BORDERLINE_SUBJECT, HEDGE_ONLY, OTHER_STUDY_STATEMENT
+from cxralign.rewrite.rules import (
+    BORDERLINE,
+    BORDERLINE_SUBJECT,
+    HEDGE_ONLY,
+    OTHER_STUDY_STATEMENT,
+    RELATED_FINDINGS,
+)
 from cxralign.rewrite.spans import (
     singular,
 )
@@ -75,7 +81,9 @@ def _severity_opposite(analysis: ReportAnalysis, mention: Mention, lower: bool) 
     return pair[0 if lower else 1]
 
 
-def _refuse_scope(analysis: ReportAnalysis, target: str, mentions: list[Mention]) -> None:
+def _refuse_scope(
+    analysis: ReportAnalysis, target: str, mentions: list[Mention], ctx: RewriteContext
+) -> None:
     """A grade no new one may replace: the organ also called borderline in words the lexicon does not
     read ("Heart size upper limits normal"), or the finding stated only as seen on another study."""
     subject = BORDERLINE_SUBJECT.get(target)
@@ -86,6 +94,15 @@ def _refuse_scope(analysis: ReportAnalysis, target: str, mentions: list[Mention]
         raise edits.RewriteFailed("the report also calls the finding normal or borderline")
     if all(OTHER_STUDY_STATEMENT.search(sentence_text(analysis, m.sentence_index)) for m in mentions):
         raise edits.RewriteFailed(HEDGE_ONLY)
+    related = RELATED_FINDINGS.get(target, frozenset())
+    value = mentions[0].attributes.severity
+    if any(  # "consolidation with mild residual pneumonia ... mild air space opacity in that distribution"
+        ctx.observation_of(m.concept) in related
+        and m.assertion is not Assertion.NEGATED
+        and m.attributes.severity == value
+        for m in analysis.mentions
+    ):
+        raise edits.RewriteFailed("a related finding keeps the old grade")
 
 
 def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> edits.Plan:
@@ -93,7 +110,7 @@ def propose_severity(analysis: ReportAnalysis, target: str, ctx: RewriteContext)
     if not mentions:
         raise edits.RewriteFailed("target has no severity")
     edits.check_attribute_use(analysis, target, ctx, "severity")
-    _refuse_scope(analysis, target, mentions)
+    _refuse_scope(analysis, target, mentions, ctx)
     value = mentions[0].attributes.severity
     lower = ctx.rng(analysis.report_id, target, "severity").random() < LOWER_GRADE_SHARE
     changes: dict[tuple[int, int], Change] = {}
