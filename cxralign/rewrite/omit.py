@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from cxralign.reports.records import ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
@@ -21,11 +23,15 @@ from cxralign.rewrite.grammar import (
     kept_prefix,
     remove_from_sentence,
 )
+from cxralign.rewrite.omit_rules import attached_attributes, normal_tail
+from cxralign.rewrite.rules import NOTHING_ACUTE
+from cxralign.rewrite.spans import sentence_body
 
 
 def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
     stated = stated_mentions(analysis, target, ctx)
-    mentions = target_mentions(analysis, target, ctx)
+    attached = attached_attributes(analysis, target, ctx)  # "calcified" of "calcified nodule" goes with it
+    mentions = sorted(target_mentions(analysis, target, ctx) + attached, key=lambda m: m.start)
     edits: list[SentenceEdit] = []
     deleted: set[int] = set()
     for index, in_sentence in group_by_sentence(mentions).items():
@@ -33,14 +39,21 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
         others = [
             m
             for m in other_mentions(analysis, sentence, in_sentence)
-            if ctx.observation_of(m.concept) != target
+            if ctx.observation_of(m.concept) != target and all(m is not a for a in attached)
         ]
         remaining = (
             remove_from_sentence(analysis, sentence, in_sentence)
             if others
             else kept_prefix(analysis, sentence, in_sentence) or ""
         )
-        if remaining.strip() and not only_sign(analysis, remaining, target, ctx):
+        if remaining.strip() and only_sign(analysis, remaining, target, ctx):
+            remaining = ""
+        tail = normal_tail(analysis, *sentence_body(analysis, sentence)[:2], in_sentence, target, ctx)
+        if tail and _words(remaining) and _words(remaining) in _words(tail[1]):
+            remaining = tail[0]  # "Fibrosis without acute infiltrate" leaves "No acute infiltrate", not "Without ..."
+        elif tail and not NOTHING_ACUTE.search(remaining):  # "Cardiomegaly, no acute findings": its second half stays
+            remaining = f"{remaining.strip().rstrip(',;.')}. {tail[0]}" if remaining.strip() else tail[0]
+        if remaining.strip():
             edits.append(replace_sentence(analysis, sentence, remaining))
         else:
             deleted.add(index)
@@ -78,3 +91,7 @@ def _drop_emptied_sections(
         result = [e for e in result if not (section.start <= e.sentence.start < section.end)]
         result.append(SentenceEdit(inside[0], start, end, ""))
     return result
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
