@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.omit_rules import attached_attributes
+from cxralign.rewrite.omit_rules import attached_attributes, removed_sentences, subjectless_followers
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ANAPHORS,
@@ -154,6 +154,8 @@ def lost_words(
     A device's or fracture's whole statement may go when it is denied or removed, never when affirmed."""
     own, alone, stated = _original_words(before, target, ctx, op)
     followers = dependent_followers(before, stated & {c.sentence_index for c in changes})
+    if op == "omit":  # "May contain calcium." after the removed nodule went with it
+        followers += subjectless_followers(before, removed_sentences(before, changes), among_deleted=True)
     removed: Counter = Counter()
     mention_words = {w for m in target_statements(before, target, ctx) for w in words(m.text)}
     mention_words |= {w for _n, s, e, _i in stated_signs(before, target, ctx) for w in words(before.text[s:e])}

@@ -23,7 +23,14 @@ from cxralign.rewrite.grammar import (
     kept_prefix,
     remove_from_sentence,
 )
-from cxralign.rewrite.omit_rules import attached_attributes, normal_tail
+from cxralign.rewrite.omit_rules import (
+    OTHERWISE,
+    attached_attributes,
+    contrast_left,
+    normal_tail,
+    subjectless_followers,
+)
+from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import NOTHING_ACUTE
 from cxralign.rewrite.spans import sentence_body
 
@@ -49,9 +56,11 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
         if remaining.strip() and only_sign(analysis, remaining, target, ctx):
             remaining = ""
         tail = normal_tail(analysis, *sentence_body(analysis, sentence)[:2], in_sentence, target, ctx)
+        # "Fibrosis without acute infiltrate" leaves "No acute infiltrate" (not "Without ..."); "Cardiomegaly,
+        # no acute findings" keeps its second half as a sentence
         if tail and _words(remaining) and _words(remaining) in _words(tail[1]):
-            remaining = tail[0]  # "Fibrosis without acute infiltrate" leaves "No acute infiltrate", not "Without ..."
-        elif tail and not NOTHING_ACUTE.search(remaining):  # "Cardiomegaly, no acute findings": its second half stays
+            remaining = tail[0]
+        elif tail and not NOTHING_ACUTE.search(remaining):
             remaining = f"{remaining.strip().rstrip(',;.')}. {tail[0]}" if remaining.strip() else tail[0]
         if remaining.strip():
             edits.append(replace_sentence(analysis, sentence, remaining))
@@ -62,11 +71,34 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
         if sign.index not in deleted and all(e.sentence.index != sign.index for e in edits):
             deleted.add(sign.index)
             edits.append(delete_sentence(analysis, sign))
-    for follower in dependent_followers(analysis, deleted):
-        deleted.add(follower.index)
-        edits.append(delete_sentence(analysis, follower))
+    followers = dependent_followers(analysis, deleted) + subjectless_followers(analysis, deleted)
+    while followers:
+        for follower in followers:
+            deleted.add(follower.index)
+            edits.append(delete_sentence(analysis, follower))
+        followers = dependent_followers(analysis, deleted) + subjectless_followers(analysis, deleted)
+        followers = [f for f in followers if f.index not in deleted]
+    for sentence, _ in contrast_left(analysis, deleted, target, ctx):  # "Lungs are otherwise clear."
+        if any(e.sentence.index == sentence.index for e in edits):
+            continue
+        start, body_end, _end = sentence_body(analysis, sentence)
+        edits.append(
+            replace_sentence(analysis, sentence, OTHERWISE.sub("", analysis.text[start:body_end], count=1))
+        )
     edits = _drop_emptied_sections(analysis, edits, deleted)
-    return finish_plan(analysis, edits, stated[0].concept)
+    plan = finish_plan(analysis, edits, stated[0].concept)
+    plan.changes = [_without_trailing_space(analysis.text, c) for c in plan.changes]
+    return plan
+
+
+def _without_trailing_space(text: str, change: Change) -> Change:
+    """A deletion that ends the report takes the space before it ("... normal. " would end the variant)."""
+    if change.after or text[change.end :].strip():
+        return change
+    start = change.start
+    while start > 0 and text[start - 1] in " \t\n":
+        start -= 1
+    return Change(start, change.end, text[start : change.end], "", change.sentence_index)
 
 
 def _drop_emptied_sections(

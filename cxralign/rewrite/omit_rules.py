@@ -8,9 +8,11 @@ hand-written tests in ``tests/test_rewrite_omit.py``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from cxralign.reports.records import Mention, ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.records import Change
 
 ATTACHED_ATTRIBUTES = re.compile(
     r"(?:non[-\s]?|partially\s+)?calcifi(?:ed|c)|prominen(?:t|ce)|cystic|deformit(?:y|ies)",
@@ -94,4 +96,107 @@ def normal_tail(
         if any(ctx.observation_of(m.concept) == target or m.assertion.name != "NEGATED" for m in inside):
             return None
         return template.format(rest=match.group("rest").strip()), match.group(0)
+    return None
+
+
+SUBJECTLESS_OPENINGS = frozenset(
+    {"may", "might", "could", "likely", "probably", "possibly", "perhaps", "questionable", "appears", "measures",
+     "measuring", "not"}
+)  # fmt: skip
+"""Openings of a sentence with no subject of its own ("May contain calcium.", "Unchanged from the prior
+study."): right after the removed finding's sentence, it was said of that finding and goes with it; left
+behind, it points at nothing."""
+
+OTHERWISE = re.compile(r",?\s*\botherwise\b,?", re.IGNORECASE)
+""""Lungs are otherwise clear." after the removed finding: the contrast has nothing left to contrast with."""
+
+
+def _first_word(text: str) -> str:
+    found = re.findall(r"[a-z]+", text.lower())
+    return found[0] if found else ""
+
+
+def subjectless_followers(analysis: ReportAnalysis, deleted: set[int], among_deleted: bool = False) -> list:
+    """Sentences right after a removed one, in its section, that open with no subject of their own
+    (``SUBJECTLESS_OPENINGS``) and name no finding (``among_deleted``: those the edit removed too)."""
+    with_mentions = {m.sentence_index for m in analysis.mentions}
+    order = sorted(analysis.sentences, key=lambda s: s.start)
+    found: list = []
+    for previous, sentence in zip(order, order[1:], strict=False):
+        if (
+            previous.index not in deleted
+            and previous not in found
+            or (sentence.index in deleted) != among_deleted
+        ):
+            continue
+        if sentence.section != previous.section or sentence.index in with_mentions:
+            continue
+        if _first_word(analysis.text[sentence.start : sentence.end]) in SUBJECTLESS_OPENINGS:
+            found.append(sentence)
+    return found
+
+
+def _stated_elsewhere(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[int]:
+    return {
+        m.sentence_index
+        for m in analysis.mentions
+        if m.assertion.name != "NEGATED" and ctx.observation_of(m.concept) not in (target, None)
+    }
+
+
+def _contrast_left(analysis: ReportAnalysis, position: int, deleted: set[int], stated: set[int]) -> bool:
+    """Whether the sentence at ``position`` (reading order) says "otherwise" right after a removed
+    sentence while nothing stated before it in its section stays for "otherwise" to contrast with."""
+    order = sorted(analysis.sentences, key=lambda s: s.start)
+    sentence = order[position]
+    if position == 0 or sentence.index in deleted or order[position - 1].index not in deleted:
+        return False
+    body = analysis.text[sentence.start : sentence.end]
+    if not OTHERWISE.search(body) or re.match(r"\s*otherwise\b", body, re.IGNORECASE):
+        return False  # an opening "Otherwise, ..." is the shared anaphor rule's
+    kept = [s for s in order[:position] if s.section == sentence.section and s.index not in deleted]
+    return not any(s.index in stated for s in kept)
+
+
+def contrast_left(analysis: ReportAnalysis, deleted: set[int], target: str, ctx: RewriteContext) -> list:
+    """Kept sentences left saying "otherwise" about the removed finding ("Lungs are otherwise clear."):
+    (sentence, its text without "otherwise")."""
+    stated = _stated_elsewhere(analysis, target, ctx)
+    order = sorted(analysis.sentences, key=lambda s: s.start)
+    return [
+        (sentence, OTHERWISE.sub("", analysis.text[sentence.start : sentence.end], count=1))
+        for position, sentence in enumerate(order)
+        if _contrast_left(analysis, position, deleted, stated)
+    ]
+
+
+def removed_sentences(analysis: ReportAnalysis, changes: Sequence[Change]) -> set[int]:
+    """Sentences a deletion covers whole (space around them aside)."""
+    removed = set()
+    for sentence in analysis.sentences:
+        body = analysis.text[sentence.start : sentence.end]
+        start = sentence.start + len(body) - len(body.lstrip())
+        end = sentence.start + len(body.rstrip())
+        if any(c.start <= start and end <= c.end and not c.after for c in changes):
+            removed.add(sentence.index)
+    return removed
+
+
+def omit_failure(
+    before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """What the omit verifier reads beyond the shared checks: a subjectless sentence or an "otherwise"
+    left as they were right after a sentence that was removed whole."""
+    removed = removed_sentences(before, changes)
+    order = sorted(before.sentences, key=lambda s: s.start)
+    stated = _stated_elsewhere(before, target, ctx)
+    for position, sentence in enumerate(order):
+        previous = order[position - 1] if position else None
+        body = before.text[sentence.start : sentence.end].strip()
+        if previous is None or previous.index not in removed or body not in after.text:
+            continue
+        if sentence.section == previous.section and _first_word(body) in SUBJECTLESS_OPENINGS:
+            return "a sentence left pointing at the removed finding (no subject of its own)"
+        if _contrast_left(before, position, removed, stated):
+            return "a sentence left saying 'otherwise' after the removed finding"
     return None

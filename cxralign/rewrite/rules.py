@@ -40,6 +40,11 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}(?:enlarged|prominent|engorged|indistinct|increased)|"
             r"\bprominence\s+of\s+the\s+(?:\w+\s+){0,2}vascula\w+",
         ),
+        (
+            "accentuated vessels",
+            r"\baccentuat\w*\s+(?:of\s+the\s+)?(?:\w+\s+){0,2}vascula\w+|"
+            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}accentuat\w*",
+        ),
     ),
     "Cardiomegaly": (
         (
@@ -47,6 +52,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+){0,3}(?:enlarged|large)\b",
         ),
         ("cardiac enlargement", r"\bcardiac\s+enlargement|\bcardiomegaly\b|\bglobular\s+heart"),
+        ("enlargement of the silhouette", r"\benlarg\w*\s+(?:in|of)\s+(?:the\s+)?(?:size\s+of\s+the\s+)?(?:cardiac|heart)\b"),
     ),
     "Pleural Effusion": (
         ("parapneumonic effusion", r"\bparapneumonic"),
