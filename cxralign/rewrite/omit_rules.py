@@ -32,6 +32,11 @@ punctuation) belongs to another statement ("nodule that is not calcified", "opac
 
 _GAP = re.compile(r"[A-Za-z0-9\s\-]*")
 
+READINGS: dict[str, frozenset[str]] = {"Lung Lesion": frozenset({"granuloma"})}
+"""Concepts of no CheXpert observation that name what the target is ("Calcified nodules consistent with
+granulomatous disease"): said of the target later in its own sentence, with no other finding there,
+they go with it (the sentence is about the nodule alone)."""
+
 
 def attached_attributes(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> list[Mention]:
     """Mentions of no observation that only qualify a stated target inside its noun phrase: before it
@@ -63,7 +68,31 @@ def attached_attributes(analysis: ReportAnalysis, target: str, ctx: RewriteConte
                 continue  # another finding between them
             attached.append(mention)
             break
-    return attached
+    return attached + _readings(analysis, target, ctx, targets)
+
+
+def _readings(
+    analysis: ReportAnalysis, target: str, ctx: RewriteContext, targets: list[Mention]
+) -> list[Mention]:
+    """Mentions of a ``READINGS`` concept after a stated target in a sentence that names no other finding."""
+    readings = READINGS.get(target, frozenset())
+    found = []
+    for mention in analysis.mentions:
+        if mention.concept not in readings or mention.implied:
+            continue
+        same = [t for t in targets if t.sentence_index == mention.sentence_index]
+        if not same or min(t.end for t in same) > mention.start:
+            continue
+        others = [
+            m
+            for m in analysis.mentions
+            if m.sentence_index == mention.sentence_index
+            and not m.implied
+            and ctx.observation_of(m.concept) not in (target, None)
+        ]
+        if not others and all(t.assertion.name != "NEGATED" for t in same):
+            found.append(mention)
+    return found
 
 
 NORMAL_TAILS: tuple[tuple[re.Pattern, str], ...] = (
