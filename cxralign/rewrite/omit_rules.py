@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from cxralign.reports.records import Mention, ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.records import Change
+from cxralign.rewrite.spans import sentence_body
 
 ATTACHED_ATTRIBUTES = re.compile(
     r"(?:non[-\s]?|partially\s+)?calcifi(?:ed|c)|prominen(?:t|ce)|cystic|deformit(?:y|ies)",
@@ -228,4 +229,25 @@ def omit_failure(
             return "a sentence left pointing at the removed finding (no subject of its own)"
         if _contrast_left(before, position, removed, stated):
             return "a sentence left saying 'otherwise' after the removed finding"
+    return _lost_qualifier(before, after, target, ctx)
+
+
+def _lost_qualifier(
+    before: ReportAnalysis, after: ReportAnalysis, target: str, ctx: RewriteContext
+) -> str | None:
+    """A normal qualifier of the target's statement ("..., no acute findings") the variant no longer says."""
+    kept = " ".join(re.findall(r"[a-z0-9]+", after.text.lower()))
+    for sentence in before.sentences:
+        mentions = [
+            m
+            for m in before.mentions
+            if m.sentence_index == sentence.index
+            and ctx.observation_of(m.concept) == target
+            and not m.implied
+        ]
+        if not mentions:
+            continue
+        tail = normal_tail(before, *sentence_body(before, sentence)[:2], mentions, target, ctx)
+        if tail and " ".join(re.findall(r"[a-z0-9]+", tail[0].lower())[1:]) not in kept:
+            return "a normal qualifier went with the removed finding"
     return None

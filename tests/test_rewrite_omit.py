@@ -1,0 +1,190 @@
+"""The omit op's own rules (``cxralign/rewrite/omit_rules.py`` and the sign rows it relies on), each on
+hand-written reports (not corpus text) with the exact variant or the refusal reason, and the verifier
+fed the wrong variant for each rule it checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxralign.reports import analyze
+from cxralign.rewrite import RewriteContext, RewriteRejected, rewrite
+from cxralign.rewrite.omit_rules import NORMAL_TAILS, READINGS, SUBJECTLESS_OPENINGS
+from cxralign.rewrite.records import Change
+from cxralign.rewrite.spans import apply_changes
+from cxralign.rewrite.verify import variant_failure
+
+CTX = RewriteContext.from_engine(seed=0)
+
+# (rule, op, target, report, expected variant or None, refusal reason or None)
+CASES = [
+    # ATTACHED_ATTRIBUTES: an attribute inside the target's noun phrase goes with it
+    ("attached", "omit", "Lung Lesion",
+     "FINDINGS: Heart size is normal. Stable 6 mm calcified right upper lobe nodule. No effusion.",
+     "FINDINGS: Heart size is normal. No effusion.", None),
+    ("attached", "omit", "Lung Lesion",
+     "FINDINGS: There is a 9 mm calcified nodule in the left midlung. The lungs are otherwise clear.\nIMPRESSION: No acute disease.",
+     "FINDINGS: The lungs are clear.\nIMPRESSION: No acute disease.", None),
+    ("attached", "omit", "Lung Opacity",
+     "FINDINGS: Mild prominence of the interstitial markings and a small left effusion. Heart normal.",
+     "FINDINGS: A small left effusion. Heart normal.", None),
+    ("attached", "omit", "Lung Opacity",
+     "FINDINGS: Prominent interstitial markings in both bases. No pneumothorax.",
+     "FINDINGS: No pneumothorax.", None),
+    ("attached", "omit", "Lung Lesion",  # after the target and past "that is not": another statement
+     "FINDINGS: Heart normal. In the right base there is a 1 cm nodule that is not calcified.",
+     None, "target entangled with another finding in one clause"),
+    ("attached", "omit", "Lung Lesion",  # "Calcified" of the lymph nodes, past "and": it stays
+     "FINDINGS: Calcified hilar lymph nodes and a right lower lobe nodule. No effusion.",
+     "FINDINGS: Calcified hilar lymph nodes. No effusion.", None),
+    # READINGS: a granuloma named as what the nodule is, in the nodule's own sentence
+    ("reading", "omit", "Lung Lesion",
+     "FINDINGS: Scattered calcified nodules compatible with old granulomatous disease. Heart normal.",
+     "FINDINGS: Heart normal.", None),
+    ("reading", "omit", "Lung Lesion",
+     "FINDINGS: There is a 7 mm nodule in the right lower lobe, likely a granuloma. No effusion.\nIMPRESSION: No acute process.",
+     "FINDINGS: No effusion.\nIMPRESSION: No acute process.", None),
+    ("reading", "omit", "Lung Lesion",
+     "FINDINGS: Dense left apical nodule suggests a previous granulomatous process. Lungs otherwise clear.",
+     "FINDINGS: Lungs clear.", None),
+    ("reading", "omit", "Lung Lesion",
+     "FINDINGS: Right lower lobe nodule, possibly a granuloma. Small left effusion.",
+     "FINDINGS: Small left effusion.", None),
+    ("reading", "omit", "Lung Lesion",  # a granuloma of its own, before the nodule: not its reading
+     "FINDINGS: Calcified granuloma in the left apex. Separate 2 cm right lower lobe nodule. Heart normal.",
+     None, "words outside the target's statement removed (separate)"),
+    # NORMAL_TAILS: the qualifier after the target stays as a sentence of its own
+    ("tail", "omit", "Cardiomegaly",
+     "FINDINGS: The heart is mildly enlarged. No effusion.\nIMPRESSION: Cardiomegaly, no acute pulmonary findings.",
+     "FINDINGS: No effusion.\nIMPRESSION: No acute pulmonary findings.", None),
+    ("tail", "omit", "Cardiomegaly",
+     "FINDINGS: The heart is moderately enlarged. No pneumothorax.\nIMPRESSION: Cardiomegaly without superimposed acute disease.",
+     "FINDINGS: No pneumothorax.\nIMPRESSION: No acute disease.", None),
+    ("tail", "omit", "Cardiomegaly",
+     "FINDINGS: Mild cardiomegaly. Lungs are clear.\nIMPRESSION: Postoperative changes of the left chest and mild "
+     "cardiomegaly without acute cardiopulmonary abnormality.",
+     "FINDINGS: Lungs are clear.\nIMPRESSION: Postoperative changes of the left chest. No acute cardiopulmonary abnormality.",
+     None),
+    ("tail", "omit", "Pleural Other",  # "Without evidence ..." never opens the impression
+     "FINDINGS: Apical pleural thickening is unchanged. No effusion.\nIMPRESSION: Stable apical pleural thickening "
+     "without evidence of acute infiltrate.",
+     "FINDINGS: No effusion.\nIMPRESSION: No evidence of acute infiltrate.", None),
+    ("tail", "omit", "Lung Opacity",  # the qualifier denies the target itself: it cannot stay
+     "FINDINGS: Mild right basilar scarring. No effusion.\nIMPRESSION: Right basilar scarring without acute airspace opacity.",
+     "FINDINGS: No effusion.", None),
+    ("tail", "omit", "Cardiomegaly",
+     "FINDINGS: Mild cardiomegaly. Small right effusion.\nIMPRESSION: Cardiomegaly, no acute change in the small right effusion.",
+     "FINDINGS: Small right effusion.\nIMPRESSION: No acute change in the small right effusion.", None),
+    # SUBJECTLESS_OPENINGS: a sentence with no subject of its own goes with the removed one
+    ("subjectless", "omit", "Lung Lesion",
+     "FINDINGS: Heart normal. There is a 1.5 cm nodule in the left midlung. May contain calcium.\nIMPRESSION: Left midlung nodule.",
+     "FINDINGS: Heart normal.", None),
+    ("subjectless", "omit", "Lung Lesion",
+     "FINDINGS: Heart normal. Right upper lobe nodule. Measures 12 mm. No effusion.",
+     "FINDINGS: Heart normal. No effusion.", None),
+    ("subjectless", "omit", "Lung Opacity",
+     "FINDINGS: Patchy left basilar opacity. Could reflect scarring. No pneumothorax.",
+     "FINDINGS: No pneumothorax.", None),
+    ("subjectless", "omit", "Pleural Effusion",
+     "FINDINGS: Small left pleural effusion. Likely unchanged from the prior study. Heart normal.",
+     "FINDINGS: Heart normal.", None),
+    ("subjectless", "omit", "Lung Lesion",
+     "FINDINGS: Right upper lobe nodule. Not clearly seen on the lateral view. Mild cardiomegaly.",
+     "FINDINGS: Mild cardiomegaly.", None),
+    # OTHERWISE: nothing left for "otherwise" to contrast with
+    ("otherwise", "omit", "Lung Opacity",
+     "FINDINGS: Mild scarring in the lingula. Lungs are otherwise clear. No effusion.",
+     "FINDINGS: Lungs are clear. No effusion.", None),
+    ("otherwise", "omit", "Pneumothorax",
+     "FINDINGS: Tiny right apical pneumothorax. The lungs are otherwise clear. Heart normal.",
+     "FINDINGS: The lungs are clear. Heart normal.", None),
+    ("otherwise", "omit", "Atelectasis",  # the cardiomegaly before it stays for "otherwise" to contrast with
+     "FINDINGS: Mild cardiomegaly. Left basilar atelectasis. Lungs otherwise clear.",
+     "FINDINGS: Mild cardiomegaly. Lungs otherwise clear.", None),
+    ("otherwise", "omit", "Lung Lesion",
+     "FINDINGS: Left upper lobe nodule. The chest is otherwise normal.",
+     "FINDINGS: The chest is normal.", None),
+    ("otherwise", "omit", "Atelectasis",  # an opening "Otherwise, ..." is the shared anaphor rule's
+     "FINDINGS: Left basilar atelectasis. Otherwise, the lungs are clear.",
+     None, "a sentence left pointing at the removed finding"),
+    # SIGNS rows: accentuated vascularity (edema), enlargement in the cardiac silhouette
+    ("sign", "omit", "Edema",
+     "FINDINGS: Mild cardiomegaly. Pulmonary vascularity is mildly accentuated. No effusion.\nIMPRESSION: Mild cardiomegaly "
+     "and vascular congestion.",
+     "FINDINGS: Mild cardiomegaly. No effusion.\nIMPRESSION: Mild cardiomegaly.", None),
+    ("sign", "omit", "Edema",
+     "FINDINGS: Accentuation of the pulmonary vasculature with small effusions.\nIMPRESSION: Mild vascular congestion.",
+     None, "a sign of the finding stays (accentuated vessels)"),
+    ("sign", "negate", "Edema",
+     "FINDINGS: Accentuation of the pulmonary vasculature with small effusions.\nIMPRESSION: Mild vascular congestion.",
+     None, "a sign of the finding stays (accentuated vessels)"),
+    ("sign", "omit", "Cardiomegaly",
+     "FINDINGS: There has been interval enlargement in the cardiac silhouette. Lungs are clear.\nIMPRESSION: Cardiomegaly.",
+     "FINDINGS: Lungs are clear.", None),
+    ("sign", "omit", "Cardiomegaly",
+     "FINDINGS: Enlargement of the cardiac silhouette with small effusions.\nIMPRESSION: Cardiomegaly.",
+     "FINDINGS: Small effusions.", None),
+]  # fmt: skip
+
+
+def test_every_omit_rule_has_at_least_five_hand_written_reports():
+    counts: dict[str, int] = {}
+    for rule, *_ in CASES:
+        counts[rule] = counts.get(rule, 0) + 1
+    assert set(counts) == {"attached", "reading", "tail", "subjectless", "otherwise", "sign"}
+    assert min(counts.values()) >= 5
+    assert NORMAL_TAILS and READINGS["Lung Lesion"] and "may" in SUBJECTLESS_OPENINGS
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CASES)])
+def test_omit_rule_gives_the_exact_variant_or_refusal(case):
+    _rule, op, target, text, expected, refused = case
+    analysis = analyze(text, report_id="t")
+    if refused is not None:
+        with pytest.raises(RewriteRejected) as refusal:
+            rewrite(op, analysis, target, CTX)
+        assert refusal.value.reason.startswith(refused)
+        return
+    variant = rewrite(op, analysis, target, CTX)
+    assert variant.text == expected
+    assert apply_changes(variant.original, variant.changes) == variant.text
+    assert variant.text == variant.text.rstrip()  # no space left where a deletion ended the report
+
+
+def _failure(target: str, text: str, remove: list[str]) -> str | None:
+    """The verifier's verdict on a hand-made omit variant that deletes the given spans."""
+    changes = []
+    for before in remove:
+        start = text.index(before)
+        changes.append(Change(start, start + len(before), before, "", 0))
+    variant = apply_changes(text, changes)
+    before_analysis = analyze(text, report_id="t")
+    after = CTX.reanalyze(variant, "t")
+    return variant_failure("omit", before_analysis, after, changes, target, CTX)
+
+
+MUTANTS = [
+    ("Lung Lesion", "FINDINGS: Heart normal. Right upper lobe nodule. May contain calcium.",
+     [" Right upper lobe nodule."], "a sentence left pointing at the removed finding (no subject"),
+    ("Lung Opacity", "FINDINGS: Mild scarring in the lingula. Lungs are otherwise clear. No effusion.",
+     ["Mild scarring in the lingula. "], "a sentence left saying 'otherwise'"),
+    ("Cardiomegaly", "FINDINGS: The heart is mildly enlarged. No effusion.\nIMPRESSION: Cardiomegaly, no acute pulmonary findings.",
+     ["The heart is mildly enlarged. ", "\nIMPRESSION: Cardiomegaly, no acute pulmonary findings."],
+     "a normal qualifier went with the removed finding"),
+    ("Lung Lesion", "FINDINGS: Calcified hilar lymph nodes. Right lower lobe nodule. No effusion.",
+     ["Calcified hilar lymph nodes. Right lower lobe nodule. "], "other mentions changed"),
+    ("Edema", "FINDINGS: Mild cardiomegaly. Pulmonary vascularity is mildly accentuated. No effusion.\nIMPRESSION: Mild "
+     "cardiomegaly and vascular congestion.", [" and vascular congestion"], "a sign of the finding stays (accentuated"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m[3][:30] for m in MUTANTS])
+def test_verifier_rejects_the_omit_mistake_it_is_fed(mutant):
+    target, text, remove, reason = mutant
+    failure = _failure(target, text, remove)
+    assert failure is not None and failure.startswith(reason), failure
+
+
+def test_verifier_keeps_the_planned_variant_of_each_mutant_report():
+    """The same reports, planned by omit itself, pass: the mutants fail for the mistake alone."""
+    for target, text, _remove, _reason in MUTANTS[:3]:
+        rewrite("omit", analyze(text, report_id="t"), target, CTX)
