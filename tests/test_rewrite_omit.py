@@ -52,6 +52,9 @@ CASES = [
     ("reading", "omit", "Lung Lesion",  # a granuloma of its own, before the nodule: not its reading
      "FINDINGS: Calcified granuloma in the left apex. Separate 2 cm right lower lobe nodule. Heart normal.",
      None, "words outside the target's statement removed (separate)"),
+    ("reading", "omit", "Lung Lesion",  # the reading is said of the calcifications too: it stays, so refused
+     "FINDINGS: Heart normal. Mediastinal calcifications and dense nodule in the lingula suggest a previous granulomatous process.",
+     None, "target entangled with another finding in one clause"),
     # NORMAL_TAILS: the qualifier after the target stays as a sentence of its own
     ("tail", "omit", "Cardiomegaly",
      "FINDINGS: The heart is mildly enlarged. No effusion.\nIMPRESSION: Cardiomegaly, no acute pulmonary findings.",
@@ -90,6 +93,10 @@ CASES = [
     ("subjectless", "omit", "Lung Lesion",
      "FINDINGS: Right upper lobe nodule. Not clearly seen on the lateral view. Mild cardiomegaly.",
      "FINDINGS: Mild cardiomegaly.", None),
+    ("subjectless", "omit", "Lung Opacity",  # an edit that leaves "May represent ..." opening the impression
+     "FINDINGS: Subtle prominence of interstitial markings in the bases.\nIMPRESSION: Subtle interstitial markings "
+     "bilateral, may represent mild edema or chronic changes.",
+     None, "a fragment is left (may ...)"),
     # OTHERWISE: nothing left for "otherwise" to contrast with
     ("otherwise", "omit", "Lung Opacity",
      "FINDINGS: Mild scarring in the lingula. Lungs are otherwise clear. No effusion.",
@@ -106,7 +113,10 @@ CASES = [
     ("otherwise", "omit", "Atelectasis",  # an opening "Otherwise, ..." is the shared anaphor rule's
      "FINDINGS: Left basilar atelectasis. Otherwise, the lungs are clear.",
      None, "a sentence left pointing at the removed finding"),
-    # SIGNS rows: accentuated vascularity (edema), enlargement in the cardiac silhouette
+    ("otherwise", "omit", "Lung Lesion",  # not right after the removed sentence, still about it
+     "FINDINGS: Heart normal. There is a right upper lobe nodule. Trachea is midline. The lungs otherwise clear.",
+     "FINDINGS: Heart normal. Trachea is midline. The lungs clear.", None),
+    # SIGNS rows: accentuated vascularity (edema), enlargement in the cardiac silhouette, interstitial disease
     ("sign", "omit", "Edema",
      "FINDINGS: Mild cardiomegaly. Pulmonary vascularity is mildly accentuated. No effusion.\nIMPRESSION: Mild cardiomegaly "
      "and vascular congestion.",
@@ -120,6 +130,14 @@ CASES = [
     ("sign", "omit", "Cardiomegaly",
      "FINDINGS: There has been interval enlargement in the cardiac silhouette. Lungs are clear.\nIMPRESSION: Cardiomegaly.",
      "FINDINGS: Lungs are clear.", None),
+    ("sign", "omit", "Lung Opacity",  # "interstitial and bullous disease": the opacity in other words, beside emphysema
+     "FINDINGS: Prominent interstitial markings are unchanged. Heart normal.\nIMPRESSION: Chronic interstitial and "
+     "bullous disease. No acute findings.",
+     None, "a sign of the finding stays (interstitial disease)"),
+    ("sign", "omit", "Lung Opacity",
+     "FINDINGS: Prominent interstitial markings are unchanged. Heart normal.\nIMPRESSION: Chronic interstitial lung "
+     "disease. No acute findings.",
+     "FINDINGS: Heart normal.\nIMPRESSION: No acute findings.", None),
     ("sign", "omit", "Cardiomegaly",
      "FINDINGS: Enlargement of the cardiac silhouette with small effusions.\nIMPRESSION: Cardiomegaly.",
      "FINDINGS: Small effusions.", None),

@@ -69,13 +69,19 @@ def attached_attributes(analysis: ReportAnalysis, target: str, ctx: RewriteConte
                 continue  # another finding between them
             attached.append(mention)
             break
-    return attached + _readings(analysis, target, ctx, targets)
+    return attached + _readings(analysis, target, ctx, targets, attached)
 
 
 def _readings(
-    analysis: ReportAnalysis, target: str, ctx: RewriteContext, targets: list[Mention]
+    analysis: ReportAnalysis,
+    target: str,
+    ctx: RewriteContext,
+    targets: list[Mention],
+    attached: list[Mention],
 ) -> list[Mention]:
-    """Mentions of a ``READINGS`` concept after a stated target in a sentence that names no other finding."""
+    """Mentions of a ``READINGS`` concept after a stated target in a sentence that names nothing else
+    (not even a finding of no observation: "Hilar calcifications and a nodule suggest old granulomatous
+    disease" reads both)."""
     readings = READINGS.get(target, frozenset())
     found = []
     for mention in analysis.mentions:
@@ -89,7 +95,9 @@ def _readings(
             for m in analysis.mentions
             if m.sentence_index == mention.sentence_index
             and not m.implied
-            and ctx.observation_of(m.concept) not in (target, None)
+            and ctx.observation_of(m.concept) != target
+            and m.concept not in readings
+            and all(m is not a for a in attached)
         ]
         if not others and all(t.assertion.name != "NEGATED" for t in same):
             found.append(mention)
@@ -175,17 +183,17 @@ def _stated_elsewhere(analysis: ReportAnalysis, target: str, ctx: RewriteContext
 
 
 def _contrast_left(analysis: ReportAnalysis, position: int, deleted: set[int], stated: set[int]) -> bool:
-    """Whether the sentence at ``position`` (reading order) says "otherwise" right after a removed
-    sentence while nothing stated before it in its section stays for "otherwise" to contrast with."""
+    """Whether the sentence at ``position`` (reading order) says "otherwise" after a removed sentence
+    of its section while nothing stated before it in the section stays for "otherwise" to contrast with."""
     order = sorted(analysis.sentences, key=lambda s: s.start)
     sentence = order[position]
-    if position == 0 or sentence.index in deleted or order[position - 1].index not in deleted:
+    earlier = [s for s in order[:position] if s.section == sentence.section]
+    if sentence.index in deleted or not any(s.index in deleted for s in earlier):
         return False
     body = analysis.text[sentence.start : sentence.end]
     if not OTHERWISE.search(body) or re.match(r"\s*otherwise\b", body, re.IGNORECASE):
         return False  # an opening "Otherwise, ..." is the shared anaphor rule's
-    kept = [s for s in order[:position] if s.section == sentence.section and s.index not in deleted]
-    return not any(s.index in stated for s in kept)
+    return not any(s.index in stated for s in earlier if s.index not in deleted)
 
 
 def contrast_left(analysis: ReportAnalysis, deleted: set[int], target: str, ctx: RewriteContext) -> list:
@@ -223,13 +231,34 @@ def omit_failure(
     for position, sentence in enumerate(order):
         previous = order[position - 1] if position else None
         body = before.text[sentence.start : sentence.end].strip()
-        if previous is None or previous.index not in removed or body not in after.text:
+        if body not in after.text:
             continue
-        if sentence.section == previous.section and _first_word(body) in SUBJECTLESS_OPENINGS:
-            return "a sentence left pointing at the removed finding (no subject of its own)"
         if _contrast_left(before, position, removed, stated):
             return "a sentence left saying 'otherwise' after the removed finding"
+        if previous is None or previous.index not in removed or sentence.section != previous.section:
+            continue
+        if _first_word(body) in SUBJECTLESS_OPENINGS:
+            return "a sentence left pointing at the removed finding (no subject of its own)"
+    for start, end in _edited_spans(changes):
+        for sentence in after.sentences:
+            if sentence.start <= start <= sentence.end or start <= sentence.start < end:
+                opening = _first_word(after.text[sentence.start : sentence.end])
+                if opening in SUBJECTLESS_OPENINGS and not any(
+                    _first_word(before.text[s.start : s.end]) == opening for s in before.sentences
+                ):
+                    return f"a fragment is left ({opening} ...): it lost what it was said of"
     return _lost_qualifier(before, after, target, ctx)
+
+
+def _edited_spans(changes: Sequence[Change]) -> list[tuple[int, int]]:
+    """Where the non-empty edits sit in the variant."""
+    spans, shift = [], 0
+    for change in sorted(changes, key=lambda c: c.start):
+        start = change.start + shift
+        if change.after:
+            spans.append((start, start + len(change.after)))
+        shift += len(change.after) - (change.end - change.start)
+    return spans
 
 
 def _lost_qualifier(

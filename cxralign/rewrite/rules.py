@@ -75,6 +75,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\bchronic\s+(?:\w+\s+)?changes\s+(?:in|of|at|within)\s+(?:the\s+)?(?:\w+\s+){0,3}"
             r"(?:lungs?|lobes?|bases?|apex|apices|lingula)\b",
         ),
+        ("interstitial disease", r"\binterstitial(?=\s+(?:lung\s+|and\s+\w+\s+)?disease)"),
     ),
     "Enlarged Cardiomediastinum": (
         ("cardiomegaly", r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged"),
