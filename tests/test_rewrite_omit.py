@@ -77,6 +77,10 @@ CASES = [
     ("tail", "omit", "Cardiomegaly",
      "FINDINGS: Mild cardiomegaly. Small right effusion.\nIMPRESSION: Cardiomegaly, no acute change in the small right effusion.",
      "FINDINGS: Small right effusion.\nIMPRESSION: No acute change in the small right effusion.", None),
+    ("tail", "omit", "Support Devices",  # a complication of the placement is the device's own: it goes with it
+     "FINDINGS: Right internal jugular catheter tip in the superior vena cava. No pneumothorax.\nIMPRESSION: Right "
+     "internal jugular catheter without evidence of acute complication.",
+     "FINDINGS: No pneumothorax.", None),
     # SUBJECTLESS_OPENINGS: a sentence with no subject of its own goes with the removed one
     ("subjectless", "omit", "Lung Lesion",
      "FINDINGS: Heart normal. There is a 1.5 cm nodule in the left midlung. May contain calcium.\nIMPRESSION: Left midlung nodule.",
@@ -107,6 +111,9 @@ CASES = [
     ("otherwise", "omit", "Atelectasis",  # the cardiomegaly before it stays for "otherwise" to contrast with
      "FINDINGS: Mild cardiomegaly. Left basilar atelectasis. Lungs otherwise clear.",
      "FINDINGS: Mild cardiomegaly. Lungs otherwise clear.", None),
+    ("otherwise", "omit", "Lung Opacity",  # emphysema stays for "otherwise" to contrast with
+     "FINDINGS: Emphysema. Mild right apical scarring. The lungs are otherwise clear.",
+     "FINDINGS: Emphysema. The lungs are otherwise clear.", None),
     ("otherwise", "omit", "Lung Lesion",
      "FINDINGS: Left upper lobe nodule. The chest is otherwise normal.",
      "FINDINGS: The chest is normal.", None),

@@ -108,13 +108,14 @@ NORMAL_TAILS: tuple[tuple[re.Pattern, str], ...] = (
     (  # "Cardiomegaly without superimposed acute disease." -> "No acute disease."
         re.compile(
             r"(?:,\s*|\s+)(?:but\s+|and\s+)?(?:without|with\s+no|no)\s+(?:(?:superimposed|other|additional)\s+)?"
-            r"(?P<rest>(?:(?:definite|evidence\s+(?:of|for))\s+)?(?:acute|active)\b[^.;:]*)$",
+            r"(?P<rest>(?:(?:definite|evidence\s+(?:of|for))\s+)?(?:acute|active)\b(?![^.;:]*complication)[^.;:]*)$",
             re.IGNORECASE,
         ),
         "No {rest}",
     ),
 )
-"""A normal qualifier after the target's statement ("Cardiomegaly, no acute pulmonary findings"):
+"""A normal qualifier after the target's statement ("Cardiomegaly, no acute pulmonary findings"), not
+one about the target itself ("... without acute complication" of a line placed):
 omit keeps it as a sentence of its own, so that an impression does not vanish with the finding and
 the report still says what it said about everything else. (pattern on the sentence body, template)."""
 
@@ -178,7 +179,7 @@ def _stated_elsewhere(analysis: ReportAnalysis, target: str, ctx: RewriteContext
     return {
         m.sentence_index
         for m in analysis.mentions
-        if m.assertion.name != "NEGATED" and ctx.observation_of(m.concept) not in (target, None)
+        if m.assertion.name != "NEGATED" and ctx.observation_of(m.concept) != target  # "Emphysema." counts
     }
 
 
