@@ -123,6 +123,22 @@ CASES = [
     ("otherwise", "omit", "Lung Lesion",  # not right after the removed sentence, still about it
      "FINDINGS: Heart normal. There is a right upper lobe nodule. Trachea is midline. The lungs otherwise clear.",
      "FINDINGS: Heart normal. Trachea is midline. The lungs clear.", None),
+    # DEVICE_FRACTURE: a device's fracture is not a bone's
+    ("device", "omit", "Fracture",
+     "FINDINGS: Heart normal. There is a fracture of the superior sternotomy wire, unchanged. No effusion.",
+     None, "the fracture is a device's, not a bone's"),
+    ("device", "omit", "Fracture",
+     "FINDINGS: Heart normal. The third sternal wire is fractured. No effusion.",
+     None, "the fracture is a device's, not a bone's"),
+    ("device", "omit", "Fracture",
+     "FINDINGS: Lungs are clear. Fractured lead of the left chest pacemaker.",
+     None, "the fracture is a device's, not a bone's"),
+    ("device", "omit", "Fracture",  # a rib beside a device: the bone's fracture goes
+     "FINDINGS: Pacemaker leads intact. Healing fracture of the right 5th rib.",
+     "FINDINGS: Pacemaker leads intact.", None),
+    ("device", "omit", "Fracture",
+     "FINDINGS: Heart normal. There is a fracture of the left 6th rib. No effusion.",
+     "FINDINGS: Heart normal. No effusion.", None),
     # SIGNS rows: accentuated vascularity (edema), enlargement in the cardiac silhouette, interstitial disease
     ("sign", "omit", "Edema",
      "FINDINGS: Mild cardiomegaly. Pulmonary vascularity is mildly accentuated. No effusion.\nIMPRESSION: Mild cardiomegaly "
@@ -155,7 +171,7 @@ def test_every_omit_rule_has_at_least_five_hand_written_reports():
     counts: dict[str, int] = {}
     for rule, *_ in CASES:
         counts[rule] = counts.get(rule, 0) + 1
-    assert set(counts) == {"attached", "reading", "tail", "subjectless", "otherwise", "sign"}
+    assert set(counts) == {"attached", "reading", "tail", "subjectless", "otherwise", "device", "sign"}
     assert min(counts.values()) >= 5
     assert NORMAL_TAILS and READINGS["Lung Lesion"] and "may" in SUBJECTLESS_OPENINGS
 

@@ -8,6 +8,7 @@ from cxralign.reports.records import ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import (
     Plan,
+    RewriteFailed,
     SentenceEdit,
     delete_sentence,
     finish_plan,
@@ -18,12 +19,14 @@ from cxralign.rewrite.edits import (
     stated_mentions,
     target_mentions,
 )
-from cxralign.rewrite.form import dependent_followers, only_sign, sign_sentences
+from cxralign.rewrite.form import dependent_followers, only_sign, sentence_text, sign_sentences
 from cxralign.rewrite.grammar import (
     kept_prefix,
     remove_from_sentence,
 )
 from cxralign.rewrite.omit_rules import (
+    DEVICE_FRACTURE,
+    DEVICE_FRACTURE_REFUSAL,
     OTHERWISE,
     attached_attributes,
     contrast_left,
@@ -37,6 +40,10 @@ from cxralign.rewrite.spans import sentence_body
 
 def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
     stated = stated_mentions(analysis, target, ctx)
+    if target == "Fracture" and any(
+        DEVICE_FRACTURE.search(sentence_text(analysis, m.sentence_index)) for m in stated
+    ):
+        raise RewriteFailed(DEVICE_FRACTURE_REFUSAL)
     attached = attached_attributes(analysis, target, ctx)  # "calcified" of "calcified nodule" goes with it
     mentions = sorted(target_mentions(analysis, target, ctx) + attached, key=lambda m: m.start)
     edits: list[SentenceEdit] = []

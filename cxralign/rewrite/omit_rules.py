@@ -31,6 +31,16 @@ ATTACHED_GAP_BREAKS = frozenset(
 """Words that end a noun phrase: an attribute separated from the target by one of them (or by
 punctuation) belongs to another statement ("nodule that is not calcified", "opacity and calcified ...")."""
 
+DEVICE_FRACTURE = re.compile(
+    r"\bfractur\w*\s+(?:of\s+|in\s+)?(?:the\s+|a\s+|an\s+|one\s+)?(?:\w+\s+){0,3}"
+    r"(?:sternotomy|wire|lead|catheter|hardware|screw|plate|rod|stent)s?\b|"
+    r"\b(?:sternotomy|wire|lead|catheter|hardware|screw|plate|rod|stent)s?\s+(?:\w+\s+){0,2}fractur\w*",
+    re.IGNORECASE,
+)
+"""A fracture of a device ("fracture of the superior sternotomy wire", "the third sternal wire is
+fractured"): the "Fracture" label is not a bone's, and removing the sentence would remove the device."""
+DEVICE_FRACTURE_REFUSAL = "the fracture is a device's, not a bone's"
+
 _GAP = re.compile(r"[A-Za-z0-9\s\-]*")
 
 READINGS: dict[str, frozenset[str]] = {"Lung Lesion": frozenset({"granuloma"})}
