@@ -97,6 +97,12 @@ CASES = [
     ("subjectless", "omit", "Lung Lesion",
      "FINDINGS: Right upper lobe nodule. Not clearly seen on the lateral view. Mild cardiomegaly.",
      "FINDINGS: Mild cardiomegaly.", None),
+    ("subjectless", "omit", "Support Devices",  # DEFINITE_PART: "The tip" of the removed line
+     "FINDINGS: Lungs are clear. PICC line is in place. The tip is in the upper right atrium. No effusion.",
+     "FINDINGS: Lungs are clear. No effusion.", None),
+    ("subjectless", "omit", "Support Devices",
+     "FINDINGS: Heart normal. Left chest pacemaker. The leads terminate in the right atrium and ventricle.",
+     "FINDINGS: Heart normal.", None),
     ("subjectless", "omit", "Lung Opacity",  # an edit that leaves "May represent ..." opening the impression
      "FINDINGS: Subtle prominence of interstitial markings in the bases.\nIMPRESSION: Subtle interstitial markings "
      "bilateral, may represent mild edema or chronic changes.",
@@ -120,6 +126,10 @@ CASES = [
     ("otherwise", "omit", "Atelectasis",  # an opening "Otherwise, ..." is the shared anaphor rule's
      "FINDINGS: Left basilar atelectasis. Otherwise, the lungs are clear.",
      None, "a sentence left pointing at the removed finding"),
+    ("otherwise", "omit", "Atelectasis",  # the opacity stays in the findings: "Lungs clear" would contradict it
+     "FINDINGS: There is minimal patchy opacity in the left lung base, likely representing atelectasis. The lungs are "
+     "otherwise clear.\nIMPRESSION: Left base atelectasis. Lungs otherwise clear.",
+     None, "a sentence left saying 'otherwise' after the removed finding"),
     ("otherwise", "omit", "Lung Lesion",  # not right after the removed sentence, still about it
      "FINDINGS: Heart normal. There is a right upper lobe nodule. Trachea is midline. The lungs otherwise clear.",
      "FINDINGS: Heart normal. Trachea is midline. The lungs clear.", None),
@@ -161,6 +171,15 @@ CASES = [
      "FINDINGS: Prominent interstitial markings are unchanged. Heart normal.\nIMPRESSION: Chronic interstitial lung "
      "disease. No acute findings.",
      "FINDINGS: Heart normal.\nIMPRESSION: No acute findings.", None),
+    ("sign", "omit", "Fracture",  # a vertebral body deformity is the fracture in other words: it goes with it
+     "FINDINGS: Healing fracture of the left 7th rib. There is compression deformity of the 8th vertebral body. Lungs clear.",
+     "FINDINGS: Lungs clear.", None),
+    ("sign", "omit", "Fracture",
+     "FINDINGS: Lungs clear. Nondisplaced right 6th rib fracture. Deformity of the eighth vertebral body.",
+     "FINDINGS: Lungs clear.", None),
+    ("sign", "omit", "Support Devices",  # the impression names the device in other words
+     "FINDINGS: Right humeral prosthesis. Lungs clear.\nIMPRESSION: Interval placement of right humeral orthopedic XXXX.",
+     None, "a sign of the finding stays (orthopedic device)"),
     ("sign", "omit", "Cardiomegaly",
      "FINDINGS: Enlargement of the cardiac silhouette with small effusions.\nIMPRESSION: Cardiomegaly.",
      "FINDINGS: Small effusions.", None),
@@ -213,6 +232,10 @@ MUTANTS = [
      "a normal qualifier went with the removed finding"),
     ("Lung Lesion", "FINDINGS: Calcified hilar lymph nodes. Right lower lobe nodule. No effusion.",
      ["Calcified hilar lymph nodes. Right lower lobe nodule. "], "other mentions changed"),
+    ("Support Devices", "FINDINGS: Lungs are clear. PICC line is in place. The tip is in the upper right atrium.",
+     [" PICC line is in place."], "a sentence left pointing at the removed finding (no subject"),
+    ("Atelectasis", "FINDINGS: Patchy opacity at the left base, likely atelectasis. Lungs otherwise clear.",
+     [", likely atelectasis", " otherwise"], "'otherwise' dropped while another finding stays stated"),
     ("Edema", "FINDINGS: Mild cardiomegaly. Pulmonary vascularity is mildly accentuated. No effusion.\nIMPRESSION: Mild "
      "cardiomegaly and vascular congestion.", [" and vascular congestion"], "a sign of the finding stays (accentuated"),
 ]  # fmt: skip

@@ -156,6 +156,13 @@ SUBJECTLESS_OPENINGS = frozenset(
 study."): right after the removed finding's sentence, it was said of that finding and goes with it; left
 behind, it points at nothing."""
 
+DEFINITE_PART = re.compile(
+    r"^\W*(?:the|its|their)\s+(?:distal\s+|proximal\s+)?(?:tip|tips|end|ends|lead|leads|balloon|cuff)\b",
+    re.IGNORECASE,
+)
+"""A sentence opening with a part of what came before ("The tip is in the right atrium." after
+"PICC line in place."): right after the removed device, it goes with it; left behind, it points at nothing."""
+
 OTHERWISE = re.compile(r",?\s*\botherwise\b,?", re.IGNORECASE)
 """"Lungs are otherwise clear." after the removed finding: the contrast has nothing left to contrast with."""
 
@@ -180,7 +187,8 @@ def subjectless_followers(analysis: ReportAnalysis, deleted: set[int], among_del
             continue
         if sentence.section != previous.section or sentence.index in with_mentions:
             continue
-        if _first_word(analysis.text[sentence.start : sentence.end]) in SUBJECTLESS_OPENINGS:
+        body = analysis.text[sentence.start : sentence.end]
+        if _first_word(body) in SUBJECTLESS_OPENINGS or DEFINITE_PART.match(body):
             found.append(sentence)
     return found
 
@@ -211,6 +219,8 @@ def contrast_left(analysis: ReportAnalysis, deleted: set[int], target: str, ctx:
     """Kept sentences left saying "otherwise" about the removed finding ("Lungs are otherwise clear."):
     (sentence, its text without "otherwise")."""
     stated = _stated_elsewhere(analysis, target, ctx)
+    if stated - deleted:
+        return []  # a finding stated in another section: "Lungs are clear" would contradict it (refused)
     order = sorted(analysis.sentences, key=lambda s: s.start)
     return [
         (sentence, OTHERWISE.sub("", analysis.text[sentence.start : sentence.end], count=1))
@@ -248,8 +258,13 @@ def omit_failure(
             return "a sentence left saying 'otherwise' after the removed finding"
         if previous is None or previous.index not in removed or sentence.section != previous.section:
             continue
-        if _first_word(body) in SUBJECTLESS_OPENINGS:
+        if _first_word(body) in SUBJECTLESS_OPENINGS or DEFINITE_PART.match(body):
             return "a sentence left pointing at the removed finding (no subject of its own)"
+    if any(_dropped_otherwise(c) for c in changes) and any(
+        m.assertion.name != "NEGATED" and ctx.observation_of(m.concept) != target and not m.implied
+        for m in after.mentions
+    ):
+        return "'otherwise' dropped while another finding stays stated"
     for start, end in _edited_spans(changes):
         for sentence in after.sentences:
             if sentence.start <= start <= sentence.end or start <= sentence.start < end:
@@ -259,6 +274,12 @@ def omit_failure(
                 ):
                     return f"a fragment is left ({opening} ...): it lost what it was said of"
     return _lost_qualifier(before, after, target, ctx)
+
+
+def _dropped_otherwise(change: Change) -> bool:
+    """An edit that took "otherwise" out of a sentence it kept (not a whole sentence removed)."""
+    gone = len(re.findall(r"\w+", change.before)) - len(re.findall(r"\w+", change.after))
+    return bool(OTHERWISE.search(change.before)) and not OTHERWISE.search(change.after) and gone <= 1
 
 
 def _edited_spans(changes: Sequence[Change]) -> list[tuple[int, int]]:

@@ -52,7 +52,10 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+){0,3}(?:enlarged|large)\b",
         ),
         ("cardiac enlargement", r"\bcardiac\s+enlargement|\bcardiomegaly\b|\bglobular\s+heart"),
-        ("enlargement of the silhouette", r"\benlarg\w*\s+(?:in|of)\s+(?:the\s+)?(?:size\s+of\s+the\s+)?(?:cardiac|heart)\b"),
+        (
+            "enlargement of the silhouette",
+            r"\benlarg\w*\s+(?:in|of)\s+(?:the\s+)?(?:size\s+of\s+the\s+)?(?:cardiac|heart)\b",
+        ),
     ),
     "Pleural Effusion": (
         ("parapneumonic effusion", r"\bparapneumonic"),
@@ -78,7 +81,10 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("interstitial disease", r"\binterstitial(?=\s+(?:lung\s+|and\s+\w+\s+)?disease)"),
     ),
     "Enlarged Cardiomediastinum": (
-        ("cardiomegaly", r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged"),
+        (
+            "cardiomegaly",
+            r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged",
+        ),
         (
             "wide mediastinum",
             r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
@@ -91,12 +97,20 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+)?[tlc]\d{1,2}\b|\brib\s+deformit\w*|"
             r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height",
         ),
+        (
+            "vertebral body deformity",
+            r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+){0,2}vertebra\w*|\bvertebral\s+body\s+deformit\w*",
+        ),
     ),
     "Support Devices": (
         ("sternotomy wires", r"\bsternotomy"),
         ("surgical clips", r"\bsurgical\s+(?:clips?|xxxx|material|staples?)"),
         ("prosthesis", r"\bprosthe\w*|\bvalve\s+replacement|\bhardware\b"),
         ("pacing leads", r"\bpacing\b|\bpacer\b|\bgenerator\b"),
+        (
+            "orthopedic device",
+            r"\borthop(?:a)?edic\s+(?:xxxx|device|fixation|screws?|plates?|rods?)|\binterval\s+placement\s+of\b",
+        ),
     ),
     "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
 }
@@ -112,8 +126,20 @@ DIRECTIONAL_SIGNS = frozenset(
 the finding beside one is refused, since the sign would then point the wrong way."""
 
 ANAPHORS = frozenset(
-    {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings", "also",
-     "additionally"}
+    {
+        "these",
+        "this",
+        "it",
+        "they",
+        "which",
+        "both",
+        "otherwise",
+        "the latter",
+        "the former",
+        "findings",
+        "also",
+        "additionally",
+    }
 )
 """Sentence openings that point back at the sentence before: left behind a denied or removed
 finding ("These were not present on the prior study"), they point at nothing."""
@@ -195,7 +221,9 @@ OTHER_SITES = frozenset(
 """Sites that make an indication's finding another one ("history of pericardial effusion", "left wrist
 fracture"): it does not name the chest finding the variant omits."""
 
-ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema", "Fracture"})
+ACUTE_FINDINGS = frozenset(
+    {"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema", "Fracture"}
+)
 """Findings an impression of "no acute disease" denies: affirming one must update that impression."""
 
 OLD_FINDING = re.compile(rf"\b(?:{'|'.join(OLD_WORDS)}|prior|previous)\b", re.IGNORECASE)
@@ -379,7 +407,8 @@ ASSOCIATED = re.compile(
 disease"): its side moves with the target's or the swap is refused."""
 
 COUNTED_ONE_SIDE = re.compile(
-    r"\b(?:two|three|both|several|multiple|numerous)\s+(?:\w+\s+){0,3}(?:left|right)(?:-sided)?\b", re.IGNORECASE
+    r"\b(?:two|three|both|several|multiple|numerous)\s+(?:\w+\s+){0,3}(?:left|right)(?:-sided)?\b",
+    re.IGNORECASE,
 )
 """A count left before a finding made one-sided ("Two small right pleural effusion"): the swap from
 bilateral is refused."""
