@@ -169,10 +169,7 @@ def content_failure(candidate: Candidate) -> str | None:
             return f"an inserted statement carries words of its own ({', '.join(extra[:3])})"
     if op in ("negate", "omit"):
         reason = _left_behind(candidate)
-        if reason:
-            return reason
-    if op == "omit":
-        reason = omit_failure(before, after, changes, target, ctx)
+        reason = reason or (omit_failure(before, after, changes, target, ctx) if op == "omit" else None)
         if reason:
             return reason
     if op == "negate":

@@ -81,10 +81,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("interstitial disease", r"\binterstitial(?=\s+(?:lung\s+|and\s+\w+\s+)?disease)"),
     ),
     "Enlarged Cardiomediastinum": (
-        (
-            "cardiomegaly",
-            r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged",
-        ),
+        ("cardiomegaly", r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged"),
         (
             "wide mediastinum",
             r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
@@ -126,20 +123,8 @@ DIRECTIONAL_SIGNS = frozenset(
 the finding beside one is refused, since the sign would then point the wrong way."""
 
 ANAPHORS = frozenset(
-    {
-        "these",
-        "this",
-        "it",
-        "they",
-        "which",
-        "both",
-        "otherwise",
-        "the latter",
-        "the former",
-        "findings",
-        "also",
-        "additionally",
-    }
+    {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings", "also",
+     "additionally"}
 )
 """Sentence openings that point back at the sentence before: left behind a denied or removed
 finding ("These were not present on the prior study"), they point at nothing."""
@@ -221,9 +206,7 @@ OTHER_SITES = frozenset(
 """Sites that make an indication's finding another one ("history of pericardial effusion", "left wrist
 fracture"): it does not name the chest finding the variant omits."""
 
-ACUTE_FINDINGS = frozenset(
-    {"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema", "Fracture"}
-)
+ACUTE_FINDINGS = frozenset({"Pneumothorax", "Pleural Effusion", "Consolidation", "Pneumonia", "Edema", "Fracture"})
 """Findings an impression of "no acute disease" denies: affirming one must update that impression."""
 
 OLD_FINDING = re.compile(rf"\b(?:{'|'.join(OLD_WORDS)}|prior|previous)\b", re.IGNORECASE)
@@ -407,8 +390,7 @@ ASSOCIATED = re.compile(
 disease"): its side moves with the target's or the swap is refused."""
 
 COUNTED_ONE_SIDE = re.compile(
-    r"\b(?:two|three|both|several|multiple|numerous)\s+(?:\w+\s+){0,3}(?:left|right)(?:-sided)?\b",
-    re.IGNORECASE,
+    r"\b(?:two|three|both|several|multiple|numerous)\s+(?:\w+\s+){0,3}(?:left|right)(?:-sided)?\b", re.IGNORECASE
 )
 """A count left before a finding made one-sided ("Two small right pleural effusion"): the swap from
 bilateral is refused."""
