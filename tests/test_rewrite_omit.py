@@ -149,6 +149,26 @@ CASES = [
     ("device", "omit", "Fracture",
      "FINDINGS: Heart normal. There is a fracture of the left 6th rib. No effusion.",
      "FINDINGS: Heart normal. No effusion.", None),
+    # DEVICE_ASIDES: a device named only in an aside of a sentence about something else
+    ("aside", "omit", "Support Devices",
+     "FINDINGS: Frontal and lateral views of the chest with overlying external cardiac monitor leads show an unchanged "
+     "cardiomediastinal silhouette. Tortuous aorta. No focal consolidation.",
+     "FINDINGS: Frontal and lateral views of the chest show an unchanged cardiomediastinal silhouette. Tortuous aorta. "
+     "No focal consolidation.", None),
+    ("aside", "omit", "Support Devices",
+     "FINDINGS: Frontal and lateral views of the chest with overlying external cardiac monitor leads show reduced lung "
+     "volumes. No effusion.",
+     "FINDINGS: Frontal and lateral views of the chest show reduced lung volumes. No effusion.", None),
+    ("aside", "omit", "Support Devices",  # "ECG" is the device's own word the lexicon does not read: refused
+     "FINDINGS: AP view of the chest, with overlying ECG leads, shows clear lungs. Heart size is normal.",
+     None, "words outside the target's statement removed (ecg)"),
+    ("aside", "omit", "Support Devices",  # a device of its own besides the aside: both go
+     "FINDINGS: Frontal and lateral views of the chest with overlying external cardiac monitor leads show reduced lung "
+     "volumes. Right IJ catheter tip in the SVC. No effusion.",
+     "FINDINGS: Frontal and lateral views of the chest show reduced lung volumes. No effusion.", None),
+    ("aside", "omit", "Support Devices",  # a sentence about the device itself is no aside: it goes whole
+     "FINDINGS: External cardiac monitor leads overlie the chest. Lungs are clear.",
+     "FINDINGS: Lungs are clear.", None),
     # SIGNS rows: accentuated vascularity (edema), enlargement in the cardiac silhouette, interstitial disease
     ("sign", "omit", "Edema",
      "FINDINGS: Mild cardiomegaly. Pulmonary vascularity is mildly accentuated. No effusion.\nIMPRESSION: Mild cardiomegaly "
@@ -180,6 +200,13 @@ CASES = [
     ("sign", "omit", "Support Devices",  # the impression names the device in other words
      "FINDINGS: Right humeral prosthesis. Lungs clear.\nIMPRESSION: Interval placement of right humeral orthopedic XXXX.",
      None, "a sign of the finding stays (orthopedic device)"),
+    ("sign", "omit", "Support Devices",  # "cardiac XXXX": the corpus's redaction of a cardiac device
+     "FINDINGS: Status post median sternotomy. Stable position of the cardiac XXXX and leads. The lungs are clear.\n"
+     "IMPRESSION: 1. Stable position of the cardiac XXXX and leads. 2. Normal cardiac size with clear lungs.",
+     "FINDINGS: The lungs are clear.\nIMPRESSION: 1. Normal cardiac size with clear lungs.", None),
+    ("sign", "omit", "Support Devices",
+     "FINDINGS: Lungs are clear. Left chest wall cardiac XXXX generator. Right IJ catheter tip in the SVC.",
+     "FINDINGS: Lungs are clear.", None),
     ("sign", "omit", "Cardiomegaly",
      "FINDINGS: Enlargement of the cardiac silhouette with small effusions.\nIMPRESSION: Cardiomegaly.",
      "FINDINGS: Small effusions.", None),
@@ -190,7 +217,7 @@ def test_every_omit_rule_has_at_least_five_hand_written_reports():
     counts: dict[str, int] = {}
     for rule, *_ in CASES:
         counts[rule] = counts.get(rule, 0) + 1
-    assert set(counts) == {"attached", "reading", "tail", "subjectless", "otherwise", "device", "sign"}
+    assert set(counts) == {"attached", "reading", "tail", "subjectless", "otherwise", "device", "aside", "sign"}
     assert min(counts.values()) >= 5
     assert NORMAL_TAILS and READINGS["Lung Lesion"] and "may" in SUBJECTLESS_OPENINGS
 

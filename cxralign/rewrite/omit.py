@@ -30,6 +30,7 @@ from cxralign.rewrite.omit_rules import (
     OTHERWISE,
     attached_attributes,
     contrast_left,
+    cut_aside,
     normal_tail,
     subjectless_followers,
 )
@@ -55,6 +56,10 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
             for m in other_mentions(analysis, sentence, in_sentence)
             if ctx.observation_of(m.concept) != target and all(m is not a for a in attached)
         ]
+        aside = cut_aside(analysis, *sentence_body(analysis, sentence)[:2], in_sentence, target)
+        if aside is not None:  # "views of the chest with overlying monitor leads show ...": the aside goes
+            edits.append(replace_sentence(analysis, sentence, aside))
+            continue
         remaining = (
             remove_from_sentence(analysis, sentence, in_sentence)
             if others

@@ -156,6 +156,29 @@ SUBJECTLESS_OPENINGS = frozenset(
 study."): right after the removed finding's sentence, it was said of that finding and goes with it; left
 behind, it points at nothing."""
 
+DEVICE_ASIDES: dict[str, re.Pattern] = {
+    "Support Devices": re.compile(
+        r",?\s+(?:with|and)\s+(?:the\s+)?overlying\s+(?:external\s+)?(?:cardiac\s+)?(?:monitor(?:ing)?|ecg|ekg)\s+leads,?",
+        re.IGNORECASE,
+    ),
+}
+"""A device named only in an aside of a sentence about something else ("Frontal and lateral views of the
+chest with overlying external cardiac monitor leads show a normal cardiac silhouette"): omit cuts the
+aside, not the sentence."""
+
+
+def cut_aside(
+    analysis: ReportAnalysis, start: int, end: int, removed: list[Mention], target: str
+) -> str | None:
+    """The body ``start:end`` without the aside that holds every removed mention; None when there is none."""
+    pattern = DEVICE_ASIDES.get(target)
+    match = pattern.search(analysis.text, start, end) if pattern else None
+    if match is None or not all(match.start() <= m.start and m.end <= match.end() for m in removed):
+        return None
+    joint = " " if match.group(0).endswith(",") and not match.group(0).startswith(",") else ""
+    return analysis.text[start : match.start()] + joint + analysis.text[match.end() : end]
+
+
 DEFINITE_PART = re.compile(
     r"^\W*(?:the|its|their)\s+(?:distal\s+|proximal\s+)?(?:tip|tips|end|ends|lead|leads|balloon|cuff)\b",
     re.IGNORECASE,

@@ -108,6 +108,11 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             "orthopedic device",
             r"\borthop(?:a)?edic\s+(?:xxxx|device|fixation|screws?|plates?|rods?)|\binterval\s+placement\s+of\b",
         ),
+        (
+            "redacted cardiac device",
+            r"\bcardiac\s+xxxx\s+(?:generator|and\s+leads?|in\s+(?:stable\s+)?position)|"
+            r"\bposition\s+of\s+(?:the\s+)?cardiac\s+xxxx",
+        ),
     ),
     "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
 }
