@@ -27,6 +27,8 @@ from cxralign.rewrite.grammar import (
 from cxralign.rewrite.omit_rules import (
     DEVICE_FRACTURE,
     DEVICE_FRACTURE_REFUSAL,
+    LIMITED_EVALUATION,
+    LIMITED_ONLY,
     OTHERWISE,
     attached_attributes,
     contrast_left,
@@ -45,6 +47,8 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
         DEVICE_FRACTURE.search(sentence_text(analysis, m.sentence_index)) for m in stated
     ):
         raise RewriteFailed(DEVICE_FRACTURE_REFUSAL)
+    if all(LIMITED_EVALUATION.search(sentence_text(analysis, m.sentence_index)) for m in stated):
+        raise RewriteFailed(LIMITED_ONLY)
     attached = attached_attributes(analysis, target, ctx)  # "calcified" of "calcified nodule" goes with it
     mentions = sorted(target_mentions(analysis, target, ctx) + attached, key=lambda m: m.start)
     edits: list[SentenceEdit] = []
@@ -105,12 +109,13 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
 
 def _without_trailing_space(text: str, change: Change) -> Change:
     """A deletion that ends the report takes the space before it ("... normal. " would end the variant)."""
-    if change.after or text[change.end :].strip():
-        return change
-    start = change.start
+    rest = text[change.end :]
+    if change.after or rest.strip() and not re.fullmatch(r"\s+\.[\s.]*", rest):
+        return change  # (a lone " ." the corpus ends a section with goes too, never the edited sentence's stop)
+    start, end = change.start, len(text)
     while start > 0 and text[start - 1] in " \t\n":
         start -= 1
-    return Change(start, change.end, text[start : change.end], "", change.sentence_index)
+    return Change(start, end, text[start:end], "", change.sentence_index)
 
 
 def _drop_emptied_sections(

@@ -179,6 +179,20 @@ def cut_aside(
     return analysis.text[start : match.start()] + joint + analysis.text[match.end() : end]
 
 
+LIMITED_EVALUATION = re.compile(
+    r"\blimited\b[^.;]*\bevaluation\s+(?:of|for)\b|\bfor\s+(?:the\s+)?evaluation\s+of\b",
+    re.IGNORECASE,
+)
+"""The finding named only as what the exam was limited for, or what another study would evaluate
+("Limited exam for evaluation of fractures."): the report states nothing present to remove."""
+LIMITED_ONLY = "target named only as what the exam evaluates (no statement of it to remove)"
+
+FOLLOWER_STATEMENTS = re.compile(
+    r"^\W*comparison\s+(?:with\s+|to\s+)?(?:old\s+|prior\s+)?(?:films?|studies|exams?)\b", re.I
+)
+"""A recommendation right after the removed finding that names it not ("Comparison films, if available,
+would be useful"): it goes with it."""
+
 DEFINITE_PART = re.compile(
     r"^\W*(?:the|its|their)\s+(?:distal\s+|proximal\s+)?(?:tip|tips|end|ends|lead|leads|balloon|cuff)\b",
     re.IGNORECASE,
@@ -211,7 +225,11 @@ def subjectless_followers(analysis: ReportAnalysis, deleted: set[int], among_del
         if sentence.section != previous.section or sentence.index in with_mentions:
             continue
         body = analysis.text[sentence.start : sentence.end]
-        if _first_word(body) in SUBJECTLESS_OPENINGS or DEFINITE_PART.match(body):
+        if (
+            _first_word(body) in SUBJECTLESS_OPENINGS
+            or DEFINITE_PART.match(body)
+            or FOLLOWER_STATEMENTS.match(body)
+        ):
             found.append(sentence)
     return found
 
@@ -281,7 +299,11 @@ def omit_failure(
             return "a sentence left saying 'otherwise' after the removed finding"
         if previous is None or previous.index not in removed or sentence.section != previous.section:
             continue
-        if _first_word(body) in SUBJECTLESS_OPENINGS or DEFINITE_PART.match(body):
+        if (
+            _first_word(body) in SUBJECTLESS_OPENINGS
+            or DEFINITE_PART.match(body)
+            or FOLLOWER_STATEMENTS.match(body)
+        ):
             return "a sentence left pointing at the removed finding (no subject of its own)"
     if any(_dropped_otherwise(c) for c in changes) and any(
         m.assertion.name != "NEGATED" and ctx.observation_of(m.concept) != target and not m.implied

@@ -86,6 +86,11 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             "wide mediastinum",
             r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
         ),
+        (
+            "prominent mediastinum",
+            r"\bprominent\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+prominence|"
+            r"\bmediastinum\s+(?:is\s+|appears\s+)(?:\w+\s+){0,2}prominent",
+        ),
     ),
     "Fracture": (
         (
