@@ -88,6 +88,13 @@ CASES = [
      "FINDINGS: Right internal jugular catheter tip in the superior vena cava. No pneumothorax.\nIMPRESSION: Right "
      "internal jugular catheter without evidence of acute complication.",
      "FINDINGS: No pneumothorax.", None),
+    ("tail", "omit", "Support Devices",  # a sign sentence keeps its qualifier too
+     "FINDINGS: Postsurgical changes of median sternotomy with screw fixation of anterior plates. Heart size is normal.\n"
+     "IMPRESSION: Interval postsurgical changes of median sternotomy without acute cardiopulmonary abnormality.",
+     "FINDINGS: Heart size is normal.\nIMPRESSION: No acute cardiopulmonary abnormality.", None),
+    ("tail", "omit", "Support Devices",
+     "FINDINGS: Sternotomy wires. Right IJ catheter tip in the SVC.\nIMPRESSION: Sternotomy, no acute findings.",
+     "IMPRESSION: No acute findings.", None),
     # SUBJECTLESS_OPENINGS: a sentence with no subject of its own goes with the removed one
     ("subjectless", "omit", "Lung Lesion",
      "FINDINGS: Heart normal. There is a 1.5 cm nodule in the left midlung. May contain calcium.\nIMPRESSION: Left midlung nodule.",

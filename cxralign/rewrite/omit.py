@@ -34,6 +34,7 @@ from cxralign.rewrite.omit_rules import (
     contrast_left,
     cut_aside,
     normal_tail,
+    sign_spans,
     subjectless_followers,
 )
 from cxralign.rewrite.records import Change
@@ -83,8 +84,14 @@ def propose_omit(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
         else:
             deleted.add(index)
             edits.append(delete_sentence(analysis, sentence))
+    signs = sign_spans(analysis, target, ctx)
     for sign in sign_sentences(analysis, target, ctx):
         if sign.index not in deleted and all(e.sentence.index != sign.index for e in edits):
+            body = sentence_body(analysis, sign)[:2]
+            tail = normal_tail(analysis, *body, signs.get(sign.index, []), target, ctx)
+            if tail:  # "Postsurgical changes of sternotomy without acute abnormality." keeps its second half
+                edits.append(replace_sentence(analysis, sign, tail[0]))
+                continue
             deleted.add(sign.index)
             edits.append(delete_sentence(analysis, sign))
     followers = dependent_followers(analysis, deleted) + subjectless_followers(analysis, deleted)
@@ -111,7 +118,9 @@ def _without_trailing_space(text: str, change: Change) -> Change:
     """A deletion that ends the report takes the space before it ("... normal. " would end the variant)."""
     rest = text[change.end :]
     if change.after or rest.strip() and not re.fullmatch(r"\s+\.[\s.]*", rest):
-        return change  # (a lone " ." the corpus ends a section with goes too, never the edited sentence's stop)
+        return (
+            change  # (a lone " ." the corpus ends a section with goes too, never the edited sentence's stop)
+        )
     start, end = change.start, len(text)
     while start > 0 and text[start - 1] in " \t\n":
         start -= 1

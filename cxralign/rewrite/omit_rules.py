@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cxralign.reports.records import Mention, ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
@@ -128,6 +129,22 @@ NORMAL_TAILS: tuple[tuple[re.Pattern, str], ...] = (
 one about the target itself ("... without acute complication" of a line placed):
 omit keeps it as a sentence of its own, so that an impression does not vanish with the finding and
 the report still says what it said about everything else. (pattern on the sentence body, template)."""
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+
+
+def sign_spans(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> dict[int, list]:
+    """The stated signs of the target per sentence, as spans ``normal_tail`` reads like mentions."""
+    from cxralign.rewrite.form import stated_signs  # form reads this module's tables
+
+    spans: dict[int, list] = {}
+    for _name, start, end, index in stated_signs(analysis, target, ctx):
+        spans.setdefault(index, []).append(_Span(start, end))
+    return spans
 
 
 def normal_tail(
@@ -351,6 +368,7 @@ def _lost_qualifier(
             and ctx.observation_of(m.concept) == target
             and not m.implied
         ]
+        mentions += sign_spans(before, target, ctx).get(sentence.index, [])
         if not mentions:
             continue
         tail = normal_tail(before, *sentence_body(before, sentence)[:2], mentions, target, ctx)
