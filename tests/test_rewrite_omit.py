@@ -117,6 +117,10 @@ CASES = [
     ("subjectless", "omit", "Support Devices",
      "FINDINGS: Heart normal. Left chest pacemaker. The leads terminate in the right atrium and ventricle.",
      "FINDINGS: Heart normal.", None),
+    ("subjectless", "omit", "Lung Lesion",  # FOLLOWER_STATEMENTS: what to compare the removed nodule with
+     "FINDINGS: Heart normal. Lungs clear.\nIMPRESSION: 1.5 cm nodule in the left midlung. May contain calcium. "
+     "Comparison to old films, if available would be useful. If old films are not available, CT could be obtained.",
+     "FINDINGS: Heart normal. Lungs clear.", None),
     ("subjectless", "omit", "Lung Opacity",  # an edit that leaves "May represent ..." opening the impression
      "FINDINGS: Subtle prominence of interstitial markings in the bases.\nIMPRESSION: Subtle interstitial markings "
      "bilateral, may represent mild edema or chronic changes.",

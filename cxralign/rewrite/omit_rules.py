@@ -205,10 +205,12 @@ LIMITED_EVALUATION = re.compile(
 LIMITED_ONLY = "target named only as what the exam evaluates (no statement of it to remove)"
 
 FOLLOWER_STATEMENTS = re.compile(
-    r"^\W*comparison\s+(?:with\s+|to\s+)?(?:old\s+|prior\s+)?(?:films?|studies|exams?)\b", re.I
+    r"^\W*(?:if\s+)?(?:comparison\s+(?:with\s+|to\s+)?)?(?:old|prior|previous)?\s*(?:films?|studies|exams?)\b"
+    r"(?:\s+are\s+not\s+available|,?\s+if\s+available)|^\W*comparison\s+(?:with\s+|to\s+)?(?:old\s+|prior\s+)?(?:films?|studies|exams?)\b",
+    re.IGNORECASE,
 )
 """A recommendation right after the removed finding that names it not ("Comparison films, if available,
-would be useful"): it goes with it."""
+would be useful", "If old films are not available, ..."): it goes with it."""
 
 DEFINITE_PART = re.compile(
     r"^\W*(?:the|its|their)\s+(?:distal\s+|proximal\s+)?(?:tip|tips|end|ends|lead|leads|balloon|cuff)\b",
