@@ -121,6 +121,21 @@ CASES = [
      "FINDINGS: Heart normal. Lungs clear.\nIMPRESSION: 1.5 cm nodule in the left midlung. May contain calcium. "
      "Comparison to old films, if available would be useful. If old films are not available, CT could be obtained.",
      "FINDINGS: Heart normal. Lungs clear.", None),
+    ("subjectless", "omit", "Support Devices",  # a bare "Tip ..." of the removed line
+     "FINDINGS: Left PICC line remains in place. The tip projects over the upper SVC. Heart normal.\nIMPRESSION: 1. Small "
+     "right effusion. 2. Outward retraction of PICC line. Tip now projects over upper SVC.",
+     "FINDINGS: Heart normal.\nIMPRESSION: 1. Small right effusion.", None),
+    ("subjectless", "omit", "Support Devices",  # "Now located ..." said of the removed tip
+     "FINDINGS: Right PICC line in place. Heart normal.\nIMPRESSION: 1. Malpositioned right PICC line tip. Now located in "
+     "the left innominate vein. 2. Patchy opacities.",
+     "FINDINGS: Heart normal.\nIMPRESSION: 1. Patchy opacities.", None),
+    ("subjectless", "omit", "Consolidation",  # "Most consistent with ..." left opening the impression
+     "FINDINGS: Complete opacification of the right middle lobe. No effusion.\nIMPRESSION: 1. Stable right middle lobe "
+     "consolidation, most consistent with pneumonia.",
+     None, "a fragment is left (most ...)"),
+    ("subjectless", "omit", "Lung Opacity",  # the follower names a finding of its own: refused, not removed
+     "FINDINGS: Patchy right basilar opacity. Most likely atelectasis. Heart normal.",
+     None, "a sentence left pointing at the removed finding (no subject of its own)"),
     ("subjectless", "omit", "Lung Opacity",  # an edit that leaves "May represent ..." opening the impression
      "FINDINGS: Subtle prominence of interstitial markings in the bases.\nIMPRESSION: Subtle interstitial markings "
      "bilateral, may represent mild edema or chronic changes.",

@@ -167,7 +167,7 @@ def normal_tail(
 
 SUBJECTLESS_OPENINGS = frozenset(
     {"may", "might", "could", "likely", "probably", "possibly", "perhaps", "questionable", "appears", "measures",
-     "measuring", "not"}
+     "measuring", "not", "most", "now"}
 )  # fmt: skip
 """Openings of a sentence with no subject of its own ("May contain calcium.", "Unchanged from the prior
 study."): right after the removed finding's sentence, it was said of that finding and goes with it; left
@@ -213,7 +213,8 @@ FOLLOWER_STATEMENTS = re.compile(
 would be useful", "If old films are not available, ..."): it goes with it."""
 
 DEFINITE_PART = re.compile(
-    r"^\W*(?:the|its|their)\s+(?:distal\s+|proximal\s+)?(?:tip|tips|end|ends|lead|leads|balloon|cuff)\b",
+    r"^\W*(?:(?:the|its|their)\s+(?:distal\s+|proximal\s+)?(?:tip|tips|end|ends|lead|leads|balloon|cuff)|"
+    r"(?:distal\s+)?tips?\s+(?:now\s+)?(?:is|are|projects?|terminates?|lies|overlies|in|at)\b)\b",
     re.IGNORECASE,
 )
 """A sentence opening with a part of what came before ("The tip is in the right atrium." after
