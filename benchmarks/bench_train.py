@@ -114,6 +114,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     torch.manual_seed(0)
+    load_before = os.getloadavg()[0]
     os.environ.setdefault("CXRALIGN_NO_PROGRESS", "1")
     with tempfile.TemporaryDirectory() as tmp:
         root = args.cache or Path(tmp)
@@ -141,7 +142,8 @@ def main() -> None:
     tower = args.image_tower or "tiny-cnn (preset)"
     print(
         f"image tower {tower}, batch {args.batch_size}, {args.threads} thread(s), {args.negatives} hard "
-        f"negative(s) per report, {args.steps} timed steps each (median), load {os.getloadavg()[0]:.1f}"
+        f"negative(s) per report, {args.steps} timed steps each (median), load {os.getloadavg()[0]:.1f} "
+        f"(at the start {load_before:.1f})"
     )
     for name in steps:
         print(
@@ -152,7 +154,13 @@ def main() -> None:
     def ratio(name: str, base: str) -> str:
         w = statistics.median(wall[name]) / statistics.median(wall[base])
         c = statistics.median(cpu[name]) / statistics.median(cpu[base])
-        return f"{w:.3f} wall, {c:.3f} cpu (target <= 1.10)"
+        # spread: the ratio of each interleaved round (same load for both), quartiles and extremes
+        paired = sorted(a / b for a, b in zip(cpu[name], cpu[base], strict=True))
+        quartiles = statistics.quantiles(paired, n=4) if len(paired) > 1 else paired * 3
+        return (
+            f"{w:.3f} wall, {c:.3f} cpu (target <= 1.10); per round cpu median {statistics.median(paired):.3f}, "
+            f"quartiles {quartiles[0]:.3f}-{quartiles[2]:.3f}, range {paired[0]:.3f}-{paired[-1]:.3f}"
+        )
 
     print(f"hard negatives / plain InfoNCE: {ratio('trainer, hard negatives', 'trainer, plain InfoNCE')}")
     print(f"UMCL / plain InfoNCE:           {ratio('trainer, UMCL', 'trainer, plain InfoNCE')}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,7 +105,8 @@ def evaluate(
     ``cache``: True for the default embedding cache, False for none, or a directory.
     A failed (task, dataset) raises :class:`EvaluationFailed` after the others ran. Under
     ``torchrun`` every rank embeds its shard; rank 0 returns the results, the others ``[]``.
-    ``html=True`` (with ``out``) also writes each model's ``report.html``, as the CLI does.
+    ``html=True`` (with ``out``) also writes each model's ``report.html``, as the CLI does; a
+    report that cannot be drawn gives a ``RuntimeWarning`` and the results are returned.
     """
     from cxralign.data.downstream import LoadOptions
     from cxralign.models import EmbeddingCache
@@ -139,7 +141,14 @@ def evaluate(
         if html and out is not None and any(o.results for o in outcomes):
             from cxralign.tasks.html_report import write_html_report
 
-            write_html_report(Path(out), evaluation.info.spec, outcomes)
+            try:
+                write_html_report(Path(out), evaluation.info.spec, outcomes)
+            except Exception as error:  # as the CLI: the results are written; a plot must not lose them
+                warnings.warn(
+                    f"HTML report not written for {evaluation.info.spec}: {type(error).__name__}: {error}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         for outcome in outcomes:
             results.extend(outcome.results)
             if outcome.status == "failed":

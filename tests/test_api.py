@@ -193,6 +193,27 @@ def test_two_callables_match_their_python_spec_through_the_cli(bench, tmp_path):
     _same(results, tmp_path / "cli")
 
 
+def test_a_report_that_cannot_be_drawn_warns_and_keeps_the_results(bench, tmp_path, monkeypatch):
+    """As the CLI: the results are written and returned; the HTML failure is a warning."""
+    import cxralign.tasks.html_report as html_report
+
+    sys.path.insert(0, str(TESTS))
+    try:
+        import _api_support as support
+    finally:
+        sys.path.remove(str(TESTS))
+
+    def broken(*args, **kwargs):
+        raise ValueError("no plotting backend")
+
+    monkeypatch.setattr(html_report, "write_html_report", broken)
+    with pytest.warns(RuntimeWarning, match="HTML report not written.*no plotting backend"):
+        results = _api_eval(
+            (support.encode_images, support.encode_texts), bench, tmp_path / "api", name="tiny", html=True
+        )
+    assert [r for r in results if r.split == "test"] and list((tmp_path / "api").rglob("test.json"))
+
+
 def test_what_cannot_be_evaluated_is_one_clear_error():
     with pytest.raises(ConfigError, match="name"):
         cxralign.evaluate((len, len), data={"cxr-align": "x"})

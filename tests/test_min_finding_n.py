@@ -22,9 +22,13 @@ def test_the_leaderboard_heat_map_drops_small_findings_of_any_result():
     assert set(finding_values(result)) == {"Edema", "Other"}
     per_group = {"finding=Edema": {"auroc": _value(MIN_FINDING_N - 1)}}
     assert finding_values(SimpleNamespace(main_score="auroc", per_group=per_group, config={})) == {}
-    # a cxr-align 2.0 result withholds by its own recorded minimum
+    # a submission that records a lower minimum cannot lower the leaderboard's floor ...
     small = SimpleNamespace(main_score="auroc", per_group=per_group, config={"min_finding_n": 2})
-    assert set(finding_values(small)) == {"Edema"}
+    assert finding_values(small) == {}
+    # ... while a higher recorded minimum is honoured
+    per_group = {"finding=Edema": {"auroc": _value(40)}, "finding=Fracture": {"auroc": _value(60)}}
+    strict = SimpleNamespace(main_score="auroc", per_group=per_group, config={"min_finding_n": 50})
+    assert set(finding_values(strict)) == {"Fracture"}
 
 
 def test_the_html_report_greys_small_findings_of_version_1_results():

@@ -253,13 +253,22 @@ def blind_baseline(name: str, keyed: Sequence[tuple[str, str, str]], seed: int =
     """
     from threadpoolctl import threadpool_limits
 
-    from cxralign.benchmark.probes import WARN_ABOVE, probe_accuracies
+    from cxralign.benchmark.probes import PROBES, WARN_ABOVE, pair_features, probe_accuracies
 
     draws = BALANCED_DRAWS if name == "balanced" else 1
     with threadpool_limits(1):  # tiny models: BLAS threads only contend (100x slower on a busy 2-core box)
         pairs = [(original, variant) for original, variant, _ in keyed]
         pair_group = pair_groups(pairs, [key for _, _, key in keyed])
-        runs = [probe_accuracies(pairs, pair_group, seed + 7001 * draw) or {} for draw in range(draws)]
+        # the features do not depend on the draw: made once, not once per draw (same matrices)
+        diffs = (
+            {probe: pair_features(PROBES[probe], pairs) for probe in PROBES}
+            if draws > 1 and len(pairs) >= 10
+            else None
+        )
+        runs = [
+            probe_accuracies(pairs, pair_group, seed + 7001 * draw, diffs=diffs) or {}
+            for draw in range(draws)
+        ]
     accuracies = {probe: float(np.mean([run[probe] for run in runs])) for probe in runs[0]}
     result: dict = {"pairs": len(pairs), **{f"{probe}_accuracy": v for probe, v in accuracies.items()}}
     result["max_accuracy"] = max(accuracies.values()) if accuracies else None

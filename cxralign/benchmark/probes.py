@@ -176,12 +176,14 @@ def probe_accuracies(
     groups: np.ndarray,
     seed: int = 0,
     probes: Sequence[str] = tuple(PROBES),
+    diffs: dict | None = None,
 ) -> dict[str, float] | None:
-    """Held-out accuracy of each probe on these pairs (``None`` below 10 pairs or two groups)."""
+    """Held-out accuracy of each probe on these pairs (``None`` below 10 pairs or two groups);
+    ``diffs``: each probe's ``pair_features`` of these pairs, made once for several seeds."""
     if len(pairs) < 10 or len(set(groups.tolist())) < 2:
         return None
     out = {}
     for name in probes:
-        diff = pair_features(PROBES[name], pairs)
+        diff = diffs[name] if diffs is not None else pair_features(PROBES[name], pairs)
         out[name] = float(credit(held_out_margins(PROBES[name], diff, groups, seed)).mean())
     return out

@@ -139,14 +139,15 @@ def _rank_entries(entries: list[Entry], higher_is_better: bool) -> None:
 
 def finding_values(result: SubmittedTask) -> dict[str, MetricValue]:
     """Per-finding values of the main score, less those over fewer items than the result's
-    ``min_finding_n`` (cxr-align 2.0 records it), or ``MIN_FINDING_N`` (30) where it has none.
+    ``min_finding_n`` (cxr-align 2.0 records it) or ``MIN_FINDING_N`` (30), whichever is larger:
+    a submission may record a lower minimum, but the leaderboard never shows a smaller cell.
 
     ``per_group`` may hold them as ``{"<main>/finding": {finding: value}}`` (cxr-align),
     ``{"finding": {finding: value}}``, or ``{"finding=<name>": {metric: value}}``. cxr-align 2.0
     withholds small findings itself; older results and other tasks are filtered here (a value
     without ``n`` is kept: nothing says it is small).
     """
-    minimum = int(result.config.get("min_finding_n", MIN_FINDING_N))
+    minimum = max(int(result.config.get("min_finding_n", MIN_FINDING_N)), MIN_FINDING_N)
     values = _finding_values(result).items()
     return {name: value for name, value in values if value.n is None or value.n >= minimum}
 

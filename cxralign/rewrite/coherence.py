@@ -19,6 +19,7 @@ from cxralign.rewrite.form import (
     stated_signs,
     target_statements,
 )
+from cxralign.rewrite.omit_rules import omit_failure
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ACUTE_DENIAL,
@@ -170,6 +171,7 @@ def content_failure(candidate: Candidate) -> str | None:
             return f"an inserted statement carries words of its own ({', '.join(extra[:3])})"
     if op in ("negate", "omit"):
         reason = _left_behind(candidate)
+        reason = reason or (omit_failure(before, after, changes, target, ctx) if op == "omit" else None)
         if reason:
             return reason
     if op == "negate":

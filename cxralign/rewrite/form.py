@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis, Sentence
 from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.omit_rules import attached_attributes, removed_sentences, subjectless_followers
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ANAPHORS,
@@ -154,9 +155,13 @@ def lost_words(
     A device's or fracture's whole statement may go when it is denied or removed, never when affirmed."""
     own, alone, stated = _original_words(before, target, ctx, op)
     followers = dependent_followers(before, stated & {c.sentence_index for c in changes})
+    if op == "omit":  # "May contain calcium." after the removed nodule went with it
+        followers += subjectless_followers(before, removed_sentences(before, changes), among_deleted=True)
     removed: Counter = Counter()
     mention_words = {w for m in target_statements(before, target, ctx) for w in words(m.text)}
     mention_words |= {w for _n, s, e, _i in stated_signs(before, target, ctx) for w in words(before.text[s:e])}
+    if op == "omit":
+        mention_words |= {w for m in attached_attributes(before, target, ctx) for w in words(m.text)}
     for change in changes:
         if NOTHING_ACUTE.search(change.before) or change.sentence_index in alone:
             continue  # a "nothing acute" impression that now names the affirmed finding (planned)
@@ -216,7 +221,8 @@ def _original_words(
             own.update(words(title))
         for _name, start, end, _index in stated_signs(before, target, ctx):
             own.update(words(before.text[start:end]))
-        for mention in target_statements(before, target, ctx):
+        attached = attached_attributes(before, target, ctx) if op == "omit" else []
+        for mention in target_statements(before, target, ctx) + attached:
             own.update(words(mention.text))
             for word in words(mention.text):
                 own.add(word.rstrip("s"))

@@ -40,6 +40,11 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}(?:enlarged|prominent|engorged|indistinct|increased)|"
             r"\bprominence\s+of\s+the\s+(?:\w+\s+){0,2}vascula\w+",
         ),
+        (
+            "accentuated vessels",
+            r"\baccentuat\w*\s+(?:of\s+the\s+)?(?:\w+\s+){0,2}vascula\w+|"
+            r"\bvascula(?:rity|ture)\s+(?:is\s+|are\s+)?(?:\w+\s+){0,2}accentuat\w*",
+        ),
     ),
     "Cardiomegaly": (
         (
@@ -47,6 +52,10 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\benlarg\w*\s+(?:of\s+the\s+)?(?:cardiac|heart)\b|\b(?:cardiac\s+silhouette|heart(?:\s+size)?)\s+(?:is\s+|appears\s+|remains\s+)?(?:\w+\s+){0,3}(?:enlarged|large)\b",
         ),
         ("cardiac enlargement", r"\bcardiac\s+enlargement|\bcardiomegaly\b|\bglobular\s+heart"),
+        (
+            "enlargement of the silhouette",
+            r"\benlarg\w*\s+(?:in|of)\s+(?:the\s+)?(?:size\s+of\s+the\s+)?(?:cardiac|heart)\b",
+        ),
     ),
     "Pleural Effusion": (
         ("parapneumonic effusion", r"\bparapneumonic"),
@@ -69,12 +78,18 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\bchronic\s+(?:\w+\s+)?changes\s+(?:in|of|at|within)\s+(?:the\s+)?(?:\w+\s+){0,3}"
             r"(?:lungs?|lobes?|bases?|apex|apices|lingula)\b",
         ),
+        ("interstitial disease", r"\binterstitial(?=\s+(?:lung\s+|and\s+\w+\s+)?disease)"),
     ),
     "Enlarged Cardiomediastinum": (
         ("cardiomegaly", r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged"),
         (
             "wide mediastinum",
             r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
+        ),
+        (
+            "prominent mediastinum",
+            r"\bprominent\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+prominence|"
+            r"\bmediastinum\s+(?:is\s+|appears\s+)(?:\w+\s+){0,2}prominent",
         ),
     ),
     "Fracture": (
@@ -84,12 +99,25 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+)?[tlc]\d{1,2}\b|\brib\s+deformit\w*|"
             r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height",
         ),
+        (
+            "vertebral body deformity",
+            r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+){0,2}vertebra\w*|\bvertebral\s+body\s+deformit\w*",
+        ),
     ),
     "Support Devices": (
         ("sternotomy wires", r"\bsternotomy"),
         ("surgical clips", r"\bsurgical\s+(?:clips?|xxxx|material|staples?)"),
         ("prosthesis", r"\bprosthe\w*|\bvalve\s+replacement|\bhardware\b"),
         ("pacing leads", r"\bpacing\b|\bpacer\b|\bgenerator\b"),
+        (
+            "orthopedic device",
+            r"\borthop(?:a)?edic\s+(?:xxxx|device|fixation|screws?|plates?|rods?)|\binterval\s+placement\s+of\b",
+        ),
+        (
+            "redacted cardiac device",
+            r"\bcardiac\s+xxxx\s+(?:generator|and\s+leads?|in\s+(?:stable\s+)?position)|"
+            r"\bposition\s+of\s+(?:the\s+)?cardiac\s+xxxx",
+        ),
     ),
     "Lung Lesion": (("neoplasm", r"\bneoplas\w*|\bmalignan\w*|\bmetasta\w*|\bcarcinoma"),),
 }

@@ -11,6 +11,7 @@ from cxralign.reports.records import Assertion, ReportAnalysis
 from cxralign.rewrite.coherence import Candidate, content_failure
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.form import anatomy_failure, form_failure, shifted, stated_signs, target_statements
+from cxralign.rewrite.omit_rules import attached_attributes
 from cxralign.rewrite.phrases import malformed
 from cxralign.rewrite.records import Change
 
@@ -25,17 +26,18 @@ def _others_signature(analysis: ReportAnalysis, target: str, ctx: RewriteContext
     """
     signs = [(start, end) for _name, start, end, _index in stated_signs(analysis, target, ctx)]
     return Counter(
-        (m.concept, m.assertion, m.historical)
-        + (
-            (None, None)
-            if m.assertion is Assertion.NEGATED
-            else (m.attributes.laterality, m.attributes.severity)
-        )
+        _signature_key(m)
         for m in analysis.mentions
         if ctx.observation_of(m.concept) != target
         and not (  # a sign of the target the lexicon reads as a concept of its own ("blunting") goes with it
             ctx.observation_of(m.concept) is None and any(s <= m.start and m.end <= e for s, e in signs)
         )
+    )
+
+
+def _signature_key(m) -> tuple:
+    return (m.concept, m.assertion, m.historical) + (
+        (None, None) if m.assertion is Assertion.NEGATED else (m.attributes.laterality, m.attributes.severity)
     )
 
 
@@ -89,6 +91,8 @@ def verification_failure(
 ) -> str | None:
     """Why the variant fails (None when it passes)."""
     labels_before, others_before = _original_facts(before, target, ctx)
+    if op == "omit":  # an attribute inside the target's noun phrase ("calcified nodule") goes with it
+        others_before = others_before - Counter(_signature_key(m) for m in attached_attributes(before, target, ctx))
     labels_after = {k: _label(v) for k, v in ctx.labels(after).items() if k not in _IGNORED_LABELS}
     for name, value in labels_before.items():
         if name != target and labels_after.get(name) != value:

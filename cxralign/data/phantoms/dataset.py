@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cxralign import __version__
+from cxralign.data.phantoms.banks import get_banks
 from cxralign.data.phantoms.generator import SPLITS, PhantomSample, plan_patients, render_patient
 from cxralign.data.phantoms.png import encode_gray_png
 from cxralign.data.phantoms.spec import (
@@ -102,6 +103,43 @@ def _row(sample: PhantomSample) -> dict[str, Any]:
     }
 
 
+def _bytes_array(values: Sequence[bytes], kind: pa.DataType) -> pa.Array:
+    offsets = np.zeros(len(values) + 1, np.int32)
+    np.cumsum([len(value) for value in values], out=offsets[1:])
+    return pa.Array.from_buffers(
+        kind, len(values), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))]
+    )
+
+
+def _column(values: list[Any], kind: pa.DataType) -> pa.Array:
+    if kind == pa.string():
+        return _bytes_array([value.encode() for value in values], kind)
+    if kind == pa.binary():
+        return _bytes_array(values, kind)
+    if kind == pa.float64():
+        valid = np.array([value is not None for value in values])
+        data = np.array([0.0 if value is None else value for value in values], np.float64)
+        bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+        return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(data)])
+    if isinstance(kind, pa.StructType):
+        fields = [kind.field(i) for i in range(kind.num_fields)]
+        children = [_column([value[f.name] for value in values], f.type) for f in fields]
+        return pa.StructArray.from_arrays(children, fields=fields)
+    raise TypeError(f"no column builder for {kind}")
+
+
+def record_batch(rows: Sequence[Mapping[str, Any]]) -> pa.RecordBatch:
+    """Rows -> a batch of :data:`SCHEMA`, the arrays made from buffers.
+
+    The same arrays as ``pa.Table.from_pylist(rows, schema=SCHEMA)`` (the Parquet bytes
+    are identical), without the pandas import that pyarrow's Python-list conversion
+    makes (about 0.2 s of CPU, a tenth of a millisecond per image of a 2,000-study run).
+    """
+    return pa.RecordBatch.from_arrays(
+        [_column([row[f.name] for row in rows], f.type) for f in SCHEMA], schema=SCHEMA
+    )
+
+
 class _SplitWriter:
     """Buffers rows of one split and writes them in fixed-size row groups."""
 
@@ -119,7 +157,7 @@ class _SplitWriter:
 
     def flush(self) -> None:
         if self.rows:
-            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA), row_group_size=ROW_GROUP)
+            self.writer.write_batch(record_batch(self.rows), row_group_size=ROW_GROUP)
             self.rows = []
 
     def close(self) -> None:
@@ -251,6 +289,7 @@ def write_phantom_dataset(
     with atomic_directory(out, overwrite=overwrite) as tmp:
         (tmp / "data").mkdir()
         writers = {split: _SplitWriter(tmp / "data" / f"{split}.parquet") for split in SPLITS}
+        get_banks(options.size)  # built once here, before the pool forks, not once per worker
         plan = plan_patients(options.seed, n)
         chunks = [plan[i : i + PATIENTS_PER_TASK] for i in range(0, len(plan), PATIENTS_PER_TASK)]
         try:  # the pool forks before the progress bar starts its thread

@@ -463,18 +463,21 @@ def _fracture(chest: Chest, finding: Finding, profile: DifficultyProfile, rng: n
 
 Painter = Callable[[Chest, Finding, DifficultyProfile, np.random.Generator], None]
 
-PAINTERS: Registry[Painter] = Registry("phantom finding painter", members={
-    "cardiomegaly": lambda chest, finding, profile, rng: None,  # drawn by change_anatomy
-    "enlarged_cardiomediastinum": lambda chest, finding, profile, rng: None,  # drawn by change_anatomy
-    "pleural_effusion": lambda chest, finding, profile, rng: _effusion(chest, finding, profile),
-    "pneumothorax": lambda chest, finding, profile, rng: _pneumothorax(chest, finding, profile),
-    "consolidation": _airspace,
-    "lung_opacity": _airspace,
-    "nodule": _lesion,
-    "mass": _lesion,
-    "atelectasis": _atelectasis,
-    "edema": _edema,
-    "support_devices": lambda chest, finding, profile, rng: _device(chest, finding),
-    "fracture": _fracture,
-})
+PAINTERS: Registry[Painter] = Registry(
+    "phantom finding painter",
+    members={
+        "cardiomegaly": lambda chest, finding, profile, rng: None,  # drawn by change_anatomy
+        "enlarged_cardiomediastinum": lambda chest, finding, profile, rng: None,  # drawn by change_anatomy
+        "pleural_effusion": lambda chest, finding, profile, rng: _effusion(chest, finding, profile),
+        "pneumothorax": lambda chest, finding, profile, rng: _pneumothorax(chest, finding, profile),
+        "consolidation": _airspace,
+        "lung_opacity": _airspace,
+        "nodule": _lesion,
+        "mass": _lesion,
+        "atelectasis": _atelectasis,
+        "edema": _edema,
+        "support_devices": lambda chest, finding, profile, rng: _device(chest, finding),
+        "fracture": _fracture,
+    },
+)
 """Finding name -> what it paints after ``change_anatomy`` (heart and mediastinum change the anatomy only)."""

@@ -118,8 +118,18 @@ class TemplatePhrases:
         return f"TemplatePhrases({self.name!r}, {len(self.cases)} cases)"
 
 
+def load_phrase_file(name: str) -> Any:
+    """A phrase table beside this module, parsed by libyaml where PyYAML has it.
+
+    The same objects as ``yaml.safe_load`` (the same constructor and resolver) for about
+    a tenth of the CPU (2 ms instead of 20 for both tables, paid by every phantom start-up).
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(Path(__file__).with_name(name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+
+
 def _load_phrases() -> dict[str, tuple[PhraseWriter, str]]:
-    table = yaml.safe_load(Path(__file__).with_name("finding_phrases.yaml").read_text(encoding="utf-8"))
+    table = load_phrase_file("finding_phrases.yaml")
     return {
         name: (TemplatePhrases(name, entry["cases"], entry.get("defaults")), entry["group"])
         for name, entry in table.items()

@@ -10,12 +10,10 @@ reads one way only (no "lines" outside devices, no "opacity" in a nodule sentenc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-import yaml
 
-from cxralign.data.phantoms.phrasing import POSITIVE_PHRASES, _sentence, _Writer
+from cxralign.data.phantoms.phrasing import POSITIVE_PHRASES, _sentence, _Writer, load_phrase_file
 from cxralign.data.phantoms.spec import CHEXPERT_OF, Finding
 from cxralign.vocab import CHEXPERT_14
 
@@ -33,7 +31,7 @@ class Statement:
 
 # ------------------------------------------------------------- negation and normality
 
-_PHRASES = yaml.safe_load((Path(__file__).with_name("report_phrases.yaml")).read_text(encoding="utf-8"))
+_PHRASES = load_phrase_file("report_phrases.yaml")
 _NEGATIONS: list[tuple[tuple[str, ...], str, list[str]]] = [
     (tuple(entry["labels"]), entry["group"], list(entry["phrases"])) for entry in _PHRASES["negations"]
 ]

@@ -271,7 +271,9 @@ def _central_line(rng: np.random.Generator, device: str) -> Finding:
     laterality = "right" if rng.random() < 0.65 else "left"
     route = "internal jugular" if rng.random() < 0.6 else "subclavian"
     tip = "superior vena cava" if rng.random() < 0.6 else "cavoatrial junction"
-    return Finding("support_devices", laterality=laterality, location=tip, subtype=device, extra={"route": route})
+    return Finding(
+        "support_devices", laterality=laterality, location=tip, subtype=device, extra={"route": route}
+    )
 
 
 @DEVICE_SAMPLERS.register("pacemaker")
@@ -279,7 +281,11 @@ def _pacemaker(rng: np.random.Generator, device: str) -> Finding:
     laterality = "left" if rng.random() < 0.8 else "right"
     leads = 2 if rng.random() < 0.7 else 1
     return Finding(
-        "support_devices", laterality=laterality, location="chest wall", subtype=device, extra={"leads": leads}
+        "support_devices",
+        laterality=laterality,
+        location="chest wall",
+        subtype=device,
+        extra={"leads": leads},
     )
 
 
@@ -291,17 +297,20 @@ def _chest_tube(rng: np.random.Generator, device: str) -> Finding:
 
 Sampler = Callable[[_Draw], list[Finding]]
 
-SAMPLERS: Registry[Sampler] = Registry("phantom finding sampler", members={
-    "cardiomegaly": _cardiomegaly,
-    "enlarged_cardiomediastinum": _mediastinum,
-    "pleural_effusion": _effusion,
-    "pneumothorax": _pneumothorax,
-    "consolidation": _consolidation,
-    "lung_opacity": _opacity,
-    "nodule": _nodule,
-    "mass": _mass,
-    "atelectasis": _atelectasis,
-    "edema": _edema,
-    "support_devices": _devices,
-    "fracture": _fracture,
-})
+SAMPLERS: Registry[Sampler] = Registry(
+    "phantom finding sampler",
+    members={
+        "cardiomegaly": _cardiomegaly,
+        "enlarged_cardiomediastinum": _mediastinum,
+        "pleural_effusion": _effusion,
+        "pneumothorax": _pneumothorax,
+        "consolidation": _consolidation,
+        "lung_opacity": _opacity,
+        "nodule": _nodule,
+        "mass": _mass,
+        "atelectasis": _atelectasis,
+        "edema": _edema,
+        "support_devices": _devices,
+        "fracture": _fracture,
+    },
+)
