@@ -16,8 +16,9 @@ from cxralign.reports import analyze
 from cxralign.rewrite import RewriteContext, RewriteRejected, rewrite
 from cxralign.rewrite.phrases import PhraseBank, details, malformed
 from cxralign.rewrite.records import Change
-from cxralign.rewrite.rules import GRADE_ONLY, HEDGE_ONLY
+from cxralign.rewrite.rules import HEDGE_ONLY
 from cxralign.rewrite.spans import apply_changes
+from cxralign.rewrite.statement_rules import GRADE_ONLY
 from cxralign.rewrite.verify import variant_failure
 
 CTX = RewriteContext.from_engine(seed=0)

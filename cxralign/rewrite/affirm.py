@@ -20,7 +20,6 @@ from cxralign.rewrite.grammar import (
     words_of,
 )
 from cxralign.rewrite.phrases import NORMAL_SUMMARY, details
-from cxralign.rewrite.rules import GRADE_ONLY, GRADE_ONLY_DENIAL, STILL_DENIED_BY
 from cxralign.rewrite.spans import (
     capitalize_first,
     is_plural,
@@ -31,6 +30,7 @@ from cxralign.rewrite.spans import (
     tokenize,
     with_article,
 )
+from cxralign.rewrite.statement_rules import GRADE_ONLY, GRADE_ONLY_DENIAL, STILL_DENIED_BY
 from cxralign.rewrite.words import (
     COPULA_THEN_SEEN,
     COUNTABLE_HEADS,

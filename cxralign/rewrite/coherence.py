@@ -44,7 +44,6 @@ from cxralign.rewrite.rules import (
     HIGH_GRADES,
     INDICATION_QUESTION,
     INSERTED_ANAPHOR,
-    KEPT_QUALIFIER,
     LIMITATION,
     LOW_GRADE_WORDS,
     MEASURED,
@@ -67,6 +66,7 @@ from cxralign.rewrite.rules import (
     SIDE_COMPARISON,
     TARGET_GRADE_BOUNDS,
 )
+from cxralign.rewrite.statement_rules import KEPT_QUALIFIER
 from cxralign.rewrite.vocabulary import (
     EDIT_VOCABULARY,
     NUMBER,

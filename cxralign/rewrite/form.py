@@ -19,11 +19,11 @@ from cxralign.rewrite.rules import (
     DEPENDENT_OPENING,
     DEPENDENT_STATEMENTS,
     NOTHING_ACUTE,
-    ONE_SIDED_ANATOMY,
     ONE_SIDED_PLACES,
     ORPHAN_CONJUNCTION,
     SIGNS,
 )
+from cxralign.rewrite.statement_rules import ONE_SIDED_ANATOMY
 from cxralign.rewrite.vocabulary import (
     EDIT_VOCABULARY,
     NUMBER,

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from itertools import accumulate
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis
-from cxralign.rewrite.rules import MALFORMED
 from cxralign.rewrite.spans import singular
+from cxralign.rewrite.statement_rules import MALFORMED
 
 _MAX_CHARS = 90
 NORMAL_SUMMARY = re.compile(

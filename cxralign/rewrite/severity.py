@@ -9,16 +9,11 @@ from cxralign.rewrite import edits
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.form import sentence_text
 from cxralign.rewrite.records import Change
-from cxralign.rewrite.rules import (
-    BORDERLINE,
-    BORDERLINE_SUBJECT,
-    HEDGE_ONLY,
-    OTHER_STUDY_STATEMENT,
-    RELATED_FINDINGS,
-)
+from cxralign.rewrite.rules import BORDERLINE, HEDGE_ONLY, RELATED_FINDINGS
 from cxralign.rewrite.spans import (
     singular,
 )
+from cxralign.rewrite.statement_rules import BORDERLINE_SUBJECT, OTHER_STUDY_STATEMENT
 from cxralign.rewrite.words import (
     MIDDLE_GRADES,
     SEVERITY,

@@ -16,17 +16,14 @@ from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.edits import RewriteFailed, case_like, sentence_at
 from cxralign.rewrite.form import sentence_text, stated_signs
 from cxralign.rewrite.records import Change
-from cxralign.rewrite.rules import (
+from cxralign.rewrite.rules import CARDIAC_CHAMBER, HEDGE_ONLY, SIDE_CLEAR, ZONES
+from cxralign.rewrite.statement_rules import (
     BOTH_SIDES_PLACE,
-    CARDIAC_CHAMBER,
-    HEDGE_ONLY,
     LATERALITY_SIGNS,
     OTHER_STUDY_STATEMENT,
     PER_SIDE_DETAIL,
-    SIDE_CLEAR,
     SIDES_LISTED,
     SILHOUETTE_SIGN,
-    ZONES,
 )
 from cxralign.rewrite.words import SWAP_LATERALITY
 
