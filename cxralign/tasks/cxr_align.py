@@ -28,12 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxralign.tasks.base import Metrics, PerGroup, TaskMetadata
+from cxralign.tasks.base import Metrics, PerGroup
 from cxralign.tasks.cxr_align_common import (
     OP_ORDER,
     PAIR_CHANCE,
     SHARED_HEADLINE,
     CxrAlignBase,
+    cxr_align_metadata,
     grounded_credit,
     group_metrics,
     three_way_metrics,
@@ -45,17 +46,12 @@ from cxralign.tasks.results import MetricValue
 
 @register_task
 class CxrAlignTask(CxrAlignBase):
-    metadata = TaskMetadata(
-        name="cxr-align",
-        version="1.0",
-        description="Image-grounded preference for the true report over negated, omitted, affirmed, "
+    metadata = cxr_align_metadata(
+        "1.0",
+        "Image-grounded preference for the true report over negated, omitted, affirmed, "
         "side- and severity-swapped edits, with an image-grounded control.",
         main_score="negation.accuracy",
-        higher_is_better=True,
-        datasets=("cxr-align",),
-        splits=("test",),
         metrics=(*SHARED_HEADLINE, "three_way.top1"),
-        reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
     )
 
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cxralign.errors import InputError
-from cxralign.tasks.base import RunContext, ScoredSplit, Task
+from cxralign.tasks.base import RunContext, ScoredSplit, Task, TaskMetadata
 from cxralign.tasks.embedding import embed_image_files, embed_text_list
 from cxralign.tasks.metrics import Statistic, masked_mean_statistic, mean_metric, pairwise_credit
 from cxralign.tasks.results import MetricValue
@@ -61,6 +61,22 @@ SHARED_HEADLINE = (
     "three_way.order",
 )
 """Headline figures both versions report, in this order."""
+
+
+def cxr_align_metadata(
+    version: str, description: str, main_score: str, metrics: tuple[str, ...], headline: tuple[str, ...] = ()
+) -> TaskMetadata:
+    """The metadata every CXR-Align version shares (name, data kind, reference) around its own scores."""
+    return TaskMetadata(
+        name="cxr-align",
+        version=version,
+        description=description,
+        main_score=main_score,
+        datasets=("cxr-align",),
+        metrics=metrics,
+        headline=headline,
+        reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
+    )
 
 
 def canonical_op(op: str) -> str:

@@ -34,13 +34,14 @@ import numpy as np
 import pandas as pd
 
 from cxralign.benchmark.controls import CONTROL_POLICY
-from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, TaskMetadata
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit
 from cxralign.tasks.cxr_align_common import (
     BALANCED_OPS,
     OP_ORDER,
     PAIR_CHANCE,
     SHARED_HEADLINE,
     CxrAlignBase,
+    cxr_align_metadata,
     grounded_credit,
     group_metrics,
     read_manifest,
@@ -109,18 +110,13 @@ def cell_macro(
 
 @register_task
 class CxrAlignHeadlineTask(CxrAlignBase):
-    metadata = TaskMetadata(
-        name="cxr-align",
-        version="2.0",
-        description="Balanced (negate + affirm per finding) and image-grounded preference for the true "
+    metadata = cxr_align_metadata(
+        "2.0",
+        "Balanced (negate + affirm per finding) and image-grounded preference for the true "
         "report; Task A / Task B (comparable to the original CXR-Align) beside their blind figures.",
         main_score="balanced.accuracy",
-        higher_is_better=True,
-        datasets=("cxr-align",),
-        splits=("test",),
         metrics=HEADLINE,
         headline=HEADLINE,
-        reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
     )
 
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
