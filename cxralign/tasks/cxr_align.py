@@ -30,16 +30,17 @@ import pandas as pd
 
 from cxralign.tasks.base import Metrics, PerGroup
 from cxralign.tasks.cxr_align_common import (
-    OP_ORDER,
     PAIR_CHANCE,
     SHARED_HEADLINE,
     CxrAlignBase,
     cxr_align_metadata,
     grounded_credit,
     group_metrics,
+    scored_ops,
+    scoring_settings,
     three_way_metrics,
 )
-from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_group_macro_ci, mean_metric, pairwise_credit
+from cxralign.tasks.metrics import bootstrap_group_macro_ci, mean_metric, pairwise_credit
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MetricValue
 
@@ -55,22 +56,11 @@ class CxrAlignTask(CxrAlignBase):
     )
 
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
-        seed = int(config.get("seed", 0))
-        n_boot = int(config.get("bootstrap", DEFAULT_BOOTSTRAP))
-        blind = config.get("blind", {}) or {}
+        seed, n_boot, blind = scoring_settings(config)
         metrics: Metrics = {}
         per_group: PerGroup = {}
-        scored = scores[scores["scored"].astype(bool)]
-        metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
-        metrics["items.text_only_skipped"] = MetricValue(value=float((~scores["scored"].astype(bool)).sum()))
         all_credit, all_ops = [], []
-        ops = sorted(set(scored["op"]), key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else 99, o))
-        for op in ops:
-            rows = scored[scored["op"] == op]
-            if op == "affirmation":  # a control: only findings absent from the image
-                rows = rows[~rows["target_present"].astype(bool)]
-            if rows.empty:
-                continue
+        for op, rows in scored_ops(scores, metrics):
             credit = pairwise_credit(rows["s_original"].to_numpy(), rows["s_variant"].to_numpy())
             targets = rows["target"].to_numpy().astype(str)
             key = f"{op}.accuracy"
@@ -126,5 +116,5 @@ class CxrAlignTask(CxrAlignBase):
             metrics["overall.accuracy_macro"] = MetricValue(
                 value=float(np.mean(op_means)), ci_low=lo, ci_high=hi, n=len(op_means), chance=PAIR_CHANCE
             )
-        metrics.update(three_way_metrics(scored, seed, n_boot, blind))
+        metrics.update(three_way_metrics(scores, seed, n_boot, blind))
         return {k: v for k, v in metrics.items() if v is not None}, per_group

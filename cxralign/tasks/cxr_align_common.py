@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,13 @@ import pandas as pd
 from cxralign.errors import InputError
 from cxralign.tasks.base import RunContext, ScoredSplit, Task, TaskMetadata
 from cxralign.tasks.embedding import embed_image_files, embed_text_list
-from cxralign.tasks.metrics import Statistic, masked_mean_statistic, mean_metric, pairwise_credit
+from cxralign.tasks.metrics import (
+    DEFAULT_BOOTSTRAP,
+    Statistic,
+    masked_mean_statistic,
+    mean_metric,
+    pairwise_credit,
+)
 from cxralign.tasks.results import MetricValue
 from cxralign.utils.hashing import sha256_file, sha256_tree
 
@@ -77,6 +84,25 @@ def cxr_align_metadata(
         headline=headline,
         reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
     )
+
+
+def scoring_settings(config: dict[str, Any]) -> tuple[int, int, dict[str, float]]:
+    """The seed, bootstrap count and blind baselines a result's config fixes for its metrics."""
+    return int(config.get("seed", 0)), int(config.get("bootstrap", DEFAULT_BOOTSTRAP)), config.get("blind", {}) or {}
+
+
+def scored_ops(scores: pd.DataFrame, metrics: Metrics) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Each op's scored rows in ``OP_ORDER`` (affirmation only on findings absent from the image, a
+    control), after recording how many items were scored and how many were text-only."""
+    scored = scores[scores["scored"].astype(bool)]
+    metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
+    metrics["items.text_only_skipped"] = MetricValue(value=float((~scores["scored"].astype(bool)).sum()))
+    for op in sorted(set(scored["op"]), key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else 99, o)):
+        rows = scored[scored["op"] == op]
+        if op == "affirmation":
+            rows = rows[~rows["target_present"].astype(bool)]
+        if not rows.empty:
+            yield op, rows
 
 
 def canonical_op(op: str) -> str:
@@ -331,8 +357,9 @@ def group_metrics(
     return out
 
 
-def three_way_metrics(scored: pd.DataFrame, seed: int, n_boot: int, blind: dict[str, float]) -> Metrics:
-    """Original > omitted > negated on items that have both a negate and an omit row."""
+def three_way_metrics(scores: pd.DataFrame, seed: int, n_boot: int, blind: dict[str, float]) -> Metrics:
+    """Original > omitted > negated on the scored items that have both a negate and an omit row."""
+    scored = scores[scores["scored"].astype(bool)]
     keys = ["item_id", "image_id"]
     neg = scored[scored["op"] == "negation"].drop_duplicates(keys)
     omit = scored[scored["op"] == "omission"].drop_duplicates(keys)

@@ -37,7 +37,6 @@ from cxralign.benchmark.controls import CONTROL_POLICY
 from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit
 from cxralign.tasks.cxr_align_common import (
     BALANCED_OPS,
-    OP_ORDER,
     PAIR_CHANCE,
     SHARED_HEADLINE,
     CxrAlignBase,
@@ -45,9 +44,11 @@ from cxralign.tasks.cxr_align_common import (
     grounded_credit,
     group_metrics,
     read_manifest,
+    scored_ops,
+    scoring_settings,
     three_way_metrics,
 )
-from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_group_macro_ci, mean_metric, pairwise_credit
+from cxralign.tasks.metrics import bootstrap_group_macro_ci, mean_metric, pairwise_credit
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MIN_FINDING_N, MetricValue
 
@@ -120,24 +121,13 @@ class CxrAlignHeadlineTask(CxrAlignBase):
     )
 
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
-        seed = int(config.get("seed", 0))
-        n_boot = int(config.get("bootstrap", DEFAULT_BOOTSTRAP))
+        seed, n_boot, blind = scoring_settings(config)
         min_n = int(config.get("min_finding_n", MIN_FINDING_N))
-        blind = config.get("blind", {}) or {}
         affirm_grounded = (config.get("controls") or {}).get("policy") == CONTROL_POLICY
         metrics: Metrics = {}
         per_group: PerGroup = {}
-        scored = scores[scores["scored"].astype(bool)]
-        metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
-        metrics["items.text_only_skipped"] = MetricValue(value=float((~scores["scored"].astype(bool)).sum()))
         pooled: dict[str, list] = {"credit": [], "grounded": [], "target": [], "op": [], "balanced": []}
-        ops = sorted(set(scored["op"]), key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else 99, o))
-        for op in ops:
-            rows = scored[scored["op"] == op]
-            if op == "affirmation":  # only findings absent from the image
-                rows = rows[~rows["target_present"].astype(bool)]
-            if rows.empty:
-                continue
+        for op, rows in scored_ops(scores, metrics):
             s_orig, s_var = rows["s_original"].to_numpy(), rows["s_variant"].to_numpy()
             credit = pairwise_credit(s_orig, s_var)
             targets = rows["target"].to_numpy().astype(str)
@@ -173,7 +163,7 @@ class CxrAlignHeadlineTask(CxrAlignBase):
                 pooled["op"].append(np.full(len(credit), op))
                 pooled["balanced"].append(flags)
         metrics.update(self._headline(pooled, seed, n_boot, min_n, blind, per_group))
-        metrics.update(three_way_metrics(scored, seed, n_boot, blind))
+        metrics.update(three_way_metrics(scores, seed, n_boot, blind))
         return {k: v for k, v in metrics.items() if v is not None}, {k: v for k, v in per_group.items() if v}
 
     @staticmethod

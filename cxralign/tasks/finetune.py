@@ -24,10 +24,10 @@ import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import ConfigError
-from cxralign.tasks.base import RunContext, TaskMetadata
+from cxralign.tasks.base import RunContext
 from cxralign.tasks.metrics import auroc
 from cxralign.tasks.registry import register_task
-from cxralign.tasks.shared import CLASSIFICATION_DATASETS, TrainedTask
+from cxralign.tasks.shared import TrainedTask, trained_metadata
 
 if TYPE_CHECKING:  # torch is imported when a fine-tune runs, not when a result is re-verified
     import torch
@@ -168,15 +168,10 @@ def train_one(
 
 @register_task
 class FineTuneTask(TrainedTask):
-    metadata = TaskMetadata(
-        name="finetune",
-        version="1.0",
-        description="Image encoder + linear head trained end to end at 1/10/100% labels over seeds, "
+    metadata = trained_metadata(
+        "finetune",
+        "Image encoder + linear head trained end to end at 1/10/100% labels over seeds, "
         "early stopping on validation AUROC: AUROC and AP with spread.",
-        main_score="auroc.mean@100%",
-        modalities=("image",),
-        datasets=CLASSIFICATION_DATASETS,
-        trained=True,
         metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%"),
         reference="BenchX (medical VLP fine-tuning with label fractions and seeds)",
     )

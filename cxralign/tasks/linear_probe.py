@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
-from cxralign.tasks.base import RunContext, TaskMetadata
+from cxralign.tasks.base import RunContext
 from cxralign.tasks.metrics import weighted_auroc
 from cxralign.tasks.registry import register_task
-from cxralign.tasks.shared import CLASSIFICATION_DATASETS, TrainedTask, image_embeddings
+from cxralign.tasks.shared import TrainedTask, image_embeddings, trained_metadata
 
 DEFAULT_C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
 
@@ -102,15 +102,10 @@ def fit_and_score(
 
 @register_task
 class LinearProbeTask(TrainedTask):
-    metadata = TaskMetadata(
-        name="linear-probe",
-        version="1.0",
-        description="Logistic regression on frozen image embeddings, C swept on validation, "
+    metadata = trained_metadata(
+        "linear-probe",
+        "Logistic regression on frozen image embeddings, C swept on validation, "
         "at 1/10/100% of the training labels over several seeds: AUROC and AP with spread.",
-        main_score="auroc.mean@100%",
-        modalities=("image",),
-        datasets=CLASSIFICATION_DATASETS,
-        trained=True,
         metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%", "ap.mean@100%"),
         reference="CLIP_benchmark linear probe; BenchX label fractions",
     )

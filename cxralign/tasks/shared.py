@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import InputError
-from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
 from cxralign.tasks.classification import classification_statistics, score_table
 from cxralign.tasks.embedding import embed_image_files
 from cxralign.tasks.metrics import Statistic
@@ -137,6 +137,21 @@ def score_fractions(
             )
         )
     return pd.concat(parts, ignore_index=True), log
+
+
+def trained_metadata(name: str, description: str, metrics: tuple[str, ...], reference: str) -> TaskMetadata:
+    """The metadata trained tasks share: image-only, classification data, fitted on train, scored at 100%."""
+    return TaskMetadata(
+        name=name,
+        version="1.0",
+        description=description,
+        main_score="auroc.mean@100%",
+        modalities=("image",),
+        datasets=CLASSIFICATION_DATASETS,
+        trained=True,
+        metrics=metrics,
+        reference=reference,
+    )
 
 
 class ClassificationTask(Task):
