@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from timing import best_of
 
 from cxralign.data.images import load_image
 from cxralign.models.engine import content_hash
@@ -38,15 +38,6 @@ def write_films(folder: Path, n: int, size: int) -> list[str]:
         Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path)
         paths.append(str(path))
     return paths
-
-
-def best_of(repeats: int, func) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:
