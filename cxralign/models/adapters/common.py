@@ -64,6 +64,37 @@ def hf_backbone_from_config(name_or_path: str, *, trust_remote_code: bool = Fals
     return AutoModel.from_config(config, trust_remote_code=trust_remote_code)
 
 
+CLINICAL_BERT = "emilyalsentzer/Bio_ClinicalBERT"
+"""The text backbone GLoRIA, MGCA, MedCLIP and CXR-CLIP start from (its config, without weights)."""
+
+
+def torchvision_resnet50() -> Any:
+    """torchvision's ResNet-50, no weights, no classifier (``fc`` is the identity): the image trunk
+    GLoRIA and MGCA load their checkpoints into."""
+    import torchvision
+    from torch import nn
+
+    model = torchvision.models.resnet50(weights=None)
+    model.fc = nn.Identity()
+    return model
+
+
+def resnet50_features_at_299(model: Any, pixels: Any) -> Any:
+    """GLoRIA's image path, which MGCA keeps: resize to 299 (bilinear, corners aligned), the ResNet-50
+    stem and four stages, global average pooling -> (N, 2048)."""
+    from torch.nn import functional as F
+
+    x = F.interpolate(pixels, size=(299, 299), mode="bilinear", align_corners=True)
+    return F.adaptive_avg_pool2d(resnet_patch_grid(model, x), 1).flatten(1)
+
+
+def resnet_patch_grid(resnet: Any, pixels: Any) -> Any:
+    """A torchvision-layout ResNet's stem and four stages: the layer4 feature map (no pooling, no fc),
+    as GLoRIA, MGCA and both BioViL models use it."""
+    x = resnet.maxpool(resnet.relu(resnet.bn1(resnet.conv1(pixels))))
+    return resnet.layer4(resnet.layer3(resnet.layer2(resnet.layer1(x))))
+
+
 def gloria_preprocess() -> ImagePreprocess:
     """GLoRIA's evaluation transform, which MGCA and ConVIRT (trained in MGCA's code) share:
     longest side to 256, centre crop 224, grey, normalised to [-1, 1]."""

@@ -21,22 +21,24 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
 from cxralign.models.adapters.common import (
+    CLINICAL_BERT,
     LoadRequest,
     gloria_clean_text,
     gloria_preprocess,
     hf_backbone_from_config,
+    resnet50_features_at_299,
     split_options,
+    torchvision_resnet50,
 )
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
 from cxralign.models.tokenization import HFTextTokenizer
 
-BERT = "emilyalsentzer/Bio_ClinicalBERT"
+BERT = CLINICAL_BERT
 WORD_NUM = 97
 LAST_N_LAYERS = 4
 
@@ -44,19 +46,12 @@ LAST_N_LAYERS = 4
 class GloriaImageEncoder(nn.Module):
     def __init__(self, embedding_dim: int) -> None:
         super().__init__()
-        import torchvision
-
-        self.model = torchvision.models.resnet50(weights=None)
-        self.model.fc = nn.Identity()
+        self.model = torchvision_resnet50()
         self.global_embedder = nn.Linear(2048, embedding_dim)
         self.local_embedder = nn.Conv2d(1024, embedding_dim, kernel_size=1, bias=False)
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        x = F.interpolate(pixels, size=(299, 299), mode="bilinear", align_corners=True)
-        m = self.model
-        x = m.maxpool(m.relu(m.bn1(m.conv1(x))))
-        x = m.layer4(m.layer3(m.layer2(m.layer1(x))))
-        return self.global_embedder(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+        return self.global_embedder(resnet50_features_at_299(self.model, pixels))
 
 
 class GloriaTextEncoder(nn.Module):

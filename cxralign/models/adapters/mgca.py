@@ -20,22 +20,24 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
 from cxralign.models.adapters.common import (
+    CLINICAL_BERT,
     LoadRequest,
     gloria_clean_text,
     gloria_preprocess,
     hf_backbone_from_config,
+    resnet50_features_at_299,
     split_options,
+    torchvision_resnet50,
 )
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
 from cxralign.models.tokenization import HFTextTokenizer
 
-BERT = "emilyalsentzer/Bio_ClinicalBERT"
+BERT = CLINICAL_BERT
 MAX_WORDS = 112
 
 
@@ -59,10 +61,7 @@ class ImageEncoder(nn.Module):
         super().__init__()
         self.kind = kind
         if kind == "resnet":
-            import torchvision
-
-            self.model = torchvision.models.resnet50(weights=None)
-            self.model.fc = nn.Identity()
+            self.model = torchvision_resnet50()
             width = 2048
         else:
             import timm
@@ -75,10 +74,7 @@ class ImageEncoder(nn.Module):
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         if self.kind == "resnet":
-            x = F.interpolate(pixels, size=(299, 299), mode="bilinear", align_corners=True)
-            m = self.model
-            x = m.layer4(m.layer3(m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x))))))))
-            feature = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+            feature = resnet50_features_at_299(self.model, pixels)
         else:
             feature = self.model.forward_features(pixels)[:, 0]
         return self.global_embed(feature)
