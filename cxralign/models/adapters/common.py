@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from cxralign.models.checkpoints import hub_call
 from cxralign.models.errors import ModelSpecError
 from cxralign.models.transforms import ImagePreprocess
+
+_A = TypeVar("_A")
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,33 @@ def gloria_preprocess() -> ImagePreprocess:
 
 _NUMBERED_POINT = re.compile(r"[0-9]+\.")
 _WORD = re.compile(r"\w+")
+
+
+def open_checkpoint(target: str, options: Mapping[str, Any]) -> tuple[LoadRequest, str, dict[str, Any], str]:
+    """The opening GLoRIA, MGCA and ConVIRT share: the load request, the checkpoint path (with its
+    ``?text=`` option split off), the checkpoint's unwrapped state dict, and the text backbone's name."""
+    from cxralign.models.checkpoints import read_checkpoint, unwrap_state_dict
+
+    request = LoadRequest.of(options)
+    path, extra = split_options(target, ("text",), request.spec)
+    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=request.trust_checkpoint))
+    return request, path, state, extra.get("text", CLINICAL_BERT)
+
+
+def gloria_family_adapter(
+    adapter: type[_A], request: LoadRequest, module: Any, text_name: str, max_words: int, family: str
+) -> _A:
+    """The adapter GLoRIA's preprocessing, cleaned-text tokenizer and fixed temperature (1 / 0.07) make."""
+    from cxralign.models.tokenization import HFTextTokenizer
+
+    return adapter(
+        **request.placement(),
+        module=module,
+        preprocess=gloria_preprocess(),
+        tokenizer=HFTextTokenizer.from_pretrained(text_name, max_words, clean=gloria_clean_text),
+        fixed_logit_scale=1 / 0.07,
+        extra_fingerprint={"family": family},
+    )
 
 
 def gloria_clean_text(text: str) -> str:

@@ -24,21 +24,16 @@ from torch import nn
 
 from cxralign.models.adapter import DualEncoderAdapter
 from cxralign.models.adapters.common import (
-    CLINICAL_BERT,
-    LoadRequest,
-    gloria_clean_text,
-    gloria_preprocess,
+    gloria_family_adapter,
     hf_backbone_from_config,
+    open_checkpoint,
     resnet50_features_at_299,
-    split_options,
     torchvision_resnet50,
 )
 from cxralign.models.base import TokenizedTexts
-from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
+from cxralign.models.checkpoints import load_exact, strip_prefix
 from cxralign.models.errors import CheckpointError
-from cxralign.models.tokenization import HFTextTokenizer
 
-BERT = CLINICAL_BERT
 WORD_NUM = 97
 LAST_N_LAYERS = 4
 
@@ -83,20 +78,10 @@ class GloriaAdapter(DualEncoderAdapter):
 
 
 def load_gloria(target: str, **options: Any) -> GloriaAdapter:
-    request = LoadRequest.of(options)
-    path, options = split_options(target, ("text",), request.spec)
-    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=request.trust_checkpoint))
+    request, path, state, text_name = open_checkpoint(target, options)
     inner = strip_prefix(state, "gloria.")
     if not inner:
         raise CheckpointError(f"{path} has no 'gloria.' keys: not a GLoRIA pretraining checkpoint")
-    text_name = options.get("text", BERT)
     module = GloriaModule(hf_backbone_from_config(text_name))
     load_exact(module, inner, path, ignore=("position_ids", "num_batches_tracked"))
-    return GloriaAdapter(
-        **request.placement(),
-        module=module,
-        preprocess=gloria_preprocess(),
-        tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM, clean=gloria_clean_text),
-        fixed_logit_scale=1 / 0.07,
-        extra_fingerprint={"family": "gloria"},
-    )
+    return gloria_family_adapter(GloriaAdapter, request, module, text_name, WORD_NUM, "gloria")

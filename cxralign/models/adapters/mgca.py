@@ -23,21 +23,16 @@ from torch import nn
 
 from cxralign.models.adapter import DualEncoderAdapter
 from cxralign.models.adapters.common import (
-    CLINICAL_BERT,
-    LoadRequest,
-    gloria_clean_text,
-    gloria_preprocess,
+    gloria_family_adapter,
     hf_backbone_from_config,
+    open_checkpoint,
     resnet50_features_at_299,
-    split_options,
     torchvision_resnet50,
 )
 from cxralign.models.base import TokenizedTexts
-from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
+from cxralign.models.checkpoints import load_exact, strip_prefix
 from cxralign.models.errors import CheckpointError
-from cxralign.models.tokenization import HFTextTokenizer
 
-BERT = CLINICAL_BERT
 MAX_WORDS = 112
 
 
@@ -107,9 +102,7 @@ class MgcaAdapter(DualEncoderAdapter):
 
 
 def _load(target: str, family: str, image_prefix: str, text_prefix: str, **options: Any) -> MgcaAdapter:
-    request = LoadRequest.of(options)
-    path, options = split_options(target, ("text",), request.spec)
-    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=request.trust_checkpoint))
+    request, path, state, text_name = open_checkpoint(target, options)
     image_state = {
         k: v for k, v in strip_prefix(state, image_prefix).items() if not k.startswith("local_embed.")
     }
@@ -126,21 +119,13 @@ def _load(target: str, family: str, image_prefix: str, text_prefix: str, **optio
         image_state["global_embed.head.3.weight"].shape[0],
     )
     text_hidden = text_state["global_embed.head.0.weight"].shape[0]
-    text_name = options.get("text", BERT)
     module = MgcaModule(
         ImageEncoder(kind, hidden, output),
         TextEncoder(hf_backbone_from_config(text_name), text_hidden, output),
     )
     load_exact(module.image, image_state, path, ignore=("num_batches_tracked", "model.fc."))
     load_exact(module.text, text_state, path, ignore=("num_batches_tracked", "position_ids", "model.pooler."))
-    return MgcaAdapter(
-        **request.placement(),
-        module=module,
-        preprocess=gloria_preprocess(),
-        tokenizer=HFTextTokenizer.from_pretrained(text_name, MAX_WORDS, clean=gloria_clean_text),
-        fixed_logit_scale=1 / 0.07,
-        extra_fingerprint={"family": f"{family}-{kind}"},
-    )
+    return gloria_family_adapter(MgcaAdapter, request, module, text_name, MAX_WORDS, f"{family}-{kind}")
 
 
 def load_mgca(target: str, **kwargs: Any) -> MgcaAdapter:
