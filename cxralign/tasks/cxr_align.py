@@ -34,13 +34,12 @@ from cxralign.tasks.cxr_align_common import (
     SHARED_HEADLINE,
     CxrAlignBase,
     cxr_align_metadata,
-    grounded_credit,
     group_metrics,
     scored_ops,
     scoring_settings,
     three_way_metrics,
 )
-from cxralign.tasks.metrics import bootstrap_group_macro_ci, mean_metric, pairwise_credit
+from cxralign.tasks.metrics import bootstrap_group_macro_ci, mean_metric
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MetricValue
 
@@ -60,13 +59,9 @@ class CxrAlignTask(CxrAlignBase):
         metrics: Metrics = {}
         per_group: PerGroup = {}
         all_credit, all_ops = [], []
-        for op, rows in scored_ops(scores, metrics):
-            credit = pairwise_credit(rows["s_original"].to_numpy(), rows["s_variant"].to_numpy())
-            targets = rows["target"].to_numpy().astype(str)
-            key = f"{op}.accuracy"
-            metrics[key] = mean_metric(
-                credit, seed, key, chance=PAIR_CHANCE, blind=blind.get(key), n_boot=n_boot
-            )
+        for pairs in scored_ops(scores, metrics):
+            op, credit, targets, key = pairs.op, pairs.credit, pairs.targets, pairs.key
+            metrics[key] = pairs.accuracy(seed, n_boot, blind)
             per_finding = group_metrics(credit, targets, seed, f"{key}/finding", n_boot, PAIR_CHANCE)
             if per_finding:
                 macro = float(np.mean([m.value for m in per_finding.values()]))
@@ -80,12 +75,8 @@ class CxrAlignTask(CxrAlignBase):
                     blind=blind.get(f"{key}_macro"),
                 )
             per_group[f"{key}/finding"] = per_finding
-            per_group[f"{key}/location"] = group_metrics(
-                credit, rows["location"].to_numpy().astype(str), seed, f"{key}/location", n_boot, PAIR_CHANCE
-            )
-            grounded = grounded_credit(
-                rows["s_original"].to_numpy(), rows["s_variant"].to_numpy(), rows["control_margins"]
-            )
+            per_group[f"{key}/location"] = pairs.by_location(seed, n_boot)
+            grounded = pairs.grounded()
             has_controls = np.isfinite(grounded)
             if has_controls.any():
                 gkey = f"{op}.grounded"
@@ -100,8 +91,7 @@ class CxrAlignTask(CxrAlignBase):
                     n_boot,
                     PAIR_CHANCE,
                 )
-            margin = rows["s_original"].to_numpy() - rows["s_variant"].to_numpy()
-            metrics[f"{op}.margin"] = mean_metric(margin, seed, f"{op}.margin", chance=0.0, n_boot=n_boot)
+            metrics[f"{op}.margin"] = pairs.margin(seed, n_boot)
             all_credit.append(credit)
             all_ops.extend([op] * len(credit))
         if all_credit:

@@ -91,8 +91,39 @@ def scoring_settings(config: dict[str, Any]) -> tuple[int, int, dict[str, float]
     return int(config.get("seed", 0)), int(config.get("bootstrap", DEFAULT_BOOTSTRAP)), config.get("blind", {}) or {}
 
 
-def scored_ops(scores: pd.DataFrame, metrics: Metrics) -> Iterator[tuple[str, pd.DataFrame]]:
-    """Each op's scored rows in ``OP_ORDER`` (affirmation only on findings absent from the image, a
+@dataclass
+class OpPairs:
+    """One op's scored pairs and the figures both CXR-Align versions derive from them alike."""
+
+    op: str
+    rows: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        self.s_original = self.rows["s_original"].to_numpy()
+        self.s_variant = self.rows["s_variant"].to_numpy()
+        self.credit = pairwise_credit(self.s_original, self.s_variant)
+        self.targets = self.rows["target"].to_numpy().astype(str)
+        self.key = f"{self.op}.accuracy"
+
+    def accuracy(self, seed: int, n_boot: int, blind: dict[str, float]) -> MetricValue | None:
+        return mean_metric(
+            self.credit, seed, self.key, chance=PAIR_CHANCE, blind=blind.get(self.key), n_boot=n_boot
+        )
+
+    def by_location(self, seed: int, n_boot: int) -> dict[str, MetricValue]:
+        locations = self.rows["location"].to_numpy().astype(str)
+        return group_metrics(self.credit, locations, seed, f"{self.key}/location", n_boot, PAIR_CHANCE)
+
+    def grounded(self) -> np.ndarray:
+        """Grounded credit per pair (NaN where the item has no controls)."""
+        return grounded_credit(self.s_original, self.s_variant, self.rows["control_margins"])
+
+    def margin(self, seed: int, n_boot: int) -> MetricValue | None:
+        return mean_metric(self.s_original - self.s_variant, seed, f"{self.op}.margin", chance=0.0, n_boot=n_boot)
+
+
+def scored_ops(scores: pd.DataFrame, metrics: Metrics) -> Iterator[OpPairs]:
+    """Each op's scored pairs in ``OP_ORDER`` (affirmation only on findings absent from the image, a
     control), after recording how many items were scored and how many were text-only."""
     scored = scores[scores["scored"].astype(bool)]
     metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
@@ -102,7 +133,7 @@ def scored_ops(scores: pd.DataFrame, metrics: Metrics) -> Iterator[tuple[str, pd
         if op == "affirmation":
             rows = rows[~rows["target_present"].astype(bool)]
         if not rows.empty:
-            yield op, rows
+            yield OpPairs(op, rows)
 
 
 def canonical_op(op: str) -> str:

@@ -41,14 +41,12 @@ from cxralign.tasks.cxr_align_common import (
     SHARED_HEADLINE,
     CxrAlignBase,
     cxr_align_metadata,
-    grounded_credit,
-    group_metrics,
     read_manifest,
     scored_ops,
     scoring_settings,
     three_way_metrics,
 )
-from cxralign.tasks.metrics import bootstrap_group_macro_ci, mean_metric, pairwise_credit
+from cxralign.tasks.metrics import bootstrap_group_macro_ci, mean_metric
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MIN_FINDING_N, MetricValue
 
@@ -127,22 +125,17 @@ class CxrAlignHeadlineTask(CxrAlignBase):
         metrics: Metrics = {}
         per_group: PerGroup = {}
         pooled: dict[str, list] = {"credit": [], "grounded": [], "target": [], "op": [], "balanced": []}
-        for op, rows in scored_ops(scores, metrics):
-            s_orig, s_var = rows["s_original"].to_numpy(), rows["s_variant"].to_numpy()
-            credit = pairwise_credit(s_orig, s_var)
-            targets = rows["target"].to_numpy().astype(str)
-            key = f"{op}.accuracy"
-            metrics[key] = mean_metric(credit, seed, key, chance=PAIR_CHANCE, blind=blind.get(key), n_boot=n_boot)
+        for pairs in scored_ops(scores, metrics):
+            op, rows, credit, targets, key = pairs.op, pairs.rows, pairs.credit, pairs.targets, pairs.key
+            metrics[key] = pairs.accuracy(seed, n_boot, blind)
             macro, enough, low = cell_macro(
                 credit, targets, np.full(len(credit), op), seed, key, n_boot, min_n=min_n
             )
             if macro is not None:
                 metrics[f"{key}_macro"] = macro.model_copy(update={"n": len(enough) + len(low)})
             per_group[f"{key}/finding"], per_group[f"{key}/finding_low_n"] = enough, low
-            per_group[f"{key}/location"] = group_metrics(
-                credit, rows["location"].to_numpy().astype(str), seed, f"{key}/location", n_boot, PAIR_CHANCE
-            )
-            grounded = grounded_credit(s_orig, s_var, rows["control_margins"])
+            per_group[f"{key}/location"] = pairs.by_location(seed, n_boot)
+            grounded = pairs.grounded()
             if op == "affirmation" and not affirm_grounded:
                 grounded[:] = np.nan  # controls drawn without the finding: the figure would mean nothing
             has = np.isfinite(grounded)
@@ -155,7 +148,7 @@ class CxrAlignHeadlineTask(CxrAlignBase):
                     grounded[has], targets[has], np.full(int(has.sum()), op), seed, gkey, n_boot, min_n=min_n
                 )
                 per_group[f"{gkey}/finding"], per_group[f"{gkey}/finding_low_n"] = enough, low
-            metrics[f"{op}.margin"] = mean_metric(s_orig - s_var, seed, f"{op}.margin", chance=0.0, n_boot=n_boot)
+            metrics[f"{op}.margin"] = pairs.margin(seed, n_boot)
             if op in BALANCED_OPS:
                 flags = rows["balanced"].to_numpy().astype(bool) if "balanced" in rows else np.ones(len(rows), bool)
                 for name, values in (("credit", credit), ("grounded", grounded), ("target", targets)):
