@@ -26,7 +26,7 @@ from PIL import Image
 
 os.environ.setdefault("CXRALIGN_NO_PROGRESS", "1")
 
-from timing import best_of  # noqa: E402
+from harness import best_of  # noqa: E402
 
 from cxralign.models import EmbeddingCache, embed_images, load_model  # noqa: E402
 
