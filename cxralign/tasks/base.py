@@ -64,12 +64,8 @@ class TaskMetadata:
 
     def result_fields(self) -> dict[str, Any]:
         """What every result of this task copies from it (``TaskResult`` keyword arguments)."""
-        return {
-            "task": self.name,
-            "task_version": self.version,
-            "main_score": self.main_score,
-            "higher_is_better": self.higher_is_better,
-        }
+        return {"task": self.name, "task_version": self.version,
+                "main_score": self.main_score, "higher_is_better": self.higher_is_better}  # fmt: skip
 
 
 @dataclass
