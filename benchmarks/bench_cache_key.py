@@ -15,13 +15,12 @@ and decoding. Prints the figures and the ratios.
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from harness import best_of, counts_parser
 from PIL import Image
 
 from cxralign.data.images import load_image
@@ -40,21 +39,8 @@ def write_films(folder: Path, n: int, size: int) -> list[str]:
     return paths
 
 
-def best_of(repeats: int, func) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--decode-sample", type=int, default=1_000)
-    args = parser.parse_args()
+    args = counts_parser(__doc__, n=10_000, size=256, decode_sample=1_000).parse_args()
     with tempfile.TemporaryDirectory(prefix="cxralign-bench-key-") as tmp:
         paths = write_films(Path(tmp), args.n, args.size)
         megabytes = sum(os.path.getsize(p) for p in paths) / 1e6

@@ -26,24 +26,17 @@ from PIL import Image
 
 os.environ.setdefault("CXRALIGN_NO_PROGRESS", "1")
 
+from harness import best_of  # noqa: E402
+
 from cxralign.models import EmbeddingCache, embed_images, load_model  # noqa: E402
-
-
-def _best(func, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _best_interleaved(first, second, repeats: int) -> tuple[float, float]:
     """Alternate the two so that load from other processes hits both alike; best of each."""
     a, b = [], []
     for _ in range(repeats):
-        a.append(_best(first, 1))
-        b.append(_best(second, 1))
+        a.append(best_of(1, first))
+        b.append(best_of(1, second))
     return min(a), min(b)
 
 
@@ -86,11 +79,11 @@ def main() -> None:
             model, paths, ids=ids, batch_size=args.batch_size, cache=cache, split="bench", progress=False
         )
         t_cold = time.perf_counter() - start
-        t_warm = _best(
+        t_warm = best_of(
+            args.repeats,
             lambda: embed_images(
                 model, paths, ids=ids, batch_size=args.batch_size, cache=cache, split="bench", progress=False
             ),
-            args.repeats,
         )
         warm = embed_images(
             model, paths, ids=ids, batch_size=args.batch_size, cache=cache, split="bench", progress=False

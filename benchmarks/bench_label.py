@@ -15,7 +15,6 @@ peer's process) is the steadier ratio when other jobs share the cores. ``--api``
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
@@ -30,6 +29,8 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from harness import counts_parser
 
 from cxralign.reports import Engine
 from cxralign.reports.memo import MEMO_SENTENCES
@@ -175,11 +176,7 @@ def _write_once(folder: str, texts: list[str]) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reports", type=int, default=20000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--copies", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2)
+    parser = counts_parser(__doc__, reports=20000, repeat=3, copies=10, workers=2)
     parser.add_argument("--api", action="store_true", help="also the one-core Python API figures")
     args = parser.parse_args()
     texts = openi_reports()

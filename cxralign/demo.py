@@ -24,6 +24,11 @@ console = Console()
 EXAMPLE_REPORTS = Path(__file__).parent / "examples" / "reports.csv"
 
 
+def _below(name: str) -> property:
+    """A folder of the demo's output directory, by name."""
+    return property(lambda plan: plan.out / name)
+
+
 @dataclass(frozen=True)
 class DemoPlan:
     """Sizes chosen so the whole loop runs in a few minutes on 2 CPU cores."""
@@ -34,28 +39,14 @@ class DemoPlan:
     seed: int = 0
     train_steps: int | None = None  # None: the tiny-cpu preset's own
 
-    @property
-    def phantoms(self) -> Path:
-        return self.out / "phantoms"
-
-    @property
-    def benchmark(self) -> Path:
-        return self.out / "benchmark"
+    phantoms = _below("phantoms")
+    benchmark = _below("benchmark")
+    results = _below("results")
+    submissions = _below("submissions")
+    site = _below("site")
 
     def run_dir(self, name: str) -> Path:
         return self.out / "runs" / name
-
-    @property
-    def results(self) -> Path:
-        return self.out / "results"
-
-    @property
-    def submissions(self) -> Path:
-        return self.out / "submissions"
-
-    @property
-    def site(self) -> Path:
-        return self.out / "site"
 
     def clear_previous_runs(self) -> None:
         """Remove the training runs and results of an earlier demo in ``out`` (a rerun starts afresh;

@@ -66,16 +66,13 @@ def write_fake_result(
     scores = fake_scores(skill, seed=seed)
     metrics, per_group = task.metrics_from_scores(scores, CONFIG)
     result = TaskResult(
-        task=task.metadata.name,
-        task_version=task.metadata.version,
+        **task.metadata.result_fields(),
         dataset=dataset,
         dataset_hash=dataset_hash,
         split=split,
         model=ModelInfo(spec=spec, fingerprint=f"fp{abs(hash(spec)) % 10**12:012d}", card=card),
         toolkit=ToolkitInfo(version="0.1.0"),
         config=CONFIG,
-        main_score=task.metadata.main_score,
-        higher_is_better=task.metadata.higher_is_better,
         metrics=metrics,
         per_group=per_group,
         scores_file="pending",

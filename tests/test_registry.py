@@ -86,7 +86,7 @@ def _registries() -> dict[str, tuple[Registry, set[str]]]:
     from cxralign.models.specs import MODELS
     from cxralign.tasks.registry import TASKS
     from cxralign.train.losses.compose import LOSSES
-    from cxralign.train.towers import IMAGE_TOWERS
+    from cxralign.train.towers import IMAGE_TOWERS, TEXT_TOWERS
 
     classification = {
         "mimic-cxr", "chexpert", "chexpert-5x200", "chexpert-plus", "nih-cxr14", "rsna-pneumonia",
@@ -113,6 +113,7 @@ def _registries() -> dict[str, tuple[Registry, set[str]]]:
         "models": (MODELS, adapters),
         "losses": (LOSSES, {"clip", "graph", "umcl"}),
         "image towers": (IMAGE_TOWERS, {"tiny-cnn", "timm", "open_clip"}),
+        "text towers": (TEXT_TOWERS, {"tiny-bert", "hf"}),
         "phantom findings": (FINDING_TABLE, set(FINDINGS)),
         "phantom samplers": (SAMPLERS, set(FINDINGS)),
         "phantom painters": (PAINTERS, set(FINDINGS)),
@@ -149,3 +150,31 @@ def test_unknown_task_through_the_console_script(tmp_path) -> None:
     for name in ("finetune", "linear-probe", "retrieval", "zeroshot"):
         assert name in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_text_tower_names_resolve_and_a_bare_directory_stays_hf(tmp_path) -> None:
+    from cxralign.train.model import ReferenceModelConfig
+    from cxralign.train.towers import TEXT_TOWERS, text_tower
+
+    assert text_tower("tiny-bert") == (TEXT_TOWERS.get("tiny-bert"), "")
+    assert text_tower(f"hf:{tmp_path}") == (TEXT_TOWERS.get("hf"), str(tmp_path))
+    assert text_tower(str(tmp_path)) == (TEXT_TOWERS.get("hf"), str(tmp_path))  # as configs named it before
+    assert ReferenceModelConfig().uses_builtin_text_tower
+    assert not ReferenceModelConfig(text_tower=f"hf:{tmp_path}").uses_builtin_text_tower
+    with pytest.raises(ConfigError, match="name the directory"):
+        text_tower("hf")
+    with pytest.raises(ConfigError, match="not a local Hugging Face model directory"):
+        TEXT_TOWERS.get("hf").create(str(tmp_path), None)
+
+
+def test_unknown_text_tower_through_the_console_script(tmp_path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("model:\n  text_tower: tiny-brt\n")
+    done = run_cli("train-reference", "--config", str(config), "--out", str(tmp_path / "run"), cwd=tmp_path)
+    assert_one_error(
+        done,
+        2,
+        "model.text_tower: unknown model.text_tower scheme 'tiny-brt' (did you mean tiny-bert?)",
+        "known: tiny-bert, hf",
+    )
+    assert not (tmp_path / "run").exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from cxralign.benchmark.load import benchmark_files
@@ -22,12 +22,8 @@ class BuildIdentity:
     cxralign: str | None
 
     def as_record(self) -> dict:
-        return {
-            "data_sha256": self.data_sha256,
-            "reports_sha256": self.reports_sha256,
-            "source": self.source,
-            "cxralign": self.cxralign,
-        }
+        """Every field but the local path, in field order."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "path"}
 
 
 def read_manifest(build: Path) -> dict:

@@ -65,11 +65,7 @@ class OpScore:
 
     def as_record(self) -> dict:
         return {
-            "reviewed": self.reviewed,
-            "correct": self.correct,
-            "awkward": self.awkward,
-            "wrong": self.wrong,
-            "unreviewed": self.unreviewed,
+            **{name: getattr(self, name) for name in ("reviewed", "correct", "awkward", "wrong", "unreviewed")},
             "error_rate": self.error.as_record(),
             "awkward_rate": self.awkward_rate.as_record(),
         }

@@ -8,14 +8,15 @@ import json
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from cxralign import __version__
 from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
-from cxralign.benchmark.controls import CONTROL_POLICY, CORRELATED, DEFAULT_CONTROLS, assign_controls
+from cxralign.benchmark.controls import CONTROL_POLICY, CORRELATED, assign_controls
 from cxralign.benchmark.debias import FILTER_OPS, adversarial_filter, balanced_subset
+from cxralign.benchmark.options import BuildOptions, BuildSummary
 from cxralign.benchmark.pipeline import (
     Workers,
     analyze_job,
@@ -33,13 +34,13 @@ from cxralign.benchmark.refusals import (
     refusal_table,
     refusals_markdown,
 )
-from cxralign.benchmark.selection import PRESENT_OPS, TARGETS, TargetSelector
+from cxralign.benchmark.selection import PRESENT_OPS, TargetSelector
 from cxralign.benchmark.sources import ACCESS, CREDENTIALED, hash_inputs, open_source
 from cxralign.benchmark.splits import SplitAssigner, stratified_splits
 from cxralign.benchmark.write import dataset_card, dump_json, official_json, write_parquet, write_text
 from cxralign.benchmark.write import preload as preload_writer
-from cxralign.errors import ConfigError, InputError
-from cxralign.rewrite import OPS, strip_comparisons
+from cxralign.errors import InputError
+from cxralign.rewrite import strip_comparisons
 from cxralign.utils.atomic import atomic_directory, atomic_write_text, check_output_dir
 from cxralign.utils.gc import collector_paused
 from cxralign.utils.hashing import sha256_bytes, sha256_json
@@ -52,115 +53,6 @@ DATA_USE_NOTICE = (
     "This output contains report text derived from {name}. It stays under {name}'s data use agreement: "
     "do not share it, upload it or send it to online services."
 )
-
-
-@dataclass
-class BuildOptions:
-    source: str
-    out: Path
-    root: Path | None = None
-    images_root: Path | None = None
-    ops: tuple[str, ...] = OPS
-    findings: tuple[str, ...] = TARGETS
-    per_report: int = 1
-    max_per_finding: int | None = None
-    seed: int = 0
-    workers: int = 1
-    controls: int = DEFAULT_CONTROLS
-    require_images: bool = False
-    overwrite: bool = False
-    rejected: Path | None = None
-    strip_comparisons: bool = False
-    text_column: str | None = None
-    id_column: str | None = None
-    phrasing: str = "corpus"  # "corpus": statements drawn from the corpus (PhraseBank); "rules": rule-made
-    blind_filter: bool = True  # the balanced set: negate / affirm variants no text-only probe tells apart
-
-    def validate(self) -> None:
-        if self.phrasing not in ("rules", "corpus"):
-            raise ConfigError(f"--phrasing must be rules or corpus, not {self.phrasing!r}")
-        unknown = [op for op in self.ops if op not in OPS]
-        if unknown or not self.ops:
-            raise ConfigError(f"unknown op(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(OPS)}")
-        names = {name.lower(): name for name in TARGETS}
-        fixed = []
-        for finding in self.findings:
-            if finding.lower() not in names:
-                raise ConfigError(f"unknown finding {finding!r}; choose from {', '.join(TARGETS)}")
-            fixed.append(names[finding.lower()])
-        self.findings = tuple(dict.fromkeys(fixed))
-        if self.per_report < 1:
-            raise ConfigError("--per-report must be at least 1")
-        if self.max_per_finding is not None and self.max_per_finding < 1:
-            raise ConfigError("--max-per-finding must be at least 1")
-
-    def manifest_options(self) -> dict:
-        return {
-            "ops": list(self.ops),
-            "findings": list(self.findings),
-            "per_report": self.per_report,
-            "max_per_finding": self.max_per_finding,
-            "seed": self.seed,
-            "controls": self.controls,
-            "require_images": self.require_images,
-            "strip_comparisons": self.strip_comparisons,
-            "text_column": self.text_column,
-            "id_column": self.id_column,
-            "phrasing": self.phrasing,
-            "blind_filter": self.blind_filter,
-        }
-
-
-@dataclass
-class BuildSummary:
-    out: Path
-    reports_read: int = 0
-    reports_skipped: int = 0
-    eligible: int = 0
-    no_eligible_finding: int = 0
-    capped: int = 0
-    items: int = 0
-    without_image: int = 0
-    variants: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n
-    rejected: dict[str, dict[str, int]] = field(
-        default_factory=dict
-    )  # op -> finding -> n failing verification
-    unsupported: dict[str, dict[str, int]] = field(
-        default_factory=dict
-    )  # op -> finding -> n with no edit possible
-    not_applicable: dict[str, int] = field(default_factory=dict)
-    splits: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> split -> n
-    balanced: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> finding -> n in the balanced set
-    blind: dict[str, dict] = field(default_factory=dict)
-    blind_filter: dict = field(default_factory=dict)  # how the filter went (rounds, target reached)
-    access: str = ""
-    credentialed: bool = False
-    wall_time_s: float = 0.0
-    rejections: list = field(default_factory=list)
-    refused: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> reason kind -> n
-    attempted: dict[str, int] = field(default_factory=dict)  # op -> (report, finding) pairs tried
-
-    @property
-    def rejection_total(self) -> int:
-        return sum(sum(v.values()) for v in self.rejected.values())
-
-    def manifest_counts(self) -> dict:
-        data = asdict(self)
-        for key in (
-            "out",
-            "blind",
-            "blind_filter",
-            "access",
-            "credentialed",
-            "wall_time_s",
-            "rejections",
-            "rejected",
-            "unsupported",
-            "refused",
-            "attempted",
-        ):
-            data.pop(key)
-        return data
 
 
 def _slug(text: str) -> str:

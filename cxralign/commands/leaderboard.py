@@ -57,6 +57,21 @@ def submit(
     _out.print(f"submission written: {path}")
 
 
+def _print_report(notes: list, lines: list, problems: list, *, failed: str = "", passed: str = "") -> None:
+    """What validate and verify both print: notes on stderr, lines and problems on stdout, then a
+    red count of the problems (exit 1) or the green ``passed`` line."""
+    for note in notes:
+        _err.print(f"note: {escape(str(note))}", soft_wrap=True)
+    for line in [*lines, *problems]:
+        _out.print(escape(str(line)), soft_wrap=True)
+    if not failed:
+        return
+    if problems:
+        _err.print(f"[bold red]error:[/] {len(problems)} {failed}")
+        raise typer.Exit(1)
+    _err.print(f"[green]{passed}[/]")
+
+
 @group.command("validate")
 def validate(
     paths: list[Path] = typer.Argument(
@@ -68,16 +83,16 @@ def validate(
     from cxralign.leaderboard import Registry, validate_paths
 
     report = validate_paths(paths or [DEFAULT_SUBMISSIONS], registry=Registry.default(list(datasets)))
-    for note in report.notes:
-        _err.print(f"note: {escape(str(note))}", soft_wrap=True)
-    for problem in report.problems:
-        _out.print(escape(str(problem)), soft_wrap=True)
     if report.checked == 0 and not report.problems:
+        _print_report(report.notes, [], [])
         raise InputError("no submissions to validate")
-    if report.problems:
-        _err.print(f"[bold red]error:[/] {len(report.problems)} problem(s) in {report.checked} submission(s)")
-        raise typer.Exit(1)
-    _err.print(f"[green]{report.checked} submission(s) valid[/]")
+    _print_report(
+        report.notes,
+        [],
+        report.problems,
+        failed=f"problem(s) in {report.checked} submission(s)",
+        passed=f"{report.checked} submission(s) valid",
+    )
 
 
 @group.command("verify")
@@ -105,16 +120,13 @@ def verify(
         tolerance=tolerance,
         registry=Registry.default(list(datasets)),
     )
-    for note in report.notes:
-        _err.print(f"note: {escape(note)}", soft_wrap=True)
-    for line in report.checked:
-        _out.print(f"match: {escape(line)}", soft_wrap=True)
-    for problem in report.problems:
-        _out.print(escape(problem), soft_wrap=True)
-    if report.problems:
-        _err.print(f"[bold red]error:[/] {len(report.problems)} problem(s): the submitted scores are not reproduced")
-        raise typer.Exit(1)
-    _err.print(f"[green]verified: {len(report.checked)} result(s) reproduced by {escape(model)}[/]")
+    _print_report(
+        report.notes,
+        [f"match: {line}" for line in report.checked],
+        report.problems,
+        failed="problem(s): the submitted scores are not reproduced",
+        passed=f"verified: {len(report.checked)} result(s) reproduced by {escape(model)}",
+    )
 
 
 @group.command("render")

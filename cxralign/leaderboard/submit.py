@@ -145,22 +145,28 @@ def scores_name(result: TaskResult) -> str:
     return f"{slugify(result.task)}.{slugify(result.dataset)}.{slugify(result.split)}.scores.parquet"
 
 
+_FROM_RESULT = (
+    "task",
+    "task_version",
+    "dataset",
+    "dataset_hash",
+    "split",
+    "main_score",
+    "higher_is_better",
+    "config",
+    "metrics",
+    "per_group",
+    "scores_sha256",
+    "created",
+)
+"""The fields a submitted task takes from its result file as they are."""
+
+
 def task_entry(result: TaskResult) -> SubmittedTask:
     return SubmittedTask(
-        task=result.task,
-        task_version=result.task_version,
-        dataset=result.dataset,
-        dataset_hash=result.dataset_hash,
-        split=result.split,
-        main_score=result.main_score,
-        higher_is_better=result.higher_is_better,
-        config=result.config,
-        metrics=result.metrics,
-        per_group=result.per_group,
+        **{name: getattr(result, name) for name in _FROM_RESULT},
         scores_file=scores_name(result),
-        scores_sha256=result.scores_sha256,
         toolkit_version=result.toolkit.version,
-        created=result.created,
     )
 
 

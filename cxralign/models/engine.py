@@ -207,30 +207,62 @@ def _move_model(model: ImageTextModel, device: str | None) -> None:
     mover(wanted)
 
 
-def _from_cache(
-    cache: EmbeddingCache | None,
+@dataclass
+class _Call:
+    """One embedding call's frame, shared by images and texts: this process's rank and the cache
+    slot its result fills (written by rank 0 only)."""
+
+    model: ImageTextModel
+    kind: str
+    split: str | None
+    cache: EmbeddingCache | None
+    key: str | None
+    rank: int
+    world_size: int
+
+    def store(self, result: EmbeddingResult, **stored: Any) -> EmbeddingResult:
+        if self.cache is not None and self.key is not None and self.rank == 0:
+            self.cache.put(
+                self.key,
+                ids=result.ids,
+                embeddings=result.embeddings,
+                **stored,
+                info={"model": self.model.spec, "kind": self.kind, "split": self.split},
+            )
+        return result
+
+
+def _open_call(
     model: ImageTextModel,
     kind: str,
+    batch_size: int,
+    ids: Sequence[str] | None,
+    count: int,
+    cache: EmbeddingCache | None,
     split: str | None,
-    ids: list[str],
     dataset_hash: Callable[[], str],
     preprocessing: Callable[[], Any],
-) -> tuple[str | None, EmbeddingResult | None]:
-    """The cache key (its parts are only worked out when there is a cache) and a stored result."""
+) -> tuple[_Call, list[str], EmbeddingResult | None]:
+    """Check the call, then look it up: the cache key's parts are only worked out when there is a cache."""
+    if batch_size < 1:
+        raise ConfigError("batch size must be at least 1")
+    item_ids = _check_ids(ids, count)
+    rank, world_size = _world()
+    call = _Call(model, kind, split, cache, None, rank, world_size)
     if cache is None:
-        return None, None
-    key = cache.make_key(
+        return call, item_ids, None
+    call.key = cache.make_key(
         fingerprint=model.fingerprint(),
         kind=kind,
         dataset_hash=dataset_hash(),
         split=split,
         preprocessing=preprocessing(),
-        ids=ids,
+        ids=item_ids,
     )
-    hit = _cache_lookup(cache, key, _world()[1] > 1)
+    hit = _cache_lookup(cache, call.key, world_size > 1)
     if hit is None:
-        return key, None
-    return key, EmbeddingResult(hit.ids, hit.embeddings, hit.failed, hit.n_truncated, from_cache=True)
+        return call, item_ids, None
+    return call, item_ids, EmbeddingResult(hit.ids, hit.embeddings, hit.failed, hit.n_truncated, from_cache=True)
 
 
 def _cache_lookup(cache: EmbeddingCache | None, key: str | None, distributed: bool):
@@ -255,24 +287,22 @@ def embed_images(
     progress: bool = True,
 ) -> EmbeddingResult:
     """Embed images (paths, bytes, PIL images or preprocessed CHW tensors) with ``model``."""
-    if batch_size < 1:
-        raise ConfigError("batch size must be at least 1")
-    item_ids = _check_ids(ids, len(images))
     _move_model(model, device)
-    rank, world_size = _world()
-    distributed = world_size > 1
     # the dataset hash may cover only the tables naming the files: the files' bytes are keyed too
-    key, hit = _from_cache(
-        cache,
+    run, item_ids, hit = _open_call(
         model,
         "image",
+        batch_size,
+        ids,
+        len(images),
+        cache,
         split,
-        item_ids,
         lambda: f"{dataset_hash or ''}|{content_hash(images)}",
         lambda: _preprocessing_description(model),
     )
     if hit is not None:
         return hit
+    rank, world_size, distributed = run.rank, run.world_size, run.world_size > 1
 
     positions = list(range(rank, len(images), world_size))
     loader = DataLoader(
@@ -303,15 +333,7 @@ def embed_images(
         console.print(
             f"[yellow]{len(result.failed)} of {len(images)} images could not be read and were skipped[/]"
         )
-    if cache is not None and key is not None and rank == 0:
-        cache.put(
-            key,
-            ids=result.ids,
-            embeddings=result.embeddings,
-            failed=result.failed,
-            info={"model": model.spec, "kind": "image", "split": split},
-        )
-    return result
+    return run.store(result, failed=result.failed)
 
 
 def _assemble(
@@ -360,23 +382,21 @@ def embed_texts(
     progress: bool = True,
 ) -> EmbeddingResult:
     """Embed texts; identical strings are encoded once; ``n_truncated`` counts items cut to the context."""
-    if batch_size < 1:
-        raise ConfigError("batch size must be at least 1")
     texts = [str(t) for t in texts]
-    item_ids = _check_ids(ids, len(texts))
-    rank, world_size = _world()
-    distributed = world_size > 1
-    key, hit = _from_cache(
-        cache,
+    run, item_ids, hit = _open_call(
         model,
         "text",
+        batch_size,
+        ids,
+        len(texts),
+        cache,
         split,
-        item_ids,
         lambda: dataset_hash or sha256_json(texts),
         lambda: {"context_length": model.context_length},
     )
     if hit is not None:
         return hit
+    rank, world_size, distributed = run.rank, run.world_size, run.world_size > 1
 
     unique = list(dict.fromkeys(texts))
     mine = unique[rank::world_size]
@@ -418,15 +438,7 @@ def embed_texts(
     )
     n_truncated = sum(1 for t in texts if flags.get(t))
     result = EmbeddingResult(ids=item_ids, embeddings=embeddings, failed=[], n_truncated=n_truncated)
-    if cache is not None and key is not None and rank == 0:
-        cache.put(
-            key,
-            ids=result.ids,
-            embeddings=embeddings,
-            n_truncated=n_truncated,
-            info={"model": model.spec, "kind": "text", "split": split},
-        )
-    return result
+    return run.store(result, n_truncated=n_truncated)
 
 
 def _truncated_flags(model: ImageTextModel, chunk: list[str]) -> list[bool]:

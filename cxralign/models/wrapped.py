@@ -83,18 +83,17 @@ def wrap_open_clip(
     precision: str = "fp32",
 ) -> ImageTextModel:
     """An in-memory open_clip model, preprocessed and tokenised exactly as ``open_clip:ARCH@ckpt`` would be."""
+    from cxralign.models.adapters.common import LoadRequest
     from cxralign.models.adapters.open_clip_adapter import OpenClipAdapter, wrap_open_clip_tokenizer
 
     transform, extra = _open_clip_preprocess(module, preprocess)
     if not isinstance(transform, ImagePreprocess):
         transform = _CustomPreprocess(transform)
     return OpenClipAdapter(
-        spec=name,
+        **LoadRequest(name, device, precision).placement(),
         module=module,
         preprocess=transform,
         tokenizer=wrap_open_clip_tokenizer(tokenizer),
-        device=device,
-        precision=precision,
         extra_fingerprint={"open_clip": "in-memory", **extra},
     )
 
@@ -109,6 +108,7 @@ def wrap_hf(
     precision: str = "fp32",
 ) -> ImageTextModel:
     """An in-memory transformers dual encoder with its processor (or image processor + tokenizer)."""
+    from cxralign.models.adapters.common import LoadRequest
     from cxralign.models.adapters.hf_adapter import HFDualEncoderAdapter, preprocess_from_processor_config
     from cxralign.models.tokenization import HFTextTokenizer
 
@@ -125,12 +125,10 @@ def wrap_hf(
     image_size = int(getattr(vision, "image_size", 224) or 224)
     context = int(getattr(text, "max_position_embeddings", 77) or 77)
     return HFDualEncoderAdapter(
-        spec=name,
+        **LoadRequest(name, device, precision).placement(),
         module=module,
         preprocess=preprocess_from_processor_config(image_processor.to_dict(), image_size),
         tokenizer=HFTextTokenizer(tokenizer, context),
-        device=device,
-        precision=precision,
         extra_fingerprint={"hf": type(module).__name__},
     )
 

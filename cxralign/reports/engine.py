@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 from cxralign.errors import ConfigError
 from cxralign.reports.assertion import decide, find_cues
@@ -152,6 +153,11 @@ class Engine:
         out: list[Mention] = []
         denied: list[tuple[int, int, frozenset[str]]] = []
         modifiers: SentenceModifiers | None = None
+
+        def mention(concept: str, a: int, b: int, *decided: Any) -> Mention:
+            """A mention of ``text[a:b]`` in this sentence (assertion, cue, attributes, historical, implied)."""
+            return make_mention(concept, text[a:b], a, b, sentence.index, sentence.section, *decided)
+
         if normal:
             for rule, pattern, match in _normality_matches(lex, lower, s_start, s_end):
                 a, b = match.span("subject") if "subject" in pattern.groupindex else match.span()
@@ -161,21 +167,7 @@ class Engine:
                 modifiers = modifiers or SentenceModifiers(lower, s_start, s_end)
                 attributes = modifiers.attributes(a, b)
                 for concept in rule.denies:
-                    out.append(
-                        make_mention(
-                            concept,
-                            text[a:b],
-                            a,
-                            b,
-                            sentence.index,
-                            sentence.section,
-                            Assertion.NEGATED,
-                            cue,
-                            attributes,
-                            False,
-                            rule.implied,
-                        )  # fmt: skip
-                    )
+                    out.append(mention(concept, a, b, Assertion.NEGATED, cue, attributes, False, rule.implied))
         findings = [
             (a, b, concept)
             for a, b, concept in found
@@ -202,21 +194,7 @@ class Engine:
                     assertion = Assertion.UNCERTAIN
                     cue = make_cue(text[inner.start : inner.end], "uncertainty", inner.start, inner.end,
                               f"{kind}:{inner.phrase}")  # fmt: skip
-            out.append(
-                make_mention(
-                    concept,
-                    text[a:b],
-                    a,
-                    b,
-                    sentence.index,
-                    sentence.section,
-                    assertion,
-                    cue,
-                    modifiers.attributes(a, b),
-                    historical,
-                    False,
-                )  # fmt: skip
-            )
+            out.append(mention(concept, a, b, assertion, cue, modifiers.attributes(a, b), historical, False))
         if not denied:  # matches come in order and never share a span: nothing to sort or merge
             return out
         out.sort(key=lambda m: (m.start, m.end))

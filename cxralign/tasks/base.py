@@ -62,6 +62,11 @@ class TaskMetadata:
     def headline_metrics(self) -> tuple[str, ...]:
         return self.headline or (self.main_score,)
 
+    def result_fields(self) -> dict[str, Any]:
+        """What every result of this task copies from it (``TaskResult`` keyword arguments)."""
+        return {"task": self.name, "task_version": self.version,
+                "main_score": self.main_score, "higher_is_better": self.higher_is_better}  # fmt: skip
+
 
 @dataclass
 class ScoredSplit:

@@ -28,59 +28,40 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxralign.tasks.base import Metrics, PerGroup, TaskMetadata
+from cxralign.tasks.base import Metrics, PerGroup
 from cxralign.tasks.cxr_align_common import (
-    OP_ORDER,
     PAIR_CHANCE,
     SHARED_HEADLINE,
     CxrAlignBase,
-    grounded_credit,
+    cxr_align_metadata,
     group_metrics,
+    scored_ops,
+    scoring_settings,
     three_way_metrics,
 )
-from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_group_macro_ci, mean_metric, pairwise_credit
+from cxralign.tasks.metrics import bootstrap_group_macro_ci, mean_metric
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MetricValue
 
 
 @register_task
 class CxrAlignTask(CxrAlignBase):
-    metadata = TaskMetadata(
-        name="cxr-align",
-        version="1.0",
-        description="Image-grounded preference for the true report over negated, omitted, affirmed, "
+    metadata = cxr_align_metadata(
+        "1.0",
+        "Image-grounded preference for the true report over negated, omitted, affirmed, "
         "side- and severity-swapped edits, with an image-grounded control.",
         main_score="negation.accuracy",
-        higher_is_better=True,
-        datasets=("cxr-align",),
-        splits=("test",),
         metrics=(*SHARED_HEADLINE, "three_way.top1"),
-        reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
     )
 
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
-        seed = int(config.get("seed", 0))
-        n_boot = int(config.get("bootstrap", DEFAULT_BOOTSTRAP))
-        blind = config.get("blind", {}) or {}
+        seed, n_boot, blind = scoring_settings(config)
         metrics: Metrics = {}
         per_group: PerGroup = {}
-        scored = scores[scores["scored"].astype(bool)]
-        metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
-        metrics["items.text_only_skipped"] = MetricValue(value=float((~scores["scored"].astype(bool)).sum()))
         all_credit, all_ops = [], []
-        ops = sorted(set(scored["op"]), key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else 99, o))
-        for op in ops:
-            rows = scored[scored["op"] == op]
-            if op == "affirmation":  # a control: only findings absent from the image
-                rows = rows[~rows["target_present"].astype(bool)]
-            if rows.empty:
-                continue
-            credit = pairwise_credit(rows["s_original"].to_numpy(), rows["s_variant"].to_numpy())
-            targets = rows["target"].to_numpy().astype(str)
-            key = f"{op}.accuracy"
-            metrics[key] = mean_metric(
-                credit, seed, key, chance=PAIR_CHANCE, blind=blind.get(key), n_boot=n_boot
-            )
+        for pairs in scored_ops(scores, metrics):
+            op, credit, targets, key = pairs.op, pairs.credit, pairs.targets, pairs.key
+            metrics[key] = pairs.accuracy(seed, n_boot, blind)
             per_finding = group_metrics(credit, targets, seed, f"{key}/finding", n_boot, PAIR_CHANCE)
             if per_finding:
                 macro = float(np.mean([m.value for m in per_finding.values()]))
@@ -94,12 +75,8 @@ class CxrAlignTask(CxrAlignBase):
                     blind=blind.get(f"{key}_macro"),
                 )
             per_group[f"{key}/finding"] = per_finding
-            per_group[f"{key}/location"] = group_metrics(
-                credit, rows["location"].to_numpy().astype(str), seed, f"{key}/location", n_boot, PAIR_CHANCE
-            )
-            grounded = grounded_credit(
-                rows["s_original"].to_numpy(), rows["s_variant"].to_numpy(), rows["control_margins"]
-            )
+            per_group[f"{key}/location"] = pairs.by_location(seed, n_boot)
+            grounded = pairs.grounded()
             has_controls = np.isfinite(grounded)
             if has_controls.any():
                 gkey = f"{op}.grounded"
@@ -114,8 +91,7 @@ class CxrAlignTask(CxrAlignBase):
                     n_boot,
                     PAIR_CHANCE,
                 )
-            margin = rows["s_original"].to_numpy() - rows["s_variant"].to_numpy()
-            metrics[f"{op}.margin"] = mean_metric(margin, seed, f"{op}.margin", chance=0.0, n_boot=n_boot)
+            metrics[f"{op}.margin"] = pairs.margin(seed, n_boot)
             all_credit.append(credit)
             all_ops.extend([op] * len(credit))
         if all_credit:
@@ -130,5 +106,5 @@ class CxrAlignTask(CxrAlignBase):
             metrics["overall.accuracy_macro"] = MetricValue(
                 value=float(np.mean(op_means)), ci_low=lo, ci_high=hi, n=len(op_means), chance=PAIR_CHANCE
             )
-        metrics.update(three_way_metrics(scored, seed, n_boot, blind))
+        metrics.update(three_way_metrics(scores, seed, n_boot, blind))
         return {k: v for k, v in metrics.items() if v is not None}, per_group

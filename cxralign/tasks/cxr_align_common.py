@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,15 @@ import numpy as np
 import pandas as pd
 
 from cxralign.errors import InputError
-from cxralign.tasks.base import RunContext, ScoredSplit, Task
+from cxralign.tasks.base import RunContext, ScoredSplit, Task, TaskMetadata
 from cxralign.tasks.embedding import embed_image_files, embed_text_list
-from cxralign.tasks.metrics import Statistic, masked_mean_statistic, mean_metric, pairwise_credit
+from cxralign.tasks.metrics import (
+    DEFAULT_BOOTSTRAP,
+    Statistic,
+    masked_mean_statistic,
+    mean_metric,
+    pairwise_credit,
+)
 from cxralign.tasks.results import MetricValue
 from cxralign.utils.hashing import sha256_file, sha256_tree
 
@@ -61,6 +68,72 @@ SHARED_HEADLINE = (
     "three_way.order",
 )
 """Headline figures both versions report, in this order."""
+
+
+def cxr_align_metadata(
+    version: str, description: str, main_score: str, metrics: tuple[str, ...], headline: tuple[str, ...] = ()
+) -> TaskMetadata:
+    """The metadata every CXR-Align version shares (name, data kind, reference) around its own scores."""
+    return TaskMetadata(
+        name="cxr-align",
+        version=version,
+        description=description,
+        main_score=main_score,
+        datasets=("cxr-align",),
+        metrics=metrics,
+        headline=headline,
+        reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
+    )
+
+
+def scoring_settings(config: dict[str, Any]) -> tuple[int, int, dict[str, float]]:
+    """The seed, bootstrap count and blind baselines a result's config fixes for its metrics."""
+    return int(config.get("seed", 0)), int(config.get("bootstrap", DEFAULT_BOOTSTRAP)), config.get("blind", {}) or {}
+
+
+@dataclass
+class OpPairs:
+    """One op's scored pairs and the figures both CXR-Align versions derive from them alike."""
+
+    op: str
+    rows: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        self.s_original = self.rows["s_original"].to_numpy()
+        self.s_variant = self.rows["s_variant"].to_numpy()
+        self.credit = pairwise_credit(self.s_original, self.s_variant)
+        self.targets = self.rows["target"].to_numpy().astype(str)
+        self.key = f"{self.op}.accuracy"
+
+    def accuracy(self, seed: int, n_boot: int, blind: dict[str, float]) -> MetricValue | None:
+        return mean_metric(
+            self.credit, seed, self.key, chance=PAIR_CHANCE, blind=blind.get(self.key), n_boot=n_boot
+        )
+
+    def by_location(self, seed: int, n_boot: int) -> dict[str, MetricValue]:
+        locations = self.rows["location"].to_numpy().astype(str)
+        return group_metrics(self.credit, locations, seed, f"{self.key}/location", n_boot, PAIR_CHANCE)
+
+    def grounded(self) -> np.ndarray:
+        """Grounded credit per pair (NaN where the item has no controls)."""
+        return grounded_credit(self.s_original, self.s_variant, self.rows["control_margins"])
+
+    def margin(self, seed: int, n_boot: int) -> MetricValue | None:
+        return mean_metric(self.s_original - self.s_variant, seed, f"{self.op}.margin", chance=0.0, n_boot=n_boot)
+
+
+def scored_ops(scores: pd.DataFrame, metrics: Metrics) -> Iterator[OpPairs]:
+    """Each op's scored pairs in ``OP_ORDER`` (affirmation only on findings absent from the image, a
+    control), after recording how many items were scored and how many were text-only."""
+    scored = scores[scores["scored"].astype(bool)]
+    metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
+    metrics["items.text_only_skipped"] = MetricValue(value=float((~scores["scored"].astype(bool)).sum()))
+    for op in sorted(set(scored["op"]), key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else 99, o)):
+        rows = scored[scored["op"] == op]
+        if op == "affirmation":
+            rows = rows[~rows["target_present"].astype(bool)]
+        if not rows.empty:
+            yield OpPairs(op, rows)
 
 
 def canonical_op(op: str) -> str:
@@ -315,8 +388,9 @@ def group_metrics(
     return out
 
 
-def three_way_metrics(scored: pd.DataFrame, seed: int, n_boot: int, blind: dict[str, float]) -> Metrics:
-    """Original > omitted > negated on items that have both a negate and an omit row."""
+def three_way_metrics(scores: pd.DataFrame, seed: int, n_boot: int, blind: dict[str, float]) -> Metrics:
+    """Original > omitted > negated on the scored items that have both a negate and an omit row."""
+    scored = scores[scores["scored"].astype(bool)]
     keys = ["item_id", "image_id"]
     neg = scored[scored["op"] == "negation"].drop_duplicates(keys)
     omit = scored[scored["op"] == "omission"].drop_duplicates(keys)

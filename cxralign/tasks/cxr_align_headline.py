@@ -34,19 +34,19 @@ import numpy as np
 import pandas as pd
 
 from cxralign.benchmark.controls import CONTROL_POLICY
-from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, TaskMetadata
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit
 from cxralign.tasks.cxr_align_common import (
     BALANCED_OPS,
-    OP_ORDER,
     PAIR_CHANCE,
     SHARED_HEADLINE,
     CxrAlignBase,
-    grounded_credit,
-    group_metrics,
+    cxr_align_metadata,
     read_manifest,
+    scored_ops,
+    scoring_settings,
     three_way_metrics,
 )
-from cxralign.tasks.metrics import DEFAULT_BOOTSTRAP, bootstrap_group_macro_ci, mean_metric, pairwise_credit
+from cxralign.tasks.metrics import bootstrap_group_macro_ci, mean_metric
 from cxralign.tasks.registry import register_task
 from cxralign.tasks.results import MIN_FINDING_N, MetricValue
 
@@ -109,54 +109,33 @@ def cell_macro(
 
 @register_task
 class CxrAlignHeadlineTask(CxrAlignBase):
-    metadata = TaskMetadata(
-        name="cxr-align",
-        version="2.0",
-        description="Balanced (negate + affirm per finding) and image-grounded preference for the true "
+    metadata = cxr_align_metadata(
+        "2.0",
+        "Balanced (negate + affirm per finding) and image-grounded preference for the true "
         "report; Task A / Task B (comparable to the original CXR-Align) beside their blind figures.",
         main_score="balanced.accuracy",
-        higher_is_better=True,
-        datasets=("cxr-align",),
-        splits=("test",),
         metrics=HEADLINE,
         headline=HEADLINE,
-        reference="CXR-Align (negation, omission) extended with NegBench-style affirmation controls",
     )
 
     def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
-        seed = int(config.get("seed", 0))
-        n_boot = int(config.get("bootstrap", DEFAULT_BOOTSTRAP))
+        seed, n_boot, blind = scoring_settings(config)
         min_n = int(config.get("min_finding_n", MIN_FINDING_N))
-        blind = config.get("blind", {}) or {}
         affirm_grounded = (config.get("controls") or {}).get("policy") == CONTROL_POLICY
         metrics: Metrics = {}
         per_group: PerGroup = {}
-        scored = scores[scores["scored"].astype(bool)]
-        metrics["items.scored"] = MetricValue(value=float(len(scored)), n=len(scores))
-        metrics["items.text_only_skipped"] = MetricValue(value=float((~scores["scored"].astype(bool)).sum()))
         pooled: dict[str, list] = {"credit": [], "grounded": [], "target": [], "op": [], "balanced": []}
-        ops = sorted(set(scored["op"]), key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else 99, o))
-        for op in ops:
-            rows = scored[scored["op"] == op]
-            if op == "affirmation":  # only findings absent from the image
-                rows = rows[~rows["target_present"].astype(bool)]
-            if rows.empty:
-                continue
-            s_orig, s_var = rows["s_original"].to_numpy(), rows["s_variant"].to_numpy()
-            credit = pairwise_credit(s_orig, s_var)
-            targets = rows["target"].to_numpy().astype(str)
-            key = f"{op}.accuracy"
-            metrics[key] = mean_metric(credit, seed, key, chance=PAIR_CHANCE, blind=blind.get(key), n_boot=n_boot)
+        for pairs in scored_ops(scores, metrics):
+            op, rows, credit, targets, key = pairs.op, pairs.rows, pairs.credit, pairs.targets, pairs.key
+            metrics[key] = pairs.accuracy(seed, n_boot, blind)
             macro, enough, low = cell_macro(
                 credit, targets, np.full(len(credit), op), seed, key, n_boot, min_n=min_n
             )
             if macro is not None:
                 metrics[f"{key}_macro"] = macro.model_copy(update={"n": len(enough) + len(low)})
             per_group[f"{key}/finding"], per_group[f"{key}/finding_low_n"] = enough, low
-            per_group[f"{key}/location"] = group_metrics(
-                credit, rows["location"].to_numpy().astype(str), seed, f"{key}/location", n_boot, PAIR_CHANCE
-            )
-            grounded = grounded_credit(s_orig, s_var, rows["control_margins"])
+            per_group[f"{key}/location"] = pairs.by_location(seed, n_boot)
+            grounded = pairs.grounded()
             if op == "affirmation" and not affirm_grounded:
                 grounded[:] = np.nan  # controls drawn without the finding: the figure would mean nothing
             has = np.isfinite(grounded)
@@ -169,7 +148,7 @@ class CxrAlignHeadlineTask(CxrAlignBase):
                     grounded[has], targets[has], np.full(int(has.sum()), op), seed, gkey, n_boot, min_n=min_n
                 )
                 per_group[f"{gkey}/finding"], per_group[f"{gkey}/finding_low_n"] = enough, low
-            metrics[f"{op}.margin"] = mean_metric(s_orig - s_var, seed, f"{op}.margin", chance=0.0, n_boot=n_boot)
+            metrics[f"{op}.margin"] = pairs.margin(seed, n_boot)
             if op in BALANCED_OPS:
                 flags = rows["balanced"].to_numpy().astype(bool) if "balanced" in rows else np.ones(len(rows), bool)
                 for name, values in (("credit", credit), ("grounded", grounded), ("target", targets)):
@@ -177,7 +156,7 @@ class CxrAlignHeadlineTask(CxrAlignBase):
                 pooled["op"].append(np.full(len(credit), op))
                 pooled["balanced"].append(flags)
         metrics.update(self._headline(pooled, seed, n_boot, min_n, blind, per_group))
-        metrics.update(three_way_metrics(scored, seed, n_boot, blind))
+        metrics.update(three_way_metrics(scores, seed, n_boot, blind))
         return {k: v for k, v in metrics.items() if v is not None}, {k: v for k, v in per_group.items() if v}
 
     @staticmethod

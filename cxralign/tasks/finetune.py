@@ -16,7 +16,6 @@ model's device otherwise.
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,19 +24,10 @@ import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import ConfigError
-from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
-from cxralign.tasks.classification import classification_statistics
-from cxralign.tasks.metrics import Statistic, auroc
-from cxralign.tasks.probe_metrics import probe_metrics
+from cxralign.tasks.base import RunContext
+from cxralign.tasks.metrics import auroc
 from cxralign.tasks.registry import register_task
-from cxralign.tasks.shared import (
-    CLASSIFICATION_DATASETS,
-    data_config,
-    eval_splits,
-    fraction_config,
-    require_splits,
-    score_fractions,
-)
+from cxralign.tasks.shared import TrainedTask, trained_metadata
 
 if TYPE_CHECKING:  # torch is imported when a fine-tune runs, not when a result is re-verified
     import torch
@@ -177,79 +167,30 @@ def train_one(
 
 
 @register_task
-class FineTuneTask(Task):
-    metadata = TaskMetadata(
-        name="finetune",
-        version="1.0",
-        description="Image encoder + linear head trained end to end at 1/10/100% labels over seeds, "
+class FineTuneTask(TrainedTask):
+    metadata = trained_metadata(
+        "finetune",
+        "Image encoder + linear head trained end to end at 1/10/100% labels over seeds, "
         "early stopping on validation AUROC: AUROC and AP with spread.",
-        main_score="auroc.mean@100%",
-        modalities=("image",),
-        datasets=CLASSIFICATION_DATASETS,
-        trained=True,
-        splits=("test",),
         metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%"),
         reference="BenchX (medical VLP fine-tuning with label fractions and seeds)",
     )
+    timing = "train_s"
 
-    def paired_statistics(
-        self, scores: pd.DataFrame, config: dict[str, Any]
-    ) -> tuple[pd.Series, dict[str, Statistic]]:
-        return classification_statistics(scores, config)
+    def settings(self, ctx: RunContext) -> dict[str, Any]:
+        return {k: ctx.options.get(k, v) for k, v in DEFAULTS.items()}
 
-    def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
-        return probe_metrics(scores, config)
+    def features(self, ctx: RunContext, data: DownstreamDataset, frame: pd.DataFrame, split: str) -> torch.Tensor:
+        """The split's images as the model's input tensors (the encoder is trained on pixels)."""
+        return load_pixels(ctx.model, data.image_sources(frame))
 
-    def run(self, ctx: RunContext) -> list[ScoredSplit]:
-        data: DownstreamDataset = ctx.data
-        require_splits(data, ctx.dataset)
-        options = {k: ctx.options.get(k, v) for k, v in DEFAULTS.items()}
+    def fit(self, ctx, settings, train, valid, x_test, seed) -> tuple[np.ndarray, dict[str, Any]]:
         device = "cpu" if str(ctx.device) in ("auto", "") else str(ctx.device)
-        train, valid = data.split("train"), data.split("valid")
-        x_train = load_pixels(ctx.model, data.image_sources(train))
-        x_val = load_pixels(ctx.model, data.image_sources(valid))
-        y_train, y_val = data.labels(train), data.labels(valid)
-        out = []
-        for split in eval_splits(data, ctx):
-            started = time.perf_counter()
-            test = data.split(split)
-            x_test = load_pixels(ctx.model, data.image_sources(test))
-            scores, log = score_fractions(
-                ctx,
-                data,
-                test,
-                y_train,
-                lambda rows, seed, x_test=x_test: train_one(
-                    ctx.model,
-                    x_train[rows],
-                    y_train[rows],
-                    x_val,
-                    y_val,
-                    x_test,
-                    data.kind,
-                    seed,
-                    options,
-                    device,
-                ),
-            )
-            config = {
-                "seed": ctx.seed,
-                "bootstrap": ctx.bootstrap,
-                **data_config(data),
-                **options,
-                **fraction_config(ctx),
-                "early_stopping": "validation mean AUROC (multi-class: accuracy)",
-                "training_log": log,
-                "optimiser": "AdamW",
-            }
-            out.append(
-                ScoredSplit(
-                    ctx.dataset,
-                    data.hash(),
-                    split,
-                    scores,
-                    config,
-                    timings={"train_s": time.perf_counter() - started},
-                )
-            )
-        return out
+        return train_one(ctx.model, *train, *valid, x_test, ctx.data.kind, seed, settings, device)
+
+    def fit_config(self, log: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "early_stopping": "validation mean AUROC (multi-class: accuracy)",
+            "training_log": log,
+            "optimiser": "AdamW",
+        }

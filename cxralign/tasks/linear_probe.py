@@ -11,7 +11,6 @@ seed; 100% is fitted once because every seed would see the same data.
 
 from __future__ import annotations
 
-import time
 import warnings
 from typing import Any
 
@@ -19,20 +18,10 @@ import numpy as np
 import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
-from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
-from cxralign.tasks.classification import classification_statistics
-from cxralign.tasks.metrics import Statistic, weighted_auroc
-from cxralign.tasks.probe_metrics import probe_metrics
+from cxralign.tasks.base import RunContext
+from cxralign.tasks.metrics import weighted_auroc
 from cxralign.tasks.registry import register_task
-from cxralign.tasks.shared import (
-    CLASSIFICATION_DATASETS,
-    data_config,
-    eval_splits,
-    fraction_config,
-    image_embeddings,
-    require_splits,
-    score_fractions,
-)
+from cxralign.tasks.shared import TrainedTask, image_embeddings, trained_metadata
 
 DEFAULT_C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
 
@@ -111,79 +100,29 @@ def fit_and_score(
     return out, chosen
 
 
-def frozen_features(ctx: RunContext, data: DownstreamDataset, split: str) -> tuple[pd.DataFrame, np.ndarray]:
-    frame = data.split(split)
-    return frame, image_embeddings(ctx, data, frame, split)
-
-
 @register_task
-class LinearProbeTask(Task):
-    metadata = TaskMetadata(
-        name="linear-probe",
-        version="1.0",
-        description="Logistic regression on frozen image embeddings, C swept on validation, "
+class LinearProbeTask(TrainedTask):
+    metadata = trained_metadata(
+        "linear-probe",
+        "Logistic regression on frozen image embeddings, C swept on validation, "
         "at 1/10/100% of the training labels over several seeds: AUROC and AP with spread.",
-        main_score="auroc.mean@100%",
-        modalities=("image",),
-        datasets=CLASSIFICATION_DATASETS,
-        trained=True,
-        splits=("test",),
         metrics=("auroc.mean@1%", "auroc.mean@10%", "auroc.mean@100%", "ap.mean@100%"),
         reference="CLIP_benchmark linear probe; BenchX label fractions",
     )
 
-    def paired_statistics(
-        self, scores: pd.DataFrame, config: dict[str, Any]
-    ) -> tuple[pd.Series, dict[str, Statistic]]:
-        return classification_statistics(scores, config)
+    def settings(self, ctx: RunContext) -> dict[str, Any]:
+        return {"c_grid": [float(c) for c in ctx.options.get("c_grid", DEFAULT_C_GRID)]}
 
-    def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
-        return probe_metrics(scores, config)
+    def features(self, ctx: RunContext, data: DownstreamDataset, frame: pd.DataFrame, split: str) -> np.ndarray:
+        """Frozen image embeddings (cached)."""
+        return image_embeddings(ctx, data, frame, split)
 
-    def run(self, ctx: RunContext) -> list[ScoredSplit]:
-        data: DownstreamDataset = ctx.data
-        require_splits(data, ctx.dataset)
-        grid = tuple(float(c) for c in ctx.options.get("c_grid", DEFAULT_C_GRID))
-        train, x_train = frozen_features(ctx, data, "train")
-        valid, x_val = frozen_features(ctx, data, "valid")
-        y_train, y_val = data.labels(train), data.labels(valid)
-        out = []
-        for split in eval_splits(data, ctx):
-            started = time.perf_counter()
-            test, x_test = frozen_features(ctx, data, split)
-            scores, chosen = score_fractions(
-                ctx,
-                data,
-                test,
-                y_train,
-                lambda rows, _seed, x_test=x_test: fit_and_score(
-                    x_train[rows],
-                    y_train[rows],
-                    x_val,
-                    y_val,
-                    x_test,
-                    data.kind,
-                    grid,
-                ),
-            )
-            config = {
-                "seed": ctx.seed,
-                "bootstrap": ctx.bootstrap,
-                **data_config(data),
-                "c_grid": list(grid),
-                **fraction_config(ctx),
-                "selection": "validation AUROC per class (multi-class: accuracy)",
-                "chosen": chosen,
-                "standardise": True,
-            }
-            out.append(
-                ScoredSplit(
-                    ctx.dataset,
-                    data.hash(),
-                    split,
-                    scores,
-                    config,
-                    timings={"fit_s": time.perf_counter() - started},
-                )
-            )
-        return out
+    def fit(self, ctx, settings, train, valid, x_test, seed) -> tuple[np.ndarray, dict[str, Any]]:
+        return fit_and_score(*train, *valid, x_test, ctx.data.kind, tuple(settings["c_grid"]))
+
+    def fit_config(self, log: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "selection": "validation AUROC per class (multi-class: accuracy)",
+            "chosen": log,
+            "standardise": True,
+        }

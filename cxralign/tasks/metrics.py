@@ -185,13 +185,24 @@ def auroc_metric(
     labels: np.ndarray, scores: np.ndarray, seed: int, key: str, n_boot: int = DEFAULT_BOOTSTRAP
 ) -> MetricValue | None:
     """AUROC with a bootstrap interval and chance 0.5; ``None`` for a degenerate class."""
-    value = auroc(labels, scores)
+    return _ranking_metric(auroc(labels, scores), weighted_auroc, labels, scores, seed, key, n_boot, 0.5)
+
+
+def _ranking_metric(
+    value: float | None,
+    weighted: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    labels: np.ndarray,
+    scores: np.ndarray,
+    seed: int,
+    key: str,
+    n_boot: int,
+    chance: float,
+) -> MetricValue | None:
+    """``value`` with the bootstrap interval of ``weighted(labels, scores, weights)``; None stays None."""
     if value is None:
         return None
-    lo, hi = bootstrap_statistic_ci(
-        lambda w: weighted_auroc(labels, scores, w), len(labels), seed, key, n_boot
-    )
-    return MetricValue(value=value, ci_low=lo, ci_high=hi, n=len(labels), chance=0.5)
+    lo, hi = bootstrap_statistic_ci(lambda w: weighted(labels, scores, w), len(labels), seed, key, n_boot)
+    return MetricValue(value=value, ci_low=lo, ci_high=hi, n=len(labels), chance=chance)
 
 
 def weighted_average_precision(labels: np.ndarray, scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -233,20 +244,9 @@ def ap_metric(
     labels: np.ndarray, scores: np.ndarray, seed: int, key: str, n_boot: int = DEFAULT_BOOTSTRAP
 ) -> MetricValue | None:
     """Average precision with a bootstrap interval; chance is a random ranking's expected AP."""
+    chance = chance_average_precision(len(labels), int(np.sum(np.asarray(labels) > 0)))
     value = average_precision(labels, scores)
-    if value is None:
-        return None
-    lo, hi = bootstrap_statistic_ci(
-        lambda w: weighted_average_precision(labels, scores, w), len(labels), seed, key, n_boot
-    )
-    n_positive = int(np.sum(np.asarray(labels) > 0))
-    return MetricValue(
-        value=value,
-        ci_low=lo,
-        ci_high=hi,
-        n=len(labels),
-        chance=chance_average_precision(len(labels), n_positive),
-    )
+    return _ranking_metric(value, weighted_average_precision, labels, scores, seed, key, n_boot, chance)
 
 
 # --------------------------------------------------------------------------- DeLong

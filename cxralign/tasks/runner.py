@@ -247,16 +247,13 @@ class Evaluation:
                 "task_total_s": time.perf_counter() - started,
             }
             result = TaskResult(
-                task=task.metadata.name,
-                task_version=task.metadata.version,
+                **task.metadata.result_fields(),
                 dataset=part.dataset,
                 dataset_hash=part.dataset_hash,
                 split=part.split,
                 model=self.info,
                 toolkit=self.toolkit,
                 config=config,
-                main_score=task.metadata.main_score,
-                higher_is_better=task.metadata.higher_is_better,
                 metrics=metrics,
                 per_group=per_group,
                 scores_file="",

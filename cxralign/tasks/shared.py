@@ -1,12 +1,13 @@
 """Helpers the downstream tasks share (zero-shot, retrieval, linear probe, fine-tune).
 
 Task modules import these from here and never from each other: which splits a task scores,
-the image embeddings of one split, what a result records about its data, and the label
-fractions and seeds trained tasks run at.
+the image embeddings of one split, what a result records about its data, the label
+fractions and seeds trained tasks run at, and the skeleton of a trained task (``TrainedTask``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,9 +16,11 @@ import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
 from cxralign.errors import InputError
-from cxralign.tasks.base import RunContext
-from cxralign.tasks.classification import score_table
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
+from cxralign.tasks.classification import classification_statistics, score_table
 from cxralign.tasks.embedding import embed_image_files
+from cxralign.tasks.metrics import Statistic
+from cxralign.tasks.probe_metrics import probe_metrics
 
 CLASSIFICATION_DATASETS = (
     "mimic-cxr",
@@ -134,3 +137,96 @@ def score_fractions(
             )
         )
     return pd.concat(parts, ignore_index=True), log
+
+
+def trained_metadata(name: str, description: str, metrics: tuple[str, ...], reference: str) -> TaskMetadata:
+    """The metadata trained tasks share: image-only, classification data, fitted on train, scored at 100%."""
+    return TaskMetadata(
+        name=name,
+        version="1.0",
+        description=description,
+        main_score="auroc.mean@100%",
+        modalities=("image",),
+        datasets=CLASSIFICATION_DATASETS,
+        trained=True,
+        metrics=metrics,
+        reference=reference,
+    )
+
+
+class ClassificationTask(Task):
+    """A task scored per class on a downstream dataset: paired statistics over its score table."""
+
+    def paired_statistics(
+        self, scores: pd.DataFrame, config: dict[str, Any]
+    ) -> tuple[pd.Series, dict[str, Statistic]]:
+        return classification_statistics(scores, config)
+
+
+class TrainedTask(ClassificationTask):
+    """What the linear probe and the fine-tune share: features of train and valid once, then for
+    every scored split one fit per (label fraction, seed), recorded with the same config layout.
+
+    A subclass gives ``settings`` (its options, recorded before the fractions), ``features``
+    (what it trains on for a split's rows), ``fit`` (one run: test scores and a log) and
+    ``fit_config`` (what the run chose, recorded after the fractions).
+    """
+
+    timing = "fit_s"  # the ScoredSplit timing key
+
+    def settings(self, ctx: RunContext) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def features(self, ctx: RunContext, data: DownstreamDataset, frame: pd.DataFrame, split: str) -> Any:
+        raise NotImplementedError
+
+    def fit(
+        self,
+        ctx: RunContext,
+        settings: dict[str, Any],
+        train: tuple[Any, np.ndarray],
+        valid: tuple[Any, np.ndarray],
+        x_test: Any,
+        seed: int,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        raise NotImplementedError
+
+    def fit_config(self, log: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def metrics_from_scores(self, scores: pd.DataFrame, config: dict[str, Any]) -> tuple[Metrics, PerGroup]:
+        return probe_metrics(scores, config)
+
+    def run(self, ctx: RunContext) -> list[ScoredSplit]:
+        data: DownstreamDataset = ctx.data
+        require_splits(data, ctx.dataset)
+        settings = self.settings(ctx)
+        train, valid = data.split("train"), data.split("valid")
+        x_train = self.features(ctx, data, train, "train")
+        x_val = self.features(ctx, data, valid, "valid")
+        y_train, y_val = data.labels(train), data.labels(valid)
+        out = []
+        for split in eval_splits(data, ctx):
+            started = time.perf_counter()
+            test = data.split(split)
+            x_test = self.features(ctx, data, test, split)
+            scores, log = score_fractions(
+                ctx,
+                data,
+                test,
+                y_train,
+                lambda rows, seed, x_test=x_test: self.fit(
+                    ctx, settings, (x_train[rows], y_train[rows]), (x_val, y_val), x_test, seed
+                ),
+            )
+            config = {
+                "seed": ctx.seed,
+                "bootstrap": ctx.bootstrap,
+                **data_config(data),
+                **settings,
+                **fraction_config(ctx),
+                **self.fit_config(log),
+            }
+            timings = {self.timing: time.perf_counter() - started}
+            out.append(ScoredSplit(ctx.dataset, data.hash(), split, scores, config, timings=timings))
+        return out

@@ -15,18 +15,22 @@ import numpy as np
 import pandas as pd
 
 from cxralign.data.downstream.base import DownstreamDataset
-from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, Task, TaskMetadata
+from cxralign.tasks.base import Metrics, PerGroup, RunContext, ScoredSplit, TaskMetadata
 from cxralign.tasks.classification import (
     best_f1_threshold,
     classification_metrics,
-    classification_statistics,
     score_table,
 )
 from cxralign.tasks.embedding import embed_text_list, normalise
-from cxralign.tasks.metrics import Statistic
 from cxralign.tasks.prompts import build_prompts, load_prompt_file, policy_from_card
 from cxralign.tasks.registry import register_task
-from cxralign.tasks.shared import CLASSIFICATION_DATASETS, data_config, eval_splits, image_embeddings
+from cxralign.tasks.shared import (
+    CLASSIFICATION_DATASETS,
+    ClassificationTask,
+    data_config,
+    eval_splits,
+    image_embeddings,
+)
 
 
 def _mean_direction(embeddings: np.ndarray) -> np.ndarray:
@@ -65,7 +69,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 @register_task
-class ZeroShotTask(Task):
+class ZeroShotTask(ClassificationTask):
     metadata = TaskMetadata(
         name="zeroshot",
         version="1.0",
@@ -73,15 +77,9 @@ class ZeroShotTask(Task):
         "accuracy and balanced accuracy (multi-class).",
         main_score="auroc.mean",
         datasets=CLASSIFICATION_DATASETS,
-        splits=("test",),
         metrics=("auroc.mean", "ap.mean", "f1.mean", "accuracy", "balanced_accuracy"),
         reference="CLIP_benchmark zero-shot; CheXzero positive/negative prompt softmax",
     )
-
-    def paired_statistics(
-        self, scores: pd.DataFrame, config: dict[str, Any]
-    ) -> tuple[pd.Series, dict[str, Statistic]]:
-        return classification_statistics(scores, config)
 
     def delong_classes(self, config: dict[str, Any]) -> list[str]:
         return [] if config.get("kind") == "multiclass" else list(config["classes"])

@@ -27,7 +27,7 @@ from torch import nn
 from cxralign.errors import ConfigError, InputError
 from cxralign.models.transforms import ImagePreprocess
 from cxralign.train.bert import BertTextConfig, BertTextEncoder
-from cxralign.train.towers import build_image_tower, infer_feature_dim
+from cxralign.train.towers import build_image_tower, infer_feature_dim, text_tower
 from cxralign.utils.atomic import atomic_directory, atomic_write_text
 
 CONFIG_FILE = "reference_config.json"
@@ -61,6 +61,15 @@ class ReferenceModelConfig(BaseModel):
     init_temperature: float = Field(0.07, gt=0.0, le=1.0)
     max_logit_scale: float = Field(100.0, gt=1.0)
 
+    @field_validator("text_tower")
+    @classmethod
+    def _known_text_tower(cls, name: str) -> str:
+        try:
+            text_tower(name)
+        except ConfigError as error:  # pydantic reports a ValueError as this key's one-line message
+            raise ValueError(str(error)) from None
+        return name
+
     @field_validator("text_heads")
     @classmethod
     def _heads_divide_hidden(cls, heads: int, info: Any) -> int:
@@ -71,7 +80,8 @@ class ReferenceModelConfig(BaseModel):
 
     @property
     def uses_builtin_text_tower(self) -> bool:
-        return self.text_tower == "tiny-bert"
+        """Whether the text tower's tokenizer is a WordPiece vocabulary trained on the training reports."""
+        return text_tower(self.text_tower)[0].trains_tokenizer
 
     def preprocess(self) -> ImagePreprocess:
         return ImagePreprocess(
@@ -161,22 +171,10 @@ class ReferenceModel(nn.Module):
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def create(cls, config: ReferenceModelConfig, tokenizer: Any | None = None) -> ReferenceModel:
-        """A freshly initialised model; a local Hugging Face text model directory brings its own weights."""
-        if config.uses_builtin_text_tower:
-            if tokenizer is None:
-                raise ConfigError(
-                    "the tiny-bert text tower needs a tokenizer trained on the training reports"
-                )
-            return cls(config, tokenizer)
-        from transformers import AutoModel, AutoTokenizer
-
-        path = Path(config.text_tower)
-        if not (path / "config.json").is_file():
-            raise ConfigError(
-                f"model.text_tower {config.text_tower!r} is neither tiny-bert nor a local Hugging Face model directory"
-            )
-        tokenizer = tokenizer or AutoTokenizer.from_pretrained(str(path))
-        text_model = AutoModel.from_pretrained(str(path), add_pooling_layer=False)
+        """A freshly initialised model (``TEXT_TOWERS`` makes the text tower; an ``hf:`` directory
+        brings its own weights), its image tower read from ``image_checkpoint`` when one is named."""
+        member, target = text_tower(config.text_tower)
+        tokenizer, text_model = member.create(target, tokenizer)
         model = cls(config, tokenizer, text_model=text_model)
         if config.image_checkpoint:
             model.load_image_checkpoint(config.image_checkpoint)
@@ -291,18 +289,5 @@ class ReferenceModel(nn.Module):
 
 def _saved_text_tower(root: Path, config: ReferenceModelConfig) -> tuple[Any, nn.Module]:
     """(tokenizer or None when it can wait, text tower) of a saved model, weights still random."""
-    text_dir = root / "text"
-    if not (text_dir / "config.json").is_file():
-        raise InputError(f"{root} is not a complete reference model directory (no text/config.json)")
-    try:
-        native = BertTextConfig.from_directory(text_dir) if config.uses_builtin_text_tower else None
-    except (ValueError, KeyError, TypeError) as error:
-        raise InputError(f"{text_dir / 'config.json'} is not a valid BERT config: {error}") from error
-    if native is not None:
-        return None, BertTextEncoder(native)
-    from transformers import AutoConfig, AutoModel
-
-    from cxralign.train.tokenizer import load_tokenizer
-
-    text_model = AutoModel.from_config(AutoConfig.from_pretrained(str(text_dir)), add_pooling_layer=False)
-    return load_tokenizer(root / "tokenizer"), text_model
+    member, target = text_tower(config.text_tower)
+    return member.load(target, root)

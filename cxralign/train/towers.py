@@ -1,21 +1,26 @@
-"""Image towers: a small CPU-friendly CNN by default, any timm or open_clip vision model on request.
+"""The reference model's towers, each kind a registry of schemes (``SCHEME[:TARGET]``).
 
-Tower names (``IMAGE_TOWERS``, by scheme): ``tiny-cnn`` (ours), ``timm:<model>`` (e.g. ``timm:resnet18``,
-``timm:vit_base_patch16_224``, ``timm:swin_tiny_patch4_window7_224``) and
-``open_clip:<arch>`` (the visual tower of e.g. ``open_clip:ViT-B-16``). Towers are
-built with random weights: nothing is downloaded; start from local weights with
-``image_checkpoint``.
+Image towers (``IMAGE_TOWERS``): ``tiny-cnn`` (ours, the default), ``timm:<model>`` (e.g.
+``timm:resnet18``, ``timm:vit_base_patch16_224``, ``timm:swin_tiny_patch4_window7_224``) and
+``open_clip:<arch>`` (the visual tower of e.g. ``open_clip:ViT-B-16``). They are built with random
+weights: nothing is downloaded; start from local weights with ``image_checkpoint``.
+
+Text towers (``TEXT_TOWERS``): ``tiny-bert`` (the default: :mod:`cxralign.train.bert`'s native BERT
+with a WordPiece vocabulary trained on the training reports) and ``hf:<dir>`` (a local Hugging Face
+encoder directory with its own tokenizer and weights; a bare directory path is read as ``hf:<dir>``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from cxralign.errors import ConfigError
+from cxralign.errors import ConfigError, InputError
 from cxralign.utils.registry import Registry
 
 
@@ -112,3 +117,84 @@ def infer_feature_dim(tower: nn.Module, in_channels: int, image_size: int) -> in
     if isinstance(out, tuple | list):
         out = out[0]
     return int(out.reshape(1, -1).shape[1])
+
+
+@dataclass(frozen=True)
+class TextTower:
+    """How one text-tower scheme makes a new tower and loads a saved one.
+
+    ``create(target, tokenizer)`` -> (tokenizer, text model), the model ``None`` where the
+    reference model builds its own (tiny-bert, seeded from transformers' initial weights);
+    ``load(target, root)`` -> (tokenizer, or ``None`` while it can wait on disk; the text model
+    with random weights) of a saved model directory ``root``. ``trains_tokenizer``: the trainer
+    trains a WordPiece vocabulary on the training reports, and the ``reference:`` adapter reads it
+    with the ``tokenizers`` library.
+    """
+
+    create: Callable[[str, Any], tuple[Any, nn.Module | None]]
+    load: Callable[[str, Path], tuple[Any, nn.Module]]
+    trains_tokenizer: bool = False
+
+
+TEXT_TOWERS: Registry[TextTower] = Registry("model.text_tower scheme", entry_point_group="cxralign.text_towers")
+"""``SCHEME`` of ``model.text_tower: SCHEME[:TARGET]`` -> its :class:`TextTower`."""
+
+
+def _saved_text_dir(root: Path) -> Path:
+    text_dir = root / "text"
+    if not (text_dir / "config.json").is_file():
+        raise InputError(f"{root} is not a complete reference model directory (no text/config.json)")
+    return text_dir
+
+
+def _tiny_bert_create(target: str, tokenizer: Any) -> tuple[Any, nn.Module | None]:
+    if tokenizer is None:
+        raise ConfigError("the tiny-bert text tower needs a tokenizer trained on the training reports")
+    return tokenizer, None
+
+
+def _tiny_bert_load(target: str, root: Path) -> tuple[Any, nn.Module]:
+    from cxralign.train.bert import BertTextConfig, BertTextEncoder
+
+    text_dir = _saved_text_dir(root)
+    try:
+        config = BertTextConfig.from_directory(text_dir)
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(f"{text_dir / 'config.json'} is not a valid BERT config: {error}") from error
+    return None, BertTextEncoder(config)
+
+
+def _hf_create(target: str, tokenizer: Any) -> tuple[Any, nn.Module | None]:
+    from transformers import AutoModel, AutoTokenizer
+
+    if not (Path(target) / "config.json").is_file():
+        raise ConfigError(f"model.text_tower hf:{target}: not a local Hugging Face model directory (no config.json)")
+    tokenizer = tokenizer or AutoTokenizer.from_pretrained(target)
+    return tokenizer, AutoModel.from_pretrained(target, add_pooling_layer=False)
+
+
+def _hf_load(target: str, root: Path) -> tuple[Any, nn.Module]:
+    from transformers import AutoConfig, AutoModel
+
+    from cxralign.train.tokenizer import load_tokenizer
+
+    config = AutoConfig.from_pretrained(str(_saved_text_dir(root)))
+    return load_tokenizer(root / "tokenizer"), AutoModel.from_config(config, add_pooling_layer=False)
+
+
+TEXT_TOWERS.register("tiny-bert", TextTower(_tiny_bert_create, _tiny_bert_load, trains_tokenizer=True))
+TEXT_TOWERS.register("hf", TextTower(_hf_create, _hf_load))
+
+
+def text_tower(name: str) -> tuple[TextTower, str]:
+    """The member and target that ``model.text_tower`` names; an unknown scheme is one error line."""
+    scheme, _, target = name.partition(":")
+    try:
+        member = TEXT_TOWERS.get(scheme)
+    except ConfigError:
+        if "/" in name or Path(name).is_dir():  # a bare local directory, as configs named it before
+            return TEXT_TOWERS.get("hf"), name
+        raise
+    if scheme == "hf" and not target:
+        raise ConfigError(f"model.text_tower {name!r}: name the directory, e.g. hf:models/my-bert")
+    return member, target

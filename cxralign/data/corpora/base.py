@@ -6,12 +6,15 @@ import abc
 import codecs
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
+from cxralign.errors import InputError
 from cxralign.utils.registry import Registry
+
+_T = TypeVar("_T")
 
 _REPLACEMENT_BYTES = "\ufffd".encode()
 
@@ -137,6 +140,15 @@ class CorpusReader(abc.ABC):
 
     def _skip(self, where: str, reason: str) -> None:
         self.skipped.append((where, reason))
+
+    def _folder_or_archive(self, folder: Callable[[], _T], archive: Callable[[], _T]) -> _T:
+        """What ``folder()`` reads from an extracted tree at ``self.path``, or ``archive()`` from a file
+        there: the readers that take either; a missing path is one error line."""
+        if self.path.is_dir():
+            return folder()
+        if self.path.is_file():
+            return archive()
+        raise InputError(f"{self.path}: no such file or directory")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, reports={len(self)})"

@@ -44,12 +44,7 @@ class MimicReader(CorpusReader):
         self.images_root = files_root(Path(images_root)) if images_root is not None else None
         self.n_without_images = 0
         self._zip: zipfile.ZipFile | None = None
-        if self.path.is_dir():
-            entries = self._index_directory()
-        elif self.path.is_file():
-            entries = self._index_zip()
-        else:
-            raise InputError(f"{self.path}: no such file or directory")
+        entries = self._folder_or_archive(self._index_directory, self._index_zip)
         if not entries:
             raise InputError(f"{self.path}: no MIMIC-CXR reports found (expected {EXPECTED_LAYOUT})")
         entries.sort(key=lambda e: (e[1], e[2], e[0]))

@@ -81,12 +81,7 @@ class OpenIReader(CorpusReader):
         super().__init__(path if path is not None else find_openi_archive())
         self.images_root = Path(images_root) if images_root is not None else None
         self._rows: list[ReportRecord] = []
-        if self.path.is_dir():
-            documents = self._documents_in_directory()
-        elif self.path.is_file():
-            documents = self._documents_in_archive()
-        else:
-            raise InputError(f"{self.path}: no such file or directory")
+        documents = self._folder_or_archive(self._documents_in_directory, self._documents_in_archive)
         seen: dict[str, str] = {}
         for name, data in documents:
             record = self._parse(name, data)

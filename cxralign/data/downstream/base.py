@@ -147,6 +147,23 @@ def require_file(root: Path, *candidates: str, what: str = "") -> Path:
     raise InputError(f"{root} does not look like {what or 'the expected layout'}: expected {expected}")
 
 
+def read_table(root: Path, *candidates: str, what: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The first candidate CSV below ``root`` (header names stripped), with one error line for the
+    ``columns`` it lacks: the opening every CSV-labelled loader shares."""
+    path = require_file(root, *candidates, what=what)
+    table = pd.read_csv(path)
+    table.columns = [str(c).strip() for c in table.columns]
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(f"{what} table {path} lacks column(s): {', '.join(missing)}")
+    return table
+
+
+def carve_valid(keys: pd.Series, seed: int) -> pd.Series:
+    """A seeded 10% of the groups as ``valid``, the rest ``train``: for sources with no validation split."""
+    return assign_splits(keys, seed, (0.9, 0.1, 0.0)).replace({"test": "train"})
+
+
 def finalize(
     name: str,
     root: Path,

@@ -24,8 +24,9 @@ from cxralign.data.downstream.base import (
     DownstreamDataset,
     LoadOptions,
     assign_splits,
+    carve_valid,
     finalize,
-    require_file,
+    read_table,
 )
 from cxralign.errors import InputError
 from cxralign.vocab import CHEXPERT_14
@@ -45,12 +46,8 @@ def _resolve(root: Path, relative: str) -> str:
     return str(root.parent / path)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path)
-    missing = [c for c in ("Path", *CHEXPERT_14) if c not in frame.columns]
-    if missing:
-        raise InputError(f"{path} lacks CheXpert column(s): {', '.join(missing)}")
-    return frame
+def _read_table(root: Path, name: str) -> pd.DataFrame:
+    return read_table(root, name, what="CheXpert", columns=("Path", *CHEXPERT_14))
 
 
 def _items(root: Path, frame: pd.DataFrame, split: str) -> pd.DataFrame:
@@ -77,20 +74,19 @@ def _items(root: Path, frame: pd.DataFrame, split: str) -> pd.DataFrame:
 @DATASETS.register("chexpert")
 def load_chexpert(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
-    train = _read_table(require_file(root, "train.csv", what="CheXpert"))
-    valid = _read_table(require_file(root, "valid.csv", what="CheXpert"))
+    train = _read_table(root, "train.csv")
+    valid = _read_table(root, "valid.csv")
     notes = {}
     if (root / "test.csv").exists():
         parts = [
             _items(root, train, "train"),
             _items(root, valid, "valid"),
-            _items(root, _read_table(root / "test.csv"), "test"),
+            _items(root, _read_table(root, "test.csv"), "test"),
         ]
         notes["splits"] = "official train / valid / test"
     else:
         train_items = _items(root, train, "train")
-        carved = assign_splits(train_items["patient_id"], options.seed, (0.9, 0.1, 0.0))
-        train_items["split"] = carved.replace({"test": "train"})
+        train_items["split"] = carve_valid(train_items["patient_id"], options.seed)
         parts = [train_items, _items(root, valid, "test")]
         notes["splits"] = f"valid.csv used as test; 10% of training patients as valid (seed {options.seed})"
     items = pd.concat(parts, ignore_index=True)
@@ -109,7 +105,7 @@ def load_chexpert_5x200(
     so the same seed always gives the same 1,000 images (GLoRIA / CheXzero style).
     """
     root = Path(root)
-    train = _read_table(require_file(root, "train.csv", what="CheXpert"))
+    train = _read_table(root, "train.csv")
     items = _items(root, train, "test")
     items = items[items["view"].isin(["PA", "AP"])]
     labels = items[list(COMPETITION_5)]

@@ -27,79 +27,51 @@ from cxralign.data.downstream.base import (
     LoadOptions,
     assign_splits,
     finalize,
-    require_file,
+    read_table,
 )
-from cxralign.errors import InputError
+
+
+def _binary_by_image(
+    name: str, cls: str, root: Path, positive: pd.Series, paths: list[str], options: LoadOptions
+) -> DownstreamDataset:
+    """One DICOM image per id with one binary class, split 70/10/20 by image: both releases' shape."""
+    items = pd.DataFrame(
+        {
+            "item_id": positive.index,
+            "image_path": paths,
+            "patient_id": positive.index,
+            "view": None,
+            cls: positive.to_numpy(dtype=float),
+        }
+    )
+    items["split"] = assign_splits(items["patient_id"], options.seed)
+    notes = {"splits": f"70/10/20 by image, seed {options.seed}"}
+    return finalize(name, root, "binary", (cls,), items, options, notes=notes)
 
 
 @DATASETS.register("rsna-pneumonia", aliases=("rsna",))
 def load_rsna_pneumonia(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
-    table = pd.read_csv(
-        require_file(root, "stage_2_train_labels.csv", "stage_1_train_labels.csv", what="RSNA Pneumonia")
-    )
-    if not {"patientId", "Target"} <= set(table.columns):
-        raise InputError(f"RSNA labels in {root} need columns patientId and Target")
-    per_image = table.groupby("patientId", sort=True)["Target"].max().reset_index()
-    folder = (
-        root / "stage_2_train_images"
-        if (root / "stage_2_train_images").exists()
-        else root / "stage_1_train_images"
-    )
-    items = pd.DataFrame(
-        {
-            "item_id": per_image["patientId"],
-            "image_path": [str(folder / f"{p}.dcm") for p in per_image["patientId"]],
-            "patient_id": per_image["patientId"],
-            "view": None,
-            "Pneumonia": per_image["Target"].astype(float),
-        }
-    )
-    items["split"] = assign_splits(items["patient_id"], options.seed)
-    return finalize(
-        "rsna-pneumonia",
-        root,
-        "binary",
-        ("Pneumonia",),
-        items,
-        options,
-        notes={"splits": f"70/10/20 by image, seed {options.seed}"},
-    )
+    candidates = ("stage_2_train_labels.csv", "stage_1_train_labels.csv")
+    table = read_table(root, *candidates, what="RSNA Pneumonia", columns=("patientId", "Target"))
+    positive = table.groupby("patientId", sort=True)["Target"].max()
+    stage = "stage_2" if (root / "stage_2_train_images").exists() else "stage_1"
+    paths = [str(root / f"{stage}_train_images" / f"{p}.dcm") for p in positive.index]
+    return _binary_by_image("rsna-pneumonia", "Pneumonia", root, positive, paths, options)
 
 
 @DATASETS.register("siim-pneumothorax", aliases=("siim",))
 def load_siim_pneumothorax(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
-    table = pd.read_csv(
-        require_file(root, "train-rle.csv", "stage_2_train.csv", what="SIIM-ACR Pneumothorax")
+    columns = ("ImageId", "EncodedPixels")
+    table = read_table(
+        root, "train-rle.csv", "stage_2_train.csv", what="SIIM-ACR Pneumothorax", columns=columns
     )
-    table.columns = [c.strip() for c in table.columns]
-    if not {"ImageId", "EncodedPixels"} <= set(table.columns):
-        raise InputError(f"SIIM-ACR labels in {root} need columns ImageId and EncodedPixels")
     positive = (
         table.assign(pos=table["EncodedPixels"].astype(str).str.strip() != "-1")
         .groupby("ImageId", sort=True)["pos"]
         .max()
     )
     images = {p.stem: str(p) for p in root.rglob("*.dcm")}
-    items = pd.DataFrame(
-        {
-            "item_id": positive.index,
-            "image_path": [
-                images.get(i, str(root / "dicom-images-train" / f"{i}.dcm")) for i in positive.index
-            ],
-            "patient_id": positive.index,
-            "view": None,
-            "Pneumothorax": positive.to_numpy(dtype=float),
-        }
-    )
-    items["split"] = assign_splits(items["patient_id"], options.seed)
-    return finalize(
-        "siim-pneumothorax",
-        root,
-        "binary",
-        ("Pneumothorax",),
-        items,
-        options,
-        notes={"splits": f"70/10/20 by image, seed {options.seed}"},
-    )
+    paths = [images.get(i, str(root / "dicom-images-train" / f"{i}.dcm")) for i in positive.index]
+    return _binary_by_image("siim-pneumothorax", "Pneumothorax", root, positive, paths, options)

@@ -20,23 +20,20 @@ from cxralign.data.downstream.base import (
     DATASETS,
     DownstreamDataset,
     LoadOptions,
-    assign_splits,
+    carve_valid,
     finalize,
+    read_table,
     require_file,
 )
-from cxralign.errors import InputError
 from cxralign.vocab import CXR14
 
 
 @DATASETS.register("nih-cxr14", aliases=("nih", "cxr14", "chestx-ray14"))
 def load_nih_cxr14(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
-    table = pd.read_csv(
-        require_file(root, "Data_Entry_2017_v2020.csv", "Data_Entry_2017.csv", what="NIH ChestX-ray14")
-    )
-    missing = [c for c in ("Image Index", "Finding Labels", "Patient ID") if c not in table.columns]
-    if missing:
-        raise InputError(f"NIH ChestX-ray14 table in {root} lacks column(s): {', '.join(missing)}")
+    columns = ("Image Index", "Finding Labels", "Patient ID")
+    tables = ("Data_Entry_2017_v2020.csv", "Data_Entry_2017.csv")
+    table = read_table(root, *tables, what="NIH ChestX-ray14", columns=columns)
     test_names = set(require_file(root, "test_list.txt", what="NIH ChestX-ray14").read_text().split())
     images = {p.name: str(p) for p in root.rglob("*.png")}
     findings = table["Finding Labels"].fillna("").str.split("|")
@@ -50,8 +47,9 @@ def load_nih_cxr14(root: str | Path, options: LoadOptions = LoadOptions()) -> Do
     )
     for cls in CXR14:
         items[cls] = [float(cls in f) for f in findings]
-    carved = assign_splits(items["patient_id"], options.seed, (0.9, 0.1, 0.0)).replace({"test": "train"})
-    items["split"] = np.where(items["item_id"].isin(test_names), "test", carved)
+    items["split"] = np.where(
+        items["item_id"].isin(test_names), "test", carve_valid(items["patient_id"], options.seed)
+    )
     return finalize(
         "nih-cxr14",
         root,

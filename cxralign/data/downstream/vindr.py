@@ -20,30 +20,22 @@ from cxralign.data.downstream.base import (
     DATASETS,
     DownstreamDataset,
     LoadOptions,
-    assign_splits,
+    carve_valid,
     finalize,
-    require_file,
+    read_table,
 )
-from cxralign.errors import InputError
 
 
 @DATASETS.register("vindr-cxr", aliases=("vindr",))
 def load_vindr_cxr(root: str | Path, options: LoadOptions = LoadOptions()) -> DownstreamDataset:
     root = Path(root)
-    train = pd.read_csv(require_file(root, "annotations/image_labels_train.csv", what="VinDr-CXR"))
-    test = pd.read_csv(require_file(root, "annotations/image_labels_test.csv", what="VinDr-CXR"))
-    if "image_id" not in train.columns or "image_id" not in test.columns:
-        raise InputError(f"VinDr-CXR label files in {root}/annotations need an image_id column")
+    train = read_table(root, "annotations/image_labels_train.csv", what="VinDr-CXR", columns=("image_id",))
     classes = tuple(c for c in train.columns if c not in ("image_id", "rad_id"))
-    missing = [c for c in classes if c not in test.columns]
-    if missing:
-        raise InputError(
-            f"{root}/annotations/image_labels_test.csv lacks label column(s): {', '.join(missing)}"
-        )
-    voted = (train.groupby("image_id", sort=True)[list(classes)].mean() >= 0.5).astype(float).reset_index()
-    voted["split"] = assign_splits(voted["image_id"], options.seed, (0.9, 0.1, 0.0)).replace(
-        {"test": "train"}
+    test = read_table(
+        root, "annotations/image_labels_test.csv", what="VinDr-CXR", columns=("image_id", *classes)
     )
+    voted = (train.groupby("image_id", sort=True)[list(classes)].mean() >= 0.5).astype(float).reset_index()
+    voted["split"] = carve_valid(voted["image_id"], options.seed)
     test = test.assign(split="test")
     items = pd.concat([voted, test[["image_id", "split", *classes]]], ignore_index=True)
     items["item_id"] = items["image_id"]

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import LoadRequest
+from cxralign.models.adapters.common import LoadRequest, resnet_patch_grid
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import hub_call, load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.errors import CheckpointError
@@ -66,12 +66,6 @@ class BiovilImageModel(nn.Module):
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         return self.projector.model(resnet_patch_grid(self.encoder.encoder, pixels)).mean(dim=(2, 3))
-
-
-def resnet_patch_grid(resnet: nn.Module, pixels: torch.Tensor) -> torch.Tensor:
-    """hi-ml's ResNet trunk: the layer4 feature map (no pooling, no fc), as both BioViL models use it."""
-    x = resnet.maxpool(resnet.relu(resnet.bn1(resnet.conv1(pixels))))
-    return resnet.layer4(resnet.layer3(resnet.layer2(resnet.layer1(x))))
 
 
 class BiovilModule(nn.Module):

@@ -36,8 +36,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from cxralign.models.adapters.biovil import BiovilAdapter, load_hi_ml_snapshot, resnet_patch_grid
-from cxralign.models.adapters.common import LoadRequest
+from cxralign.models.adapters.biovil import BiovilAdapter, load_hi_ml_snapshot
+from cxralign.models.adapters.common import LoadRequest, resnet_patch_grid
 from cxralign.models.errors import CheckpointError
 
 HUB_ID = "microsoft/BiomedVLP-BioViL-T"
@@ -182,6 +182,7 @@ class MultiImageEncoder(nn.Module):
         pooler_blocks: int = 3,
     ) -> None:
         super().__init__()
+        self.vit_dim = vit_dim
         self.encoder = resnet_trunk(base_width, blocks)
         self.backbone_to_vit = nn.Conv2d(base_width * 32, vit_dim, kernel_size=1, bias=False)
         self.vit_pooler = VisionTransformerPooler(vit_dim, num_blocks=pooler_blocks)
@@ -205,20 +206,13 @@ class MultiImageEncoder(nn.Module):
 class BiovilTImageModel(nn.Module):
     """hi-ml's ``MultiImageModel``: global embedding = mean of the projected fused patches."""
 
-    def __init__(
-        self,
-        joint_size: int = 128,
-        *,
-        base_width: int = 64,
-        blocks: tuple[int, int, int, int] = RESNET50_BLOCKS,
-        vit_dim: int = 256,
-        pooler_blocks: int = 3,
-    ) -> None:
+    def __init__(self, joint_size: int = 128, **encoder: Any) -> None:
+        """``encoder``: the :class:`MultiImageEncoder` arguments (hi-ml's defaults where absent)."""
         super().__init__()
-        self.encoder = MultiImageEncoder(base_width, blocks, vit_dim, pooler_blocks)
+        self.encoder = MultiImageEncoder(**encoder)
         self.projector = nn.Module()
         self.projector.model = nn.Sequential(
-            nn.Conv2d(2 * vit_dim, joint_size, kernel_size=1, bias=False),
+            nn.Conv2d(2 * self.encoder.vit_dim, joint_size, kernel_size=1, bias=False),
             nn.BatchNorm2d(joint_size),
             nn.ReLU(inplace=True),
             nn.Conv2d(joint_size, joint_size, kernel_size=1, bias=True),

@@ -21,22 +21,19 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
 from cxralign.models.adapters.common import (
-    LoadRequest,
-    gloria_clean_text,
-    gloria_preprocess,
+    gloria_family_adapter,
     hf_backbone_from_config,
-    split_options,
+    open_checkpoint,
+    resnet50_features_at_299,
+    torchvision_resnet50,
 )
 from cxralign.models.base import TokenizedTexts
-from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
+from cxralign.models.checkpoints import load_exact, strip_prefix
 from cxralign.models.errors import CheckpointError
-from cxralign.models.tokenization import HFTextTokenizer
 
-BERT = "emilyalsentzer/Bio_ClinicalBERT"
 WORD_NUM = 97
 LAST_N_LAYERS = 4
 
@@ -44,19 +41,12 @@ LAST_N_LAYERS = 4
 class GloriaImageEncoder(nn.Module):
     def __init__(self, embedding_dim: int) -> None:
         super().__init__()
-        import torchvision
-
-        self.model = torchvision.models.resnet50(weights=None)
-        self.model.fc = nn.Identity()
+        self.model = torchvision_resnet50()
         self.global_embedder = nn.Linear(2048, embedding_dim)
         self.local_embedder = nn.Conv2d(1024, embedding_dim, kernel_size=1, bias=False)
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        x = F.interpolate(pixels, size=(299, 299), mode="bilinear", align_corners=True)
-        m = self.model
-        x = m.maxpool(m.relu(m.bn1(m.conv1(x))))
-        x = m.layer4(m.layer3(m.layer2(m.layer1(x))))
-        return self.global_embedder(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+        return self.global_embedder(resnet50_features_at_299(self.model, pixels))
 
 
 class GloriaTextEncoder(nn.Module):
@@ -88,20 +78,10 @@ class GloriaAdapter(DualEncoderAdapter):
 
 
 def load_gloria(target: str, **options: Any) -> GloriaAdapter:
-    request = LoadRequest.of(options)
-    path, options = split_options(target, ("text",), request.spec)
-    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=request.trust_checkpoint))
+    request, path, state, text_name = open_checkpoint(target, options)
     inner = strip_prefix(state, "gloria.")
     if not inner:
         raise CheckpointError(f"{path} has no 'gloria.' keys: not a GLoRIA pretraining checkpoint")
-    text_name = options.get("text", BERT)
     module = GloriaModule(hf_backbone_from_config(text_name))
     load_exact(module, inner, path, ignore=("position_ids", "num_batches_tracked"))
-    return GloriaAdapter(
-        **request.placement(),
-        module=module,
-        preprocess=gloria_preprocess(),
-        tokenizer=HFTextTokenizer.from_pretrained(text_name, WORD_NUM, clean=gloria_clean_text),
-        fixed_logit_scale=1 / 0.07,
-        extra_fingerprint={"family": "gloria"},
-    )
+    return gloria_family_adapter(GloriaAdapter, request, module, text_name, WORD_NUM, "gloria")

@@ -26,13 +26,13 @@ import torch
 from torch import nn
 
 from cxralign.models.adapter import DualEncoderAdapter
-from cxralign.models.adapters.common import LoadRequest, hf_backbone_from_config, split_options
+from cxralign.models.adapters.common import CLINICAL_BERT, LoadRequest, hf_backbone_from_config, split_options
 from cxralign.models.base import TokenizedTexts
 from cxralign.models.checkpoints import load_exact, read_checkpoint, unwrap_state_dict
 from cxralign.models.tokenization import HFTextTokenizer
 from cxralign.models.transforms import ImagePreprocess
 
-BERT = "emilyalsentzer/Bio_ClinicalBERT"
+BERT = CLINICAL_BERT
 SWIN = "microsoft/swin-tiny-patch4-window7-224"
 MEDCLIP_MEAN = 0.5862785803043838
 MEDCLIP_STD = 0.27950088968644304

@@ -20,22 +20,19 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from cxralign.models.adapter import DualEncoderAdapter
 from cxralign.models.adapters.common import (
-    LoadRequest,
-    gloria_clean_text,
-    gloria_preprocess,
+    gloria_family_adapter,
     hf_backbone_from_config,
-    split_options,
+    open_checkpoint,
+    resnet50_features_at_299,
+    torchvision_resnet50,
 )
 from cxralign.models.base import TokenizedTexts
-from cxralign.models.checkpoints import load_exact, read_checkpoint, strip_prefix, unwrap_state_dict
+from cxralign.models.checkpoints import load_exact, strip_prefix
 from cxralign.models.errors import CheckpointError
-from cxralign.models.tokenization import HFTextTokenizer
 
-BERT = "emilyalsentzer/Bio_ClinicalBERT"
 MAX_WORDS = 112
 
 
@@ -59,10 +56,7 @@ class ImageEncoder(nn.Module):
         super().__init__()
         self.kind = kind
         if kind == "resnet":
-            import torchvision
-
-            self.model = torchvision.models.resnet50(weights=None)
-            self.model.fc = nn.Identity()
+            self.model = torchvision_resnet50()
             width = 2048
         else:
             import timm
@@ -75,10 +69,7 @@ class ImageEncoder(nn.Module):
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         if self.kind == "resnet":
-            x = F.interpolate(pixels, size=(299, 299), mode="bilinear", align_corners=True)
-            m = self.model
-            x = m.layer4(m.layer3(m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x))))))))
-            feature = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+            feature = resnet50_features_at_299(self.model, pixels)
         else:
             feature = self.model.forward_features(pixels)[:, 0]
         return self.global_embed(feature)
@@ -111,9 +102,7 @@ class MgcaAdapter(DualEncoderAdapter):
 
 
 def _load(target: str, family: str, image_prefix: str, text_prefix: str, **options: Any) -> MgcaAdapter:
-    request = LoadRequest.of(options)
-    path, options = split_options(target, ("text",), request.spec)
-    state = unwrap_state_dict(read_checkpoint(path, trust_checkpoint=request.trust_checkpoint))
+    request, path, state, text_name = open_checkpoint(target, options)
     image_state = {
         k: v for k, v in strip_prefix(state, image_prefix).items() if not k.startswith("local_embed.")
     }
@@ -130,21 +119,13 @@ def _load(target: str, family: str, image_prefix: str, text_prefix: str, **optio
         image_state["global_embed.head.3.weight"].shape[0],
     )
     text_hidden = text_state["global_embed.head.0.weight"].shape[0]
-    text_name = options.get("text", BERT)
     module = MgcaModule(
         ImageEncoder(kind, hidden, output),
         TextEncoder(hf_backbone_from_config(text_name), text_hidden, output),
     )
     load_exact(module.image, image_state, path, ignore=("num_batches_tracked", "model.fc."))
     load_exact(module.text, text_state, path, ignore=("num_batches_tracked", "position_ids", "model.pooler."))
-    return MgcaAdapter(
-        **request.placement(),
-        module=module,
-        preprocess=gloria_preprocess(),
-        tokenizer=HFTextTokenizer.from_pretrained(text_name, MAX_WORDS, clean=gloria_clean_text),
-        fixed_logit_scale=1 / 0.07,
-        extra_fingerprint={"family": f"{family}-{kind}"},
-    )
+    return gloria_family_adapter(MgcaAdapter, request, module, text_name, MAX_WORDS, f"{family}-{kind}")
 
 
 def load_mgca(target: str, **kwargs: Any) -> MgcaAdapter:
