@@ -19,6 +19,7 @@ from cxralign.rewrite.form import (
     stated_signs,
     target_statements,
 )
+from cxralign.rewrite.negate_checks import negate_failure
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ACUTE_DENIAL,
@@ -44,9 +45,12 @@ from cxralign.rewrite.rules import (
     INDICATION_QUESTION,
     INSERTED_ANAPHOR,
     LIMITATION,
+    LIMITATION_MORE,
     MEASURED,
     NORMAL_EXAM,
     NORMAL_STATEMENT,
+    NOT_A_DEVICE,
+    NOT_A_DEVICE_ONLY,
     NOTHING_ACUTE,
     OLD_FINDING,
     OLD_LESION,
@@ -91,11 +95,14 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         (m.assertion is Assertion.UNCERTAIN and CAVEAT.search(sentence_text(analysis, m.sentence_index)))
         or PRIOR_ONLY.search(sentence_text(analysis, m.sentence_index))
         or LIMITATION.search(sentence_text(analysis, m.sentence_index))
+        or LIMITATION_MORE.search(sentence_text(analysis, m.sentence_index))
         for m in current
     ):
         return HEDGE_ONLY
     if all(ATTRIBUTED_AWAY.search(sentence_text(analysis, m.sentence_index)) for m in current):
         return ATTRIBUTED_AWAY_ONLY
+    if op == "negate" and target == "Support Devices" and all(NOT_A_DEVICE.search(m.text) for m in current):
+        return NOT_A_DEVICE_ONLY
     if op in ("negate", "omit") and any(
         sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
     ):
@@ -171,7 +178,11 @@ def content_failure(candidate: Candidate) -> str | None:
         if reason:
             return reason
     if op == "negate":
-        reason = _denial_kind(before, changes, target, ctx) or _denial_details(after, changes, target, ctx)
+        reason = (
+            _denial_kind(before, changes, target, ctx)
+            or _denial_details(after, changes, target, ctx)
+            or negate_failure(before, after, changes, target, ctx)
+        )
         if reason:
             return reason
         if target in OLD_ONLY_TARGETS and any(

@@ -39,6 +39,7 @@ from cxralign.rewrite.grammar import (
     suffix_ok,
     words_of,
 )
+from cxralign.rewrite.negate_checks import denial_ok, stated_sites
 from cxralign.rewrite.spans import (
     lower_first,
     np_start,
@@ -100,6 +101,8 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
     rest = re.sub(
         r"\b(is|are)\s+(?:again|still|now|also)\s+", r"\1 ", analysis.text[mention.start : body_end], count=1
     )
+    if _STATE_PREDICATE.search(rest):
+        return None  # "Small nodule ... is stable." -> never "No nodule ... is stable."
     rest = re.sub(r"\s*,?\s+with\b.*$", "", rest, flags=re.IGNORECASE | re.DOTALL)
     noun_phrase = " ".join([*kept, rest])
     if np_begin == start:
@@ -112,6 +115,14 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
     else:
         new_body = f"no {noun_phrase}"
     return replace_sentence(analysis, sentence, new_body)
+
+
+_STATE_PREDICATE = re.compile(
+    r"\b(?:is|are|was|were|remains?|appears?)\s+(?:\w+\s+)?(?:stable|unchanged|similar|improved|improving|increased|"
+    r"decreased|worse|worsened|persistent|new|smaller|larger|resolving)\b",
+    re.IGNORECASE,
+)
+"""A statement that says how the finding changed ("is stable"): no denial keeps it."""
 
 
 NATURAL_NEGATIVES = {
@@ -310,6 +321,8 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         bank = bank_statement(
             ctx, analysis, target, False, analysis.report_id, sentence.section, opening, mention=first
         )
+        if bank is not None and not denial_ok(bank, stated_sites(analysis, target, ctx)):
+            bank = None  # "No clavicle fracture" for a rib fracture, "upper limits of normal": rules phrase it
         if sentence.section in denied_in:
             # a second statement of the finding in one section ("healing fracture of the 8th rib"): a
             # second denial would read as a copy ("No collapse. No atelectasis."); the first covers it
@@ -379,7 +392,48 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     for follower in dependent_followers(analysis, alone):
         if follower.index not in edited:  # "These were not present on the prior study." goes with the finding
             edits.append(delete_sentence(analysis, follower))
-    return finish_plan(analysis, _refilled_impression(analysis, edits, target, ctx), change[0].concept)
+    edits = _refilled_impression(analysis, edits, target, ctx)
+    return finish_plan(analysis, edits + _otherwise_dropped(analysis, edits, target, ctx), change[0].concept)
+
+
+_OPENING_OTHERWISE = re.compile(r"^(?P<number>\(?\d{1,2}[.)]\s+)?otherwise,?\s+", re.IGNORECASE)
+_INNER_OTHERWISE = re.compile(r"(?<=[a-z])\s+otherwise\s+", re.IGNORECASE)
+
+
+def _otherwise_dropped(
+    analysis: ReportAnalysis, edits: list[SentenceEdit], target: str, ctx: RewriteContext
+) -> list[SentenceEdit]:
+    """ "The lungs are otherwise clear." -> "The lungs are clear." where the denial leaves its section
+    no other finding to contrast with (``rules.OTHERWISE``); a comma-bound "otherwise" is left for the
+    verifier to refuse."""
+    edited = {e.sentence.index for e in edits if not e.added}
+    removed = {e.sentence.index for e in edits if not e.added and not e.after.strip()}
+    sections = {sentence_at(analysis, i).section for i in edited}
+    kept_sections = {
+        m.section
+        for m in analysis.mentions
+        if m.assertion is not Assertion.NEGATED
+        and not m.historical
+        and not m.implied
+        and m.sentence_index not in removed
+        and ctx.observation_of(m.concept) != target
+    }
+    dropped = []
+    for sentence in analysis.sentences:
+        if sentence.index in edited or sentence.section not in sections - kept_sections:
+            continue
+        start, body_end, _ = sentence_body(analysis, sentence)
+        body = analysis.text[start:body_end]
+        opening = _OPENING_OTHERWISE.match(body)
+        if opening:
+            rest = body[opening.end() :]
+            new_body = (opening.group("number") or "") + rest[:1].upper() + rest[1:]
+        elif _INNER_OTHERWISE.search(body):
+            new_body = _INNER_OTHERWISE.sub(" ", body, count=1)
+        else:
+            continue
+        dropped.append(replace_sentence(analysis, sentence, new_body))
+    return dropped
 
 
 def _refilled_impression(

@@ -392,3 +392,82 @@ TARGET_GRADE_BOUNDS: dict[str, dict[str, frozenset[str]]] = {
 }
 """Bounds a word sets for one finding only: lobar collapse beside an effusion is never small (beside
 atelectasis "collapse" is the finding itself)."""
+
+# --- negate (issue 14, fourth review): each table is read by ``cxralign.rewrite.negate_checks`` ---
+
+LIMITATION_MORE = re.compile(
+    r"\bnot\s+(?:well\s+|optimally\s+|adequately\s+|fully\s+)?(?:demonstrated|evaluated|assessed|visuali[sz]ed|seen|imaged)"
+    r"\s+(?:on|by|with|in|at)\s+(?:\w+\s+){0,3}(?:study|exam\w*|radiograph\w*|film|views?|images?)|"
+    r"\bpoorly\s+(?:evaluated|assessed|visuali[sz]ed|seen|demonstrated)|\bsuboptimal(?:ly)?\s+(?:evaluat\w*|assess\w*|visuali[sz]\w*)|"
+    r"\blimited\s+(?:evaluation|assessment|sensitivity)\s+(?:of|for)\b|"
+    r"\b(?:insensitive|not\s+sensitive)\s+(?:for|to)\b|\bcannot\s+be\s+(?:excluded|evaluated|assessed)\s+on\b",
+    re.IGNORECASE,
+)
+"""More limitations of the exam ("not well demonstrated on this study", "poorly evaluated", "limited
+evaluation of the ribs", "cannot be excluded on this limited exam"): read with ``LIMITATION``, a target
+named only in one is refused as ``HEDGE_ONLY``."""
+
+DENIAL_SITES: dict[str, frozenset[str]] = {
+    "rib": frozenset({"rib", "ribs", "costal"}),
+    "clavicle": frozenset({"clavicle", "clavicles", "clavicular"}),
+    "humerus": frozenset({"humerus", "humeral", "humeri"}),
+    "scapula": frozenset({"scapula", "scapular", "scapulae"}),
+    "sternum": frozenset({"sternum", "sternal"}),
+    "spine": frozenset({"spine", "spinal", "vertebral", "vertebra", "vertebrae", "thoracic", "lumbar",
+                        "compression"}),
+    "shoulder": frozenset({"shoulder", "glenohumeral", "acromioclavicular"}),
+    "breast": frozenset({"breast", "breasts"}),
+    "abdomen": frozenset({"abdomen", "abdominal", "quadrant", "biliary", "gastric"}),
+    "neck": frozenset({"neck", "jugular", "cervical"}),
+}  # fmt: skip
+"""Body sites a denial may name. A denial naming a site the original statement of the target does not
+("several rib fractures with callus" -> "No clavicle fracture is seen") denies another lesion: the
+image still matches it. Phrase-bank denials that name such a site are not drawn, and the verifier
+refuses one ("the denial names another site")."""
+
+DENIAL_OTHER_SITE = "the denial names another site"
+
+BORDERLINE_DENIAL = "the denial only calls it borderline"
+"""A denial that is a borderline grade ("Heart size is at the upper limits of normal") in place of
+"mild cardiomegaly": both read true of one image. Bank denials matching ``BORDERLINE`` are not drawn."""
+
+KEPT_READINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "Pneumonia": (frozenset({"Consolidation", "Lung Opacity"}), frozenset()),
+    "Consolidation": (frozenset({"Pneumonia", "Lung Opacity"}), frozenset()),
+    "Lung Opacity": (frozenset({"Pneumonia", "Consolidation"}), frozenset({"Atelectasis", "Edema"})),
+    "Edema": (frozenset(), frozenset({"Lung Opacity"})),
+    "Atelectasis": (frozenset(), frozenset({"Lung Opacity", "Consolidation"})),
+}
+"""A denied finding whose other reading stays stated at the same place: (findings that are the same
+lesion wherever the report states them at that side and zone, findings that are only when stated in the
+target's own sentence). "Patchy right lower lobe airspace disease. This represents pneumonia." ->
+"No pneumonia." keeps the opacity the pneumonia was; "Bibasilar consolidation" denied under an
+impression of "Bibasilar airspace disease" is still stated; "streaky basilar opacities, likely
+atelectasis" -> "No atelectasis" keeps the opacities. Refused ("another reading of the finding stays")."""
+
+KEPT_READING = "another reading of the finding stays"
+
+ZONE_GROUPS: dict[str, str] = {
+    "lower": "base", "base": "base", "basilar": "base", "basal": "base", "retrocardiac": "base",
+    "costophrenic": "base", "bibasilar": "base", "middle": "mid", "mid": "mid", "midlung": "mid",
+    "lingula": "mid", "lingular": "mid", "hilar": "mid", "hilum": "mid", "perihilar": "mid", "upper": "upper",
+    "apex": "upper", "apical": "upper", "apices": "upper", "biapical": "upper",
+}  # fmt: skip
+"""Zones of a lung read as one place for ``KEPT_READINGS`` ("left lower lobe" and "bibasilar" meet)."""
+
+DEVICE_PARTS = ("the tip", "its tip", "tip", "the distal tip", "the leads", "the lead", "the catheter tip")
+"""Sentence openings that name a part of a device ("The tip is in the superior vena cava"): left after
+the device is denied, they point at nothing (read with ``ANAPHORS``)."""
+
+OTHERWISE = re.compile(r"(?:,\s*|\s+)?\botherwise\b,?\s*", re.IGNORECASE)
+"""An "otherwise" that contrasts with the stated findings ("The lungs are otherwise clear"): when the
+denial leaves no other finding stated, negate drops the word ("The lungs are clear") and the verifier
+refuses one left ("an 'otherwise' is left with nothing to contrast")."""
+
+OTHERWISE_LEFT = "an 'otherwise' is left with nothing to contrast"
+
+NOT_A_DEVICE = re.compile(r"\b(?:nipple|skin|ekg|ecg)\s+(?:markers?|leads?|electrodes?)|\bmarkers?\b", re.IGNORECASE)
+"""Markers placed for the exam ("performed with nipple markers"): not a device in the patient, so not
+a finding a variant can deny. Negate refuses a Support Devices target stated only as one."""
+
+NOT_A_DEVICE_ONLY = "target stated only as an exam marker"

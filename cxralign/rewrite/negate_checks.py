@@ -1,0 +1,198 @@
+"""The verifier's negate-only reading (issue 14, fourth review): a denial that names another site or only
+a borderline grade, another reading of the denied finding left at its place, a device part or an
+"otherwise" left pointing at nothing, and a denial that covers only one kind of what was stated.
+
+Each check reads a table of ``cxralign.rewrite.rules``; ``negate`` uses the same tables to avoid
+proposing what these refuse (bank denials of another site or a borderline grade, "otherwise" dropped).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from cxralign.reports.records import Assertion, Mention, ReportAnalysis
+from cxralign.rewrite.context import RewriteContext
+from cxralign.rewrite.form import sentence_text, target_statements
+from cxralign.rewrite.records import Change
+from cxralign.rewrite.rules import (
+    BORDERLINE,
+    BORDERLINE_DENIAL,
+    CAVEAT,
+    DENIAL_FAMILIES,
+    DENIAL_OTHER_SITE,
+    DENIAL_SITES,
+    DEVICE_PARTS,
+    KEPT_READING,
+    KEPT_READINGS,
+    OTHERWISE_LEFT,
+    ZONE_GROUPS,
+)
+from cxralign.rewrite.vocabulary import words
+
+
+def sites(text: str) -> set[str]:
+    """The body sites a statement names ("left 7th rib" -> {"rib"})."""
+    named = set(words(text))
+    return {site for site, names in DENIAL_SITES.items() if named & names}
+
+
+def stated(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> list[Mention]:
+    """The target's current statements (not denied, not about a prior study)."""
+    return [
+        m
+        for m in target_statements(analysis, target, ctx)
+        if m.assertion is not Assertion.NEGATED and not m.historical
+    ]
+
+
+def stated_sites(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> set[str]:
+    """The sites of every sentence that states the target: a denial may name these and no other."""
+    found: set[str] = set()
+    for mention in stated(analysis, target, ctx):
+        found |= sites(sentence_text(analysis, mention.sentence_index))
+    return found
+
+
+def denial_ok(text: str, allowed_sites: set[str]) -> bool:
+    """Whether a drawn denial names no other site and is not a borderline grade."""
+    return not (sites(text) - allowed_sites) and BORDERLINE.search(text) is None
+
+
+def negate_failure(
+    before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """Why a negate variant is refused by this module's rules (None: go on)."""
+    allowed = stated_sites(before, target, ctx)
+    for change in changes:
+        other = sites(change.after) - sites(change.before) - allowed
+        if other:
+            return f"{DENIAL_OTHER_SITE} ({', '.join(sorted(other))})"
+        if BORDERLINE.search(change.after) and not BORDERLINE.search(change.before):
+            return BORDERLINE_DENIAL
+    return (
+        _mixed_kinds(before, after, target, ctx)
+        or _kept_reading(before, after, target, ctx)
+        or _device_part_left(before, changes, target, ctx)
+        or otherwise_failure(before, after, changes, target, ctx)
+    )
+
+
+def _mixed_kinds(
+    before: ReportAnalysis, after: ReportAnalysis, target: str, ctx: RewriteContext
+) -> str | None:
+    """A denial of one kind where the report stated another too ("interstitial prominence" denied as
+    "No focal airspace disease" because a caveat named an infiltrate)."""
+    families = DENIAL_FAMILIES.get(target)
+    if not families:
+        return None
+    asserted = [
+        m
+        for m in stated(before, target, ctx)
+        if not (m.assertion is Assertion.UNCERTAIN and CAVEAT.search(sentence_text(before, m.sentence_index)))
+    ]
+    original = {name for name, members in families for m in asserted if set(words(m.text)) & members}
+    already = Counter(
+        m.text.lower() for m in target_statements(before, target, ctx) if m.assertion is Assertion.NEGATED
+    )
+    new_denials = (
+        Counter(
+            m.text.lower() for m in target_statements(after, target, ctx) if m.assertion is Assertion.NEGATED
+        )
+        - already
+    )
+    denial = {name for name, members in families for text in new_denials if set(words(text)) & members}
+    if original and denial and original - denial:
+        missing = ", ".join(sorted(original - denial))
+        return f"the denial names another kind of finding ({', '.join(sorted(denial))} for {missing})"
+    return None
+
+
+def _zones(mention: Mention) -> set[str]:
+    named = set(words(" ".join(mention.attributes.location))) | set(words(mention.text))
+    return {ZONE_GROUPS[w] for w in named if w in ZONE_GROUPS}
+
+
+def same_place(a: Mention, b: Mention) -> bool:
+    """Whether two statements may be of one lesion: no opposite sides, and shared zones where both name one."""
+    sides = {a.attributes.laterality, b.attributes.laterality}
+    if sides == {"left", "right"}:
+        return False
+    za, zb = _zones(a), _zones(b)
+    return not (za and zb) or bool(za & zb)
+
+
+def _kept_reading(
+    before: ReportAnalysis, after: ReportAnalysis, target: str, ctx: RewriteContext
+) -> str | None:
+    anywhere, same_sentence = KEPT_READINGS.get(target, (frozenset(), frozenset()))
+    denied = stated(before, target, ctx)
+    if not denied or not (anywhere or same_sentence):
+        return None
+    kept = [
+        m
+        for m in after.mentions
+        if m.assertion is not Assertion.NEGATED and not m.historical and not m.implied
+    ]
+    for mention in kept:
+        observation = ctx.observation_of(mention.concept)
+        if observation in anywhere and any(same_place(mention, t) for t in denied):
+            return f"{KEPT_READING} ({observation})"
+    sentences = {t.sentence_index for t in denied}
+    kept_texts = {(m.concept, m.text.lower()) for m in kept}
+    for mention in before.mentions:
+        observation = ctx.observation_of(mention.concept)
+        if (
+            observation in same_sentence
+            and mention.sentence_index in sentences
+            and mention.assertion is not Assertion.NEGATED
+            and (mention.concept, mention.text.lower()) in kept_texts
+            and any(same_place(mention, t) for t in denied if t.sentence_index == mention.sentence_index)
+        ):
+            return f"{KEPT_READING} ({observation})"
+    return None
+
+
+def _device_part_left(
+    before: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """ "No catheter. The tip is in the superior vena cava.": the part of a denied device stays."""
+    if target != "Support Devices":
+        return None
+    statements = {m.sentence_index for m in stated(before, target, ctx)}
+    order = sorted(before.sentences, key=lambda s: s.start)
+    for previous, sentence in zip(order, order[1:], strict=False):
+        if previous.index not in statements or sentence.section != previous.section:
+            continue
+        if any(c.start < sentence.end and sentence.start < c.end for c in changes):
+            continue
+        text = before.text[sentence.start : sentence.end].strip().lower()
+        if any(re.match(rf"{re.escape(part)}\b", text) for part in DEVICE_PARTS):
+            return "a device part is left after the device is denied"
+    return None
+
+
+def positive_left(analysis: ReportAnalysis, section: str | None, target: str, ctx: RewriteContext) -> bool:
+    """Whether a section states a finding other than the target (what an "otherwise" contrasts with)."""
+    return any(
+        m.section == section
+        and m.assertion is not Assertion.NEGATED
+        and not m.historical
+        and not m.implied
+        and ctx.observation_of(m.concept) != target
+        for m in analysis.mentions
+    )
+
+
+def otherwise_failure(
+    before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
+) -> str | None:
+    """ "The lungs are otherwise clear." left in a section the denial emptied of findings."""
+    sections = {m.section for m in stated(before, target, ctx)}
+    for sentence in after.sentences:
+        if sentence.section not in sections or positive_left(after, sentence.section, target, ctx):
+            continue
+        if re.search(r"\botherwise\b", after.text[sentence.start : sentence.end], re.IGNORECASE):
+            return OTHERWISE_LEFT
+    return None
