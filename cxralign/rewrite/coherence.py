@@ -57,6 +57,8 @@ from cxralign.rewrite.rules import (
     OLD_ONLY,
     OLD_ONLY_TARGETS,
     OTHER_SITES,
+    OTHER_STUDY,
+    OTHER_STUDY_STATED,
     PARENCHYMAL,
     PRIOR_ONLY,
     QUALIFIED_DENIAL,
@@ -103,6 +105,8 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         return ATTRIBUTED_AWAY_ONLY
     if op == "negate" and target == "Support Devices" and all(NOT_A_DEVICE.search(m.text) for m in current):
         return NOT_A_DEVICE_ONLY
+    if op == "negate" and any(OTHER_STUDY.search(sentence_text(analysis, m.sentence_index)) for m in stated):
+        return OTHER_STUDY_STATED
     if op in ("negate", "omit") and any(
         sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
     ):

@@ -26,7 +26,11 @@ from cxralign.rewrite.rules import (
     DEVICE_PARTS,
     KEPT_READING,
     KEPT_READINGS,
+    MORE_OF,
+    MORE_OF_LEFT,
     OTHERWISE_LEFT,
+    SUBHEADING,
+    SUBHEADING_LOST,
     ZONE_GROUPS,
 )
 from cxralign.rewrite.vocabulary import words
@@ -76,7 +80,30 @@ def negate_failure(
         or _kept_reading(before, after, target, ctx)
         or _device_part_left(before, changes, target, ctx)
         or otherwise_failure(before, after, changes, target, ctx)
+        or _more_of_them(before, after, target, ctx)
+        or _subheading_lost(changes)
     )
+
+
+def _more_of_them(
+    before: ReportAnalysis, after: ReportAnalysis, target: str, ctx: RewriteContext
+) -> str | None:
+    """ "No fracture. ... no additional acute fractures are seen.": more of a finding the report now denies."""
+    heads = {words(m.text)[-1].rstrip("s") for m in stated(before, target, ctx) if words(m.text)}
+    for head in sorted(heads):
+        if len(head) > 2 and re.search(
+            rf"{MORE_OF.pattern}\s+(?:\w+\s+){{0,2}}{re.escape(head)}", after.text, MORE_OF.flags
+        ):
+            return MORE_OF_LEFT
+    return None
+
+
+def _subheading_lost(changes: Sequence[Change]) -> str | None:
+    """ "Left shoulder: There is a clavicle fracture." -> "No fracture.": the sub-heading goes with the edit."""
+    for change in changes:
+        if SUBHEADING.search(change.before) and not SUBHEADING.search(change.after):
+            return SUBHEADING_LOST
+    return None
 
 
 def _mixed_kinds(
@@ -139,7 +166,7 @@ def _kept_reading(
         observation = ctx.observation_of(mention.concept)
         if observation in anywhere and any(same_place(mention, t) for t in denied):
             return f"{KEPT_READING} ({observation})"
-    sentences = {t.sentence_index for t in denied}
+    sentences = _statements_of(before, {t.sentence_index for t in denied})
     kept_texts = {(m.concept, m.text.lower()) for m in kept}
     for mention in before.mentions:
         observation = ctx.observation_of(mention.concept)
@@ -148,10 +175,24 @@ def _kept_reading(
             and mention.sentence_index in sentences
             and mention.assertion is not Assertion.NEGATED
             and (mention.concept, mention.text.lower()) in kept_texts
-            and any(same_place(mention, t) for t in denied if t.sentence_index == mention.sentence_index)
+            and any(same_place(mention, t) for t in denied)
         ):
             return f"{KEPT_READING} ({observation})"
     return None
+
+
+def _statements_of(analysis: ReportAnalysis, indices: set[int]) -> set[int]:
+    """The sentences of the statements that hold ``indices``: a sentence ending in a semicolon and the
+    one after it are one statement ("Streaky bibasilar opacities; the appearance suggests atelectasis.")."""
+    order = sorted(analysis.sentences, key=lambda s: s.start)
+    joined = set(indices)
+    for previous, sentence in zip(order, order[1:], strict=False):
+        if analysis.text[previous.start : previous.end].rstrip().endswith(";"):
+            if sentence.index in joined:
+                joined.add(previous.index)
+            elif previous.index in joined:
+                joined.add(sentence.index)
+    return joined
 
 
 def _device_part_left(
@@ -178,7 +219,6 @@ def positive_left(analysis: ReportAnalysis, section: str | None, target: str, ct
     return any(
         m.section == section
         and m.assertion is not Assertion.NEGATED
-        and not m.historical
         and not m.implied
         and ctx.observation_of(m.concept) != target
         for m in analysis.mentions

@@ -106,7 +106,7 @@ the finding beside one is refused, since the sign would then point the wrong way
 
 ANAPHORS = frozenset(
     {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings", "also",
-     "additionally"}
+     "additionally", "corresponds", "correspond", "corresponding"}
 )
 """Sentence openings that point back at the sentence before: left behind a denied or removed
 finding ("These were not present on the prior study"), they point at nothing."""
@@ -471,3 +471,24 @@ NOT_A_DEVICE = re.compile(r"\b(?:nipple|skin|ekg|ecg)\s+(?:markers?|leads?|elect
 a finding a variant can deny. Negate refuses a Support Devices target stated only as one."""
 
 NOT_A_DEVICE_ONLY = "target stated only as an exam marker"
+
+MORE_OF = re.compile(r"\b(?:additional|further|remaining|other|another|more)", re.IGNORECASE)
+"""Words that count more of a finding ("no additional acute fractures"): kept beside its denial, they
+speak of one that is no longer stated. Read before the target's own head word."""
+
+MORE_OF_LEFT = "a statement of more of the denied finding is left"
+
+SUBHEADING = re.compile(r"(?:^|[.]\s+)[A-Za-z][A-Za-z /-]{1,30}:\s")
+"""A sub-heading inside a section ("Left shoulder: ..."): a denial that replaces its sentence drops it."""
+
+SUBHEADING_LOST = "a sub-heading goes with the edit"
+
+OTHER_STUDY = re.compile(
+    r"\b(?:on|from|in|at)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,5}?(?:ct|cta|pet|mri|scan|ultrasound)\b", re.IGNORECASE
+)
+"""A statement of the finding as seen on another study ("several nodules were identified on the CT
+scan", "corresponds with one of the nodules on the previous CT"): a denial of the finding on this film
+would leave the report comparing with what it no longer states. Negate refuses the item when any
+statement of the target reads so."""
+
+OTHER_STUDY_STATED = "the finding is also stated as seen on another study"
