@@ -68,6 +68,8 @@ def _negate_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mentio
         if position == 0 or tokens[position - 1].lower not in ("may", "might", "could", "can"):
             return None
         replace_from = tokens[position - 1].start
+    if _STATE_PREDICATE.search("is " + analysis.text[tokens[adj].end : body_end].strip(" ,")):
+        return None  # "The heart is mildly enlarged, stable." -> never "The heart is not enlarged, stable."
     new_body = analysis.text[start:replace_from] + negated + " " + analysis.text[tokens[adj].start : body_end]
     return replace_sentence(analysis, sentence, new_body)
 
@@ -101,7 +103,7 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
     rest = re.sub(
         r"\b(is|are)\s+(?:again|still|now|also)\s+", r"\1 ", analysis.text[mention.start : body_end], count=1
     )
-    if _STATE_PREDICATE.search(rest):
+    if _STATE_PREDICATE.search(rest) or _RELATIVE_CLAUSE.search(rest):
         return None  # "Small nodule ... is stable." -> never "No nodule ... is stable."
     rest = re.sub(r"\s*,?\s+with\b.*$", "", rest, flags=re.IGNORECASE | re.DOTALL)
     noun_phrase = " ".join([*kept, rest])
@@ -123,6 +125,8 @@ _STATE_PREDICATE = re.compile(
     re.IGNORECASE,
 )
 """A statement that says how the finding changed ("is stable"): no denial keeps it."""
+_RELATIVE_CLAUSE = re.compile(r"\b(?:which|that|who)\b", re.IGNORECASE)
+"""A clause that says what the finding is ("opacity ... which represents callus"): no denial keeps it."""
 
 
 NATURAL_NEGATIVES = {
@@ -321,8 +325,9 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
         bank = bank_statement(
             ctx, analysis, target, False, analysis.report_id, sentence.section, opening, mention=first
         )
+        # "No clavicle fracture" for a rib fracture, "upper limits of normal": rules phrase the denial instead
         if bank is not None and not denial_ok(bank, stated_sites(analysis, target, ctx)):
-            bank = None  # "No clavicle fracture" for a rib fracture, "upper limits of normal": rules phrase it
+            bank = None
         if sentence.section in denied_in:
             # a second statement of the finding in one section ("healing fracture of the 8th rib"): a
             # second denial would read as a copy ("No collapse. No atelectasis."); the first covers it

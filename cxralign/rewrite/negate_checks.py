@@ -60,8 +60,9 @@ def stated_sites(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> 
 
 
 def denial_ok(text: str, allowed_sites: set[str]) -> bool:
-    """Whether a drawn denial names no other site and is not a borderline grade."""
-    return not (sites(text) - allowed_sites) and BORDERLINE.search(text) is None
+    """Whether a drawn denial names no other site, is not a borderline grade and makes no second
+    statement after a comma ("Heart size within normal limits, stable mediastinal and hilar contours")."""
+    return not (sites(text) - allowed_sites) and BORDERLINE.search(text) is None and "," not in text
 
 
 def negate_failure(

@@ -73,6 +73,11 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Enlarged Cardiomediastinum": (
         ("cardiomegaly", r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged"),
         (
+            "prominent mediastinum",
+            r"\bprominen\w*\s+(?:of\s+the\s+)?(?:superior\s+)?mediastin\w*|"
+            r"\bmediastin\w*\s+(?:silhouette\s+|contours?\s+)?(?:is\s+|are\s+|appears?\s+)(?:\w+\s+)?prominent",
+        ),
+        (
             "wide mediastinum",
             r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
         ),
@@ -436,7 +441,8 @@ KEPT_READINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "Consolidation": (frozenset({"Pneumonia", "Lung Opacity"}), frozenset()),
     "Lung Opacity": (frozenset({"Pneumonia", "Consolidation"}), frozenset({"Atelectasis", "Edema"})),
     "Edema": (frozenset(), frozenset({"Lung Opacity"})),
-    "Atelectasis": (frozenset(), frozenset({"Lung Opacity", "Consolidation"})),
+    "Atelectasis": (frozenset({"Lung Opacity", "Consolidation"}), frozenset()),
+    "Pleural Other": (frozenset(), frozenset({"Lung Opacity"})),
 }
 """A denied finding whose other reading stays stated at the same place: (findings that are the same
 lesion wherever the report states them at that side and zone, findings that are only when stated in the
