@@ -15,12 +15,15 @@ from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     BORDERLINE_DENIAL,
     DENIAL_OTHER_SITE,
+    DEVICE_PARAPHRASE_LEFT,
+    FIXED_FRACTURE_STATED,
     HEDGE_ONLY,
     KEPT_READING,
     MORE_OF_LEFT,
     NOT_A_DEVICE_ONLY,
     OTHER_STUDY_STATED,
     OTHERWISE_LEFT,
+    PLACE_LEFT,
     SUBHEADING_LOST,
 )
 from cxralign.rewrite.spans import apply_changes
@@ -53,6 +56,13 @@ REFUSED = [
     ("Lung Opacity", "FINDINGS: Right lower lobe opacity. Heart normal.\nIMPRESSION: Probable right lower lobe pneumonia.",
      KEPT_READING),
     ("Pneumonia", "FINDINGS: Right lower lobe opacity, possibly pneumonia. Heart normal.", KEPT_READING),
+    # a fixed fracture, a device's neighbour statement, a sign in other words
+    ("Fracture", "FINDINGS: Lungs are clear. Interval fixation of the right humeral fracture with plate and screws.",
+     FIXED_FRACTURE_STATED),
+    ("Support Devices", "FINDINGS: Stable left chest wall pacemaker and postsurgical changes of prior CABG. "
+     "Lungs are clear.", "another statement goes with the denied device"),
+    ("Pneumothorax", "FINDINGS: Moderate right pneumothorax. Minimal right-to-left cardiomediastinal shift. Heart normal.",
+     "a sign of the finding stays"),
     # a device part, an exam marker, another study, more of the finding, a sub-heading
     ("Support Devices", "FINDINGS: A right subclavian catheter is present. The tip is in the superior vena cava. "
      "Lungs are clear.", "a device part is left"),
@@ -86,6 +96,8 @@ EXACT = [
     # a state predicate or a relative clause never stays in a denial
     ("Lung Lesion", "FINDINGS: Heart normal. Small nodule in the right upper lung is stable.",
      "FINDINGS: Heart normal. No nodule."),
+    # extent words go with the side and place
+    ("Lung Opacity", "FINDINGS: Scattered right upper lung scarring. No effusion.", "FINDINGS: No lung scarring. No effusion."),
     ("Cardiomegaly", "FINDINGS: Heart is mildly enlarged, stable. Lungs are clear.",
      "FINDINGS: Heart size is normal. Lungs are clear."),
 ]  # fmt: skip
@@ -105,6 +117,11 @@ def _mutant(original: str, before: str, after: str) -> tuple[str, list[Change]]:
 
 
 MUTANTS = [
+    ("Lung Opacity", "FINDINGS: Opacity involving the right middle lobe and lingula compatible with bronchiectasis.",
+     "Opacity involving the right middle lobe and lingula compatible with bronchiectasis.",
+     "Lingula compatible with bronchiectasis. No focal airspace opacity.", PLACE_LEFT),
+    ("Support Devices", "FINDINGS: Right shoulder prosthesis.\nIMPRESSION: Interval placement of right humeral orthopedic XXXX.",
+     "Right shoulder prosthesis", "No prosthesis", DEVICE_PARAPHRASE_LEFT),
     ("Fracture", "FINDINGS: Lungs are clear. Several bilateral rib fractures with callus.",
      "Several bilateral rib fractures with callus", "No clavicle fracture is seen", DENIAL_OTHER_SITE),
     ("Fracture", "FINDINGS: Lungs are clear. Healing fracture of the right 6th rib.",

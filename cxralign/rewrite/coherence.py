@@ -38,6 +38,8 @@ from cxralign.rewrite.rules import (
     DENIAL_FAMILIES,
     DEPENDENT_STATEMENTS,
     DIRECTIONAL_SIGNS,
+    FIXED_FRACTURE,
+    FIXED_FRACTURE_STATED,
     GRADE_BOUNDS,
     GRADED_DENIAL,
     HEDGE_ONLY,
@@ -107,6 +109,12 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         return NOT_A_DEVICE_ONLY
     if op == "negate" and any(OTHER_STUDY.search(sentence_text(analysis, m.sentence_index)) for m in stated):
         return OTHER_STUDY_STATED
+    if (
+        op == "negate"
+        and target == "Fracture"
+        and any(FIXED_FRACTURE.search(sentence_text(analysis, m.sentence_index)) for m in current)
+    ):
+        return FIXED_FRACTURE_STATED
     if op in ("negate", "omit") and any(
         sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
     ):

@@ -23,12 +23,17 @@ from cxralign.rewrite.rules import (
     DENIAL_FAMILIES,
     DENIAL_OTHER_SITE,
     DENIAL_SITES,
+    DEPENDENT_OPENING,
+    DEVICE_PARAPHRASE,
+    DEVICE_PARAPHRASE_LEFT,
     DEVICE_PARTS,
     KEPT_READING,
     KEPT_READINGS,
     MORE_OF,
     MORE_OF_LEFT,
     OTHERWISE_LEFT,
+    PLACE_LEFT,
+    POSTSURGICAL,
     SUBHEADING,
     SUBHEADING_LOST,
     ZONE_GROUPS,
@@ -83,7 +88,49 @@ def negate_failure(
         or otherwise_failure(before, after, changes, target, ctx)
         or _more_of_them(before, after, target, ctx)
         or _subheading_lost(changes)
+        or _device_statement_left(before, after, changes, target)
+        or _place_left(before, after, changes)
     )
+
+
+def _device_statement_left(
+    before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change], target: str
+) -> str | None:
+    """A denied device taking another statement along, or still stated in words the lexicon lacks."""
+    if target != "Support Devices":
+        return None
+    if any(POSTSURGICAL.search(c.before) and not POSTSURGICAL.search(c.after) for c in changes):
+        return "another statement goes with the denied device"
+    if DEVICE_PARAPHRASE.search(after.text):
+        return DEVICE_PARAPHRASE_LEFT
+    return None
+
+
+def _place_left(before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change]) -> str | None:
+    """ "Opacity involving the right middle lobe and lingula compatible with ..." -> "Lingula compatible
+    with ...": an edited sentence left opening with a place word it did not open with."""
+    edited = {c.sentence_index for c in changes if c.before and c.after}
+    for index in edited:
+        opening = words(sentence_text(before, index))[:1]
+        for sentence in after.sentences:
+            if not (sentence.start <= _shifted_start(changes, index, before) < sentence.end):
+                continue
+            first = words(after.text[sentence.start : sentence.end])[:2]
+            if (
+                len(first) == 2
+                and first[:1] != opening
+                and first[0] in ZONE_GROUPS
+                and first[1] in DEPENDENT_OPENING | {"is", "are", "with", "which"}
+            ):
+                return PLACE_LEFT
+    return None
+
+
+def _shifted_start(changes: Sequence[Change], index: int, before: ReportAnalysis) -> int:
+    """Where sentence ``index`` of the original starts in the variant."""
+    start = next(s.start for s in before.sentences if s.index == index)
+    start += len(before.text[start:]) - len(before.text[start:].lstrip())
+    return start + sum(len(c.after) - (c.end - c.start) for c in changes if c.end <= start)
 
 
 def _more_of_them(
@@ -158,11 +205,7 @@ def _kept_reading(
     denied = stated(before, target, ctx)
     if not denied or not (anywhere or same_sentence):
         return None
-    kept = [
-        m
-        for m in after.mentions
-        if m.assertion is not Assertion.NEGATED and not m.historical and not m.implied
-    ]
+    kept = [m for m in after.mentions if m.assertion is not Assertion.NEGATED and not m.implied]
     for mention in kept:
         observation = ctx.observation_of(mention.concept)
         if observation in anywhere and any(same_place(mention, t) for t in denied):

@@ -13,7 +13,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("lung collapse", r"\bcollaps\w*"),
         (
             "mediastinal shift",
-            r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
+            r"\b(?:(?:cardio)?mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
         ),
         ("tension", r"\btension\b"),
         ("deep sulcus", r"\bdeep\s+sulcus"),
@@ -25,7 +25,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("volume loss", r"\bvolume\s+loss|\bloss\s+of\s+(?:lung\s+)?volume"),
         (
             "mediastinal shift",
-            r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
+            r"\b(?:(?:cardio)?mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
         ),
         ("lung collapse", r"\bcollaps\w*"),
     ),
@@ -498,3 +498,31 @@ would leave the report comparing with what it no longer states. Negate refuses t
 statement of the target reads so."""
 
 OTHER_STUDY_STATED = "the finding is also stated as seen on another study"
+
+FIXED_FRACTURE = re.compile(
+    r"\b(?:fixation|orif|hardware|plates?|screws?|intramedullary|rods?|nails?)\b", re.IGNORECASE
+)
+"""A fracture stated with its fixation ("interval fixation of the right humeral fracture"): a denial
+would drop the hardware the image still shows. Negate refuses it ("the fracture is stated with its fixation")."""
+
+FIXED_FRACTURE_STATED = "the fracture is stated with its fixation"
+
+POSTSURGICAL = re.compile(
+    r"\b(?:post-?surgical|post-?operative|post-?op|surgical)\s+changes|\bprior\s+(?:cabg|surgery|sternotomy|thoracotomy)",
+    re.IGNORECASE,
+)
+"""Another statement joined to a device's ("ICD and postsurgical changes of prior CABG"): a denial of
+the device that replaces the whole sentence takes it along; refused ("another statement goes with the
+denied device")."""
+
+DEVICE_PARAPHRASE = re.compile(
+    r"\b(?:interval\s+)?placement\s+of\b|\borthop(?:a)?edic\s+(?:hardware|device|xxxx|prosthes\w*)", re.IGNORECASE
+)
+"""A device stated without a device word the lexicon knows ("interval placement of right humeral
+orthopedic XXXX"): kept after the device is denied, it still states it."""
+
+DEVICE_PARAPHRASE_LEFT = "the device is still stated in other words"
+
+PLACE_LEFT = "a place is left without its finding"
+"""A sentence an edit leaves opening with a place word ("Lingula compatible with bronchiectasis") lost
+the finding it placed."""
