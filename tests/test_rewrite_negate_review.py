@@ -17,6 +17,7 @@ from cxralign.rewrite.rules import (
     DENIAL_OTHER_SITE,
     DEVICE_PARAPHRASE_LEFT,
     FIXED_FRACTURE_STATED,
+    FOCAL_FOR_DIFFUSE,
     HEDGE_ONLY,
     KEPT_READING,
     MORE_OF_LEFT,
@@ -63,6 +64,10 @@ REFUSED = [
      "Lungs are clear.", "another statement goes with the denied device"),
     ("Pneumothorax", "FINDINGS: Moderate right pneumothorax. Minimal right-to-left cardiomediastinal shift. Heart normal.",
      "a sign of the finding stays"),
+    ("Support Devices", "FINDINGS: Frontal and lateral views with overlying external cardiac monitor leads. "
+     "Lungs are clear.", NOT_A_DEVICE_ONLY),
+    ("Consolidation", "FINDINGS: The heart is large. Diffuse alveolar consolidations are present.\n"
+     "IMPRESSION: Heart failure with alveolar edema.", KEPT_READING),
     # a device part, an exam marker, another study, more of the finding, a sub-heading
     ("Support Devices", "FINDINGS: A right subclavian catheter is present. The tip is in the superior vena cava. "
      "Lungs are clear.", "a device part is left"),
@@ -96,6 +101,10 @@ EXACT = [
     # a state predicate or a relative clause never stays in a denial
     ("Lung Lesion", "FINDINGS: Heart normal. Small nodule in the right upper lung is stable.",
      "FINDINGS: Heart normal. No nodule."),
+    ("Lung Lesion", "IMPRESSION: Small nodule in the left upper lobe. Remainder of the lungs are clear. Heart size is normal.",
+     "IMPRESSION: No nodule in the left upper lobe. The lungs are clear. Heart size is normal."),
+    ("Fracture", "FINDINGS: Lungs are clear. There are stable fractures of several left ribs.",
+     "FINDINGS: Lungs are clear. No fractures."),
     # extent words go with the side and place
     ("Lung Opacity", "FINDINGS: Scattered right upper lung scarring. No effusion.", "FINDINGS: No lung scarring. No effusion."),
     ("Cardiomegaly", "FINDINGS: Heart is mildly enlarged, stable. Lungs are clear.",
@@ -117,6 +126,12 @@ def _mutant(original: str, before: str, after: str) -> tuple[str, list[Change]]:
 
 
 MUTANTS = [
+    ("Consolidation", "FINDINGS: Diffuse bilateral alveolar consolidation. Heart normal.",
+     "Diffuse bilateral alveolar consolidation", "No focal consolidation", FOCAL_FOR_DIFFUSE),
+    ("Support Devices", "FINDINGS: Surgical clips in the mediastinum.\nIMPRESSION: Extensive post-op changes.",
+     "Surgical clips in the mediastinum", "No surgical clips", DEVICE_PARAPHRASE_LEFT),
+    ("Lung Lesion", "FINDINGS: Small nodule in the left upper lobe. Remainder of the lungs are clear.",
+     "Small nodule in the left upper lobe", "No pulmonary nodule", OTHERWISE_LEFT),
     ("Lung Opacity", "FINDINGS: Opacity involving the right middle lobe and lingula compatible with bronchiectasis.",
      "Opacity involving the right middle lobe and lingula compatible with bronchiectasis.",
      "Lingula compatible with bronchiectasis. No focal airspace opacity.", PLACE_LEFT),

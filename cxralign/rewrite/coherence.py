@@ -105,7 +105,9 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         return HEDGE_ONLY
     if all(ATTRIBUTED_AWAY.search(sentence_text(analysis, m.sentence_index)) for m in current):
         return ATTRIBUTED_AWAY_ONLY
-    if op == "negate" and target == "Support Devices" and all(NOT_A_DEVICE.search(m.text) for m in current):
+    if op == "negate" and target == "Support Devices" and all(
+        NOT_A_DEVICE.search(analysis.text[max(0, m.start - 40) : m.end]) for m in current
+    ):
         return NOT_A_DEVICE_ONLY
     if op == "negate" and any(OTHER_STUDY.search(sentence_text(analysis, m.sentence_index)) for m in stated):
         return OTHER_STUDY_STATED

@@ -40,6 +40,7 @@ from cxralign.rewrite.grammar import (
     words_of,
 )
 from cxralign.rewrite.negate_checks import denial_ok, stated_sites
+from cxralign.rewrite.rules import REMAINDER
 from cxralign.rewrite.spans import (
     lower_first,
     np_start,
@@ -125,8 +126,12 @@ _STATE_PREDICATE = re.compile(
     re.IGNORECASE,
 )
 """A statement that says how the finding changed ("is stable"): no denial keeps it."""
-_RELATIVE_CLAUSE = re.compile(r"\b(?:which|that|who)\b", re.IGNORECASE)
-"""A clause that says what the finding is ("opacity ... which represents callus"): no denial keeps it."""
+_RELATIVE_CLAUSE = re.compile(
+    r"\b(?:which|that|who)\b|\b(?:better|best)\s+seen\b|\b(?:several|multiple|numerous|few|two|three|four)\b",
+    re.IGNORECASE,
+)
+"""A clause that says what the finding is ("opacity ... which represents callus", "better seen on the
+shoulder films") or a count ("fractures of several ribs"): no denial keeps it."""
 
 
 NATURAL_NEGATIVES = {
@@ -430,7 +435,10 @@ def _otherwise_dropped(
         start, body_end, _ = sentence_body(analysis, sentence)
         body = analysis.text[start:body_end]
         opening = _OPENING_OTHERWISE.match(body)
-        if opening:
+        remainder = REMAINDER.match(body)
+        if remainder:
+            new_body = "The " + body[remainder.end() :]
+        elif opening:
             rest = body[opening.end() :]
             new_body = (opening.group("number") or "") + rest[:1].upper() + rest[1:]
         elif _INNER_OTHERWISE.search(body):

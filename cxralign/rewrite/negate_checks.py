@@ -27,6 +27,9 @@ from cxralign.rewrite.rules import (
     DEVICE_PARAPHRASE,
     DEVICE_PARAPHRASE_LEFT,
     DEVICE_PARTS,
+    DIFFUSE_STATED,
+    FOCAL_DENIAL,
+    FOCAL_FOR_DIFFUSE,
     KEPT_READING,
     KEPT_READINGS,
     MORE_OF,
@@ -34,6 +37,7 @@ from cxralign.rewrite.rules import (
     OTHERWISE_LEFT,
     PLACE_LEFT,
     POSTSURGICAL,
+    REMAINDER,
     SUBHEADING,
     SUBHEADING_LOST,
     ZONE_GROUPS,
@@ -81,6 +85,9 @@ def negate_failure(
             return f"{DENIAL_OTHER_SITE} ({', '.join(sorted(other))})"
         if BORDERLINE.search(change.after) and not BORDERLINE.search(change.before):
             return BORDERLINE_DENIAL
+    diffuse = any(DIFFUSE_STATED.search(sentence_text(before, m.sentence_index)) for m in stated(before, target, ctx))
+    if diffuse and any(FOCAL_DENIAL.search(c.after) and not FOCAL_DENIAL.search(c.before) for c in changes):
+        return FOCAL_FOR_DIFFUSE
     return (
         _mixed_kinds(before, after, target, ctx)
         or _kept_reading(before, after, target, ctx)
@@ -277,6 +284,7 @@ def otherwise_failure(
     for sentence in after.sentences:
         if sentence.section not in sections or positive_left(after, sentence.section, target, ctx):
             continue
-        if re.search(r"\botherwise\b", after.text[sentence.start : sentence.end], re.IGNORECASE):
+        text = after.text[sentence.start : sentence.end].strip()
+        if re.search(r"\botherwise\b", text, re.IGNORECASE) or REMAINDER.match(text):
             return OTHERWISE_LEFT
     return None

@@ -438,7 +438,7 @@ BORDERLINE_DENIAL = "the denial only calls it borderline"
 
 KEPT_READINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "Pneumonia": (frozenset({"Consolidation", "Lung Opacity"}), frozenset()),
-    "Consolidation": (frozenset({"Pneumonia", "Lung Opacity"}), frozenset()),
+    "Consolidation": (frozenset({"Pneumonia", "Lung Opacity", "Edema"}), frozenset()),
     "Lung Opacity": (frozenset({"Pneumonia", "Consolidation"}), frozenset({"Atelectasis", "Edema"})),
     "Edema": (frozenset(), frozenset({"Lung Opacity"})),
     "Atelectasis": (frozenset({"Lung Opacity", "Consolidation"}), frozenset()),
@@ -472,7 +472,11 @@ refuses one left ("an 'otherwise' is left with nothing to contrast")."""
 
 OTHERWISE_LEFT = "an 'otherwise' is left with nothing to contrast"
 
-NOT_A_DEVICE = re.compile(r"\b(?:nipple|skin|ekg|ecg)\s+(?:markers?|leads?|electrodes?)|\bmarkers?\b", re.IGNORECASE)
+NOT_A_DEVICE = re.compile(
+    r"\b(?:nipple|skin|ekg|ecg)\s+(?:markers?|leads?|electrodes?)|\bmarkers?\b|"
+    r"\b(?:external|monitor(?:ing)?|telemetry)\s+(?:\w+\s+){0,2}(?:leads?|electrodes?|wires?)",
+    re.IGNORECASE,
+)
 """Markers placed for the exam ("performed with nipple markers"): not a device in the patient, so not
 a finding a variant can deny. Negate refuses a Support Devices target stated only as one."""
 
@@ -516,13 +520,28 @@ the device that replaces the whole sentence takes it along; refused ("another st
 denied device")."""
 
 DEVICE_PARAPHRASE = re.compile(
-    r"\b(?:interval\s+)?placement\s+of\b|\borthop(?:a)?edic\s+(?:hardware|device|xxxx|prosthes\w*)", re.IGNORECASE
+    r"\b(?:interval\s+)?placement\s+of\b|\borthop(?:a)?edic\s+(?:hardware|device|xxxx|prosthes\w*)|"
+    r"\b(?:post-?surgical|post-?operative|post-?op)\s+changes",
+    re.IGNORECASE,
 )
 """A device stated without a device word the lexicon knows ("interval placement of right humeral
-orthopedic XXXX"): kept after the device is denied, it still states it."""
+orthopedic XXXX", "extensive post-op changes" beside surgical clips): kept after the device is denied,
+it still states it."""
 
 DEVICE_PARAPHRASE_LEFT = "the device is still stated in other words"
 
 PLACE_LEFT = "a place is left without its finding"
 """A sentence an edit leaves opening with a place word ("Lingula compatible with bronchiectasis") lost
 the finding it placed."""
+
+DIFFUSE_STATED = re.compile(r"\b(?:diffuse|diffusely|widespread|multifocal|extensive)\b", re.IGNORECASE)
+FOCAL_DENIAL = re.compile(r"\bfocal\b", re.IGNORECASE)
+"""A denial of a focal finding ("No focal airspace consolidation") where the report stated a diffuse one
+("diffuse alveolar consolidations"): it leaves the diffuse finding possible. Refused ("the denial
+denies a focal finding where a diffuse one was stated")."""
+
+FOCAL_FOR_DIFFUSE = "the denial denies a focal finding where a diffuse one was stated"
+
+REMAINDER = re.compile(r"^(?:the\s+)?(?:remainder|rest)\s+of\s+(?:the\s+)?", re.IGNORECASE)
+"""The other contrast word ("The remainder of the lungs are clear"): read with ``OTHERWISE``; negate
+writes "The lungs are clear" where nothing is left to contrast with."""
