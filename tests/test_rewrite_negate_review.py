@@ -57,6 +57,8 @@ REFUSED = [
     ("Lung Opacity", "FINDINGS: Right lower lobe opacity. Heart normal.\nIMPRESSION: Probable right lower lobe pneumonia.",
      KEPT_READING),
     ("Pneumonia", "FINDINGS: Right lower lobe opacity, possibly pneumonia. Heart normal.", KEPT_READING),
+    ("Pleural Other", "FINDINGS: Interstitial markings are diffusely prominent throughout both lungs.\n"
+     "IMPRESSION: Diffuse fibrosis.", KEPT_READING),
     # a fixed fracture, a device's neighbour statement, a sign in other words
     ("Fracture", "FINDINGS: Lungs are clear. Interval fixation of the right humeral fracture with plate and screws.",
      FIXED_FRACTURE_STATED),
@@ -95,9 +97,11 @@ EXACT = [
      "FINDINGS: No nodule in the left lower lobe. The lungs are clear. Heart size is normal."),
     ("Pneumothorax", "FINDINGS: Small right pneumothorax. Lungs otherwise clear.",
      "FINDINGS: No pneumothorax. Lungs clear."),
-    # an "otherwise" after a finding the report keeps stays
+    # an "otherwise" about the lungs contrasts with a lung finding only; after one the report keeps, it stays
+    ("Lung Lesion", "FINDINGS: Small nodule in the left upper lobe. Small left effusion. The lungs are otherwise clear.",
+     "FINDINGS: No nodule in the left upper lobe. Small left effusion. The lungs are otherwise clear."),
     ("Lung Lesion", "FINDINGS: Small nodule in the left upper lobe. Mild cardiomegaly. The lungs are otherwise clear.",
-     "FINDINGS: No nodule in the left upper lobe. Mild cardiomegaly. The lungs are otherwise clear."),
+     "FINDINGS: No nodule in the left upper lobe. Mild cardiomegaly. The lungs are clear."),
     # a state predicate or a relative clause never stays in a denial
     ("Lung Lesion", "FINDINGS: Heart normal. Small nodule in the right upper lung is stable.",
      "FINDINGS: Heart normal. No nodule."),
@@ -105,6 +109,12 @@ EXACT = [
      "IMPRESSION: No nodule in the left upper lobe. The lungs are clear. Heart size is normal."),
     ("Fracture", "FINDINGS: Lungs are clear. There are stable fractures of several left ribs.",
      "FINDINGS: Lungs are clear. No fractures."),
+    ("Pleural Effusion", "FINDINGS: Right pleural effusion is present and unchanged. No pneumothorax is seen.",
+     "FINDINGS: No pleural effusion. No pneumothorax is seen."),
+    ("Lung Opacity", "FINDINGS: Stable scarring near the right lung apex. Lungs are otherwise clear. Degenerative changes "
+     "in the spine.", "FINDINGS: No scarring near the right lung apex. Lungs are clear. Degenerative changes in the spine."),
+    ("Pleural Effusion", "FINDINGS: Heart normal.\nIMPRESSION: 1. Mild cardiomegaly. 2. Small right pleural effusion. "
+     "No change. 3. Clear lungs.", "FINDINGS: Heart normal.\nIMPRESSION: 1. Mild cardiomegaly. 2. No pleural effusion. 3. Clear lungs."),
     # extent words go with the side and place
     ("Lung Opacity", "FINDINGS: Scattered right upper lung scarring. No effusion.", "FINDINGS: No lung scarring. No effusion."),
     ("Cardiomegaly", "FINDINGS: Heart is mildly enlarged, stable. Lungs are clear.",
@@ -126,6 +136,9 @@ def _mutant(original: str, before: str, after: str) -> tuple[str, list[Change]]:
 
 
 MUTANTS = [
+    ("Fracture", "FINDINGS: Stable anterior wedge XXXX deformities of two midthoracic vertebral bodies.\n"
+     "IMPRESSION: Stable midthoracic vertebral body fractures.",
+     "Stable midthoracic vertebral body fractures", "No fracture", "a sign of the finding stays"),
     ("Consolidation", "FINDINGS: Diffuse bilateral alveolar consolidation. Heart normal.",
      "Diffuse bilateral alveolar consolidation", "No focal consolidation", FOCAL_FOR_DIFFUSE),
     ("Support Devices", "FINDINGS: Surgical clips in the mediastinum.\nIMPRESSION: Extensive post-op changes.",

@@ -39,8 +39,8 @@ from cxralign.rewrite.grammar import (
     suffix_ok,
     words_of,
 )
-from cxralign.rewrite.negate_checks import denial_ok, stated_sites
-from cxralign.rewrite.rules import REMAINDER
+from cxralign.rewrite.negate_checks import LUNG_WORD, denial_ok, stated_sites
+from cxralign.rewrite.rules import LUNG_OBSERVATIONS, REMAINDER
 from cxralign.rewrite.spans import (
     lower_first,
     np_start,
@@ -121,7 +121,7 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
 
 
 _STATE_PREDICATE = re.compile(
-    r"\b(?:is|are|was|were|remains?|appears?)\s+(?:\w+\s+)?(?:stable|unchanged|similar|improved|improving|increased|"
+    r"\b(?:is|are|was|were|remains?|appears?)\s+(?:\w+\s+){0,2}(?:stable|unchanged|similar|improved|improving|increased|"
     r"decreased|worse|worsened|persistent|new|smaller|larger|resolving)\b",
     re.IGNORECASE,
 )
@@ -419,21 +419,25 @@ def _otherwise_dropped(
     edited = {e.sentence.index for e in edits if not e.added}
     removed = {e.sentence.index for e in edits if not e.added and not e.after.strip()}
     sections = {sentence_at(analysis, i).section for i in edited}
-    kept_sections = {
-        m.section
+    kept = [
+        m
         for m in analysis.mentions
         if m.assertion is not Assertion.NEGATED
-        and not m.historical
         and not m.implied
         and m.sentence_index not in removed
         and ctx.observation_of(m.concept) != target
-    }
+    ]
     dropped = []
     for sentence in analysis.sentences:
-        if sentence.index in edited or sentence.section not in sections - kept_sections:
-            continue
         start, body_end, _ = sentence_body(analysis, sentence)
         body = analysis.text[start:body_end]
+        lungs = LUNG_WORD.search(body) is not None
+        contrasted = any(
+            m.section == sentence.section and (not lungs or ctx.observation_of(m.concept) in LUNG_OBSERVATIONS)
+            for m in kept
+        )
+        if sentence.index in edited or sentence.section not in sections or contrasted:
+            continue
         opening = _OPENING_OTHERWISE.match(body)
         remainder = REMAINDER.match(body)
         if remainder:

@@ -32,6 +32,7 @@ from cxralign.rewrite.rules import (
     FOCAL_FOR_DIFFUSE,
     KEPT_READING,
     KEPT_READINGS,
+    LUNG_OBSERVATIONS,
     MORE_OF,
     MORE_OF_LEFT,
     OTHERWISE_LEFT,
@@ -43,6 +44,8 @@ from cxralign.rewrite.rules import (
     ZONE_GROUPS,
 )
 from cxralign.rewrite.vocabulary import words
+
+LUNG_WORD = re.compile(r"\blungs?\b", re.IGNORECASE)
 
 
 def sites(text: str) -> set[str]:
@@ -208,8 +211,10 @@ def same_place(a: Mention, b: Mention) -> bool:
 def _kept_reading(
     before: ReportAnalysis, after: ReportAnalysis, target: str, ctx: RewriteContext
 ) -> str | None:
-    anywhere, same_sentence = KEPT_READINGS.get(target, (frozenset(), frozenset()))
     denied = stated(before, target, ctx)
+    anywhere, same_sentence = KEPT_READINGS.get(target, (frozenset(), frozenset()))
+    for concept in {m.concept for m in denied} & set(KEPT_READINGS):
+        anywhere, same_sentence = anywhere | KEPT_READINGS[concept][0], same_sentence | KEPT_READINGS[concept][1]
     if not denied or not (anywhere or same_sentence):
         return None
     kept = [m for m in after.mentions if m.assertion is not Assertion.NEGATED and not m.implied]
@@ -265,10 +270,14 @@ def _device_part_left(
     return None
 
 
-def positive_left(analysis: ReportAnalysis, section: str | None, target: str, ctx: RewriteContext) -> bool:
-    """Whether a section states a finding other than the target (what an "otherwise" contrasts with)."""
+def positive_left(
+    analysis: ReportAnalysis, section: str | None, target: str, ctx: RewriteContext, lungs: bool = False
+) -> bool:
+    """Whether a section states a finding other than the target (what an "otherwise" contrasts with);
+    ``lungs``: a finding of the lungs or pleura ("The lungs are otherwise clear")."""
     return any(
         m.section == section
+        and (not lungs or ctx.observation_of(m.concept) in LUNG_OBSERVATIONS)
         and m.assertion is not Assertion.NEGATED
         and not m.implied
         and ctx.observation_of(m.concept) != target
@@ -282,9 +291,10 @@ def otherwise_failure(
     """ "The lungs are otherwise clear." left in a section the denial emptied of findings."""
     sections = {m.section for m in stated(before, target, ctx)}
     for sentence in after.sentences:
-        if sentence.section not in sections or positive_left(after, sentence.section, target, ctx):
-            continue
         text = after.text[sentence.start : sentence.end].strip()
+        lungs = LUNG_WORD.search(text) is not None
+        if sentence.section not in sections or positive_left(after, sentence.section, target, ctx, lungs):
+            continue
         if re.search(r"\botherwise\b", text, re.IGNORECASE) or REMAINDER.match(text):
             return OTHERWISE_LEFT
     return None

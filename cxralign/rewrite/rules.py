@@ -85,7 +85,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Fracture": (
         (
             "vertebral or rib deformity",
-            r"\b(?:compression|wedge|burst)\s+deformit\w*|\b[tlc]\d{1,2}\s+(?:\w+\s+){0,3}deformit\w*|"
+            r"\b(?:compression|wedge|burst)\s+(?:\w+\s+)?deformit\w*|\b[tlc]\d{1,2}\s+(?:\w+\s+){0,3}deformit\w*|"
             r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+)?[tlc]\d{1,2}\b|\brib\s+deformit\w*|"
             r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height",
         ),
@@ -223,7 +223,8 @@ RESOLVED = re.compile(r"\b(?:clearing|cleared|resolv\w*|resolution|no\s+longer)\
 contradicts no denial."""
 
 CHANGE_ONLY = re.compile(
-    r"^\W*(?:increased|decreased|improved|improving|worsened|worsening|unchanged|stable|new|larger|smaller)\W*$",
+    r"^\W*(?:increased|decreased|improved|improving|worsened|worsening|unchanged|stable|new|larger|smaller|"
+    r"no\s+(?:interval\s+|significant\s+)?change)\W*$",
     re.IGNORECASE,
 )
 """A sentence that only grades a change ("Increased."): it is about the statement before it."""
@@ -443,8 +444,11 @@ KEPT_READINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "Edema": (frozenset(), frozenset({"Lung Opacity"})),
     "Atelectasis": (frozenset({"Lung Opacity", "Consolidation"}), frozenset()),
     "Pleural Other": (frozenset(), frozenset({"Lung Opacity"})),
+    "fibrosis": (frozenset({"Lung Opacity"}), frozenset()),
 }
-"""A denied finding whose other reading stays stated at the same place: (findings that are the same
+"""A denied finding (by CheXpert observation, or by lexicon concept where one concept of it reads
+otherwise: "fibrosis" under Pleural Other is the interstitial lung) whose other reading stays stated at
+the same place: (findings that are the same
 lesion wherever the report states them at that side and zone, findings that are only when stated in the
 target's own sentence). "Patchy right lower lobe airspace disease. This represents pneumonia." ->
 "No pneumonia." keeps the opacity the pneumonia was; "Bibasilar consolidation" denied under an
@@ -545,3 +549,9 @@ FOCAL_FOR_DIFFUSE = "the denial denies a focal finding where a diffuse one was s
 REMAINDER = re.compile(r"^(?:the\s+)?(?:remainder|rest)\s+of\s+(?:the\s+)?", re.IGNORECASE)
 """The other contrast word ("The remainder of the lungs are clear"): read with ``OTHERWISE``; negate
 writes "The lungs are clear" where nothing is left to contrast with."""
+
+LUNG_OBSERVATIONS = frozenset(
+    {"Lung Opacity", "Lung Lesion", "Consolidation", "Pneumonia", "Atelectasis", "Edema", "Pneumothorax",
+     "Pleural Effusion", "Pleural Other"}
+)  # fmt: skip
+"""What "The lungs are otherwise clear" contrasts with: a finding of the lungs or pleura, not the spine."""
