@@ -20,11 +20,13 @@ from cxralign.rewrite.rules import (
     FOCAL_FOR_DIFFUSE,
     HEDGE_ONLY,
     KEPT_READING,
+    LIST_BROKEN,
     MORE_OF_LEFT,
     NOT_A_DEVICE_ONLY,
     OTHER_STUDY_STATED,
     OTHERWISE_LEFT,
     PLACE_LEFT,
+    QUALIFIED_DENIAL_ONLY,
     SUBHEADING_LOST,
 )
 from cxralign.rewrite.spans import apply_changes
@@ -59,6 +61,12 @@ REFUSED = [
     ("Pneumonia", "FINDINGS: Right lower lobe opacity, possibly pneumonia. Heart normal.", KEPT_READING),
     ("Pleural Other", "FINDINGS: Interstitial markings are diffusely prominent throughout both lungs.\n"
      "IMPRESSION: Diffuse fibrosis.", KEPT_READING),
+    ("Fracture", "FINDINGS: Lungs are clear. Left-sided rib fractures are better appreciated on the prior chest film.",
+     OTHER_STUDY_STATED),
+    ("Pleural Other", "FINDINGS: Lungs are clear. A calcified pleural plaque has not changed since the abdominal CT.",
+     OTHER_STUDY_STATED),
+    ("Cardiomegaly", "FINDINGS: There is moderate cardiomegaly. No edema.\n"
+     "IMPRESSION: 1. Cardiomegaly without evidence of heart failure. 2. No acute abnormality.", "a fragment is left"),
     # a fixed fracture, a device's neighbour statement, a sign in other words
     ("Fracture", "FINDINGS: Lungs are clear. Interval fixation of the right humeral fracture with plate and screws.",
      FIXED_FRACTURE_STATED),
@@ -136,6 +144,13 @@ def _mutant(original: str, before: str, after: str) -> tuple[str, list[Change]]:
 
 
 MUTANTS = [
+    ("Fracture", "FINDINGS: Lungs are clear. Fractures of the left 5th and 6th ribs.",
+     "Fractures of the left 5th and 6th ribs", "No displaced rib fractures", QUALIFIED_DENIAL_ONLY),
+    ("Enlarged Cardiomediastinum", "FINDINGS: Heart normal.\nIMPRESSION: 1. Prominent mediastinum. May be due to fat. "
+     "2. Clear lungs.", "1. Prominent mediastinum. May be due to fat. 2.", "May be due to fat. The mediastinum is normal. 1.",
+     LIST_BROKEN),
+    ("Fracture", "FINDINGS: Lungs clear. Mild anterior wedging of T10. Slight XXXX loss of T11.\n"
+     "IMPRESSION: T10 compression fracture.", "T10 compression fracture", "No fracture", "a sign of the finding stays"),
     ("Fracture", "FINDINGS: Stable anterior wedge XXXX deformities of two midthoracic vertebral bodies.\n"
      "IMPRESSION: Stable midthoracic vertebral body fractures.",
      "Stable midthoracic vertebral body fractures", "No fracture", "a sign of the finding stays"),

@@ -192,17 +192,16 @@ def content_failure(candidate: Candidate) -> str | None:
         if reason:
             return reason
     if op == "negate":
-        reason = (
-            _denial_kind(before, changes, target, ctx)
-            or _denial_details(after, changes, target, ctx)
-            or negate_failure(before, after, changes, target, ctx)
-        )
+        reason = _denial_kind(before, changes, target, ctx) or _denial_details(after, changes, target, ctx)
         if reason:
             return reason
         if target in OLD_ONLY_TARGETS and any(
             OLD_LESION.search(c.before) and QUALIFIED_DENIAL.search(c.after) for c in changes
         ):
             return OLD_ONLY
+        reason = negate_failure(before, after, changes, target, ctx)
+        if reason:
+            return reason
     if op in ("negate", "omit"):
         reason = attribute_fragment(after, changes)
         if reason:

@@ -32,12 +32,17 @@ from cxralign.rewrite.rules import (
     FOCAL_FOR_DIFFUSE,
     KEPT_READING,
     KEPT_READINGS,
+    LIST_BROKEN,
+    LIST_NUMBER,
     LUNG_OBSERVATIONS,
     MORE_OF,
     MORE_OF_LEFT,
+    NOTHING_ACUTE,
     OTHERWISE_LEFT,
     PLACE_LEFT,
     POSTSURGICAL,
+    QUALIFIED_DENIAL_ONLY,
+    QUALIFIED_ONLY,
     REMAINDER,
     SUBHEADING,
     SUBHEADING_LOST,
@@ -88,6 +93,11 @@ def negate_failure(
             return f"{DENIAL_OTHER_SITE} ({', '.join(sorted(other))})"
         if BORDERLINE.search(change.after) and not BORDERLINE.search(change.before):
             return BORDERLINE_DENIAL
+    said = " ".join(sentence_text(before, m.sentence_index) for m in stated(before, target, ctx))
+    for change in changes:
+        qualifier = None if NOTHING_ACUTE.search(change.after) else QUALIFIED_ONLY.search(change.after)
+        if qualifier and not re.search(rf"\b{qualifier.group(0)}\b", said + " " + change.before, re.IGNORECASE):
+            return f"{QUALIFIED_DENIAL_ONLY} ({qualifier.group(0).lower()})"
     diffuse = any(DIFFUSE_STATED.search(sentence_text(before, m.sentence_index)) for m in stated(before, target, ctx))
     if diffuse and any(FOCAL_DENIAL.search(c.after) and not FOCAL_DENIAL.search(c.before) for c in changes):
         return FOCAL_FOR_DIFFUSE
@@ -100,7 +110,22 @@ def negate_failure(
         or _subheading_lost(changes)
         or _device_statement_left(before, after, changes, target)
         or _place_left(before, after, changes)
+        or _list_broken(before, after)
     )
+
+
+def _list_broken(before: ReportAnalysis, after: ReportAnalysis) -> str | None:
+    """ "IMPRESSION: 1. Prominent mediastinum. May be due to fat. 2. Clear lungs." -> "IMPRESSION: May be
+    due to fat. 1. Clear lungs.": the list no longer opens with its number."""
+    for section in before.sections:
+        if not LIST_NUMBER.match(before.text[section.start : section.end].removeprefix(section.title)):
+            continue
+        for kept in after.sections:
+            body = after.text[kept.start : kept.end].removeprefix(kept.title)
+            numbered_later = re.search(r"(?:^|\s)\d{1,2}[.)]\s", body) is not None
+            if kept.name == section.name and body.strip() and not LIST_NUMBER.match(body) and numbered_later:
+                return LIST_BROKEN
+    return None
 
 
 def _device_statement_left(
@@ -133,6 +158,8 @@ def _place_left(before: ReportAnalysis, after: ReportAnalysis, changes: Sequence
                 and first[1] in DEPENDENT_OPENING | {"is", "are", "with", "which"}
             ):
                 return PLACE_LEFT
+            if first[:1] != opening and first[:1] in (["without"], ["with"]):
+                return "a fragment is left (opening with a preposition)"
     return None
 
 

@@ -85,9 +85,9 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Fracture": (
         (
             "vertebral or rib deformity",
-            r"\b(?:compression|wedge|burst)\s+(?:\w+\s+)?deformit\w*|\b[tlc]\d{1,2}\s+(?:\w+\s+){0,3}deformit\w*|"
+            r"\b(?:compression|wedge|burst)\s+(?:\w+\s+)?deformit\w*|\b[tlc]\d{1,2}\s+(?:\w+\s+){0,4}deformit\w*|"
             r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+)?[tlc]\d{1,2}\b|\brib\s+deformit\w*|"
-            r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height",
+            r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height|\bloss\s+of\s+(?:the\s+)?[tl]\d{1,2}\b",
         ),
     ),
     "Support Devices": (
@@ -111,13 +111,14 @@ the finding beside one is refused, since the sign would then point the wrong way
 
 ANAPHORS = frozenset(
     {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings", "also",
-     "additionally", "corresponds", "correspond", "corresponding"}
+     "additionally", "corresponds", "correspond", "corresponding", "may be due", "may represent", "likely due",
+     "possibly due", "due to"}
 )
 """Sentence openings that point back at the sentence before: left behind a denied or removed
 finding ("These were not present on the prior study"), they point at nothing."""
 
 DEPENDENT_STATEMENTS = re.compile(
-    r"\b(?:further|better)\s+(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
+    r"\b(?:further|better)\s+(?:\w+\s+)?(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
     r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential",
     re.IGNORECASE,
 )
@@ -498,10 +499,12 @@ SUBHEADING = re.compile(r"(?:^|[.]\s+)[A-Za-z][A-Za-z /-]{1,30}:\s")
 SUBHEADING_LOST = "a sub-heading goes with the edit"
 
 OTHER_STUDY = re.compile(
-    r"\b(?:on|from|in|at)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,5}?(?:ct|cta|pet|mri|scan|ultrasound)\b", re.IGNORECASE
+    r"\b(?:on|from|in|at|since)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,5}?(?:ct|cta|pet|mri|scan|ultrasound)\b|"
+    r"\bbetter\s+(?:seen|appreciated|demonstrated|evaluated|visuali[sz]ed)\b",
+    re.IGNORECASE,
 )
 """A statement of the finding as seen on another study ("several nodules were identified on the CT
-scan", "corresponds with one of the nodules on the previous CT"): a denial of the finding on this film
+scan", "better appreciated on the comparison", "corresponds with one of the nodules on the previous CT"): a denial of the finding on this film
 would leave the report comparing with what it no longer states. Negate refuses the item when any
 statement of the target reads so."""
 
@@ -555,3 +558,15 @@ LUNG_OBSERVATIONS = frozenset(
      "Pleural Effusion", "Pleural Other"}
 )  # fmt: skip
 """What "The lungs are otherwise clear" contrasts with: a finding of the lungs or pleura, not the spine."""
+
+QUALIFIED_ONLY = re.compile(r"\b(?:displaced|acute)\b", re.IGNORECASE)
+"""A denial qualifier ("No displaced rib fractures") the report's statement of the finding does not
+carry: the denial leaves the stated finding possible. Refused ("the denial qualifies what it denies")."""
+
+QUALIFIED_DENIAL_ONLY = "the denial qualifies what it denies"
+
+LIST_NUMBER = re.compile(r"^\s*\(?\d{1,2}[.)]\s*")
+"""A numbered impression: the edit must leave it opening with its number ("1."), never with a
+statement that was the first item's follower."""
+
+LIST_BROKEN = "a numbered list no longer opens with its first number"
