@@ -15,6 +15,7 @@ from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     BORDERLINE_DENIAL,
     DENIAL_OTHER_SITE,
+    DEVICE_LEFT_UNDENIED,
     DEVICE_PARAPHRASE_LEFT,
     FIXED_FRACTURE_STATED,
     FOCAL_FOR_DIFFUSE,
@@ -25,6 +26,7 @@ from cxralign.rewrite.rules import (
     NOT_A_DEVICE_ONLY,
     OTHER_STUDY_STATED,
     OTHERWISE_LEFT,
+    OUTSIDE_CHEST,
     PLACE_LEFT,
     QUALIFIED_DENIAL_ONLY,
     SUBHEADING_LOST,
@@ -67,6 +69,12 @@ REFUSED = [
      OTHER_STUDY_STATED),
     ("Cardiomegaly", "FINDINGS: There is moderate cardiomegaly. No edema.\n"
      "IMPRESSION: 1. Cardiomegaly without evidence of heart failure. 2. No acute abnormality.", "a fragment is left"),
+    ("Fracture", "FINDINGS: Lungs are clear. There is an impacted fracture through the neck of the left femur.",
+     OUTSIDE_CHEST),
+    ("Support Devices", "FINDINGS: Lungs are clear. Sternotomy sutures and coronary bypass clips remain intact.",
+     "another statement goes with the denied device"),
+    ("Support Devices", "FINDINGS: A left chest wall pacemaker is noted. Lungs are clear. A right jugular catheter "
+     "is present.", DEVICE_LEFT_UNDENIED),
     # a fixed fracture, a device's neighbour statement, a sign in other words
     ("Fracture", "FINDINGS: Lungs are clear. Interval fixation of the right humeral fracture with plate and screws.",
      FIXED_FRACTURE_STATED),
@@ -123,6 +131,10 @@ EXACT = [
      "in the spine.", "FINDINGS: No scarring near the right lung apex. Lungs are clear. Degenerative changes in the spine."),
     ("Pleural Effusion", "FINDINGS: Heart normal.\nIMPRESSION: 1. Mild cardiomegaly. 2. Small right pleural effusion. "
      "No change. 3. Clear lungs.", "FINDINGS: Heart normal.\nIMPRESSION: 1. Mild cardiomegaly. 2. No pleural effusion. 3. Clear lungs."),
+    # a recommendation about the finding goes with it
+    ("Lung Lesion", "FINDINGS: There is a 1 cm nodule in the left lung base. Heart size is normal.\n"
+     "IMPRESSION: Left basilar nodule. Consider imaging correlation with the abdominal CT.",
+     "FINDINGS: There is no nodule in the left lung base. Heart size is normal.\nIMPRESSION: No acute intrathoracic process."),
     # extent words go with the side and place
     ("Lung Opacity", "FINDINGS: Scattered right upper lung scarring. No effusion.", "FINDINGS: No lung scarring. No effusion."),
     ("Cardiomegaly", "FINDINGS: Heart is mildly enlarged, stable. Lungs are clear.",
@@ -144,6 +156,8 @@ def _mutant(original: str, before: str, after: str) -> tuple[str, list[Change]]:
 
 
 MUTANTS = [
+    ("Edema", "FINDINGS: Mild central vascular prominence.\nIMPRESSION: Mild central vascular congestive changes.",
+     "Mild central vascular prominence", "No pulmonary vascular congestion", "a sign of the finding stays"),
     ("Fracture", "FINDINGS: Lungs are clear. Fractures of the left 5th and 6th ribs.",
      "Fractures of the left 5th and 6th ribs", "No displaced rib fractures", QUALIFIED_DENIAL_ONLY),
     ("Enlarged Cardiomediastinum", "FINDINGS: Heart normal.\nIMPRESSION: 1. Prominent mediastinum. May be due to fat. "

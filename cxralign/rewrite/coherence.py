@@ -61,6 +61,7 @@ from cxralign.rewrite.rules import (
     OTHER_SITES,
     OTHER_STUDY,
     OTHER_STUDY_STATED,
+    OUTSIDE_CHEST,
     PARENCHYMAL,
     PRIOR_ONLY,
     QUALIFIED_DENIAL,
@@ -117,6 +118,12 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         and any(FIXED_FRACTURE.search(sentence_text(analysis, m.sentence_index)) for m in current)
     ):
         return FIXED_FRACTURE_STATED
+    if (
+        op == "negate"
+        and target == "Fracture"
+        and any(set(words(sentence_text(analysis, m.sentence_index))) & OTHER_SITES for m in current)
+    ):
+        return OUTSIDE_CHEST
     if op in ("negate", "omit") and any(
         sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
     ):

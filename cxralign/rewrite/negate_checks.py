@@ -24,6 +24,7 @@ from cxralign.rewrite.rules import (
     DENIAL_OTHER_SITE,
     DENIAL_SITES,
     DEPENDENT_OPENING,
+    DEVICE_LEFT_UNDENIED,
     DEVICE_PARAPHRASE,
     DEVICE_PARAPHRASE_LEFT,
     DEVICE_PARTS,
@@ -44,6 +45,7 @@ from cxralign.rewrite.rules import (
     QUALIFIED_DENIAL_ONLY,
     QUALIFIED_ONLY,
     REMAINDER,
+    SIGNS,
     SUBHEADING,
     SUBHEADING_LOST,
     ZONE_GROUPS,
@@ -108,7 +110,7 @@ def negate_failure(
         or otherwise_failure(before, after, changes, target, ctx)
         or _more_of_them(before, after, target, ctx)
         or _subheading_lost(changes)
-        or _device_statement_left(before, after, changes, target)
+        or _device_statement_left(before, after, changes, target, ctx)
         or _place_left(before, after, changes)
         or _list_broken(before, after)
     )
@@ -129,13 +131,22 @@ def _list_broken(before: ReportAnalysis, after: ReportAnalysis) -> str | None:
 
 
 def _device_statement_left(
-    before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change], target: str
+    before: ReportAnalysis, after: ReportAnalysis, changes: Sequence[Change], target: str, ctx: RewriteContext
 ) -> str | None:
     """A denied device taking another statement along, or still stated in words the lexicon lacks."""
     if target != "Support Devices":
         return None
     if any(POSTSURGICAL.search(c.before) and not POSTSURGICAL.search(c.after) for c in changes):
         return "another statement goes with the denied device"
+    for _name, pattern in SIGNS.get(target, ()):
+        if any(re.search(pattern, c.before, re.IGNORECASE) and not re.search(pattern, c.after, re.IGNORECASE) for c in changes):
+            return "another statement goes with the denied device"
+    denials = {m.sentence_index for m in target_statements(after, target, ctx) if m.assertion is Assertion.NEGATED}
+    denied = {p.rstrip("s") for i in denials for w in words(sentence_text(after, i)) for p in re.split(r"[/-]", w)}
+    for mention in stated(before, target, ctx):
+        named = words(mention.text)
+        if named and not {w.rstrip("s") for w in re.split(r"[/-]", named[-1])} & denied:
+            return f"{DEVICE_LEFT_UNDENIED} ({named[-1]})"
     if DEVICE_PARAPHRASE.search(after.text):
         return DEVICE_PARAPHRASE_LEFT
     return None

@@ -33,7 +33,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Kerley lines", r"\bkerley\b|\bseptal\s+lines|\bb[-\s]lines\b"),
         ("heart failure", r"\bchf\b|\b(?:congestive\s+)?(?:heart|cardiac)\s+failure"),
         ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
-        ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|engorgement)|\bcephalization"),
+        ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congesti\w*|engorge\w*)|\bcephalization"),
         (
             "prominent vessels",
             r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
@@ -119,7 +119,8 @@ finding ("These were not present on the prior study"), they point at nothing."""
 
 DEPENDENT_STATEMENTS = re.compile(
     r"\b(?:further|better)\s+(?:\w+\s+)?(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
-    r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential",
+    r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential|"
+    r"\bconsider\s+(?:\w+\s+){0,2}(?:correlation|imaging|ct|evaluation)|\bimaging\s+correlation",
     re.IGNORECASE,
 )
 """A statement about a finding that names none: kept after that finding is denied or removed
@@ -570,3 +571,11 @@ LIST_NUMBER = re.compile(r"^\s*\(?\d{1,2}[.)]\s*")
 statement that was the first item's follower."""
 
 LIST_BROKEN = "a numbered list no longer opens with its first number"
+
+OUTSIDE_CHEST = "the finding is outside the chest"
+"""A fracture of a site a chest film does not show ("fracture through the neck of the femur", read with
+``OTHER_SITES``): negate refuses it."""
+
+DEVICE_LEFT_UNDENIED = "a device goes without its denial"
+"""Several devices stated ("prosthetic aortic valve", "dual-chamber pacemaker") but the denial names
+only one: the others would go with no denial. Negate refuses the item."""
