@@ -156,6 +156,10 @@ def _mutant(original: str, before: str, after: str) -> tuple[str, list[Change]]:
 
 
 MUTANTS = [
+    ("Edema", "FINDINGS: Stable cardiomegaly with vascular prominence without overt edema.",
+     "vascular prominence ", "", "a fragment is left"),
+    ("Cardiomegaly", "FINDINGS: Heart size is mildly enlarged but stable. Lungs are clear.",
+     "Heart size is mildly enlarged but stable.", "Stable. Heart size is normal.", "a fragment is left"),
     ("Edema", "FINDINGS: Mild central vascular prominence.\nIMPRESSION: Mild central vascular congestive changes.",
      "Mild central vascular prominence", "No pulmonary vascular congestion", "a sign of the finding stays"),
     ("Fracture", "FINDINGS: Lungs are clear. Fractures of the left 5th and 6th ribs.",

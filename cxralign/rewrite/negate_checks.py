@@ -14,12 +14,13 @@ from collections.abc import Sequence
 
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
-from cxralign.rewrite.form import sentence_text, target_statements
+from cxralign.rewrite.form import sentence_text, shifted, target_statements
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     BORDERLINE,
     BORDERLINE_DENIAL,
     CAVEAT,
+    CHANGE_ONLY,
     DENIAL_FAMILIES,
     DENIAL_OTHER_SITE,
     DENIAL_SITES,
@@ -29,6 +30,7 @@ from cxralign.rewrite.rules import (
     DEVICE_PARAPHRASE_LEFT,
     DEVICE_PARTS,
     DIFFUSE_STATED,
+    DOUBLED_LINK,
     FOCAL_DENIAL,
     FOCAL_FOR_DIFFUSE,
     KEPT_READING,
@@ -113,6 +115,7 @@ def negate_failure(
         or _device_statement_left(before, after, changes, target, ctx)
         or _place_left(before, after, changes)
         or _list_broken(before, after)
+        or _fragment_left(after, changes)
     )
 
 
@@ -171,6 +174,21 @@ def _place_left(before: ReportAnalysis, after: ReportAnalysis, changes: Sequence
                 return PLACE_LEFT
             if first[:1] != opening and first[:1] in (["without"], ["with"]):
                 return "a fragment is left (opening with a preposition)"
+
+    return None
+
+
+def _fragment_left(after: ReportAnalysis, changes: Sequence[Change]) -> str | None:
+    """ "Stable cardiomegaly with without overt edema.", "Stable.": an edited sentence left with two link
+    words side by side or only a change word."""
+    for start, end, change in shifted(changes):
+        if change.before.strip() and CHANGE_ONLY.match(change.after.strip()):
+            return "a fragment is left (a lone link or change word)"
+        for sentence in after.sentences:
+            if sentence.start <= max(start, end - 1) and min(start, end) <= sentence.end:
+                text = after.text[sentence.start : sentence.end]
+                if DOUBLED_LINK.search(text) or CHANGE_ONLY.match(text.strip()):
+                    return "a fragment is left (a lone link or change word)"
     return None
 
 

@@ -579,3 +579,7 @@ OUTSIDE_CHEST = "the finding is outside the chest"
 DEVICE_LEFT_UNDENIED = "a device goes without its denial"
 """Several devices stated ("prosthetic aortic valve", "dual-chamber pacemaker") but the denial names
 only one: the others would go with no denial. Negate refuses the item."""
+
+DOUBLED_LINK = re.compile(r"\b(with|without|of|and|or|in)\s+(?:with|without|of|and|or)\b", re.IGNORECASE)
+"""Two link words left side by side by an edit ("cardiomegaly with without overt edema"): the item
+between them went with the finding."""
