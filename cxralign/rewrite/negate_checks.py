@@ -41,6 +41,7 @@ from cxralign.rewrite.rules import (
     MORE_OF,
     MORE_OF_LEFT,
     NOTHING_ACUTE,
+    OTHER_DEVICES,
     OTHERWISE_LEFT,
     PLACE_LEFT,
     POSTSURGICAL,
@@ -141,8 +142,8 @@ def _device_statement_left(
         return None
     if any(POSTSURGICAL.search(c.before) and not POSTSURGICAL.search(c.after) for c in changes):
         return "another statement goes with the denied device"
-    for _name, pattern in SIGNS.get(target, ()):
-        if any(re.search(pattern, c.before, re.IGNORECASE) and not re.search(pattern, c.after, re.IGNORECASE) for c in changes):
+    for name, pattern in SIGNS.get(target, ()):
+        if name in OTHER_DEVICES and any(re.search(pattern, c.before, re.IGNORECASE) and not re.search(pattern, c.after, re.IGNORECASE) for c in changes):
             return "another statement goes with the denied device"
     denials = {m.sentence_index for m in target_statements(after, target, ctx) if m.assertion is Assertion.NEGATED}
     denied = {p.rstrip("s") for i in denials for w in words(sentence_text(after, i)) for p in re.split(r"[/-]", w)}

@@ -583,3 +583,8 @@ only one: the others would go with no denial. Negate refuses the item."""
 DOUBLED_LINK = re.compile(r"\b(with|without|of|and|or|in)\s+(?:with|without|of|and|or)\b", re.IGNORECASE)
 """Two link words left side by side by an edit ("cardiomegaly with without overt edema"): the item
 between them went with the finding."""
+
+OTHER_DEVICES = frozenset({"sternotomy wires", "prosthesis"})
+"""Device signs (``SIGNS["Support Devices"]``) that name another device than a denial of clips, leads or a
+pacemaker covers: a denial that replaces their sentence takes them along unsaid ("Sternotomy sutures and
+bypass clips" -> "No clips"). The pacing and clip signs name the denied device itself."""
