@@ -86,6 +86,12 @@ REFUSED = [
      "Lungs are clear.", NOT_A_DEVICE_ONLY),
     ("Consolidation", "FINDINGS: The heart is large. Diffuse alveolar consolidations are present.\n"
      "IMPRESSION: Heart failure with alveolar edema.", KEPT_READING),
+    ("Lung Opacity", "FINDINGS: Heart normal. There has been clearing of left base airspace opacities. Lungs clear.",
+     "target stated only as resolved"),
+    ("Fracture", "FINDINGS: Lungs are clear. There is a fracture of the superior sternotomy wire, unchanged.",
+     "the fracture is stated with its fixation"),
+    ("Lung Opacity", "FINDINGS: Heart normal. Persistent left basilar scarring.\n"
+     "IMPRESSION: Chronic lung disease without acute disease.", KEPT_READING),
     # a device part, an exam marker, another study, more of the finding, a sub-heading
     ("Support Devices", "FINDINGS: A right subclavian catheter is present. The tip is in the superior vena cava. "
      "Lungs are clear.", "a device part is left"),
@@ -135,6 +141,8 @@ EXACT = [
     ("Lung Lesion", "FINDINGS: There is a 1 cm nodule in the left lung base. Heart size is normal.\n"
      "IMPRESSION: Left basilar nodule. Consider imaging correlation with the abdominal CT.",
      "FINDINGS: There is no nodule in the left lung base. Heart size is normal.\nIMPRESSION: No acute intrathoracic process."),
+    ("Support Devices", "FINDINGS: Lungs clear. Stent overlying the right upper quadrant likely represents a prior "
+     "shunt procedure.", "FINDINGS: Lungs clear. No stent."),
     # extent words go with the side and place
     ("Lung Opacity", "FINDINGS: Scattered right upper lung scarring. No effusion.", "FINDINGS: No lung scarring. No effusion."),
     ("Cardiomegaly", "FINDINGS: Heart is mildly enlarged, stable. Lungs are clear.",

@@ -68,6 +68,7 @@ from cxralign.rewrite.rules import (
     REDACTED,
     RELATED_FINDINGS,
     RESOLVED,
+    RESOLVED_ONLY,
     SEMICOLON_STATEMENT,
     SIDE_CLEAR,
     SIDE_COMPARISON,
@@ -124,6 +125,8 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         and any(set(words(sentence_text(analysis, m.sentence_index))) & OTHER_SITES for m in current)
     ):
         return OUTSIDE_CHEST
+    if op == "negate" and all(RESOLVED.search(sentence_text(analysis, m.sentence_index)) for m in current):
+        return RESOLVED_ONLY
     if op in ("negate", "omit") and any(
         sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
     ):

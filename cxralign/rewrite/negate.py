@@ -127,7 +127,7 @@ _STATE_PREDICATE = re.compile(
 )
 """A statement that says how the finding changed ("is stable"): no denial keeps it."""
 _RELATIVE_CLAUSE = re.compile(
-    r"\b(?:which|that|who|since)\b|\bha(?:s|ve)\s+not\b|\b(?:better|best)\s+seen\b|\b(?:several|multiple|numerous|few|two|three|four)\b",
+    r"\b(?:which|that|who|since)\b|\brepresent\w*|\bsuggest\w*|\bha(?:s|ve)\s+not\b|\b(?:better|best)\s+seen\b|\b(?:several|multiple|numerous|few|two|three|four)\b",
     re.IGNORECASE,
 )
 """A clause that says what the finding is ("opacity ... which represents callus", "better seen on the

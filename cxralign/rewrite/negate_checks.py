@@ -21,6 +21,7 @@ from cxralign.rewrite.rules import (
     BORDERLINE_DENIAL,
     CAVEAT,
     CHANGE_ONLY,
+    CHRONIC_LUNG_DISEASE,
     DENIAL_FAMILIES,
     DENIAL_OTHER_SITE,
     DENIAL_SITES,
@@ -268,6 +269,8 @@ def same_place(a: Mention, b: Mention) -> bool:
 def _kept_reading(
     before: ReportAnalysis, after: ReportAnalysis, target: str, ctx: RewriteContext
 ) -> str | None:
+    if target == "Lung Opacity" and CHRONIC_LUNG_DISEASE.search(after.text):
+        return f"{KEPT_READING} (chronic lung disease)"
     denied = stated(before, target, ctx)
     anywhere, same_sentence = KEPT_READINGS.get(target, (frozenset(), frozenset()))
     for concept in {m.concept for m in denied} & set(KEPT_READINGS):

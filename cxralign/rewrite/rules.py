@@ -512,10 +512,12 @@ statement of the target reads so."""
 OTHER_STUDY_STATED = "the finding is also stated as seen on another study"
 
 FIXED_FRACTURE = re.compile(
-    r"\b(?:fixation|orif|hardware|plates?|screws?|intramedullary|rods?|nails?)\b", re.IGNORECASE
+    r"\b(?:fixation|orif|hardware|plates?|screws?|intramedullary|rods?|nails?|sternotomy|wires?|sutures?|leads?)\b",
+    re.IGNORECASE,
 )
-"""A fracture stated with its fixation ("interval fixation of the right humeral fracture"): a denial
-would drop the hardware the image still shows. Negate refuses it ("the fracture is stated with its fixation")."""
+"""A fracture stated with its fixation ("interval fixation of the right humeral fracture"), or of a
+device rather than a bone ("fracture of a sternotomy wire"): a denial would drop the hardware the image
+still shows, or deny no bone fracture. Negate refuses it ("the fracture is stated with its fixation")."""
 
 FIXED_FRACTURE_STATED = "the fracture is stated with its fixation"
 
@@ -588,3 +590,11 @@ OTHER_DEVICES = frozenset({"sternotomy wires", "prosthesis"})
 """Device signs (``SIGNS["Support Devices"]``) that name another device than a denial of clips, leads or a
 pacemaker covers: a denial that replaces their sentence takes them along unsaid ("Sternotomy sutures and
 bypass clips" -> "No clips"). The pacing and clip signs name the denied device itself."""
+
+RESOLVED_ONLY = "target stated only as resolved"
+"""A finding stated only as gone ("clearing of left base airspace opacities", read with ``RESOLVED``):
+the "present" label was wrong and a denial contradicts nothing. Negate refuses it."""
+
+CHRONIC_LUNG_DISEASE = re.compile(r"\bchronic\s+(?:\w+\s+)?lung\s+disease\b", re.IGNORECASE)
+"""An impression of "chronic lung disease" beside scarring or chronic opacities: it still states them
+after they are denied (a Lung Opacity sign for negate only)."""
