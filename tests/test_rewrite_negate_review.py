@@ -6,20 +6,18 @@ no longer draws. Each case was kept, wrongly, by the code before these rules."""
 from __future__ import annotations
 
 import pytest
+from test_rewrite_radiologist import _mutant
 
 from cxralign.reports import analyze
 from cxralign.rewrite import RewriteContext, RewriteRejected, rewrite
 from cxralign.rewrite.negate_checks import denial_ok, sites
-from cxralign.rewrite.phrases import PhraseBank
-from cxralign.rewrite.records import Change
-from cxralign.rewrite.rules import (
+from cxralign.rewrite.negate_rules import (
     BORDERLINE_DENIAL,
     DENIAL_OTHER_SITE,
     DEVICE_LEFT_UNDENIED,
     DEVICE_PARAPHRASE_LEFT,
     FIXED_FRACTURE_STATED,
     FOCAL_FOR_DIFFUSE,
-    HEDGE_ONLY,
     KEPT_READING,
     LIST_BROKEN,
     MORE_OF_LEFT,
@@ -30,6 +28,10 @@ from cxralign.rewrite.rules import (
     PLACE_LEFT,
     QUALIFIED_DENIAL_ONLY,
     SUBHEADING_LOST,
+)
+from cxralign.rewrite.phrases import PhraseBank
+from cxralign.rewrite.rules import (
+    HEDGE_ONLY,
 )
 from cxralign.rewrite.spans import apply_changes
 from cxralign.rewrite.verify import variant_failure
@@ -155,12 +157,6 @@ def test_negate_gives_the_exact_variant(target, text, expected):
     variant = rewrite("negate", analyze(text, report_id="t"), target, CTX)
     assert variant.text == expected
     assert apply_changes(variant.original, variant.changes) == variant.text
-
-
-def _mutant(original: str, before: str, after: str) -> tuple[str, list[Change]]:
-    start = original.index(before)
-    change = Change(start, start + len(before), before, after, 0)
-    return apply_changes(original, [change]), [change]
 
 
 MUTANTS = [

@@ -19,7 +19,8 @@ from cxralign.rewrite.form import (
     stated_signs,
     target_statements,
 )
-from cxralign.rewrite.negate_checks import negate_failure
+from cxralign.rewrite.negate_checks import negate_failure, negate_scope
+from cxralign.rewrite.negate_rules import LIMITATION_MORE
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
     ACUTE_DENIAL,
@@ -38,8 +39,6 @@ from cxralign.rewrite.rules import (
     DENIAL_FAMILIES,
     DEPENDENT_STATEMENTS,
     DIRECTIONAL_SIGNS,
-    FIXED_FRACTURE,
-    FIXED_FRACTURE_STATED,
     GRADE_BOUNDS,
     GRADED_DENIAL,
     HEDGE_ONLY,
@@ -47,28 +46,21 @@ from cxralign.rewrite.rules import (
     INDICATION_QUESTION,
     INSERTED_ANAPHOR,
     LIMITATION,
-    LIMITATION_MORE,
     MEASURED,
     NORMAL_EXAM,
     NORMAL_STATEMENT,
-    NOT_A_DEVICE,
-    NOT_A_DEVICE_ONLY,
     NOTHING_ACUTE,
     OLD_FINDING,
     OLD_LESION,
     OLD_ONLY,
     OLD_ONLY_TARGETS,
     OTHER_SITES,
-    OTHER_STUDY,
-    OTHER_STUDY_STATED,
-    OUTSIDE_CHEST,
     PARENCHYMAL,
     PRIOR_ONLY,
     QUALIFIED_DENIAL,
     REDACTED,
     RELATED_FINDINGS,
     RESOLVED,
-    RESOLVED_ONLY,
     SEMICOLON_STATEMENT,
     SIDE_CLEAR,
     SIDE_COMPARISON,
@@ -107,26 +99,9 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         return HEDGE_ONLY
     if all(ATTRIBUTED_AWAY.search(sentence_text(analysis, m.sentence_index)) for m in current):
         return ATTRIBUTED_AWAY_ONLY
-    if op == "negate" and target == "Support Devices" and all(
-        NOT_A_DEVICE.search(analysis.text[max(0, m.start - 40) : m.end]) for m in current
-    ):
-        return NOT_A_DEVICE_ONLY
-    if op == "negate" and any(OTHER_STUDY.search(sentence_text(analysis, m.sentence_index)) for m in stated):
-        return OTHER_STUDY_STATED
-    if (
-        op == "negate"
-        and target == "Fracture"
-        and any(FIXED_FRACTURE.search(sentence_text(analysis, m.sentence_index)) for m in current)
-    ):
-        return FIXED_FRACTURE_STATED
-    if (
-        op == "negate"
-        and target == "Fracture"
-        and any(set(words(sentence_text(analysis, m.sentence_index))) & OTHER_SITES for m in current)
-    ):
-        return OUTSIDE_CHEST
-    if op == "negate" and all(RESOLVED.search(sentence_text(analysis, m.sentence_index)) for m in current):
-        return RESOLVED_ONLY
+    reason = negate_scope(analysis, target, ctx, stated, current) if op == "negate" else None
+    if reason:
+        return reason
     if op in ("negate", "omit") and any(
         sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
     ):

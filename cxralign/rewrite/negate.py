@@ -40,7 +40,7 @@ from cxralign.rewrite.grammar import (
     words_of,
 )
 from cxralign.rewrite.negate_checks import LUNG_WORD, denial_ok, stated_sites
-from cxralign.rewrite.rules import LUNG_OBSERVATIONS, REMAINDER
+from cxralign.rewrite.negate_rules import LUNG_OBSERVATIONS, REMAINDER
 from cxralign.rewrite.spans import (
     lower_first,
     np_start,
@@ -127,7 +127,8 @@ _STATE_PREDICATE = re.compile(
 )
 """A statement that says how the finding changed ("is stable"): no denial keeps it."""
 _RELATIVE_CLAUSE = re.compile(
-    r"\b(?:which|that|who|since)\b|\brepresent\w*|\bsuggest\w*|\bha(?:s|ve)\s+not\b|\b(?:better|best)\s+seen\b|\b(?:several|multiple|numerous|few|two|three|four)\b",
+    r"\b(?:which|that|who|since)\b|\brepresent\w*|\bsuggest\w*|\bha(?:s|ve)\s+not\b|\b(?:better|best)\s+seen\b|"
+    r"\b(?:several|multiple|numerous|few|two|three|four)\b",
     re.IGNORECASE,
 )
 """A clause that says what the finding is ("opacity ... which represents callus", "better seen on the

@@ -15,23 +15,19 @@ from collections.abc import Sequence
 from cxralign.reports.records import Assertion, Mention, ReportAnalysis
 from cxralign.rewrite.context import RewriteContext
 from cxralign.rewrite.form import sentence_text, shifted, target_statements
-from cxralign.rewrite.records import Change
-from cxralign.rewrite.rules import (
-    BORDERLINE,
+from cxralign.rewrite.negate_rules import (
     BORDERLINE_DENIAL,
-    CAVEAT,
-    CHANGE_ONLY,
     CHRONIC_LUNG_DISEASE,
-    DENIAL_FAMILIES,
     DENIAL_OTHER_SITE,
     DENIAL_SITES,
-    DEPENDENT_OPENING,
     DEVICE_LEFT_UNDENIED,
     DEVICE_PARAPHRASE,
     DEVICE_PARAPHRASE_LEFT,
     DEVICE_PARTS,
     DIFFUSE_STATED,
     DOUBLED_LINK,
+    FIXED_FRACTURE,
+    FIXED_FRACTURE_STATED,
     FOCAL_DENIAL,
     FOCAL_FOR_DIFFUSE,
     KEPT_READING,
@@ -41,18 +37,34 @@ from cxralign.rewrite.rules import (
     LUNG_OBSERVATIONS,
     MORE_OF,
     MORE_OF_LEFT,
-    NOTHING_ACUTE,
+    NOT_A_DEVICE,
+    NOT_A_DEVICE_ONLY,
     OTHER_DEVICES,
+    OTHER_STUDY,
+    OTHER_STUDY_STATED,
     OTHERWISE_LEFT,
+    OUTSIDE_CHEST,
     PLACE_LEFT,
     POSTSURGICAL,
     QUALIFIED_DENIAL_ONLY,
     QUALIFIED_ONLY,
     REMAINDER,
-    SIGNS,
+    RESOLVED_ONLY,
     SUBHEADING,
     SUBHEADING_LOST,
     ZONE_GROUPS,
+)
+from cxralign.rewrite.records import Change
+from cxralign.rewrite.rules import (
+    BORDERLINE,
+    CAVEAT,
+    CHANGE_ONLY,
+    DENIAL_FAMILIES,
+    DEPENDENT_OPENING,
+    NOTHING_ACUTE,
+    OTHER_SITES,
+    RESOLVED,
+    SIGNS,
 )
 from cxralign.rewrite.vocabulary import words
 
@@ -357,4 +369,27 @@ def otherwise_failure(
             continue
         if re.search(r"\botherwise\b", text, re.IGNORECASE) or REMAINDER.match(text):
             return OTHERWISE_LEFT
+    return None
+
+
+def negate_scope(
+    analysis: ReportAnalysis, target: str, ctx: RewriteContext, stated: Sequence[Mention], current: Sequence[Mention]
+) -> str | None:
+    """Why negate refuses the item before any variant is made: the target stated only as an exam marker
+    or as resolved, also as seen on another study, as a fixed fracture or one outside the chest."""
+    def said(mention: Mention) -> str:
+        return sentence_text(analysis, mention.sentence_index)
+
+    if target == "Support Devices" and all(
+        NOT_A_DEVICE.search(analysis.text[max(0, m.start - 40) : m.end]) for m in current
+    ):
+        return NOT_A_DEVICE_ONLY
+    if any(OTHER_STUDY.search(said(m)) for m in stated):
+        return OTHER_STUDY_STATED
+    if target == "Fracture" and any(FIXED_FRACTURE.search(said(m)) for m in current):
+        return FIXED_FRACTURE_STATED
+    if target == "Fracture" and any(set(words(said(m))) & OTHER_SITES for m in current):
+        return OUTSIDE_CHEST
+    if all(RESOLVED.search(said(m)) for m in current):
+        return RESOLVED_ONLY
     return None
