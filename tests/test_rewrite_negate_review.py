@@ -247,3 +247,13 @@ def test_negate_never_draws_a_bank_denial_of_another_site():
     variant = rewrite("negate", analyze(text, report_id="t"), "Fracture", ctx)
     assert "clavicle" not in variant.text
     assert "no fracture of the left 7th rib" in variant.text.lower()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_denial_of_another_site_is_redrawn_from_the_corpus_before_rules_phrase_one(seed):
+    corpus = ["FINDINGS: Lungs are clear. No clavicle fracture is seen.", "FINDINGS: Heart normal. No rib fractures are seen."]
+    bank = PhraseBank().add_all((analyze(r) for r in corpus), CTX.observation_of)
+    ctx = RewriteContext.from_engine(seed=seed, phrases=bank)
+    text = "FINDINGS: Lungs are clear. There is a fracture of the left 7th rib."
+    variant = rewrite("negate", analyze(text, report_id="t"), "Fracture", ctx)
+    assert variant.text == "FINDINGS: Lungs are clear. No rib fractures are seen."

@@ -312,6 +312,25 @@ def _normality_listed(
     return None
 
 
+_REDRAWS = 4
+"""Draws of a corpus denial before negate phrases one by rules: a denial naming another site or only a
+borderline grade is redrawn, so the variants keep the corpus's phrasing where one fits."""
+
+
+def _fitting_denial(
+    ctx: RewriteContext, analysis: ReportAnalysis, target: str, sentence: Sentence, opening: bool, first: Mention
+) -> str | None:
+    """A corpus denial that names no other site and no borderline grade ("No clavicle fracture" for a rib
+    fracture, "upper limits of normal"), drawn up to ``_REDRAWS`` times; None: rules phrase the denial."""
+    allowed = stated_sites(analysis, target, ctx)
+    for attempt in range(_REDRAWS):
+        key = analysis.report_id if attempt == 0 else (analysis.report_id, "redraw", attempt)
+        bank = bank_statement(ctx, analysis, target, False, key, sentence.section, opening, mention=first)
+        if bank is None or denial_ok(bank, allowed):
+            return bank
+    return None
+
+
 def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
     change = stated_mentions(analysis, target, ctx)
     edits: list[SentenceEdit] = []
@@ -328,12 +347,7 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             edits.append(summarised[index])
             continue
         opening = opens_section(analysis, sentence) if not others else False
-        bank = bank_statement(
-            ctx, analysis, target, False, analysis.report_id, sentence.section, opening, mention=first
-        )
-        # "No clavicle fracture" for a rib fracture, "upper limits of normal": rules phrase the denial instead
-        if bank is not None and not denial_ok(bank, stated_sites(analysis, target, ctx)):
-            bank = None
+        bank = _fitting_denial(ctx, analysis, target, sentence, opening, first)
         if sentence.section in denied_in:
             # a second statement of the finding in one section ("healing fracture of the 8th rib"): a
             # second denial would read as a copy ("No collapse. No atelectasis."); the first covers it
