@@ -160,6 +160,9 @@ def test_negate_gives_the_exact_variant(target, text, expected):
 
 
 MUTANTS = [
+    ("Edema", "FINDINGS: The heart is large, and the pulmonary vessels are engorged.\n"
+     "IMPRESSION: Cardiomegaly and pulmonary venous hypertension.",
+     "Cardiomegaly and pulmonary venous hypertension", "Cardiomegaly. No pulmonary edema", "a sign of the finding stays"),
     ("Edema", "FINDINGS: Stable cardiomegaly with vascular prominence without overt edema.",
      "vascular prominence ", "", "a fragment is left"),
     ("Cardiomegaly", "FINDINGS: Heart size is mildly enlarged but stable. Lungs are clear.",

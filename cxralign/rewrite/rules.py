@@ -33,7 +33,10 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Kerley lines", r"\bkerley\b|\bseptal\s+lines|\bb[-\s]lines\b"),
         ("heart failure", r"\bchf\b|\b(?:congestive\s+)?(?:heart|cardiac)\s+failure"),
         ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
-        ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congesti\w*|engorge\w*)|\bcephalization"),
+        (
+            "vascular congestion",
+            r"\b(?:vascular|venous)\s+(?:congesti\w*|engorge\w*)|\bcephalization|\b(?:are|is|appear)\s+engorged",
+        ),
         (
             "prominent vessels",
             r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
@@ -275,7 +278,7 @@ DENIAL_FAMILIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     ),
     "Edema": (
         ("congestion", frozenset({"congestion", "congested", "engorgement", "engorged", "cephalization",
-                                  "redistribution", "vascularity", "vasculature", "vascular"})),
+                                  "redistribution", "vascularity", "vasculature", "vascular", "hypertension"})),
         ("edema", frozenset({"edema", "oedema", "failure", "chf", "overload", "kerley"})),
     ),
 }  # fmt: skip
