@@ -24,7 +24,7 @@ REFILLED = [
         "FINDINGS: Small left pleural effusion. The lungs are otherwise clear. Heart size is normal.\n"
         "IMPRESSION: Small left pleural effusion. This is new since the prior exam.",
         "Pleural Effusion",
-        "FINDINGS: No pleural effusion. The lungs are otherwise clear. Heart size is normal.\n"
+        "FINDINGS: No pleural effusion. The lungs are clear. Heart size is normal.\n"
         "IMPRESSION: No acute intrathoracic process.",
     ),
     (

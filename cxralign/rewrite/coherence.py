@@ -19,6 +19,8 @@ from cxralign.rewrite.form import (
     stated_signs,
     target_statements,
 )
+from cxralign.rewrite.negate_checks import negate_failure, negate_scope
+from cxralign.rewrite.negate_rules import LIMITATION_MORE
 from cxralign.rewrite.omit_rules import omit_failure
 from cxralign.rewrite.records import Change
 from cxralign.rewrite.rules import (
@@ -94,11 +96,15 @@ def scope_refusal(op: str, analysis: ReportAnalysis, target: str, ctx: RewriteCo
         (m.assertion is Assertion.UNCERTAIN and CAVEAT.search(sentence_text(analysis, m.sentence_index)))
         or PRIOR_ONLY.search(sentence_text(analysis, m.sentence_index))
         or LIMITATION.search(sentence_text(analysis, m.sentence_index))
+        or LIMITATION_MORE.search(sentence_text(analysis, m.sentence_index))
         for m in current
     ):
         return HEDGE_ONLY
     if all(ATTRIBUTED_AWAY.search(sentence_text(analysis, m.sentence_index)) for m in current):
         return ATTRIBUTED_AWAY_ONLY
+    reason = negate_scope(analysis, target, ctx, stated, current) if op == "negate" else None
+    if reason:
+        return reason
     if op in ("negate", "omit") and any(
         sentence_text(analysis, m.sentence_index).rstrip().endswith(";") for m in current
     ):
@@ -182,6 +188,9 @@ def content_failure(candidate: Candidate) -> str | None:
             OLD_LESION.search(c.before) and QUALIFIED_DENIAL.search(c.after) for c in changes
         ):
             return OLD_ONLY
+        reason = negate_failure(before, after, changes, target, ctx)
+        if reason:
+            return reason
     if op in ("negate", "omit"):
         reason = attribute_fragment(after, changes)
         if reason:

@@ -28,6 +28,7 @@ from cxralign.rewrite.words import (
     COPULA_NEGATION,
     COPULA_THEN_SEEN,
     COUNTABLE_HEADS,
+    DENIAL_EXTENT,
     DROP_ON_NEGATE,
     EXISTENTIAL,
     HEDGE_LEADS,
@@ -49,7 +50,7 @@ NEG_LEAD_RE = re.compile(
 )
 
 
-DENIAL_DROPS = LATERALITY | PLACE_AND_DESCRIPTOR
+DENIAL_DROPS = LATERALITY | PLACE_AND_DESCRIPTOR | DENIAL_EXTENT
 """Dropped from a negated noun phrase: "small left basilar atelectasis" -> "no atelectasis"."""
 
 

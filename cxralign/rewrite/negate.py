@@ -39,6 +39,8 @@ from cxralign.rewrite.grammar import (
     suffix_ok,
     words_of,
 )
+from cxralign.rewrite.negate_checks import LUNG_WORD, denial_ok, stated_sites
+from cxralign.rewrite.negate_rules import LUNG_OBSERVATIONS, REMAINDER
 from cxralign.rewrite.spans import (
     lower_first,
     np_start,
@@ -67,6 +69,8 @@ def _negate_copula(analysis: ReportAnalysis, sentence: Sentence, mention: Mentio
         if position == 0 or tokens[position - 1].lower not in ("may", "might", "could", "can"):
             return None
         replace_from = tokens[position - 1].start
+    if _STATE_PREDICATE.search("is " + analysis.text[tokens[adj].end : body_end].strip(" ,")):
+        return None  # "The heart is mildly enlarged, stable." -> never "The heart is not enlarged, stable."
     new_body = analysis.text[start:replace_from] + negated + " " + analysis.text[tokens[adj].start : body_end]
     return replace_sentence(analysis, sentence, new_body)
 
@@ -100,6 +104,8 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
     rest = re.sub(
         r"\b(is|are)\s+(?:again|still|now|also)\s+", r"\1 ", analysis.text[mention.start : body_end], count=1
     )
+    if _STATE_PREDICATE.search(rest) or _RELATIVE_CLAUSE.search(rest):
+        return None  # "Small nodule ... is stable." -> never "No nodule ... is stable."
     rest = re.sub(r"\s*,?\s+with\b.*$", "", rest, flags=re.IGNORECASE | re.DOTALL)
     noun_phrase = " ".join([*kept, rest])
     if np_begin == start:
@@ -112,6 +118,21 @@ def _negate_np(analysis: ReportAnalysis, sentence: Sentence, mention: Mention) -
     else:
         new_body = f"no {noun_phrase}"
     return replace_sentence(analysis, sentence, new_body)
+
+
+_STATE_PREDICATE = re.compile(
+    r"\b(?:is|are|was|were|remains?|appears?)\s+(?:\w+\s+){0,2}(?:stable|unchanged|similar|improved|improving|increased|"
+    r"decreased|worse|worsened|persistent|new|smaller|larger|resolving)\b",
+    re.IGNORECASE,
+)
+"""A statement that says how the finding changed ("is stable"): no denial keeps it."""
+_RELATIVE_CLAUSE = re.compile(
+    r"\b(?:which|that|who|since)\b|\brepresent\w*|\bsuggest\w*|\bha(?:s|ve)\s+not\b|\b(?:better|best)\s+seen\b|"
+    r"\b(?:several|multiple|numerous|few|two|three|four)\b",
+    re.IGNORECASE,
+)
+"""A clause that says what the finding is ("opacity ... which represents callus", "better seen on the
+shoulder films") or a count ("fractures of several ribs"): no denial keeps it."""
 
 
 NATURAL_NEGATIVES = {
@@ -291,6 +312,25 @@ def _normality_listed(
     return None
 
 
+_REDRAWS = 4
+"""Draws of a corpus denial before negate phrases one by rules: a denial naming another site or only a
+borderline grade is redrawn, so the variants keep the corpus's phrasing where one fits."""
+
+
+def _fitting_denial(
+    ctx: RewriteContext, analysis: ReportAnalysis, target: str, sentence: Sentence, opening: bool, first: Mention
+) -> str | None:
+    """A corpus denial that names no other site and no borderline grade ("No clavicle fracture" for a rib
+    fracture, "upper limits of normal"), drawn up to ``_REDRAWS`` times; None: rules phrase the denial."""
+    allowed = stated_sites(analysis, target, ctx)
+    for attempt in range(_REDRAWS):
+        key = analysis.report_id if attempt == 0 else (analysis.report_id, "redraw", attempt)
+        bank = bank_statement(ctx, analysis, target, False, key, sentence.section, opening, mention=first)
+        if bank is None or denial_ok(bank, allowed):
+            return bank
+    return None
+
+
 def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -> Plan:
     change = stated_mentions(analysis, target, ctx)
     edits: list[SentenceEdit] = []
@@ -307,9 +347,7 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
             edits.append(summarised[index])
             continue
         opening = opens_section(analysis, sentence) if not others else False
-        bank = bank_statement(
-            ctx, analysis, target, False, analysis.report_id, sentence.section, opening, mention=first
-        )
+        bank = _fitting_denial(ctx, analysis, target, sentence, opening, first)
         if sentence.section in denied_in:
             # a second statement of the finding in one section ("healing fracture of the 8th rib"): a
             # second denial would read as a copy ("No collapse. No atelectasis."); the first covers it
@@ -379,7 +417,55 @@ def propose_negate(analysis: ReportAnalysis, target: str, ctx: RewriteContext) -
     for follower in dependent_followers(analysis, alone):
         if follower.index not in edited:  # "These were not present on the prior study." goes with the finding
             edits.append(delete_sentence(analysis, follower))
-    return finish_plan(analysis, _refilled_impression(analysis, edits, target, ctx), change[0].concept)
+    edits = _refilled_impression(analysis, edits, target, ctx)
+    return finish_plan(analysis, edits + _otherwise_dropped(analysis, edits, target, ctx), change[0].concept)
+
+
+_OPENING_OTHERWISE = re.compile(r"^(?P<number>\(?\d{1,2}[.)]\s+)?otherwise,?\s+", re.IGNORECASE)
+_INNER_OTHERWISE = re.compile(r"(?<=[a-z])\s+otherwise\s+", re.IGNORECASE)
+
+
+def _otherwise_dropped(
+    analysis: ReportAnalysis, edits: list[SentenceEdit], target: str, ctx: RewriteContext
+) -> list[SentenceEdit]:
+    """ "The lungs are otherwise clear." -> "The lungs are clear." where the denial leaves its section
+    no other finding to contrast with (``rules.OTHERWISE``); a comma-bound "otherwise" is left for the
+    verifier to refuse."""
+    edited = {e.sentence.index for e in edits if not e.added}
+    removed = {e.sentence.index for e in edits if not e.added and not e.after.strip()}
+    sections = {sentence_at(analysis, i).section for i in edited}
+    kept = [
+        m
+        for m in analysis.mentions
+        if m.assertion is not Assertion.NEGATED
+        and not m.implied
+        and m.sentence_index not in removed
+        and ctx.observation_of(m.concept) != target
+    ]
+    dropped = []
+    for sentence in analysis.sentences:
+        start, body_end, _ = sentence_body(analysis, sentence)
+        body = analysis.text[start:body_end]
+        lungs = LUNG_WORD.search(body) is not None
+        contrasted = any(
+            m.section == sentence.section and (not lungs or ctx.observation_of(m.concept) in LUNG_OBSERVATIONS)
+            for m in kept
+        )
+        if sentence.index in edited or sentence.section not in sections or contrasted:
+            continue
+        opening = _OPENING_OTHERWISE.match(body)
+        remainder = REMAINDER.match(body)
+        if remainder:
+            new_body = "The " + body[remainder.end() :]
+        elif opening:
+            rest = body[opening.end() :]
+            new_body = (opening.group("number") or "") + rest[:1].upper() + rest[1:]
+        elif _INNER_OTHERWISE.search(body):
+            new_body = _INNER_OTHERWISE.sub(" ", body, count=1)
+        else:
+            continue
+        dropped.append(replace_sentence(analysis, sentence, new_body))
+    return dropped
 
 
 def _refilled_impression(

@@ -13,7 +13,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("lung collapse", r"\bcollaps\w*"),
         (
             "mediastinal shift",
-            r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
+            r"\b(?:(?:cardio)?mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
         ),
         ("tension", r"\btension\b"),
         ("deep sulcus", r"\bdeep\s+sulcus"),
@@ -25,7 +25,7 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("volume loss", r"\bvolume\s+loss|\bloss\s+of\s+(?:lung\s+)?volume"),
         (
             "mediastinal shift",
-            r"\b(?:mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
+            r"\b(?:(?:cardio)?mediastinal|tracheal)\s+shift|\bshift\w*\s+of\s+the\s+(?:mediastinum|trachea)",
         ),
         ("lung collapse", r"\bcollaps\w*"),
     ),
@@ -33,7 +33,10 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Kerley lines", r"\bkerley\b|\bseptal\s+lines|\bb[-\s]lines\b"),
         ("heart failure", r"\bchf\b|\b(?:congestive\s+)?(?:heart|cardiac)\s+failure"),
         ("fluid overload", r"\b(?:fluid|volume)\s+overload"),
-        ("vascular congestion", r"\b(?:vascular|venous)\s+(?:congestion|congestive|engorgement)|\bcephalization"),
+        (
+            "vascular congestion",
+            r"\b(?:vascular|venous)\s+(?:congesti\w*|engorge\w*)|\bcephalization|\b(?:are|is|appear)\s+engorged",
+        ),
         (
             "prominent vessels",
             r"\b(?:prominent|enlarged|engorged|indistinct|increased)\s+(?:pulmonary\s+)?vascula\w+|"
@@ -83,6 +86,11 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Enlarged Cardiomediastinum": (
         ("cardiomegaly", r"\bcardiomegaly\b|\benlarged\s+(?:cardiac|heart)\b|\bheart\s+is\s+(?:\w+\s+)?enlarged"),
         (
+            "prominent mediastinum",
+            r"\bprominen\w*\s+(?:of\s+the\s+)?(?:superior\s+)?mediastin\w*|"
+            r"\bmediastin\w*\s+(?:silhouette\s+|contours?\s+)?(?:is\s+|are\s+|appears?\s+)(?:\w+\s+)?prominent",
+        ),
+        (
             "wide mediastinum",
             r"\bwide\s+(?:superior\s+)?mediastin\w*|\bmediastinal\s+widening|\bwidening\s+of\s+the\s+(?:superior\s+)?mediastinum",
         ),
@@ -95,9 +103,9 @@ SIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Fracture": (
         (
             "vertebral or rib deformity",
-            r"\b(?:compression|wedge|burst)\s+deformit\w*|\b[tlc]\d{1,2}\s+(?:\w+\s+){0,3}deformit\w*|"
+            r"\b(?:compression|wedge|burst)\s+(?:\w+\s+)?deformit\w*|\b[tlc]\d{1,2}\s+(?:\w+\s+){0,4}deformit\w*|"
             r"\bdeformit\w*\s+(?:of|at|in)\s+(?:the\s+)?(?:\w+\s+)?[tlc]\d{1,2}\b|\brib\s+deformit\w*|"
-            r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height",
+            r"\bheight\s+loss|\bloss\s+of\s+(?:\w+\s+){0,2}height|\bloss\s+of\s+(?:the\s+)?[tl]\d{1,2}\b",
         ),
         (
             "vertebral body deformity",
@@ -134,14 +142,16 @@ the finding beside one is refused, since the sign would then point the wrong way
 
 ANAPHORS = frozenset(
     {"these", "this", "it", "they", "which", "both", "otherwise", "the latter", "the former", "findings", "also",
-     "additionally"}
+     "additionally", "corresponds", "correspond", "corresponding", "may be due", "may represent", "likely due",
+     "possibly due", "due to"}
 )
 """Sentence openings that point back at the sentence before: left behind a denied or removed
 finding ("These were not present on the prior study"), they point at nothing."""
 
 DEPENDENT_STATEMENTS = re.compile(
-    r"\b(?:further|better)\s+(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
-    r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential",
+    r"\b(?:further|better)\s+(?:\w+\s+)?(?:characterization|evaluation|assessment)|\bfollow[-\s]?up\b|\brecommend\w*|"
+    r"\b(?:could|may|might)\s+represent|\bsuspicious\s+for|\bconcerning\s+for|\bdifferential|"
+    r"\bconsider\s+(?:\w+\s+){0,2}(?:correlation|imaging|ct|evaluation)|\bimaging\s+correlation",
     re.IGNORECASE,
 )
 """A statement about a finding that names none: kept after that finding is denied or removed
@@ -249,7 +259,8 @@ RESOLVED = re.compile(r"\b(?:clearing|cleared|resolv\w*|resolution|no\s+longer)\
 contradicts no denial."""
 
 CHANGE_ONLY = re.compile(
-    r"^\W*(?:increased|decreased|improved|improving|worsened|worsening|unchanged|stable|new|larger|smaller)\W*$",
+    r"^\W*(?:increased|decreased|improved|improving|worsened|worsening|unchanged|stable|new|larger|smaller|"
+    r"no\s+(?:interval\s+|significant\s+)?change)\W*$",
     re.IGNORECASE,
 )
 """A sentence that only grades a change ("Increased."): it is about the statement before it."""
@@ -299,7 +310,7 @@ DENIAL_FAMILIES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     ),
     "Edema": (
         ("congestion", frozenset({"congestion", "congested", "engorgement", "engorged", "cephalization",
-                                  "redistribution", "vascularity", "vasculature", "vascular"})),
+                                  "redistribution", "vascularity", "vasculature", "vascular", "hypertension"})),
         ("edema", frozenset({"edema", "oedema", "failure", "chf", "overload", "kerley"})),
     ),
 }  # fmt: skip

@@ -66,7 +66,7 @@ REPORT_WORDS = frozenset(
         pa parahilar partial partially patient patient's perihilar periphery persist please portable
         post posteriorly primarily probable probably process projecting projection projects
         pronounced radiograph radiographic radiographs recent recently recommend recommended
-        redemonstration reduction reflect reflects related representative scan scattered secondary
+        redemonstration reduction reflect reflects related remainder representative rest scan scattered secondary
         setting several show shows sized smooth somewhat spiculated status studies study
         subcentimeter subpleural subpulmonic suggestion superimposed symmetric technical technique
         there's thickness thin three throughout tracking two typical underlying unremarkable up

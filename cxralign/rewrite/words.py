@@ -236,3 +236,7 @@ PLURAL_VERBS = {
     "seems": "seem",
 }
 """Singular verbs and their plural, for agreement when a finding becomes plural."""
+
+DENIAL_EXTENT = frozenset({"scattered", "diffuse", "diffusely", "multifocal", "widespread"})
+"""Extent words a denial drops ("scattered lung scarring" -> "no lung scarring"): "no diffuse opacity"
+leaves a focal one possible."""
