@@ -189,7 +189,7 @@ MUTANTS = [
      "Opacity involving the right middle lobe and lingula compatible with bronchiectasis.",
      "Lingula compatible with bronchiectasis. No focal airspace opacity.", PLACE_LEFT),
     ("Support Devices", "FINDINGS: Right shoulder prosthesis.\nIMPRESSION: Interval placement of right humeral orthopedic XXXX.",
-     "Right shoulder prosthesis", "No prosthesis", DEVICE_PARAPHRASE_LEFT),
+     "Right shoulder prosthesis", "No prosthesis", "a sign of the finding stays (orthopedic device)"),  # omit's sign row comes first
     ("Fracture", "FINDINGS: Lungs are clear. Several bilateral rib fractures with callus.",
      "Several bilateral rib fractures with callus", "No clavicle fracture is seen", DENIAL_OTHER_SITE),
     ("Fracture", "FINDINGS: Lungs are clear. Healing fracture of the right 6th rib.",
