@@ -173,7 +173,10 @@ def test_the_headline_is_scored_on_the_rows_the_build_flagged_balanced(prior_ben
     assert set(flagged["op"]) == {"negate", "affirm"}
     assert (rows["op"] == "negate").sum() > (flagged["op"] == "negate").sum()  # not every negate row
     metrics = prior_results["metrics"]
-    assert metrics["balanced.accuracy"]["n"] == len(flagged)
+    # a finding counts when the split holds flagged rows of both ops (the macro needs both cells)
+    both = flagged[flagged.groupby("target")["op"].transform("nunique") == 2]
+    assert len(both) >= 0.8 * len(flagged)
+    assert metrics["balanced.accuracy"]["n"] == len(both)
     assert metrics["negation.accuracy"]["n"] == (rows["op"] == "negate").sum()
     assert prior_results["config"]["balanced_set"].startswith("the build's balanced set")
 
