@@ -121,6 +121,7 @@ class _Pass:
         self.selector = TargetSelector(options.seed, options.per_report, options.max_per_finding)
         self.splitter = SplitAssigner()
         self.present_ops = tuple(op for op in options.ops if op in PRESENT_OPS)
+        self.opposite = options.opposite and {"negate", "affirm"} <= set(options.ops)
         self.counted = 0  # reports whose outcomes are counted
 
     def run(self, reader, phrases, advance) -> None:
@@ -169,6 +170,9 @@ class _Pass:
             if not chosen:
                 continue
             targets = [(c.target, c.present, self.present_ops if c.present else ("affirm",)) for c in chosen]
+            extra = self.selector.opposite(record.report_id, found, chosen) if self.opposite else None
+            if extra is not None:  # for the balanced set: negate / affirm of the same report
+                targets.append((extra.target, extra.present, ("negate",) if extra.present else ("affirm",)))
             jobs.append((text, record.report_id, targets))
             owners.append((record, labels, text))
             routes.append(self.workers.route(position, ANALYSIS_CHUNK))  # where its analysis is kept

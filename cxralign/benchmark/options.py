@@ -36,6 +36,7 @@ class BuildOptions:
     id_column: str | None = None
     phrasing: str = "corpus"  # "corpus": statements drawn from the corpus (PhraseBank); "rules": rule-made
     blind_filter: bool = True  # the balanced set: negate / affirm variants no text-only probe tells apart
+    opposite: bool = True  # a second target per report, of the other presence, for negate / affirm only
 
     def validate(self) -> None:
         if self.phrasing not in ("rules", "corpus"):
@@ -69,6 +70,7 @@ class BuildOptions:
             "id_column": self.id_column,
             "phrasing": self.phrasing,
             "blind_filter": self.blind_filter,
+            "opposite": self.opposite,
         }
 
 

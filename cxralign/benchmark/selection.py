@@ -18,6 +18,9 @@ from cxralign.vocab import CHEXPERT_14
 PRESENT_OPS = ("negate", "omit", "laterality", "severity")
 ABSENT_OPS = ("affirm",)
 TARGETS: tuple[str, ...] = tuple(name for name in CHEXPERT_14 if name != "No Finding")
+OPPOSITE_CAP = 400
+"""Opposite targets (``TargetSelector.opposite``) per (finding, presence), at most: enough for a
+balanced set of OpenI's size on every finding the corpus has, a bounded cost on a large corpus."""
 
 
 class Candidate(NamedTuple):
@@ -58,11 +61,15 @@ def _tiebreak(seed: int, report_id: str, candidate: Candidate) -> bytes:
 class TargetSelector:
     """Greedy stratification: pick the candidate whose (finding, presence) has the fewest items so far."""
 
-    def __init__(self, seed: int = 0, per_report: int = 1, max_per_finding: int | None = None) -> None:
+    def __init__(
+        self, seed: int = 0, per_report: int = 1, max_per_finding: int | None = None, opposite_cap: int = OPPOSITE_CAP
+    ) -> None:
         self.seed = seed
         self.per_report = per_report
         self.max_per_finding = max_per_finding
+        self.opposite_cap = opposite_cap
         self.counts: Counter[tuple[str, bool]] = Counter()
+        self.opposite_counts: Counter[tuple[str, bool]] = Counter()
         self.capped = 0
 
     def choose(self, report_id: str, found: Sequence[Candidate]) -> list[Candidate]:
@@ -74,7 +81,7 @@ class TargetSelector:
         if found and not open_:
             self.capped += 1
         chosen: list[Candidate] = []
-        for candidate in self._ranked(report_id, open_):
+        for candidate in self._ranked(report_id, open_, self.counts):
             if any(c.target == candidate.target for c in chosen):
                 continue
             chosen.append(candidate)
@@ -83,12 +90,38 @@ class TargetSelector:
                 break
         return chosen
 
-    def _ranked(self, report_id: str, open_: list[Candidate]) -> list[Candidate]:
+    def opposite(self, report_id: str, found: Sequence[Candidate], chosen: Sequence[Candidate]) -> Candidate | None:
+        """One more target of the presence ``chosen`` lacks (a finding denied where the choice is
+        stated, or the other way round), or ``None``.
+
+        The build rewrites it with ``negate`` or ``affirm`` only: the balanced set then has
+        negate and affirm variants of the *same* reports, so a text probe cannot tell the two
+        ops apart by the report around the edit (long abnormal reports against short normal
+        ones), and negate, the scarcer op, gets the reports whose first choice was an absent
+        finding. Its own running counts (capped at ``opposite_cap`` per finding and presence)
+        leave the first choices, and so every other op's items, as they are without it.
+        """
+        if not chosen or len({c.present for c in chosen}) > 1:
+            return None
+        want = not chosen[0].present
+        taken = {c.target for c in chosen}
+        open_ = [
+            c
+            for c in found
+            if c.present is want and c.target not in taken and self.opposite_counts[c] < self.opposite_cap
+        ]
+        if not open_:
+            return None
+        candidate = self._ranked(report_id, open_, self.opposite_counts)[0]
+        self.opposite_counts[candidate] += 1
+        return candidate
+
+    def _ranked(self, report_id: str, open_: list[Candidate], counts: Counter) -> list[Candidate]:
         """``open_`` by (items so far, seeded hash): the hash, a SHA-256, is made only to break a
         tie, which most reports (one candidate, or one with the fewest items) do not have."""
 
         def count(candidate: Candidate) -> int:
-            return self.counts[(candidate.target, candidate.present)]
+            return counts[(candidate.target, candidate.present)]
 
         ranked: list[Candidate] = []
         for _, group in groupby(sorted(open_, key=count), key=count):

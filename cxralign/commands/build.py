@@ -134,6 +134,11 @@ def register(app: typer.Typer) -> None:
             "--blind-filter/--no-blind-filter",
             help="Drop the negate / affirm variants a text-only classifier tells apart (AFLite).",
         ),
+        opposite: bool = typer.Option(
+            True,
+            "--opposite/--no-opposite",
+            help="Also negate a stated finding / affirm a denied one of a report whose target is the other kind (balanced set).",
+        ),
         import_official: Path = typer.Option(
             None, "--import-official", help="Official cxr-align.json to convert."
         ),
@@ -171,6 +176,7 @@ def register(app: typer.Typer) -> None:
             id_column=id_column,
             phrasing=phrasing,
             blind_filter=blind_filter,
+            opposite=opposite,
         )
         with make_progress() as progress:
             summary = build_benchmark(options, progress=progress)
