@@ -170,8 +170,8 @@ class _Pass:
             if not chosen:
                 continue
             targets = [(c.target, c.present, self.present_ops if c.present else ("affirm",)) for c in chosen]
-            extra = self.selector.opposite(record.report_id, found, chosen) if self.opposite else None
-            if extra is not None:  # for the balanced set: negate / affirm of the same report
+            for extra in self.selector.opposite(record.report_id, found, chosen) if self.opposite else ():
+                # for the balanced set: negate / affirm of the same report
                 targets.append((extra.target, extra.present, ("negate",) if extra.present else ("affirm",)))
             jobs.append((text, record.report_id, targets))
             owners.append((record, labels, text))

@@ -21,6 +21,9 @@ TARGETS: tuple[str, ...] = tuple(name for name in CHEXPERT_14 if name != "No Fin
 OPPOSITE_CAP = 400
 """Opposite targets (``TargetSelector.opposite``) per (finding, presence), at most: enough for a
 balanced set of OpenI's size on every finding the corpus has, a bounded cost on a large corpus."""
+OPPOSITE_PRESENT = 3
+"""Stated findings a report may give ``negate`` in all (first choice included): the balanced set
+needs negate items, and a report's other stated findings are the ones most like its first."""
 
 
 class Candidate(NamedTuple):
@@ -90,31 +93,38 @@ class TargetSelector:
                 break
         return chosen
 
-    def opposite(self, report_id: str, found: Sequence[Candidate], chosen: Sequence[Candidate]) -> Candidate | None:
-        """One more target of the presence ``chosen`` lacks (a finding denied where the choice is
-        stated, or the other way round), or ``None``.
+    def opposite(self, report_id: str, found: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Candidate]:
+        """Extra targets for the balanced set, rewritten with ``negate`` (present) or ``affirm``
+        (absent) only: one absent finding where every choice is stated, and stated findings up to
+        ``OPPOSITE_PRESENT`` present targets per report in all.
 
-        The build rewrites it with ``negate`` or ``affirm`` only: the balanced set then has
-        negate and affirm variants of the *same* reports, so a text probe cannot tell the two
-        ops apart by the report around the edit (long abnormal reports against short normal
-        ones), and negate, the scarcer op, gets the reports whose first choice was an absent
-        finding. Its own running counts (capped at ``opposite_cap`` per finding and presence)
-        leave the first choices, and so every other op's items, as they are without it.
+        The balanced set then has negate and affirm variants of the *same* reports, so a text
+        probe cannot tell the two ops apart by the report around the edit (long abnormal reports
+        against short normal ones), and negate, the scarcer op (its precision rules refuse most),
+        gets every stated finding of a report, not one. Its own running counts (capped at
+        ``opposite_cap`` per finding and presence) leave the first choices, and so every other
+        op's items, as they are without it.
         """
-        if not chosen or len({c.present for c in chosen}) > 1:
-            return None
-        want = not chosen[0].present
+        if not chosen:
+            return []
         taken = {c.target for c in chosen}
+        extra: list[Candidate] = []
+        if all(c.present for c in chosen):
+            extra += self._open(report_id, found, taken, present=False)[:1]
+        room = OPPOSITE_PRESENT - sum(c.present for c in chosen)
+        if room > 0:
+            extra += self._open(report_id, found, taken, present=True)[:room]
+        for candidate in extra:
+            self.opposite_counts[candidate] += 1
+        return extra
+
+    def _open(self, report_id: str, found: Sequence[Candidate], taken: set[str], present: bool) -> list[Candidate]:
         open_ = [
             c
             for c in found
-            if c.present is want and c.target not in taken and self.opposite_counts[c] < self.opposite_cap
+            if c.present is present and c.target not in taken and self.opposite_counts[c] < self.opposite_cap
         ]
-        if not open_:
-            return None
-        candidate = self._ranked(report_id, open_, self.opposite_counts)[0]
-        self.opposite_counts[candidate] += 1
-        return candidate
+        return self._ranked(report_id, open_, self.opposite_counts) if open_ else []
 
     def _ranked(self, report_id: str, open_: list[Candidate], counts: Counter) -> list[Candidate]:
         """``open_`` by (items so far, seeded hash): the hash, a SHA-256, is made only to break a
