@@ -60,6 +60,11 @@ MALFORMED_STATEMENTS = [
     ("Also, small left pneumothorax", "a statement pointing elsewhere"),
     ("Left apical nodule as described above", "a statement pointing elsewhere"),
     ("Nodule at the right base may be a nipple", "a hedge or a density explained away"),
+    ("As the small left effusion is seen on both views", "a subordinate clause with no main clause"),
+    ("Because the heart is enlarged", "a subordinate clause with no main clause"),
+    ("Since there is a small right pneumothorax", "a subordinate clause with no main clause"),
+    ("If the left basilar opacity persists", "a subordinate clause with no main clause"),
+    ("Which represents mild pulmonary edema", "a subordinate clause with no main clause"),
 ]
 WELL_FORMED = [
     "There is a small left pleural effusion",

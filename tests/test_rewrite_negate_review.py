@@ -63,6 +63,8 @@ REFUSED = [
     ("Lung Opacity", "FINDINGS: Right lower lobe opacity. Heart normal.\nIMPRESSION: Probable right lower lobe pneumonia.",
      KEPT_READING),
     ("Pneumonia", "FINDINGS: Right lower lobe opacity, possibly pneumonia. Heart normal.", KEPT_READING),
+    ("Lung Opacity", "FINDINGS: Low lung volumes. There is right basilar opacity. No pneumothorax.\n"
+     "IMPRESSION: Right basilar atelectasis. No acute disease otherwise.", KEPT_READING),
     ("Pleural Other", "FINDINGS: Interstitial markings are diffusely prominent throughout both lungs.\n"
      "IMPRESSION: Diffuse fibrosis.", KEPT_READING),
     ("Fracture", "FINDINGS: Lungs are clear. Left-sided rib fractures are better appreciated on the prior chest film.",

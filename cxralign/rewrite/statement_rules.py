@@ -33,6 +33,8 @@ _MALFORMED_PATTERNS: dict[str, str] = {
     "a statement pointing elsewhere":
         r"^\W*(?:also|otherwise|specifically|additionally|findings|this|these|it|they)\b"
         r"|\bas\s+(?:described\s+|seen\s+|noted\s+)?(?:above|before|previously|below)\b",
+    "a subordinate clause with no main clause":
+        r"^\W*(?:as|because|since|if|although|though|while|whereas|when|which|that|where)\b",
     "a hedge or a density explained away":
         r"\bcannot\s+be\b|\bnot\s+(?:well\s+)?(?:seen|identified|visuali[sz]ed)\b|\bexaggerated\b|\bartifact|"
         r"\bmay\s+(?:be|represent)\b|\bversus\b|\bclinical\s+correlation",
