@@ -79,8 +79,8 @@ class TargetSelector:
         open_ = [
             c
             for c in found
-            if self.max_per_finding is None or self.counts[(c.target, c.present)] < self.max_per_finding
-        ]
+            if self.max_per_finding is None or self.counts[c] + self.opposite_counts[c] < self.max_per_finding
+        ]  # the cap counts the balanced set's extra targets too
         if found and not open_:
             self.capped += 1
         chosen: list[Candidate] = []
@@ -123,7 +123,8 @@ class TargetSelector:
             c
             for c in found
             if c.present is present and c.target not in taken and self.opposite_counts[c] < self.opposite_cap
-        ]
+            and (self.max_per_finding is None or self.counts[c] + self.opposite_counts[c] < self.max_per_finding)
+        ]  # fmt: skip
         return self._ranked(report_id, open_, self.opposite_counts) if open_ else []
 
     def _ranked(self, report_id: str, open_: list[Candidate], counts: Counter) -> list[Candidate]:
