@@ -18,7 +18,7 @@ from cxralign.vocab import CHEXPERT_14
 PRESENT_OPS = ("negate", "omit", "laterality", "severity")
 ABSENT_OPS = ("affirm",)
 TARGETS: tuple[str, ...] = tuple(name for name in CHEXPERT_14 if name != "No Finding")
-OPPOSITE_CAP = 400
+OPPOSITE_CAP = 1000
 """Opposite targets (``TargetSelector.opposite``) per (finding, presence), at most: enough for a
 balanced set of OpenI's size on every finding the corpus has, a bounded cost on a large corpus."""
 OPPOSITE_PRESENT = 3
