@@ -65,6 +65,8 @@ REFUSED = [
     ("Pneumonia", "FINDINGS: Right lower lobe opacity, possibly pneumonia. Heart normal.", KEPT_READING),
     ("Lung Opacity", "FINDINGS: Low lung volumes. There is right basilar opacity. No pneumothorax.\n"
      "IMPRESSION: Right basilar atelectasis. No acute disease otherwise.", KEPT_READING),
+    ("Lung Opacity", "FINDINGS: A 4 cm opacity in the left lower lung. No pleural effusion.\n"
+     "IMPRESSION: Left lower lung mass. CT is recommended.", KEPT_READING),
     ("Pleural Other", "FINDINGS: Interstitial markings are diffusely prominent throughout both lungs.\n"
      "IMPRESSION: Diffuse fibrosis.", KEPT_READING),
     ("Fracture", "FINDINGS: Lungs are clear. Left-sided rib fractures are better appreciated on the prior chest film.",

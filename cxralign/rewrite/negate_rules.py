@@ -48,7 +48,7 @@ BORDERLINE_DENIAL = "the denial only calls it borderline"
 KEPT_READINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "Pneumonia": (frozenset({"Consolidation", "Lung Opacity"}), frozenset()),
     "Consolidation": (frozenset({"Pneumonia", "Lung Opacity", "Edema"}), frozenset()),
-    "Lung Opacity": (frozenset({"Pneumonia", "Consolidation", "Atelectasis"}), frozenset({"Edema"})),
+    "Lung Opacity": (frozenset({"Pneumonia", "Consolidation", "Atelectasis", "Lung Lesion"}), frozenset({"Edema"})),
     "Edema": (frozenset(), frozenset({"Lung Opacity"})),
     "Atelectasis": (frozenset({"Lung Opacity", "Consolidation"}), frozenset()),
     "Pleural Other": (frozenset(), frozenset({"Lung Opacity"})),
