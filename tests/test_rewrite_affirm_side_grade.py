@@ -610,3 +610,18 @@ LOW_GRADE_SIGNS = [
 def test_verifier_rejects_a_high_grade_beside_a_sign_graded_low(original, target, before, after, detail):
     failure = _mutant_failure("severity", target, original, before, after, detail)
     assert failure is not None and failure.startswith("a sign of the finding keeps the old grade"), failure
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FINDINGS: Heart size is normal. Lungs are clear. No nodules or masses.",
+        "FINDINGS: The lungs are clear. No pulmonary nodule.",
+        "IMPRESSION: Clear lungs. No pulmonary mass or nodule.",
+        "FINDINGS: No pleural effusion. The lungs remain clear. No nodules.",
+        "FINDINGS: Normal heart. Lungs appear clear. No pulmonary nodules or masses are seen.",
+    ],
+)
+def test_affirmed_nodules_beside_clear_lungs_are_refused(text):
+    """'Lungs are clear. Bilateral pulmonary nodules.' contradicts itself: a lesion is in the lung."""
+    assert _outcome("affirm", text, "Lung Lesion") == "refused: the report still says the lungs are clear"

@@ -352,8 +352,9 @@ CLEAR_LUNGS = re.compile(
     r"(?<!otherwise )\b(?:the\s+)?lungs?\s+(?:are\s+|is\s+|remain\s+|appear\s+)?(?:\w+\s+(?:but|and)\s+)?clear\b(?!\s+(?:of\s+focal|except|other))|\bclear\s+lungs\b",
     re.IGNORECASE,
 )
-PARENCHYMAL = frozenset({"Pneumonia", "Consolidation", "Lung Opacity", "Edema", "Atelectasis"})
-"""Findings in the lung itself: "the lungs are clear" (not "otherwise clear") denies them."""
+PARENCHYMAL = frozenset({"Pneumonia", "Consolidation", "Lung Opacity", "Edema", "Atelectasis", "Lung Lesion"})
+"""Findings in the lung itself: "the lungs are clear" (not "otherwise clear") denies them (a nodule
+affirmed beside "Lungs are clear" leaves the report contradicting itself)."""
 
 RELATED_FINDINGS: dict[str, frozenset[str]] = {
     "Lung Lesion": frozenset({"Lung Opacity", "Consolidation"}),
