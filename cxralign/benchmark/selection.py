@@ -21,7 +21,7 @@ TARGETS: tuple[str, ...] = tuple(name for name in CHEXPERT_14 if name != "No Fin
 OPPOSITE_CAP = 1000
 """Opposite targets (``TargetSelector.opposite``) per (finding, presence), at most: enough for a
 balanced set of OpenI's size on every finding the corpus has, a bounded cost on a large corpus."""
-OPPOSITE_PRESENT = 3
+OPPOSITE_PRESENT = 5
 """Stated findings a report may give ``negate`` in all (first choice included): the balanced set
 needs negate items, and a report's other stated findings are the ones most like its first."""
 
