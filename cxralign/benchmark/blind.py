@@ -217,18 +217,34 @@ def blind_sets(
     straight from its items, without a dict per row); ``balanced``: the balanced set's rows where
     it was chosen (by the blind filter), else it is drawn here."""
     rng = random.Random(seed)
+    groups = op_sets(rows, ops, rng)
+    if balanced is not None:
+        groups["balanced"] = chosen_pairs(balanced, rng)
+    elif "negate" in ops and "affirm" in ops:
+        groups["balanced"] = capped(_balanced(rows, seed), rng)
+    return groups
+
+
+def op_sets(
+    rows: Sequence[BlindRow], ops: Sequence[str], rng: random.Random
+) -> dict[str, list[tuple[str, str, str]]]:
+    """Each op's (original, variant, patient) pairs, at most ``MAX_PAIRS`` drawn with ``rng`` in
+    ``ops`` order (a build draws the balanced set's pairs after them, from the same ``rng``)."""
     groups: dict[str, list[tuple[str, str, str]]] = {op: [] for op in ops}
     for op, _, original, variant, patient in rows:
         if op in groups:
             groups[op].append((original, variant, patient))
-    if balanced is not None:
-        groups["balanced"] = [(original, variant, patient) for _, _, original, variant, patient in balanced]
-    elif "negate" in ops and "affirm" in ops:
-        groups["balanced"] = _balanced(rows, seed)
-    return {
-        name: rng.sample(keyed, MAX_PAIRS) if len(keyed) > MAX_PAIRS else keyed
-        for name, keyed in groups.items()
-    }
+    return {op: capped(keyed, rng) for op, keyed in groups.items()}
+
+
+def chosen_pairs(balanced: Sequence[BlindRow], rng: random.Random) -> list[tuple[str, str, str]]:
+    """The chosen balanced set's pairs, at most ``MAX_PAIRS`` drawn with ``rng``."""
+    return capped([(original, variant, patient) for _, _, original, variant, patient in balanced], rng)
+
+
+def capped(keyed: list[tuple[str, str, str]], rng: random.Random) -> list[tuple[str, str, str]]:
+    """``keyed``, or ``MAX_PAIRS`` of it drawn with ``rng`` where it has more."""
+    return rng.sample(keyed, MAX_PAIRS) if len(keyed) > MAX_PAIRS else keyed
 
 
 def baseline_cost(keyed: Sequence[tuple[str, str, str]]) -> int:

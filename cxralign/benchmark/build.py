@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import random
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 from cxralign import __version__
-from cxralign.benchmark.blind import BlindRow, baseline_cost, blind_sets
+from cxralign.benchmark.blind import BlindRow, baseline_cost, chosen_pairs, op_sets
 from cxralign.benchmark.controls import CONTROL_POLICY, CORRELATED, assign_controls
 from cxralign.benchmark.debias import FILTER_OPS, adversarial_filter, balanced_subset
 from cxralign.benchmark.options import BuildOptions, BuildSummary
@@ -234,23 +235,21 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
             f"no items: {summary.reports_read} reports read, none had an eligible finding that could be rewritten"
         )
     # first the per-op blind baselines: the idle workers fit them while this process runs the blind
-    # filter, then splits and writes (they do not depend on the balanced set; the same draws as
-    # one ``blind_sets`` call: the balanced group is sampled last)
-    blind_rows = _blind_rows(items, options.ops)
-    per_op = blind_sets(blind_rows, options.ops, options.seed, balanced=[])
-    del per_op["balanced"]
+    # filter, then splits and writes (they do not depend on the balanced set; one generator draws
+    # the per-op pairs, then the balanced set's, as ``blind_sets`` does)
+    draws = random.Random(options.seed)
+    per_op = op_sets(_blind_rows(items, options.ops), options.ops, draws)
+    costs = [baseline_cost(keyed) for keyed in per_op.values()]
+    routes = workers.spread(costs)
     loads = [0.0] * workers.workers
-    routes = workers.spread([baseline_cost(keyed) for keyed in per_op.values()])
-    for route, keyed in zip(routes, per_op.values(), strict=True):
-        loads[route] += baseline_cost(keyed)
+    for route, cost in zip(routes, costs, strict=True):
+        loads[route] += cost
     jobs = [(name, keyed, options.seed) for name, keyed in per_op.items()]
     op_baselines = workers.map(blind_job, jobs, chunksize=1, routes=routes)
     balanced = _balanced_set(items, options, summary)
     summary.items = len(items)
-    summary.without_image = sum(1 for item in items if not item["has_image"])
-    groups = blind_sets(blind_rows, options.ops, options.seed, balanced)
-    del blind_rows
-    balanced_job = [("balanced", groups["balanced"], options.seed)]
+    summary.without_image = without_image
+    balanced_job = [("balanced", chosen_pairs(balanced, draws), options.seed)]
     balanced_baseline = workers.map(blind_job, balanced_job, chunksize=1, routes=[loads.index(min(loads))])
     stratified = _stratified(items, splitter)
     for item in items:
@@ -266,7 +265,7 @@ def _finish(options: BuildOptions, summary: BuildSummary, tally: _Tally, reader,
     summary.splits = {op: dict(Counter(row["split"] for row in rows)) for op, rows in rows_by_op.items()}
 
     def blind() -> dict[str, dict]:
-        summary.blind = dict(zip(groups, itertools.chain(op_baselines, balanced_baseline), strict=True))
+        summary.blind = dict(zip([*per_op, "balanced"], itertools.chain(op_baselines, balanced_baseline), strict=True))
         return summary.blind
 
     _write(options, summary, rows_by_op, reader, tally.reports_digest, blind)

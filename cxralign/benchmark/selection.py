@@ -76,11 +76,7 @@ class TargetSelector:
         self.capped = 0
 
     def choose(self, report_id: str, found: Sequence[Candidate]) -> list[Candidate]:
-        open_ = [
-            c
-            for c in found
-            if self.max_per_finding is None or self.counts[c] + self.opposite_counts[c] < self.max_per_finding
-        ]  # the cap counts the balanced set's extra targets too
+        open_ = [c for c in found if self._under_cap(c)]
         if found and not open_:
             self.capped += 1
         chosen: list[Candidate] = []
@@ -103,7 +99,7 @@ class TargetSelector:
         against short normal ones), and negate, the scarcer op (its precision rules refuse most),
         gets every stated finding of a report, not one. Its own running counts (capped at
         ``opposite_cap`` per finding and presence) leave the first choices, and so every other
-        op's items, as they are without it.
+        op's items, as they are without it, except under ``max_per_finding``, which counts both.
         """
         if not chosen:
             return []
@@ -123,9 +119,15 @@ class TargetSelector:
             c
             for c in found
             if c.present is present and c.target not in taken and self.opposite_counts[c] < self.opposite_cap
-            and (self.max_per_finding is None or self.counts[c] + self.opposite_counts[c] < self.max_per_finding)
+            and self._under_cap(c)
         ]  # fmt: skip
         return self._ranked(report_id, open_, self.opposite_counts) if open_ else []
+
+    def _under_cap(self, candidate: Candidate) -> bool:
+        """Below ``max_per_finding``, which counts first choices and extra targets together."""
+        if self.max_per_finding is None:
+            return True
+        return self.counts[candidate] + self.opposite_counts[candidate] < self.max_per_finding
 
     def _ranked(self, report_id: str, open_: list[Candidate], counts: Counter) -> list[Candidate]:
         """``open_`` by (items so far, seeded hash): the hash, a SHA-256, is made only to break a
